@@ -1,0 +1,330 @@
+/* util.c: errors, number parsing, safe output files, small helpers. */
+#include "util.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+const char *progname = "selflabel";
+
+static void vmsg(const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	fprintf(stderr, "%s: ", progname);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+int error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+void die(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void usage_die(const char *usage)
+{
+	fprintf(stderr, "usage: %s\n", usage);
+	exit(2);
+}
+
+int parse_long(const char *s, long min, long max, const char *what, long *out)
+{
+	char *end;
+	long v;
+	if (!s || !*s)
+		return error("%s: not a number: '%s'", what, s ? s : "");
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*end)
+		return error("%s: not a whole number: '%s'", what, s);
+	if (errno == ERANGE || v < min || v > max)
+		return error("%s: out of range %ld..%ld: '%s'", what, min, max, s);
+	*out = v;
+	return 0;
+}
+
+int parse_double(const char *s, double min, double max, const char *what, double *out)
+{
+	char *end;
+	double v;
+	if (!s || !*s)
+		return error("%s: not a number: '%s'", what, s ? s : "");
+	errno = 0;
+	v = strtod(s, &end);
+	if (*end)
+		return error("%s: not a number: '%s'", what, s);
+	if (!isfinite(v) || errno == ERANGE || v < min || v > max)
+		return error("%s: out of range %g..%g: '%s'", what, min, max, s);
+	*out = v;
+	return 0;
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		error("out of memory (%zu bytes)", n);
+	return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		error("out of memory (%zu x %zu bytes)", n, size);
+	return p;
+}
+
+int mul_size(size_t a, size_t b, size_t *out)
+{
+	if (a && b > SIZE_MAX / a)
+		return -1;
+	*out = a * b;
+	return 0;
+}
+
+int outfile_open(struct outfile *o, const char *path)
+{
+	int fd;
+	size_t n;
+	memset(o, 0, sizeof *o);
+	if (!strcmp(path, "-")) {
+		o->f = stdout;
+		return 0;
+	}
+	n = strlen(path);
+	o->path = xmalloc(n + 1);
+	o->tmp = xmalloc(n + 16);
+	if (!o->path || !o->tmp)
+		goto fail;
+	memcpy(o->path, path, n + 1);
+	snprintf(o->tmp, n + 16, "%s.tmp.XXXXXX", path);
+	fd = mkstemp(o->tmp);
+	if (fd < 0) {
+		error("cannot create '%s': %s", path, strerror(errno));
+		goto fail;
+	}
+	fchmod(fd, 0644);
+	o->f = fdopen(fd, "wb");
+	if (!o->f) {
+		close(fd);
+		unlink(o->tmp);
+		error("cannot open '%s': %s", path, strerror(errno));
+		goto fail;
+	}
+	return 0;
+fail:
+	free(o->path);
+	free(o->tmp);
+	memset(o, 0, sizeof *o);
+	return -1;
+}
+
+int outfile_commit(struct outfile *o)
+{
+	int bad;
+	if (!o->tmp) {
+		if (fflush(stdout) || ferror(stdout))
+			return error("write error on standard output: %s", strerror(errno));
+		return 0;
+	}
+	bad = ferror(o->f) != 0;
+	if (fclose(o->f))
+		bad = 1;
+	o->f = NULL;
+	if (bad) {
+		error("cannot write '%s': %s", o->path, strerror(errno ? errno : EIO));
+		unlink(o->tmp);
+	} else if (rename(o->tmp, o->path)) {
+		bad = 1;
+		error("cannot rename into '%s': %s", o->path, strerror(errno));
+		unlink(o->tmp);
+	}
+	free(o->path);
+	free(o->tmp);
+	o->path = o->tmp = NULL;
+	return bad ? -1 : 0;
+}
+
+void outfile_abort(struct outfile *o)
+{
+	if (o->tmp) {
+		if (o->f)
+			fclose(o->f);
+		unlink(o->tmp);
+	}
+	free(o->path);
+	free(o->tmp);
+	memset(o, 0, sizeof *o);
+}
+
+FILE *open_in(const char *path)
+{
+	FILE *f;
+	struct stat st;
+	if (!strcmp(path, "-"))
+		return stdin;
+	f = fopen(path, "rb");
+	if (!f) {
+		error("cannot open '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		error("is a directory: '%s'", path);
+		return NULL;
+	}
+	return f;
+}
+
+void close_in(FILE *f)
+{
+	if (f && f != stdin)
+		fclose(f);
+}
+
+int close_stdout(void)
+{
+	if (fflush(stdout) || ferror(stdout) || fclose(stdout))
+		return error("write error on standard output: %s", strerror(errno));
+	return 0;
+}
+
+int mkdir_p(const char *path)
+{
+	char buf[4096];
+	size_t n = strlen(path), i;
+	struct stat st;
+	if (n == 0 || n >= sizeof buf)
+		return error("bad folder name: '%s'", path);
+	memcpy(buf, path, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (buf[i] == '/' || buf[i] == '\0') {
+			char c = buf[i];
+			buf[i] = '\0';
+			if (mkdir(buf, 0777) && errno != EEXIST)
+				return error("cannot create folder '%s': %s", buf, strerror(errno));
+			buf[i] = c;
+		}
+	}
+	if (stat(path, &st) || !S_ISDIR(st.st_mode))
+		return error("not a folder: '%s'", path);
+	return 0;
+}
+
+char *read_whole(const char *path, size_t *len)
+{
+	FILE *f = open_in(path);
+	size_t cap = 1 << 16, n = 0, got;
+	char *buf, *nb;
+	if (!f)
+		return NULL;
+	buf = xmalloc(cap + 1);
+	if (!buf)
+		goto fail;
+	while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
+		n += got;
+		if (n == cap) {
+			cap *= 2;
+			nb = realloc(buf, cap + 1);
+			if (!nb) {
+				error("out of memory reading '%s'", path);
+				goto fail;
+			}
+			buf = nb;
+		}
+	}
+	if (ferror(f)) {
+		error("cannot read '%s': %s", path, strerror(errno));
+		goto fail;
+	}
+	close_in(f);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+fail:
+	free(buf);
+	close_in(f);
+	return NULL;
+}
+
+static uint64_t splitmix(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+void rng_seed(struct rng *r, uint64_t seed)
+{
+	int i;
+	for (i = 0; i < 4; i++)
+		r->s[i] = splitmix(&seed);
+}
+
+static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+uint64_t rng_next(struct rng *r)
+{
+	uint64_t *s = r->s;
+	uint64_t result = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl(s[3], 45);
+	return result;
+}
+
+double rng_uniform(struct rng *r)
+{
+	return (rng_next(r) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+double rng_normal(struct rng *r)
+{
+	/* Box-Muller; one value per call keeps the stream simple to reason about. */
+	double u1 = rng_uniform(r), u2 = rng_uniform(r);
+	if (u1 < 1e-300)
+		u1 = 1e-300;
+	return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+}
+
+uint64_t rng_below(struct rng *r, uint64_t n)
+{
+	uint64_t lim, x;
+	if (n <= 1)
+		return 0;
+	lim = UINT64_MAX - UINT64_MAX % n;
+	do
+		x = rng_next(r);
+	while (x >= lim);
+	return x % n;
+}
+
+double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}

@@ -1,0 +1,88 @@
+/* util.h: errors, number parsing, safe output files, small helpers.
+ *
+ * Library code reports a problem with error(), which prints one line
+ * "progname: message" on stderr and returns -1, and hands that -1 back to
+ * its caller. Only a tool's main() exits. */
+#ifndef SL_UTIL_H
+#define SL_UTIL_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stddef.h>
+
+/* The name errors are prefixed with; set it first thing in main(). */
+extern const char *progname;
+
+/* Print "progname: <fmt...>" and a newline on stderr; always returns -1. */
+int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Print "progname: <fmt...>" and exit(1). Only for main(). */
+void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* Print "usage: <usage>" on stderr and exit(2). Only for main(). */
+void usage_die(const char *usage) __attribute__((noreturn));
+
+/* Parse a whole string as a base-10 integer in [min, max]. Returns 0, or
+ * -1 with an error naming `what` when it is not a number, has trailing
+ * characters, or is out of range. */
+int parse_long(const char *s, long min, long max, const char *what, long *out);
+
+/* Parse a whole string as a finite double in [min, max]; as parse_long. */
+int parse_double(const char *s, double min, double max, const char *what, double *out);
+
+/* Allocation that returns NULL with an error message on failure (never dies). */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+
+/* Overflow-checked a*b (and a*b*c...), returns 0 and sets *out, or -1. */
+int mul_size(size_t a, size_t b, size_t *out);
+
+/* An output that appears whole or not at all. Path "-" is stdout.
+ * For a file, data go to a temp file in the same folder that
+ * outfile_commit() renames over the path; outfile_abort() removes it. */
+struct outfile {
+	FILE *f;
+	char *path;   /* final path (NULL for stdout) */
+	char *tmp;    /* temp path (NULL for stdout) */
+};
+
+/* Open `path` for writing ("-" is stdout). Returns 0 or -1 (error printed). */
+int outfile_open(struct outfile *o, const char *path);
+
+/* Flush, close and rename into place; checks every write. 0 or -1; on -1
+ * the temp file is removed. For stdout, flushes and checks for errors. */
+int outfile_commit(struct outfile *o);
+
+/* Discard the output: close and remove the temp file. Cannot fail. */
+void outfile_abort(struct outfile *o);
+
+/* Open an input path for reading; "-" is stdin. NULL with an error on failure. */
+FILE *open_in(const char *path);
+
+/* Close an input opened with open_in (stdin is left open). */
+void close_in(FILE *f);
+
+/* Close stdout at the end of main and report a write error (full disk,
+ * broken pipe). Returns 0 or -1. */
+int close_stdout(void);
+
+/* Create a directory and its parents (like mkdir -p). 0 or -1. */
+int mkdir_p(const char *path);
+
+/* Read a whole file ("-" is stdin) into a NUL-terminated buffer. Returns
+ * the buffer (free it) and its length in *len, or NULL with an error. */
+char *read_whole(const char *path, size_t *len);
+
+/* A deterministic random generator (splitmix64 seeded xoshiro256**).
+ * The same seed gives the same stream on every machine. */
+struct rng { uint64_t s[4]; };
+void rng_seed(struct rng *r, uint64_t seed);
+uint64_t rng_next(struct rng *r);
+double rng_uniform(struct rng *r);            /* [0, 1) */
+double rng_normal(struct rng *r);             /* mean 0, sd 1 */
+uint64_t rng_below(struct rng *r, uint64_t n); /* [0, n), unbiased */
+
+/* Seconds from a monotonic clock. */
+double now_seconds(void);
+
+#endif
