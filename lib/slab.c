@@ -488,8 +488,10 @@ fail:
 static void fmt_num(char *buf, size_t n, double v)
 {
 	snprintf(buf, n, "%.17g", v);
-	/* shortest form that reads back exactly */
-	for (int p = 1; p < 17; p++) {
+	/* shortest form that reads back exactly, without an exponent for
+	 * whole-number digits (10, not 1e+01) */
+	int p0 = fabs(v) >= 1 && fabs(v) < 1e15 ? (int)floor(log10(fabs(v))) + 1 : 1;
+	for (int p = p0; p < 17; p++) {
 		char t[64];
 		snprintf(t, sizeof t, "%.*g", p, v);
 		if (strtod(t, NULL) == v) {
