@@ -1,0 +1,115 @@
+/* model.c: read and write U-Net model files (formats/model.md). */
+#include "model.h"
+
+#include "util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+int model_save(const char *path, const struct unet_config *c, const float *params)
+{
+	size_t n = unet_param_count(c);
+	unsigned char h[MODEL_HEADER_BYTES] = {0}, *buf;
+	struct outfile o;
+	memcpy(h, MODEL_MAGIC, 8);
+	put32(h + 8, MODEL_VERSION);
+	put32(h + 12, (uint32_t)c->in_channels);
+	put32(h + 16, (uint32_t)c->base);
+	put32(h + 20, (uint32_t)c->depth);
+	put32(h + 24, (uint32_t)n);
+	put32(h + 28, (uint32_t)((uint64_t)n >> 32));
+	if (!(buf = xmalloc(n * 4)))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t v;
+		memcpy(&v, &params[i], 4);
+		put32(buf + 4 * i, v);
+	}
+	if (outfile_open(&o, path)) {
+		free(buf);
+		return -1;
+	}
+	fwrite(h, 1, sizeof h, o.f);
+	fwrite(buf, 4, n, o.f);
+	free(buf);
+	return outfile_commit(&o);
+}
+
+int model_load(const char *path, struct unet_config *c, float **params)
+{
+	size_t len, n;
+	unsigned char *b = (unsigned char *)read_whole(path, &len);
+	float *p = NULL;
+	uint64_t count;
+	uint32_t version;
+
+	*params = NULL;
+	if (!b)
+		return -1;
+	if (len < 8 || memcmp(b, MODEL_MAGIC, 8)) {
+		error("not a model file (no %s magic): '%s'", MODEL_MAGIC, path);
+		goto fail;
+	}
+	if (len < MODEL_HEADER_BYTES) {
+		error("truncated model header: '%s'", path);
+		goto fail;
+	}
+	version = get32(b + 8);
+	if (version != MODEL_VERSION) {
+		error("unsupported model version %u (expected %d): '%s'", version, MODEL_VERSION, path);
+		goto fail;
+	}
+	c->in_channels = (int)(get32(b + 12) & 0x7fffffff);
+	c->base = (int)(get32(b + 16) & 0x7fffffff);
+	c->depth = (int)(get32(b + 20) & 0x7fffffff);
+	if (get32(b + 12) > 64 || get32(b + 16) > 256 || get32(b + 20) > UNET_MAX_DEPTH ||
+	    unet_config_check(c)) {
+		error("bad model configuration (channels %u, base %u, depth %u): '%s'", get32(b + 12),
+		      get32(b + 16), get32(b + 20), path);
+		goto fail;
+	}
+	n = unet_param_count(c);
+	count = get32(b + 24) | (uint64_t)get32(b + 28) << 32;
+	if (count != n) {
+		error("model has %llu parameters, its configuration needs %zu: '%s'",
+		      (unsigned long long)count, n, path);
+		goto fail;
+	}
+	if (len < MODEL_HEADER_BYTES + 4 * n) {
+		error("truncated model: %zu of %zu bytes: '%s'", len, MODEL_HEADER_BYTES + 4 * n, path);
+		goto fail;
+	}
+	if (len > MODEL_HEADER_BYTES + 4 * n) {
+		error("trailing bytes after the model parameters: '%s'", path);
+		goto fail;
+	}
+	if (!(p = xmalloc(n * sizeof *p)))
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t v = get32(b + MODEL_HEADER_BYTES + 4 * i);
+		memcpy(&p[i], &v, 4);
+		if (!isfinite(p[i])) {
+			error("non-finite model parameter %zu: '%s'", i, path);
+			goto fail;
+		}
+	}
+	free(b);
+	*params = p;
+	return 0;
+fail:
+	free(b);
+	free(p);
+	return -1;
+}

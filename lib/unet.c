@@ -1,0 +1,332 @@
+/* unet.c: the 2-D U-Net built from layers.c. */
+#include "unet.h"
+
+#include "layers.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define F(c, l) ((c)->base << (l))
+
+int unet_config_check(const struct unet_config *c)
+{
+	if (c->in_channels < 1 || c->in_channels > 64)
+		return error("unsupported number of input channels: '%d' (1..64)", c->in_channels);
+	if (c->base < 1 || c->base > 256)
+		return error("unsupported filter base: '%d' (1..256)", c->base);
+	if (c->depth < 1 || c->depth > UNET_MAX_DEPTH)
+		return error("unsupported depth: '%d' (1..%d)", c->depth, UNET_MAX_DEPTH);
+	if ((size_t)c->base << c->depth > 4096)
+		return error("too many filters: base %d, depth %d", c->base, c->depth);
+	return 0;
+}
+
+/* Walk the parameter tensors in file order: call f(p, field, count) with
+ * the address of each pointer field and its size. */
+static size_t layout(struct unet_params *p, const struct unet_config *c, float *mem)
+{
+	struct unet_params dummy;
+	size_t off = 0;
+	if (!p)
+		p = &dummy;
+#define TAKE(field, n) do { (field) = mem ? mem + off : NULL; off += (size_t)(n); } while (0)
+	for (int l = 0; l <= c->depth; l++) {
+		int cin = l ? F(c, l - 1) : c->in_channels, f = F(c, l);
+		TAKE(p->enc_w[l][0], (size_t)f * cin * 9);
+		TAKE(p->enc_b[l][0], f);
+		TAKE(p->enc_w[l][1], (size_t)f * f * 9);
+		TAKE(p->enc_b[l][1], f);
+	}
+	for (int l = c->depth - 1; l >= 0; l--) {
+		int f = F(c, l);
+		TAKE(p->up_w[l], (size_t)F(c, l + 1) * f * 4);
+		TAKE(p->up_b[l], f);
+		TAKE(p->dec_w[l][0], (size_t)f * 2 * f * 9);
+		TAKE(p->dec_b[l][0], f);
+		TAKE(p->dec_w[l][1], (size_t)f * f * 9);
+		TAKE(p->dec_b[l][1], f);
+	}
+	TAKE(p->out_w, F(c, 0));
+	TAKE(p->out_b, 1);
+#undef TAKE
+	return off;
+}
+
+size_t unet_param_count(const struct unet_config *c)
+{
+	return layout(NULL, c, NULL);
+}
+
+void unet_params_point(struct unet_params *p, const struct unet_config *c, float *mem)
+{
+	layout(p, c, mem);
+}
+
+/* Glorot uniform: U(-a, a), a = sqrt(6 / (fan_in + fan_out)). */
+static void glorot(float *w, size_t n, double fan_in, double fan_out, struct rng *r)
+{
+	double a = sqrt(6.0 / (fan_in + fan_out));
+	for (size_t i = 0; i < n; i++)
+		w[i] = (float)((2 * rng_uniform(r) - 1) * a);
+}
+
+void unet_params_init(float *mem, const struct unet_config *c, uint64_t seed)
+{
+	struct unet_params p;
+	struct rng r;
+	memset(mem, 0, unet_param_count(c) * sizeof *mem);
+	unet_params_point(&p, c, mem);
+	rng_seed(&r, seed);
+	for (int l = 0; l <= c->depth; l++) {
+		int cin = l ? F(c, l - 1) : c->in_channels, f = F(c, l);
+		glorot(p.enc_w[l][0], (size_t)f * cin * 9, cin * 9.0, f * 9.0, &r);
+		glorot(p.enc_w[l][1], (size_t)f * f * 9, f * 9.0, f * 9.0, &r);
+	}
+	for (int l = c->depth - 1; l >= 0; l--) {
+		int f = F(c, l);
+		glorot(p.up_w[l], (size_t)F(c, l + 1) * f * 4, F(c, l + 1) * 4.0, f * 4.0, &r);
+		glorot(p.dec_w[l][0], (size_t)f * 2 * f * 9, 2 * f * 9.0, f * 9.0, &r);
+		glorot(p.dec_w[l][1], (size_t)f * f * 9, f * 9.0, f * 9.0, &r);
+	}
+	glorot(p.out_w, F(c, 0), F(c, 0), 1, &r);
+}
+
+static void row(FILE *f, const char *name, int l, int ch, size_t n, size_t *total)
+{
+	char shape[64];
+	if (l)
+		snprintf(shape, sizeof shape, "H/%d x W/%d x %d", 1 << l, 1 << l, ch);
+	else
+		snprintf(shape, sizeof shape, "H x W x %d", ch);
+	fprintf(f, "%-22s %-22s %10zu\n", name, shape, n);
+	*total += n;
+}
+
+void unet_summary(FILE *f, const struct unet_config *c)
+{
+	size_t t = 0;
+	char name[64];
+	fprintf(f, "%-22s %-22s %10s\n", "layer", "output shape", "params");
+	row(f, "input", 0, c->in_channels, 0, &t);
+	for (int l = 0; l <= c->depth; l++) {
+		int cin = l ? F(c, l - 1) : c->in_channels, fl = F(c, l);
+		const char *what = l == c->depth ? "bottleneck" : "enc";
+		if (l) {
+			snprintf(name, sizeof name, "maxpool%d", l - 1);
+			row(f, name, l, cin, 0, &t);
+		}
+		snprintf(name, sizeof name, "%s%d_conv3x3_a", what, l);
+		row(f, name, l, fl, (size_t)fl * cin * 9 + fl, &t);
+		snprintf(name, sizeof name, "%s%d_conv3x3_b", what, l);
+		row(f, name, l, fl, (size_t)fl * fl * 9 + fl, &t);
+	}
+	for (int l = c->depth - 1; l >= 0; l--) {
+		int fl = F(c, l);
+		snprintf(name, sizeof name, "dec%d_upconv2x2", l);
+		row(f, name, l, fl, (size_t)F(c, l + 1) * fl * 4 + fl, &t);
+		snprintf(name, sizeof name, "dec%d_concat", l);
+		row(f, name, l, 2 * fl, 0, &t);
+		snprintf(name, sizeof name, "dec%d_conv3x3_a", l);
+		row(f, name, l, fl, (size_t)fl * 2 * fl * 9 + fl, &t);
+		snprintf(name, sizeof name, "dec%d_conv3x3_b", l);
+		row(f, name, l, fl, (size_t)fl * fl * 9 + fl, &t);
+	}
+	row(f, "out_conv1x1", 0, 1, (size_t)F(c, 0) + 1, &t);
+	row(f, "sigmoid", 0, 1, 0, &t);
+	fprintf(f, "total parameters: %zu\n", t);
+}
+
+int unet_check_size(const struct unet_config *c, int H, int W)
+{
+	int m = 1 << c->depth;
+	if (H < m || W < m || H % m || W % m)
+		return error("slice size %dx%d is not a multiple of %d (the network pools %d times): "
+		             "crop or resize the data", W, H, m, c->depth);
+	return 0;
+}
+
+/* Point the activation pointers of a batch of N slices into mem; returns
+ * the floats used. With mem NULL, only counts. */
+static size_t acts_layout(struct unet_acts *a, const struct unet_config *c, int N, int H,
+                          int W, float *mem)
+{
+	size_t off = 0;
+#define TAKE(field, n) do { (field) = mem ? mem + off : NULL; off += (size_t)(n); } while (0)
+	TAKE(a->x, (size_t)c->in_channels * N * H * W);
+	for (int l = 0; l <= c->depth; l++) {
+		size_t plane = (size_t)N * (H >> l) * (W >> l), f = F(c, l);
+		TAKE(a->enc[l][0], f * plane);
+		if (l < c->depth) {
+			TAKE(a->cat[l], 2 * f * plane);
+			a->enc[l][1] = mem ? a->cat[l] + f * plane : NULL;
+			TAKE(a->pool[l], f * plane / 4);
+			TAKE(a->dec[l][0], f * plane);
+			TAKE(a->dec[l][1], f * plane);
+		} else {
+			TAKE(a->enc[l][1], f * plane);
+		}
+	}
+	TAKE(a->logit, (size_t)N * H * W);
+#undef TAKE
+	return off;
+}
+
+static size_t scratch_size(const struct unet_config *c, int B, int H, int W)
+{
+	size_t m = 0;
+	for (int l = 0; l <= c->depth; l++) {
+		int cin = l ? F(c, l - 1) : c->in_channels, hl = H >> l, wl = W >> l;
+		size_t s[3] = {conv3x3_scratch(B, cin, hl, wl), conv3x3_scratch(B, F(c, l), hl, wl),
+		               l < c->depth ? conv3x3_scratch(B, 2 * F(c, l), hl, wl) : 0};
+		for (int i = 0; i < 3; i++)
+			if (s[i] > m)
+				m = s[i];
+	}
+	return m;
+}
+
+int unet_create(struct unet *u, const struct unet_config *c, int B, int H, int W, int train)
+{
+	memset(u, 0, sizeof *u);
+	if (unet_config_check(c) || unet_check_size(c, H, W))
+		return -1;
+	u->cfg = *c;
+	u->B = B, u->H = H, u->W = W, u->train = train;
+	u->nparams = unet_param_count(c);
+	size_t na = acts_layout(&u->a, c, B, H, W, NULL);
+	if (!(u->params = xcalloc(u->nparams, sizeof(float))) ||
+	    !(u->act_mem = xmalloc(na * sizeof(float))) ||
+	    !(u->scratch = xmalloc(scratch_size(c, B, H, W) * sizeof(float))))
+		goto fail;
+	if (train && (!(u->grads = xcalloc(u->nparams, sizeof(float))) ||
+	              !(u->dact_mem = xcalloc(na, sizeof(float)))))
+		goto fail;
+	unet_params_point(&u->p, c, u->params);
+	if (train)
+		unet_params_point(&u->g, c, u->grads);
+	return 0;
+fail:
+	unet_free(u);
+	return -1;
+}
+
+void unet_free(struct unet *u)
+{
+	free(u->params), free(u->grads), free(u->act_mem), free(u->dact_mem), free(u->scratch);
+	memset(u, 0, sizeof *u);
+}
+
+void unet_zero_grad(struct unet *u)
+{
+	memset(u->grads, 0, u->nparams * sizeof(float));
+}
+
+void unet_forward(struct unet *u, const float *in, int N)
+{
+	const struct unet_config *c = &u->cfg;
+	struct unet_acts *a = &u->a;
+	const struct unet_params *p = &u->p;
+	int H = u->H, W = u->W, C = c->in_channels, D = c->depth;
+	size_t hw = (size_t)H * W;
+
+	u->N = N;
+	acts_layout(a, c, N, H, W, u->act_mem);
+	if (u->train)
+		acts_layout(&u->d, c, N, H, W, u->dact_mem);
+	for (int n = 0; n < N; n++)
+		for (int ch = 0; ch < C; ch++)
+			memcpy(a->x + ((size_t)ch * N + n) * hw, in + ((size_t)n * C + ch) * hw,
+			       hw * sizeof(float));
+
+	const float *x = a->x;
+	int cin = C;
+	for (int l = 0; l <= D; l++) {
+		int hl = H >> l, wl = W >> l, f = F(c, l);
+		size_t n = (size_t)f * N * hl * wl;
+		conv3x3_forward(a->enc[l][0], u->scratch, x, p->enc_w[l][0], p->enc_b[l][0], N, cin, f,
+		                hl, wl);
+		relu_forward(a->enc[l][0], n);
+		conv3x3_forward(a->enc[l][1], u->scratch, a->enc[l][0], p->enc_w[l][1],
+		                p->enc_b[l][1], N, f, f, hl, wl);
+		relu_forward(a->enc[l][1], n);
+		if (l < D) {
+			maxpool2_forward(a->pool[l], a->enc[l][1], (size_t)f * N, hl, wl);
+			x = a->pool[l];
+			cin = f;
+		}
+	}
+	const float *up = a->enc[D][1];
+	for (int l = D - 1; l >= 0; l--) {
+		int hl = H >> l, wl = W >> l, f = F(c, l);
+		size_t n = (size_t)f * N * hl * wl;
+		upconv2x2_forward(a->cat[l], u->scratch, up, p->up_w[l], p->up_b[l], N, F(c, l + 1), f,
+		                  hl / 2, wl / 2);
+		conv3x3_forward(a->dec[l][0], u->scratch, a->cat[l], p->dec_w[l][0], p->dec_b[l][0], N,
+		                2 * f, f, hl, wl);
+		relu_forward(a->dec[l][0], n);
+		conv3x3_forward(a->dec[l][1], u->scratch, a->dec[l][0], p->dec_w[l][1],
+		                p->dec_b[l][1], N, f, f, hl, wl);
+		relu_forward(a->dec[l][1], n);
+		up = a->dec[l][1];
+	}
+	conv1x1_forward(a->logit, a->dec[0][1], p->out_w, p->out_b, N * H * W, F(c, 0), 1);
+}
+
+void unet_backward(struct unet *u)
+{
+	const struct unet_config *c = &u->cfg;
+	const struct unet_acts *a = &u->a;
+	struct unet_acts *d = &u->d;
+	const struct unet_params *p = &u->p;
+	const struct unet_params *g = &u->g;
+	int H = u->H, W = u->W, N = u->N, D = c->depth;
+
+	/* zero every activation gradient but the logits' */
+	memset(u->dact_mem, 0, (size_t)(d->logit - u->dact_mem) * sizeof(float));
+
+	conv1x1_backward(d->dec[0][1], g->out_w, g->out_b, d->logit, a->dec[0][1], p->out_w,
+	                 N * H * W, F(c, 0), 1);
+	for (int l = 0; l < D; l++) {
+		int hl = H >> l, wl = W >> l, f = F(c, l);
+		size_t n = (size_t)f * N * hl * wl;
+		relu_backward(d->dec[l][1], a->dec[l][1], n);
+		conv3x3_backward(d->dec[l][0], g->dec_w[l][1], g->dec_b[l][1], u->scratch,
+		                 d->dec[l][1], a->dec[l][0], p->dec_w[l][1], N, f, f, hl, wl);
+		relu_backward(d->dec[l][0], a->dec[l][0], n);
+		conv3x3_backward(d->cat[l], g->dec_w[l][0], g->dec_b[l][0], u->scratch, d->dec[l][0],
+		                 a->cat[l], p->dec_w[l][0], N, 2 * f, f, hl, wl);
+		const float *up_in = l + 1 < D ? a->dec[l + 1][1] : a->enc[D][1];
+		float *dup_in = l + 1 < D ? d->dec[l + 1][1] : d->enc[D][1];
+		upconv2x2_backward(dup_in, g->up_w[l], g->up_b[l], u->scratch, d->cat[l], up_in,
+		                   p->up_w[l], N, F(c, l + 1), f, hl / 2, wl / 2);
+	}
+	for (int l = D; l >= 0; l--) {
+		int hl = H >> l, wl = W >> l, f = F(c, l), cin = l ? F(c, l - 1) : c->in_channels;
+		size_t n = (size_t)f * N * hl * wl;
+		if (l < D)
+			maxpool2_backward(d->enc[l][1], d->pool[l], a->enc[l][1], (size_t)f * N, hl, wl);
+		relu_backward(d->enc[l][1], a->enc[l][1], n);
+		conv3x3_backward(d->enc[l][0], g->enc_w[l][1], g->enc_b[l][1], u->scratch,
+		                 d->enc[l][1], a->enc[l][0], p->enc_w[l][1], N, f, f, hl, wl);
+		relu_backward(d->enc[l][0], a->enc[l][0], n);
+		conv3x3_backward(l ? d->pool[l - 1] : NULL, g->enc_w[l][0], g->enc_b[l][0],
+		                 u->scratch, d->enc[l][0], l ? a->pool[l - 1] : a->x,
+		                 p->enc_w[l][0], N, cin, f, hl, wl);
+	}
+}
+
+double unet_forward_flops(const struct unet_config *c, int H, int W)
+{
+	double t = 0;
+	for (int l = 0; l <= c->depth; l++) {
+		double px = (double)(H >> l) * (W >> l), f = F(c, l);
+		double cin = l ? F(c, l - 1) : c->in_channels;
+		t += px * 9 * f * (cin + f);
+		if (l < c->depth)
+			t += px * f * F(c, l + 1) + px * 9 * f * (2 * f + f); /* up-conv, two convs */
+	}
+	t += (double)H * W * F(c, 0);
+	return 2 * t;
+}

@@ -1,0 +1,102 @@
+/* unet.h: the paper's 2-D U-Net: parameter layout, forward, backward.
+ *
+ * Level l (0 = full resolution) has F_l = base << l filters. The encoder
+ * has two 3x3 'same' conv + ReLU per level and a 2x2 max-pool between
+ * levels; level `depth` is the bottleneck. Each decoder level l has a 2x2
+ * stride-2 up-convolution (bias, no activation) from F_{l+1} to F_l
+ * channels, concatenation [up, skip] (2 F_l channels), two 3x3 conv + ReLU,
+ * and level 0 ends in a 1x1 conv to one logit. With base 8 and depth 4 this
+ * has 485,673 parameters for one input channel and 485,889 for four.
+ *
+ * All parameters live in one float block; struct unet_params points into
+ * it (gradients use the same layout), in the order the model file stores
+ * them: encoder levels 0..depth (conv0 w, b, conv1 w, b), then decoder
+ * levels depth-1..0 (up w, b, conv0 w, b, conv1 w, b), then the 1x1 w, b. */
+#ifndef SL_UNET_H
+#define SL_UNET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define UNET_MAX_DEPTH 6
+
+struct unet_config {
+	int in_channels; /* image channels (modalities), 1..64 */
+	int base;        /* filters at full resolution (paper: 8), 1..256 */
+	int depth;       /* number of poolings (paper: 4), 1..UNET_MAX_DEPTH */
+};
+
+/* Pointers into one parameter (or gradient) block. F_l = base << l. */
+struct unet_params {
+	float *enc_w[UNET_MAX_DEPTH + 1][2]; /* [F_l][Cin][3][3]; Cin = in_channels (l=0,
+	                                        conv 0), F_{l-1} (l>0, conv 0), F_l (conv 1) */
+	float *enc_b[UNET_MAX_DEPTH + 1][2]; /* [F_l] */
+	float *up_w[UNET_MAX_DEPTH];         /* l < depth: [F_{l+1}][F_l][2][2] */
+	float *up_b[UNET_MAX_DEPTH];         /* [F_l] */
+	float *dec_w[UNET_MAX_DEPTH][2];     /* [F_l][2 F_l (conv 0) or F_l (conv 1)][3][3] */
+	float *dec_b[UNET_MAX_DEPTH][2];     /* [F_l] */
+	float *out_w;                        /* [1][F_0] */
+	float *out_b;                        /* [1] */
+};
+
+/* Activations of one batch of N slices, all CNHW (see layers.h), pointers
+ * into one block. H_l = H >> l. */
+struct unet_acts {
+	float *x;                           /* [Cin][N][H][W] the input */
+	float *enc[UNET_MAX_DEPTH + 1][2];  /* [F_l][N][H_l][W_l] after ReLU; enc[l][1]
+	                                       for l < depth is the upper half of cat[l] */
+	float *pool[UNET_MAX_DEPTH];        /* [F_l][N][H_{l+1}][W_{l+1}] */
+	float *cat[UNET_MAX_DEPTH];         /* [2 F_l][N][H_l][W_l]: up-conv output, skip */
+	float *dec[UNET_MAX_DEPTH][2];      /* [F_l][N][H_l][W_l] after ReLU */
+	float *logit;                       /* [N][H][W] */
+};
+
+/* A network with working memory for batches of up to B slices of H x W. */
+struct unet {
+	struct unet_config cfg;
+	int B, H, W, N;       /* capacity, and the batch size of the last forward */
+	int train;            /* gradients allocated */
+	size_t nparams;
+	float *params;        /* nparams floats */
+	float *grads;         /* nparams floats (train only) */
+	struct unet_params p, g;
+	struct unet_acts a, d; /* activations and their gradients (train only) */
+	float *act_mem, *dact_mem, *scratch;
+};
+
+/* Check a configuration; 0 or -1 with a message. */
+int unet_config_check(const struct unet_config *c);
+/* Number of parameters of a (checked) configuration. Cannot fail. */
+size_t unet_param_count(const struct unet_config *c);
+/* Point p's fields into mem (unet_param_count floats). Cannot fail. */
+void unet_params_point(struct unet_params *p, const struct unet_config *c, float *mem);
+/* Glorot-uniform weights and zero biases (Keras defaults), from a seed. */
+void unet_params_init(float *mem, const struct unet_config *c, uint64_t seed);
+/* Print the layer table (name, output shape, parameters) and the total. */
+void unet_summary(FILE *f, const struct unet_config *c);
+
+/* Check that H and W suit the network (positive, divisible by 2^depth);
+ * 0 or -1 with a message naming the sizes. */
+int unet_check_size(const struct unet_config *c, int H, int W);
+
+/* Allocate a network for batches of up to B slices of H x W (`train`:
+ * also gradients). Parameters are zero; fill u->params. 0 or -1. */
+int unet_create(struct unet *u, const struct unet_config *c, int B, int H, int W, int train);
+void unet_free(struct unet *u);
+
+/* Forward pass of N (1..B) slices given in NCHW (slab) order,
+ * in[n][c][y][x]; the logits land in u->a.logit ([N][H][W]). */
+void unet_forward(struct unet *u, const float *in, int N);
+
+/* Backward pass of the last forward: u->d.logit holds dLoss/dlogit
+ * ([N][H][W]); gradients are ADDED into u->grads (zero them first with
+ * unet_zero_grad). The activation gradients are zeroed here. */
+void unet_backward(struct unet *u);
+void unet_zero_grad(struct unet *u);
+
+/* Floating-point operations of one forward pass of one H x W slice
+ * (2 per multiply-add, convolutions only); a train step is about 3x. */
+double unet_forward_flops(const struct unet_config *c, int H, int W);
+
+#endif

@@ -1,0 +1,278 @@
+/* Layers: the im2col/GEMM convolution against the naive one (forward and
+ * backward), finite-difference gradient checks of every layer type, and the
+ * losses against hand-computed values. */
+#include "check.h"
+#include "gradcheck.h"
+#include "layers.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static struct rng R;
+
+static float *rnd(size_t n, double scale)
+{
+	float *p = malloc(n * sizeof *p);
+	for (size_t i = 0; i < n; i++)
+		p[i] = (float)((2 * rng_uniform(&R) - 1) * scale);
+	return p;
+}
+
+static float *zeros(size_t n) { return calloc(n, sizeof(float)); }
+
+static double maxdiff(const float *a, const float *b, size_t n)
+{
+	double m = 0;
+	for (size_t i = 0; i < n; i++)
+		if (fabs(a[i] - b[i]) > m)
+			m = fabs(a[i] - b[i]);
+	return m;
+}
+
+/* A layer under test: forward from the current inputs and parameters into
+ * out, loss = sum r * out in double. */
+enum kind { CONV3, UPCONV, CONV1, POOL, RELU };
+struct layer {
+	enum kind k;
+	int N, C, K, H, W;
+	float *in, *w, *b, *out, *r, *scratch;
+	size_t nout;
+};
+
+static void run(struct layer *L)
+{
+	switch (L->k) {
+	case CONV3:
+		conv3x3_forward(L->out, L->scratch, L->in, L->w, L->b, L->N, L->C, L->K, L->H, L->W);
+		break;
+	case UPCONV:
+		upconv2x2_forward(L->out, L->scratch, L->in, L->w, L->b, L->N, L->C, L->K, L->H, L->W);
+		break;
+	case CONV1:
+		conv1x1_forward(L->out, L->in, L->w, L->b, L->N * L->H * L->W, L->C, L->K);
+		break;
+	case POOL:
+		maxpool2_forward(L->out, L->in, (size_t)L->C * L->N, L->H, L->W);
+		break;
+	case RELU:
+		memcpy(L->out, L->in, L->nout * sizeof(float));
+		relu_forward(L->out, L->nout);
+		break;
+	}
+}
+
+static double layer_loss(void *ctx, int *ok)
+{
+	struct layer *L = ctx;
+	double s = 0;
+	run(L);
+	for (size_t i = 0; i < L->nout; i++)
+		s += (double)L->r[i] * L->out[i];
+	*ok = 1;
+	return s;
+}
+
+/* Finite-difference check of one layer; returns the worst error. */
+static double check_layer(const char *name, enum kind k, int N, int C, int K, int H, int W)
+{
+	struct layer L = {.k = k, .N = N, .C = C, .K = K, .H = H, .W = W};
+	size_t nin = (size_t)C * N * H * W, nw = 0, nb = 0;
+	char label[64];
+	double worst = 0;
+	switch (k) {
+	case CONV3: L.nout = (size_t)K * N * H * W, nw = (size_t)K * C * 9, nb = K; break;
+	case UPCONV: L.nout = (size_t)K * N * 4 * H * W, nw = (size_t)C * K * 4, nb = K; break;
+	case CONV1: L.nout = (size_t)K * N * H * W, nw = (size_t)K * C, nb = K; break;
+	case POOL: L.nout = nin / 4; break;
+	case RELU: L.nout = nin; break;
+	}
+	L.in = rnd(nin, 1);
+	if (k == POOL) /* distinct values, far apart compared with h */
+		for (size_t i = 0; i < nin; i++)
+			L.in[i] = (float)(((i * 7919) % nin) * 0.1 - nin * 0.05);
+	if (k == RELU)
+		for (size_t i = 0; i < nin; i++)
+			L.in[i] += L.in[i] > 0 ? 0.1f : -0.1f;
+	L.w = rnd(nw ? nw : 1, 0.5), L.b = rnd(nb ? nb : 1, 0.5);
+	L.out = zeros(L.nout), L.r = rnd(L.nout, 1);
+	L.scratch = zeros(conv3x3_scratch(N, C > K ? C : K, 2 * H, 2 * W));
+	float *din = zeros(nin), *dw = zeros(nw + 1), *db = zeros(nb + 1);
+	float *dout = malloc(L.nout * sizeof *dout);
+	memcpy(dout, L.r, L.nout * sizeof *dout);
+	run(&L);
+	switch (k) {
+	case CONV3:
+		conv3x3_backward(din, dw, db, L.scratch, dout, L.in, L.w, N, C, K, H, W);
+		break;
+	case UPCONV:
+		upconv2x2_backward(din, dw, db, L.scratch, dout, L.in, L.w, N, C, K, H, W);
+		break;
+	case CONV1:
+		conv1x1_backward(din, dw, db, dout, L.in, L.w, N * H * W, C, K);
+		break;
+	case POOL:
+		maxpool2_backward(din, dout, L.in, (size_t)C * N, H, W);
+		break;
+	case RELU:
+		relu_backward(dout, L.out, L.nout);
+		memcpy(din, dout, nin * sizeof *din);
+		break;
+	}
+	snprintf(label, sizeof label, "%s.in", name);
+	worst = fmax(worst, gc_tensor(label, L.in, din, nin, 200, 5e-2f, layer_loss, &L));
+	if (nw) {
+		snprintf(label, sizeof label, "%s.w", name);
+		worst = fmax(worst, gc_tensor(label, L.w, dw, nw, 200, 5e-2f, layer_loss, &L));
+		snprintf(label, sizeof label, "%s.b", name);
+		worst = fmax(worst, gc_tensor(label, L.b, db, nb, 200, 5e-2f, layer_loss, &L));
+	}
+	free(L.in), free(L.w), free(L.b), free(L.out), free(L.r), free(L.scratch);
+	free(din), free(dw), free(db), free(dout);
+	return worst;
+}
+
+/* The GEMM convolution against the direct loops, forward and backward. */
+static void conv_vs_naive(int N, int C, int K, int H, int W)
+{
+	size_t nin = (size_t)C * N * H * W, nout = (size_t)K * N * H * W, nw = (size_t)K * C * 9;
+	float *in = rnd(nin, 1), *w = rnd(nw, 0.5), *b = rnd(K, 0.5), *dout = rnd(nout, 1);
+	float *o1 = zeros(nout), *o2 = zeros(nout), *col = zeros(conv3x3_scratch(N, C, H, W));
+	float *di1 = rnd(nin, 1), *di2 = malloc(nin * sizeof(float));
+	float *dw1 = rnd(nw, 1), *dw2 = malloc(nw * sizeof(float));
+	float *db1 = rnd(K, 1), *db2 = malloc(K * sizeof(float));
+	/* start from the same non-zero values: backward must accumulate */
+	memcpy(di2, di1, nin * sizeof(float));
+	memcpy(dw2, dw1, nw * sizeof(float));
+	memcpy(db2, db1, K * sizeof(float));
+	conv3x3_forward(o1, col, in, w, b, N, C, K, H, W);
+	conv3x3_forward_naive(o2, in, w, b, N, C, K, H, W);
+	conv3x3_backward(di1, dw1, db1, col, dout, in, w, N, C, K, H, W);
+	conv3x3_backward_naive(di2, dw2, db2, dout, in, w, N, C, K, H, W);
+	double e[4] = {maxdiff(o1, o2, nout), maxdiff(di1, di2, nin), maxdiff(dw1, dw2, nw),
+	               maxdiff(db1, db2, K)};
+	printf("conv3x3 gemm vs naive N=%d C=%d K=%d %dx%d: max |diff| out %.1e din %.1e dw %.1e db %.1e\n",
+	       N, C, K, W, H, e[0], e[1], e[2], e[3]);
+	CHECK(e[0] < 1e-5 && e[1] < 1e-5);
+	CHECK(e[2] < 1e-4 * N * H * W && e[3] < 1e-4 * N * H * W);
+	free(in), free(w), free(b), free(dout), free(o1), free(o2), free(col);
+	free(di1), free(di2), free(dw1), free(dw2), free(db1), free(db2);
+}
+
+/* Up-convolution against its definition, written out. */
+static void upconv_known(void)
+{
+	int N = 2, C = 3, K = 2, h = 2, w = 3;
+	float *in = rnd((size_t)C * N * h * w, 1), *wt = rnd((size_t)C * K * 4, 1), *b = rnd(K, 1);
+	float *out = zeros((size_t)K * N * 4 * h * w), *tmp = zeros((size_t)K * N * 4 * h * w);
+	double e = 0;
+	upconv2x2_forward(out, tmp, in, wt, b, N, C, K, h, w);
+	for (int k = 0; k < K; k++)
+		for (int n = 0; n < N; n++)
+			for (int y = 0; y < 2 * h; y++)
+				for (int x = 0; x < 2 * w; x++) {
+					double s = b[k];
+					for (int c = 0; c < C; c++)
+						s += wt[((c * K + k) * 2 + y % 2) * 2 + x % 2] *
+						     in[((c * N + n) * h + y / 2) * w + x / 2];
+					e = fmax(e, fabs(s - out[((k * N + n) * 2 * h + y) * 2 * w + x]));
+				}
+	printf("upconv2x2 vs definition: max |diff| %.1e\n", e);
+	CHECK(e < 1e-5);
+	free(in), free(wt), free(b), free(out), free(tmp);
+}
+
+struct lossctx {
+	float *z;
+	uint8_t *m;
+	float *sw;
+	int N;
+	size_t P;
+	int dice;
+};
+
+static double loss_of(void *ctx, int *ok)
+{
+	struct lossctx *c = ctx;
+	*ok = 1;
+	return c->dice ? dice_forward(c->z, c->m, c->sw, c->N, c->P)
+	               : bce_forward(c->z, c->m, c->sw, c->N, c->P, NULL);
+}
+
+static void losses(void)
+{
+	/* hand-computed: two slices of 3 pixels, weights 1 and 0.5
+	 * slice 0: z = 0 (y 1): log 2; z = 2 (y 0): 2 + log(1+e^-2); z = -1 (255): ignored
+	 * slice 1: z = -3 (y 0): log(1+e^-3); z = 1 (y 1): log(1+e^-1); z = 0 (255)
+	 * loss = (log2 + 2 + log(1+e^-2) + 0.5 (log(1+e^-3) + log(1+e^-1))) / 4 */
+	float z[6] = {0, 2, -1, -3, 1, 0}, sw[2] = {1, 0.5f};
+	uint8_t m[6] = {1, 0, 255, 0, 1, 255};
+	size_t nlab;
+	double want = (log(2) + 2 + log(1 + exp(-2)) + 0.5 * (log(1 + exp(-3)) + log(1 + exp(-1)))) / 4;
+	double got = bce_forward(z, m, sw, 2, 3, &nlab);
+	printf("bce: %.9f, hand-computed %.9f, %zu labelled pixels\n", got, want, nlab);
+	CHECK_NEAR(got, want, 1e-7);
+	CHECK(nlab == 4);
+	float g[6] = {0};
+	bce_backward(g, z, m, sw, 2, 3, 1.0);
+	/* d/dz = w (sigmoid(z) - y) / 4 */
+	CHECK_NEAR(g[0], (0.5 - 1) / 4, 1e-7);
+	CHECK_NEAR(g[1], 1 / (1 + exp(-2)) / 4, 1e-7);
+	CHECK(g[2] == 0 && g[5] == 0);
+	CHECK_NEAR(g[3], 0.5 * (1 / (1 + exp(3))) / 4, 1e-7);
+	CHECK_NEAR(g[4], 0.5 * (1 / (1 + exp(-1)) - 1) / 4, 1e-7);
+	/* stable for huge logits */
+	float zbig[2] = {100, -100};
+	uint8_t mbig[2] = {0, 1};
+	CHECK_NEAR(bce_forward(zbig, mbig, NULL, 1, 2, NULL), 100, 1e-9);
+	uint8_t none[2] = {255, 255};
+	CHECK(bce_forward(zbig, none, NULL, 1, 2, &nlab) == 0 && nlab == 0);
+
+	/* Dice: p = sigmoid(z): si = 1*0.5 + 0.5*s(1), ss = 1*(0.5+1 + s(2)) + 0.5*(s(-3) + s(1)+1) */
+	double s1 = 1 / (1 + exp(-1.0)), s2 = 1 / (1 + exp(-2.0)), s3 = 1 / (1 + exp(3.0));
+	double si = 0.5 + 0.5 * s1, ss = 0.5 + 1 + s2 + 0.5 * (s3 + s1 + 1);
+	CHECK_NEAR(dice_forward(z, m, sw, 2, 3), 1 - (2 * si + 1) / (ss + 1), 1e-7);
+
+	/* finite differences of both losses */
+	int N = 3;
+	size_t P = 40;
+	float *zz = rnd(N * P, 3), *gg = zeros(N * P), swr[3] = {1, 0.3f, 2};
+	uint8_t *mm = malloc(N * P);
+	for (size_t i = 0; i < N * P; i++)
+		mm[i] = rng_below(&R, 3) == 0 ? 255 : (uint8_t)rng_below(&R, 2);
+	struct lossctx c = {zz, mm, swr, N, P, 0};
+	bce_backward(gg, zz, mm, swr, N, P, 1.0);
+	CHECK(gc_tensor("bce.logit", zz, gg, N * P, 200, 1e-2f, loss_of, &c) < 1e-3);
+	memset(gg, 0, N * P * sizeof *gg);
+	c.dice = 1;
+	dice_backward(gg, zz, mm, swr, N, P, 1.0);
+	CHECK(gc_tensor("dice.logit", zz, gg, N * P, 200, 1e-2f, loss_of, &c) < 1e-3);
+	free(zz), free(gg), free(mm);
+}
+
+int main(void)
+{
+	progname = "test_layers";
+	rng_seed(&R, 42);
+
+	conv_vs_naive(2, 3, 4, 5, 6);
+	conv_vs_naive(3, 1, 8, 8, 8);
+	conv_vs_naive(1, 16, 8, 4, 3);
+	conv_vs_naive(2, 5, 2, 1, 1);
+	upconv_known();
+
+	CHECK(check_layer("conv3x3", CONV3, 2, 3, 4, 5, 6) < 1e-3);
+	CHECK(check_layer("upconv2x2", UPCONV, 2, 3, 4, 3, 2) < 1e-3);
+	CHECK(check_layer("conv1x1", CONV1, 2, 5, 2, 3, 4) < 1e-3);
+	CHECK(check_layer("maxpool2", POOL, 2, 3, 0, 4, 6) < 1e-3);
+	CHECK(check_layer("relu", RELU, 2, 3, 0, 4, 5) < 1e-3);
+	losses();
+
+	{	/* a failing comparison must be noticed: a wrong gradient */
+		float x[2] = {1, 2}, g[2] = {1, 0};
+		struct lossctx c = {x, (uint8_t[]){1, 0}, NULL, 1, 2, 0};
+		printf("(a deliberately wrong gradient follows)\n");
+		CHECK(gc_tensor("wrong", x, g, 2, 10, 1e-2f, loss_of, &c) > 0.1);
+	}
+	return CHECK_DONE();
+}
