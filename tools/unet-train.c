@@ -1,0 +1,225 @@
+/* unet-train: train (or fine-tune) the 2-D U-Net on labelled slices. */
+#include "model.h"
+#include "train.h"
+#include "unet.h"
+#include "util.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+	"unet-train [options] -o MODEL TRAIN.list [VAL.list]\n"
+	"       unet-train --summary [-c CHANNELS]\n"
+	"  list files: one 'IMAGE.slab MASK.slab' pair per line ('#' comments)\n"
+	"  -o MODEL           output model file ('-' for stdout)\n"
+	"  --init MODEL       start from this model (fine-tuning)\n"
+	"  -e, --epochs N     at most N epochs (150)\n"
+	"  -b, --batch N      mini-batch size (32)\n"
+	"  --lr X             initial learning rate (1e-3)\n"
+	"  --patience N       early stopping after N epochs without improvement (6)\n"
+	"  --lr-patience N    learning rate x0.1 after N epochs without val-loss improvement (3)\n"
+	"  --lr-factor X      the factor of that reduction (0.1)\n"
+	"  -s, --seed N       seed of initialisation, shuffling and augmentation (1)\n"
+	"  --augment[=gt]     random flips and rotations (gt: only slices marked 'g' in SLICES)\n"
+	"  --max-angle DEG    rotation range of --augment (90)\n"
+	"  --weights W        uniform|gaussian|stepwise slice weights by normalised index\n"
+	"  --optimizer O      rmsprop|adam (rmsprop)\n"
+	"  --loss L           bce|bcedice (bce)\n"
+	"  --select S         loss|dsc: validation figure that picks the kept epoch (loss)\n"
+	"  --log FILE         per-epoch TSV log\n"
+	"  -q, --quiet        no progress on stderr\n"
+	"  --filters N        filters at full resolution for a new model (8)\n"
+	"  --depth N          poolings of a new model (4)\n"
+	"  --summary          print the layer table and parameter total, then exit\n"
+	"  -c, --channels N   input channels for --summary (1)";
+
+static int pick(const char *s, const char *const *names, const char *what)
+{
+	for (int i = 0; names[i]; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	error("unknown %s: '%s'", what, s);
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	enum { O_INIT = 256, O_LR, O_PATIENCE, O_LRPAT, O_LRFACTOR, O_AUGMENT, O_ANGLE, O_WEIGHTS,
+	       O_OPT, O_LOSS, O_SELECT, O_LOG, O_FILTERS, O_DEPTH, O_SUMMARY };
+	static const struct option lo[] = {
+		{"init", 1, 0, O_INIT}, {"epochs", 1, 0, 'e'}, {"batch", 1, 0, 'b'},
+		{"lr", 1, 0, O_LR}, {"patience", 1, 0, O_PATIENCE}, {"lr-patience", 1, 0, O_LRPAT},
+		{"lr-factor", 1, 0, O_LRFACTOR}, {"seed", 1, 0, 's'}, {"augment", 2, 0, O_AUGMENT},
+		{"max-angle", 1, 0, O_ANGLE}, {"weights", 1, 0, O_WEIGHTS},
+		{"optimizer", 1, 0, O_OPT}, {"loss", 1, 0, O_LOSS}, {"select", 1, 0, O_SELECT},
+		{"log", 1, 0, O_LOG}, {"quiet", 0, 0, 'q'}, {"filters", 1, 0, O_FILTERS},
+		{"depth", 1, 0, O_DEPTH}, {"summary", 0, 0, O_SUMMARY}, {"channels", 1, 0, 'c'},
+		{"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+	static const char *const weights[] = {"uniform", "gaussian", "stepwise", NULL};
+	static const char *const opts[] = {"rmsprop", "adam", NULL};
+	static const char *const losses[] = {"bce", "bcedice", NULL};
+	static const char *const selects[] = {"loss", "dsc", NULL};
+	struct train_opts o;
+	struct unet_config cfg = {1, 8, 4};
+	const char *out = NULL, *init = NULL, *logpath = NULL;
+	int summary = 0, c, k, set_arch = 0;
+	long v;
+	double d;
+
+	progname = "unet-train";
+	train_opts_default(&o);
+	while ((c = getopt_long(argc, argv, "o:e:b:s:qc:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'o': out = optarg; break;
+		case O_INIT: init = optarg; break;
+		case 'e':
+			if (parse_long(optarg, 1, 100000, "epochs", &v)) usage_die(usage);
+			o.epochs = (int)v;
+			break;
+		case 'b':
+			if (parse_long(optarg, 1, 4096, "batch size", &v)) usage_die(usage);
+			o.batch = (int)v;
+			break;
+		case O_LR:
+			if (parse_double(optarg, 1e-12, 10, "learning rate", &o.lr)) usage_die(usage);
+			break;
+		case O_PATIENCE:
+			if (parse_long(optarg, 1, 100000, "patience", &v)) usage_die(usage);
+			o.patience = (int)v;
+			break;
+		case O_LRPAT:
+			if (parse_long(optarg, 1, 100000, "learning-rate patience", &v)) usage_die(usage);
+			o.lr_patience = (int)v;
+			break;
+		case O_LRFACTOR:
+			if (parse_double(optarg, 1e-6, 1, "learning-rate factor", &o.lr_factor)) usage_die(usage);
+			break;
+		case 's':
+			if (parse_long(optarg, 0, 0x7fffffffffffffffL, "seed", &v)) usage_die(usage);
+			o.seed = (uint64_t)v;
+			break;
+		case O_AUGMENT:
+			if (!optarg || !strcmp(optarg, "all"))
+				o.augment = 1;
+			else if (!strcmp(optarg, "gt"))
+				o.augment = 2;
+			else if (!strcmp(optarg, "none"))
+				o.augment = 0;
+			else {
+				error("unknown augmentation: '%s' (all, gt or none)", optarg);
+				usage_die(usage);
+			}
+			break;
+		case O_ANGLE:
+			if (parse_double(optarg, 0, 180, "rotation angle", &d)) usage_die(usage);
+			o.max_angle = d;
+			break;
+		case O_WEIGHTS:
+			if ((k = pick(optarg, weights, "slice weighting")) < 0) usage_die(usage);
+			o.weights = (enum weighting)k;
+			break;
+		case O_OPT:
+			if ((k = pick(optarg, opts, "optimizer")) < 0) usage_die(usage);
+			o.opt = (enum optimizer)k;
+			break;
+		case O_LOSS:
+			if ((k = pick(optarg, losses, "loss")) < 0) usage_die(usage);
+			o.loss = (enum lossfn)k;
+			break;
+		case O_SELECT:
+			if ((k = pick(optarg, selects, "selection")) < 0) usage_die(usage);
+			o.select = (enum selection)k;
+			break;
+		case O_LOG: logpath = optarg; break;
+		case 'q': o.quiet = 1; break;
+		case O_FILTERS:
+			if (parse_long(optarg, 1, 256, "filters", &v)) usage_die(usage);
+			cfg.base = (int)v, set_arch = 1;
+			break;
+		case O_DEPTH:
+			if (parse_long(optarg, 1, UNET_MAX_DEPTH, "depth", &v)) usage_die(usage);
+			cfg.depth = (int)v, set_arch = 1;
+			break;
+		case O_SUMMARY: summary = 1; break;
+		case 'c':
+			if (parse_long(optarg, 1, 64, "channels", &v)) usage_die(usage);
+			cfg.in_channels = (int)v;
+			break;
+		case 'h': printf("usage: %s\n", usage); return 0;
+		default: usage_die(usage);
+		}
+	}
+	if (summary) {
+		if (optind != argc)
+			usage_die(usage);
+		if (unet_config_check(&cfg))
+			return 1;
+		unet_summary(stdout, &cfg);
+		return close_stdout() ? 1 : 0;
+	}
+	if (!out || optind >= argc || argc - optind > 2)
+		usage_die(usage);
+	if (init && set_arch)
+		die("--filters and --depth apply to new models, not to --init");
+
+	struct pool tr = {0}, va = {0};
+	if (pool_load_list(&tr, argv[optind]))
+		return 1;
+	if (tr.n == 0)
+		die("no labelled slices in '%s'", argv[optind]);
+	if (optind + 1 < argc) {
+		if (pool_load_list(&va, argv[optind + 1]))
+			return 1;
+		if (va.n && (va.W != tr.W || va.H != tr.H || va.C != tr.C))
+			die("validation slices are %dx%dx%d, training slices %dx%dx%d", va.W, va.H, va.C,
+			    tr.W, tr.H, tr.C);
+		if (!va.n)
+			die("no labelled slices in '%s'", argv[optind + 1]);
+	}
+	float *params = NULL;
+	if (init) {
+		if (model_load(init, &cfg, &params))
+			return 1;
+		if (cfg.in_channels != tr.C)
+			die("model '%s' takes %d input channels, the data have %d", init, cfg.in_channels,
+			    tr.C);
+	} else {
+		cfg.in_channels = tr.C;
+		if (unet_config_check(&cfg))
+			return 1;
+	}
+	int B = (size_t)o.batch < tr.n ? o.batch : (int)tr.n;
+	struct unet u;
+	if (unet_create(&u, &cfg, B, tr.H, tr.W, 1))
+		return 1;
+	if (params)
+		memcpy(u.params, params, u.nparams * sizeof(float));
+	else
+		unet_params_init(u.params, &cfg, o.seed);
+	free(params);
+
+	struct outfile lf;
+	if (logpath) {
+		if (outfile_open(&lf, logpath))
+			return 1;
+		o.log = lf.f;
+	}
+	if (!o.quiet)
+		fprintf(stderr, "%s: %zu training slices from %zu volumes, %zu validation slices; "
+		        "%dx%dx%d, %zu parameters\n", progname, tr.n, tr.volumes, va.n, tr.W, tr.H,
+		        tr.C, u.nparams);
+	int epochs = train_run(&u, &tr, &va, &o);
+	if (epochs < 0) {
+		if (logpath)
+			outfile_abort(&lf);
+		return 1;
+	}
+	if (logpath && outfile_commit(&lf))
+		return 1;
+	if (model_save(out, &cfg, u.params))
+		return 1;
+	unet_free(&u);
+	pool_free(&tr), pool_free(&va);
+	return close_stdout() ? 1 : 0;
+}
