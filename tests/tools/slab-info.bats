@@ -177,3 +177,17 @@ for s in ref.read_slabs(out):
 	# the tool prints labelled after the counts: reorder the reference to match
 	diff want got
 }
+
+@test "slab-info counts foreground voxels and slices of real labels as cases.tsv does" {
+	real_cases real hippocampus_001 hippocampus_003 hippocampus_004
+	for c in hippocampus_001 hippocampus_003 hippocampus_004; do
+		slab-info "real/labels/$c.slab" > info
+		# cases.tsv: dim_x dim_y dim_z in columns 2-4, n_label1 n_label2 in 10-11,
+		# z_slices_with_fg in 12
+		want=$(awk -F '\t' -v c="$c" '$1 == c { print $2, $3, $4, $10 + $11, $12 }' \
+			"$SELFLABEL_DATA/Task04_Hippocampus/cases.tsv")
+		got=$(awk '$1 == "dims" { d = $2 " " $3 " " $4 } $1 == "label_1" { n = $2 }
+			$1 == "fg_slices" { sub(/.*\(/, ""); print d, n, $1 }' info)
+		[ -n "$want" ] && [ "$want" = "$got" ] || { echo "$c: want '$want' got '$got'"; false; }
+	done
+}

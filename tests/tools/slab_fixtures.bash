@@ -57,3 +57,16 @@ fails_cleanly() {
 no_file() {
 	[ ! -e "$1" ] && ! compgen -G "$1.tmp.*" > /dev/null
 }
+
+# real_cases DIR CASE...: convert hippocampus cases with msd2slab -i into
+# DIR/images and DIR/labels; skips visibly without the data or msd2slab.
+real_cases() {
+	local dir=$1 c d="$SELFLABEL_DATA/Task04_Hippocampus"
+	shift
+	[ -f "$d/cases.tsv" ] || skip "no $d (real data absent)"
+	command -v msd2slab > /dev/null || skip "msd2slab not built yet"
+	for c in "$@"; do
+		msd2slab -i "$d/imagesTr/$c.nii.gz" -m "$d/labelsTr/$c.nii.gz" "$dir" ||
+			return 1
+	done
+}

@@ -226,3 +226,15 @@ print("ok")
 	run_out out slice-extract empty.slab
 	fails_cleanly out
 }
+
+@test "slice-extract keeps only slice floor(nz/2) of real labels, unchanged" {
+	real_cases real hippocampus_001 hippocampus_003
+	cat real/labels/hippocampus_001.slab real/labels/hippocampus_003.slab > labels.slab
+	slice-extract labels.slab > one.slab
+	slab-info -s labels.slab > before
+	slab-info -s one.slab > after
+	# nz = 35 for both: slice 17 keeps its counts, every other slice is unlabelled
+	[ "$(grep -c '^labelled    17 (1 of 35)$' after)" -eq 2 ]
+	diff <(grep '^slice       17 ' before) <(grep '^slice       17 ' after)
+	[ "$(grep '^slice ' after | grep -vc '^slice       17 \| fg 0 bg 0 unlabelled ')" -eq 0 ]
+}
