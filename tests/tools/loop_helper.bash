@@ -23,3 +23,19 @@ samples() {
 header() {
 	sed -n "/^ENDHDR\$/q; s/^$2 //p" "$1"
 }
+
+# mkdata DIR SET:NAME:NZ...: a slab folder (images/, labels/, split.tsv) of
+# 2x2xNZ volumes: images f32 zeros, labels with one foreground pixel a slice.
+mkdata() {
+	local dir=$1 spec set name nz z
+	shift
+	mkdir -p "$dir/images" "$dir/labels"
+	printf 'case\tset\n' > "$dir/split.tsv"
+	for spec; do
+		IFS=: read -r set name nz <<< "$spec"
+		printf '%s\t%s\n' "$name" "$set" >> "$dir/split.tsv"
+		{ mkslab "$name" "2 2 $nz" f32 ''; head -c $((16 * nz)) /dev/zero; } > "$dir/images/$name.slab"
+		{ mkslab "$name" "2 2 $nz" u8 ''; for ((z = 0; z < nz; z++)); do printf '\x01\x00\x00\x00'; done; } \
+			> "$dir/labels/$name.slab"
+	done
+}

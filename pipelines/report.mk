@@ -1,0 +1,1 @@
+# report.mk: the test-set report (included by selflabel.mk).

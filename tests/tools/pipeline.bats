@@ -1,0 +1,244 @@
+#!/usr/bin/env bats
+# The self-labelling loop's make logic (pipelines/), with stand-in stage
+# commands (tests/tools/stand-ins/) that log each call: the schedule, resume
+# after an interruption, rebuilds after a parameter change, failed stages,
+# parallel jobs, the launcher.
+
+bats_require_minimum_version 1.5.0
+load loop_helper
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+	S=$SELFLABEL_ROOT/tests/tools/stand-ins
+	P=$SELFLABEL_ROOT/pipelines
+	export STANDIN_LOG=$PWD/calls.log
+	: > calls.log
+	mkdata ds train:a:10 train:b:7 train:c:20 train:d:5 train:e:9 val:v:8 test:t:6
+}
+
+# setup_run [OPTIONS]: a run directory "run" with stand-in TRAIN, PREDICT, EXTRACT
+setup_run() {
+	"$P/selflabel-setup" --k 20 --folds 2 --set TRAIN="$S/train" --set PREDICT="$S/predict" \
+		--set EXTRACT="$S/extract" "$@" ds run >/dev/null
+}
+
+# calls STAGE [ITER]: how many times a stand-in ran (for one iteration)
+calls() {
+	awk -F'\t' -v s="$1" -v i="${2-}" '$1 == s && (i == "" || $2 == i) { n++ } END { print n + 0 }' calls.log
+}
+
+# slices CASE: the schedule row of a case (iteration per slice)
+slices() { awk -F'\t' -v c="$1" '$1 == c { print $8 }' run/schedule.tsv; }
+
+@test "selflabel-setup prints usage and rejects bad options" {
+	run "$P/selflabel-setup" -h
+	[ "$status" -eq 0 ]
+	[[ "$output" == usage:* ]]
+	run "$P/selflabel-setup" --theta x ds run
+	[ "$status" -eq 2 ]
+	run "$P/selflabel-setup" --bogus 1 ds run
+	[ "$status" -eq 2 ]
+	run "$P/selflabel-setup" ds
+	[ "$status" -eq 2 ]
+	run --separate-stderr "$P/selflabel-setup" nothere run
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selflabel-setup: no such dataset folder: 'nothere'" ]
+	mkdir empty
+	run "$P/selflabel-setup" empty run
+	[ "$status" -eq 1 ]
+}
+
+@test "the gradual schedule grows symmetric bands, clipped at the edges, until all is labelled" {
+	setup_run
+	# k = 20 % of the depth, half per side, at least one slice
+	[ "$(slices a)" = "5 4 3 2 1 0 1 2 3 4" ]
+	[ "$(slices c)" = "5 5 4 4 3 3 2 2 1 1 0 1 1 2 2 3 3 4 4 5" ]
+	[ "$(slices d)" = "2 1 0 1 2" ]
+	[ "$(slices v)" = "4 3 2 1 0 1 2 3" ]
+	[ "$(awk -F'\t' '$1 == "t" { print $8 }' run/schedule.tsv)" = "-" ]
+	[ "$(sed -n 's/^ITERS := //p' run/mk/run.mk)" = 5 ]
+	# general properties over every case: the annotated slice floor(nz/2) is 0,
+	# every slice is labelled, and per iteration each side gains min(k, left)
+	awk -F'\t' 'NR > 1 && $2 != "test" {
+		n = split($8, it, " "); if (n != $3) exit 1
+		c = int($3 / 2); if (it[c + 1] != 0 || $5 != c) exit 2
+		for (z = 0; z < n; z++) { d = z - c; if (d < 0) d = -d
+			if (it[z + 1] != int((d + $4 - 1) / $4)) exit 3 }
+	}' run/schedule.tsv
+	# sched/II.tsv lists the slices labelled at iteration II
+	[ "$(awk -F'\t' '$1 == "c"' run/sched/01.tsv)" = "$(printf 'c\t8-9,11-12')" ]
+	[ "$(awk -F'\t' '$1 == "c"' run/sched/05.tsv)" = "$(printf 'c\t0-1,19')" ]
+	[ "$(awk -F'\t' '$1 == "a"' run/sched/00.tsv)" = "$(printf 'a\t5')" ]
+}
+
+@test "the paper's k = 5 % gives one slice per side on hippocampus depths" {
+	mkdata hip train:h35:35 train:h36:36 train:h47:47 val:hv:24
+	"$P/selflabel-setup" --set EXTRACT="$S/extract" hip run >/dev/null
+	[ "$(sed -n 's/^ITERS := //p' run/mk/run.mk)" = 23 ]
+	[ "$(awk -F'\t' '$1 == "h35" { print $4, $5, $6 }' run/schedule.tsv)" = "1 17 17" ]
+	[ "$(awk -F'\t' '$1 == "h36" { print $4, $5, $6 }' run/schedule.tsv)" = "1 18 18" ]
+	[ "$(awk -F'\t' '$1 == "hv" { print $4, $5, $6 }' run/schedule.tsv)" = "1 12 12" ]
+	# a volume that is full stays full: no targets for it later
+	! grep -q 'h35' run/mk/iter-18.mk
+	grep -q 'h47' run/mk/iter-23.mk
+}
+
+@test "random expansion labels as many slices per iteration, elsewhere, reproducibly" {
+	setup_run --expansion random
+	cp run/schedule.tsv random1.tsv
+	rm -rf run && setup_run
+	cp run/schedule.tsv gradual.tsv
+	# same count per iteration and case, annotated slice kept, some slices moved
+	counts() { awk -F'\t' 'NR > 1 && $2 != "test" { n = split($8, a, " ")
+		for (z = 1; z <= n; z++) c[$1 " " a[z]]++ } END { for (k in c) print k, c[k] }' "$1" | sort; }
+	[ "$(counts random1.tsv)" = "$(counts gradual.tsv)" ]
+	! cmp -s random1.tsv gradual.tsv
+	[ "$(awk -F'\t' '$1 == "c" { split($8, a, " "); print a[11] }' random1.tsv)" = 0 ]
+	rm -rf run && setup_run --expansion random
+	cmp run/schedule.tsv random1.tsv
+	rm -rf run && setup_run --expansion random --seed 7
+	! cmp -s run/schedule.tsv random1.tsv
+}
+
+@test "several annotated slices grow bands from each" {
+	setup_run --annotate 0.25,0.75
+	[ "$(slices e)" = "2 1 0 1 2 1 0 1 2" ]
+	[ "$(awk -F'\t' '$1 == "e" { print $5 }' run/schedule.tsv)" = "2,6" ]
+}
+
+@test "make -j2 runs the loop, keeps the best fold, and a second make does nothing" {
+	setup_run
+	make -s -C run -j2 iterations > make.out 2>&1
+	[ -f run/models/05.model ]
+	# 2 folds + 5 fine-tunings; a prediction per volume and iteration with new slices
+	[ "$(calls train)" -eq 7 ]
+	[ "$(calls extract)" -eq 6 ]
+	[ "$(calls predict)" -eq "$(cat run/sched/0[1-5].tsv | wc -l)" ]
+	cmp run/models/00.model run/models/00-fold2.model
+	[ "$(header run/labels/05/c.slab SLICES)" = "5 5 4 4 3 3 2 2 1 1 g 1 1 2 2 3 3 4 4 5" ]
+	# pseudo-labels are the thresholded stand-in probabilities on new slices
+	[ "$(samples run/labels/02/d.slab 20)" = "1 1 0 0 1 1 0 0 1 0 0 0 1 1 0 0 1 1 0 0" ]
+	n=$(wc -l < calls.log)
+	make -s -C run -j2 iterations
+	[ "$(wc -l < calls.log)" -eq "$n" ]
+	make -C run -q iterations
+}
+
+@test "an interrupted run resumes without redoing finished work" {
+	setup_run
+	STANDIN_WAIT='models/03.model' setsid make -s -C run -j2 iterations > make.out 2>&1 3>&- &
+	pid=$!
+	for i in $(seq 100); do [ -e run/models/03.model.waiting ] && break; sleep 0.1; done
+	[ -e run/models/03.model.waiting ]
+	kill -TERM -- -"$pid"
+	wait "$pid" || true
+	[ ! -e run/models/03.model ]
+	[ -f run/models/02.model ]
+	: > calls.log
+	make -s -C run -j2 iterations > make.out 2>&1
+	# only the rest: fine-tunings 3-5, predictions of iterations 4-5
+	[ "$(calls train)" -eq 3 ]
+	[ "$(calls extract)" -eq 0 ]
+	[ "$(calls predict)" -eq "$(cat run/sched/0[45].tsv | wc -l)" ]
+	[ -z "$(find run -name '*.tmp')" ]
+}
+
+@test "a changed parameter rebuilds only what depends on it" {
+	setup_run
+	make -s -C run -j2 iterations baselines > make.out 2>&1
+	# report-only and unrelated parameters rebuild nothing
+	: > calls.log
+	make -s -C run -j2 iterations baselines THR=0.3 > make.out 2>&1
+	[ "$(wc -l < calls.log)" -eq 0 ]
+	# theta: pseudo-labels and what follows; not iteration 0 nor iteration 1's predictions
+	make -s -C run -j2 iterations baselines THETA=0.7 > make.out 2>&1
+	[ "$(calls extract)" -eq 0 ]
+	[ "$(calls train)" -eq 5 ]
+	[ "$(calls predict 01)" -eq 0 ]
+	[ "$(calls predict)" -eq "$(cat run/sched/0[2-5].tsv | wc -l)" ]
+	# fine-tuning epochs (edited in config.mk): the same
+	: > calls.log
+	sed -i 's/^K = 20$/K = 20\nEPOCHS = 9\nEPOCHS0 = 150/' run/config.mk
+	make -s -C run -j2 iterations baselines THETA=0.7 > make.out 2>&1
+	[ "$(calls train)" -eq 5 ]
+	[ "$(calls predict 01)" -eq 0 ]
+	grep -q -- '-e 9 ' run/models/05.model
+	# the initial training's epochs: everything but the annotation and the data
+	: > calls.log
+	make -s -C run -j2 iterations THETA=0.7 EPOCHS=9 EPOCHS0=4 > make.out 2>&1
+	[ "$(calls extract)" -eq 0 ]
+	[ "$(calls train)" -eq 7 ]
+	[ "$(calls predict 01)" -eq 6 ]
+	# a larger k: a new schedule, but iteration 0 stays
+	: > calls.log
+	make -s -C run -j2 iterations THETA=0.7 EPOCHS=9 EPOCHS0=4 K=40 > make.out 2>&1
+	[ "$(sed -n 's/^ITERS := //p' run/mk/run.mk)" = 3 ]
+	[ "$(calls extract)" -eq 0 ]
+	[ "$(calls train)" -eq 3 ]
+	[ ! -e run/mk/iter-04.mk ]
+}
+
+@test "a failing stage leaves no target and no temp file behind" {
+	setup_run
+	run env STANDIN_FAIL='prob/02/c.slab' make -s -C run -j2 iterations
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"failing on purpose: 'prob/02/c.slab'"* ]]
+	[ ! -e run/prob/02/c.slab ]
+	[ -z "$(find run -name '*.tmp')" ]
+	[ ! -e run/models/02.model ]
+	: > calls.log
+	make -s -C run -j2 iterations > make.out 2>&1
+	[ "$(calls predict 01)" -eq 0 ]
+	[ "$(calls predict 02)" -ge 1 ]
+	[ -f run/models/05.model ]
+	# a failing real tool too: merge-pseudo rejects what is not a mask
+	rm -rf run && setup_run --set MERGE=false
+	run make -s -C run iteration-1
+	[ "$status" -ne 0 ]
+	[ -z "$(ls run/labels/01 2>/dev/null)" ]
+}
+
+@test "make -j runs volumes in parallel and gives the same result as -j1" {
+	setup_run
+	STANDIN_BARRIER=$PWD/barrier make -s -C run -j2 iteration-0 > make.out 2>&1
+	rm -rf barrier
+	STANDIN_BARRIER=$PWD/barrier make -s -C run -j2 iteration-1 > make.out 2>&1
+	make -s -C run -j4 iterations > make.out 2>&1
+	(cd run && find labels pseudo models -type f | sort | xargs md5sum) > j4.sum
+	rm -rf run && setup_run
+	make -s -C run -j1 iterations > make.out 2>&1
+	(cd run && find labels pseudo models -type f | sort | xargs md5sum) > j1.sum
+	cmp j1.sum j4.sum
+}
+
+@test "LAUNCH prefixes the per-volume stages, LAUNCH_TRAIN the trainings" {
+	setup_run --set LAUNCH="$S/launch"
+	make -s -C run -j2 iteration-1 > make.out 2>&1
+	[ "$(grep -c "^launch	$S/predict" calls.log)" -eq "$(calls predict)" ]
+	grep -q "^launch	threshold-filter" calls.log
+	grep -q "^launch	merge-pseudo" calls.log
+	! grep -q "^launch	$S/train" calls.log
+	: > calls.log
+	make -s -C run -j2 iteration-2 LAUNCH_TRAIN="$S/launch" > make.out 2>&1
+	[ "$(grep -c "^launch	$S/train" calls.log)" -eq 1 ]
+}
+
+@test "the full-ground-truth baseline trains on every slice" {
+	setup_run
+	make -s -C run baselines > make.out 2>&1
+	[ -f run/models/full.model ]
+	[ "$(cat run/lists/full-train.list | wc -l)" -eq 5 ]
+	grep -q 'data/labels/a.slab' run/lists/full-train.list
+	[ "$(cat run/lists/full-val.list)" = "data/images/v.slab data/labels/v.slab" ]
+}
+
+@test "selflabel-split makes a seeded split of a slab folder without one" {
+	rm ds/split.tsv
+	"$P/selflabel-split" -p 60/20/20 -s 3 ds d1
+	"$P/selflabel-split" -p 60/20/20 -s 3 ds d2
+	cmp d1/split.tsv d2/split.tsv
+	[ "$(grep -c 'train$' d1/split.tsv)" -eq 4 ]
+	[ "$(grep -c 'val$' d1/split.tsv)" -eq 1 ]
+	[ "$(grep -c 'test$' d1/split.tsv)" -eq 2 ]
+	[ -f d1/images/a.slab ]
+}
