@@ -1,0 +1,76 @@
+/* nifti.h: read NIfTI-1 and NIfTI-2 volumes into slabs, write NIfTI-1.
+ *
+ * Reading accepts single-file NIfTI-1 ("n+1") and NIfTI-2 ("n+2"), plain or
+ * gzip-compressed (told apart by their bytes, not by the file name), little-
+ * or big-endian (told by sizeof_hdr), datatypes u8, i8, i16, u16, i32, f32
+ * and f64, 3-D or 4-D (the 4th dimension becomes slab channels). Samples
+ * come back as f32 with scl_slope/scl_inter applied (slope 0 or non-finite
+ * means no scaling). The voxel-to-world transform is the sform when
+ * sform_code > 0, else the qform when qform_code > 0, else diag(pixdim).
+ *
+ * Writing makes a single-file NIfTI-1 (gzip-compressed unless asked not to)
+ * from a u8, i16 or f32 slab, with both sform and qform (code 1, scanner)
+ * set from the slab's TRANSFORM. */
+#ifndef SL_NIFTI_H
+#define SL_NIFTI_H
+
+#include <stdio.h>
+#include "slab.h"
+
+/* NIfTI datatype codes this module reads. */
+enum {
+	NII_U8 = 2, NII_I16 = 4, NII_I32 = 8, NII_F32 = 16, NII_F64 = 64,
+	NII_I8 = 256, NII_U16 = 512
+};
+
+/* Where the transform of a read volume came from. */
+enum nifti_xform { NII_FROM_PIXDIM = 0, NII_FROM_QFORM = 1, NII_FROM_SFORM = 2 };
+
+/* Facts about a file that was read, beyond what the slab holds. */
+struct nifti_info {
+	int version;            /* 1 or 2 */
+	int big_endian;         /* the file's byte order */
+	int gzipped;            /* the file was gzip-compressed */
+	int datatype;           /* NIfTI datatype code of the stored samples */
+	int qform_code, sform_code;
+	enum nifti_xform xform; /* which one gave slab->transform */
+	double pixdim[4];       /* pixdim[0] (qfac) .. pixdim[3] as stored */
+};
+
+/* Largest sample data a header may claim (bytes); more is rejected. */
+#define NIFTI_DATA_MAX ((unsigned long long)1 << 36)
+
+/* Read a NIfTI file ("-" is stdin) into an f32 slab (channels = 4th dim,
+ * name empty, SPACING the lengths of the transform's columns). `info` may
+ * be NULL. Returns 0, or -1 with one message naming the file: cannot open,
+ * truncated or corrupt gzip data, bad sizeof_hdr, bad magic, unsupported
+ * datatype or dimensions, data shorter than the header says, a NaN or
+ * infinite voxel. A header claiming huge dims costs no allocation before
+ * its data has actually arrived. */
+int nifti_load(const char *path, struct slab *s, struct nifti_info *info);
+
+/* Write a slab as single-file NIfTI-1 to `f`, gzip-compressed when `gz`.
+ * u8, i16 and f32 keep their type; channels become the 4th dimension.
+ * Returns 0, or -1 on a write or compression error (message printed). */
+int nifti_write(FILE *f, const struct slab *s, int gz);
+
+/* Write a slab to `path` ("-" is stdout) whole or not at all; plain .nii
+ * when the path ends in ".nii", gzip-compressed otherwise. 0 or -1. */
+int nifti_save(const char *path, const struct slab *s);
+
+/* The 3x4 voxel-to-world matrix (row-major) of a NIfTI quaternion: b, c, d,
+ * offsets x y z, voxel sizes dx dy dz and qfac (pixdim[0]; < 0 flips the
+ * third axis), as the NIfTI-1 standard defines it. Cannot fail. */
+void nifti_quatern_to_mat(double b, double c, double d, double qx, double qy, double qz,
+                          double dx, double dy, double dz, double qfac, double m[12]);
+
+/* The quaternion closest to a 3x4 matrix (the inverse of the above for a
+ * rotation times positive scales, possibly with a flip): b, c, d, voxel
+ * sizes and qfac; offsets are m[3], m[7], m[11]. Cannot fail. */
+void nifti_mat_to_quatern(const double m[12], double *b, double *c, double *d,
+                          double *dx, double *dy, double *dz, double *qfac);
+
+/* Name of a NIfTI datatype code ("uint8", ...) or "unknown". */
+const char *nifti_type_name(int datatype);
+
+#endif

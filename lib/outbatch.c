@@ -1,0 +1,136 @@
+/* outbatch.c: output files committed together (see outbatch.h). */
+#include "outbatch.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void outbatch_init(struct outbatch *b)
+{
+	memset(b, 0, sizeof *b);
+}
+
+FILE *outbatch_open(struct outbatch *b, const char *path)
+{
+	size_t n = strlen(path);
+	char *p, *t;
+	int fd;
+	FILE *f, **nf;
+	if (b->n == b->cap) {
+		int cap = b->cap ? 2 * b->cap : 16;
+		char **np = realloc(b->path, cap * sizeof *np), **nt;
+		if (!np)
+			return error("out of memory"), NULL;
+		b->path = np;
+		nt = realloc(b->tmp, cap * sizeof *nt);
+		if (!nt)
+			return error("out of memory"), NULL;
+		b->tmp = nt;
+		nf = realloc(b->fp, cap * sizeof *nf);
+		if (!nf)
+			return error("out of memory"), NULL;
+		b->fp = nf;
+		b->cap = cap;
+	}
+	p = xmalloc(n + 1);
+	t = xmalloc(n + 16);
+	if (!p || !t)
+		goto fail;
+	memcpy(p, path, n + 1);
+	snprintf(t, n + 16, "%s.tmp.XXXXXX", path);
+	fd = mkstemp(t);
+	if (fd < 0) {
+		error("cannot create '%s': %s", path, strerror(errno));
+		goto fail;
+	}
+	fchmod(fd, 0644);
+	f = fdopen(fd, "wb");
+	if (!f) {
+		error("cannot open '%s': %s", path, strerror(errno));
+		close(fd);
+		unlink(t);
+		goto fail;
+	}
+	b->path[b->n] = p;
+	b->tmp[b->n] = t;
+	b->fp[b->n] = f;
+	b->n++;
+	return f;
+fail:
+	free(p);
+	free(t);
+	return NULL;
+}
+
+int outbatch_close(struct outbatch *b, FILE *f)
+{
+	int i, bad = ferror(f) != 0;
+	const char *name = "?";
+	for (i = 0; i < b->n; i++)
+		if (b->fp[i] == f) {
+			b->fp[i] = NULL;
+			name = b->path[i];
+		}
+	errno = 0;
+	if (fclose(f))
+		bad = 1;
+	if (bad)
+		return error("cannot write '%s': %s", name, strerror(errno ? errno : EIO));
+	return 0;
+}
+
+void outbatch_drop(struct outbatch *b, FILE *f)
+{
+	int i;
+	for (i = 0; i < b->n; i++)
+		if (b->fp[i] == f)
+			b->fp[i] = NULL;
+	fclose(f);
+}
+
+static void clear(struct outbatch *b)
+{
+	int i;
+	for (i = 0; i < b->n; i++) {
+		if (b->fp[i])
+			fclose(b->fp[i]);
+		free(b->path[i]);
+		free(b->tmp[i]);
+	}
+	free(b->path);
+	free(b->tmp);
+	free(b->fp);
+	memset(b, 0, sizeof *b);
+}
+
+int outbatch_commit(struct outbatch *b)
+{
+	int i, rc = 0;
+	for (i = 0; i < b->n; i++)
+		if (b->fp[i] && outbatch_close(b, b->fp[i]))
+			rc = -1;
+	for (i = 0; i < b->n; i++) {
+		if (rc == 0 && rename(b->tmp[i], b->path[i])) {
+			rc = error("cannot rename into '%s': %s", b->path[i], strerror(errno));
+		}
+		if (rc)
+			unlink(b->tmp[i]);
+	}
+	clear(b);
+	return rc;
+}
+
+void outbatch_abort(struct outbatch *b)
+{
+	int i;
+	for (i = 0; i < b->n; i++) {
+		if (b->fp[i])
+			fclose(b->fp[i]);
+		b->fp[i] = NULL;
+		unlink(b->tmp[i]);
+	}
+	clear(b);
+}

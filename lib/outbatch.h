@@ -1,0 +1,41 @@
+/* outbatch.h: a set of output files that appear together or not at all.
+ *
+ * Each file is written to a temporary file beside its final path and
+ * closed; outbatch_commit() renames them all into place at the end, and
+ * outbatch_abort() removes every temporary file, so a failed run leaves
+ * no half-written or partial set of outputs behind. Only two files are
+ * open at a time, whatever the number of outputs. */
+#ifndef SL_OUTBATCH_H
+#define SL_OUTBATCH_H
+
+#include <stdio.h>
+
+struct outbatch {
+	int n, cap;
+	char **path;   /* final paths */
+	char **tmp;    /* temporary paths, same folder */
+	FILE **fp;     /* streams still open, else NULL */
+};
+
+/* Start an empty batch. Cannot fail. */
+void outbatch_init(struct outbatch *b);
+
+/* Open a temporary file for `path` and add it to the batch. Returns the
+ * stream, or NULL with a message (cannot create, out of memory). */
+FILE *outbatch_open(struct outbatch *b, const char *path);
+
+/* Close a stream from outbatch_open, checking every write. 0 or -1. */
+int outbatch_close(struct outbatch *b, FILE *f);
+
+/* Close a stream from outbatch_open without checks, after a failed write
+ * that was already reported; its temporary file goes at abort. */
+void outbatch_drop(struct outbatch *b, FILE *f);
+
+/* Rename every file into place and empty the batch. 0, or -1 when a rename
+ * failed (the remaining temporary files are removed). */
+int outbatch_commit(struct outbatch *b);
+
+/* Remove every temporary file and empty the batch. Cannot fail. */
+void outbatch_abort(struct outbatch *b);
+
+#endif
