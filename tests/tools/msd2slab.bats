@@ -1,0 +1,318 @@
+#!/usr/bin/env bats
+# msd2slab: NIfTI / MSD datasets -> image and label slabs.
+
+bats_require_minimum_version 1.5.0
+load ingest_fixtures
+
+setup_file() {
+	# Convert the 221 real hippocampus volumes once (raw intensities, no crop).
+	export HIPPO="$SELFLABEL_DATA/Task04_Hippocampus"
+	export HIPPO_OUT="$BATS_FILE_TMPDIR/hippo"
+	if [ -f "$HIPPO/dataset.json" ]; then
+		msd2slab -Z "$HIPPO" "$HIPPO_OUT" 2>"$BATS_FILE_TMPDIR/hippo.err" || true
+	fi
+}
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+	# img: 4x3x2 u8 0..23; lab: same dims, labels 0 1 2 repeating
+	mkslab img.slab x 4 3 2 u8 "$(seq_bytes 24)" "0 -1 0 10 1 0 0 -20 0 0 2 30"
+	mkslab lab.slab x 4 3 2 u8 "$(printf '\\x%02x' $(for i in $(seq 0 23); do echo $((i % 3)); done) | tr -d ' ')"
+	slab2nii -o img.nii.gz img.slab
+	slab2nii -o img.nii img.slab
+	slab2nii -o lab.nii.gz lab.slab
+}
+
+# The run failed cleanly: status 1, one line on stderr naming $1, nothing on stdout.
+failed_cleanly() {
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+	[[ "$stderr" == msd2slab:* ]]
+	[[ "$stderr" == *"$1"* ]]
+}
+
+# No slab, split or temporary file anywhere under folder $1.
+nothing_written() {
+	[ -z "$(find "$1" -type f 2>/dev/null)" ]
+}
+
+@test "msd2slab -h prints usage on stdout" {
+	run -0 --separate-stderr msd2slab -h
+	[[ "$output" == usage:\ msd2slab* ]]
+	[ -z "$stderr" ]
+}
+
+@test "msd2slab rejects a bad option, bad numbers and a wrong operand count with exit 2" {
+	run -2 --separate-stderr msd2slab -q ds out
+	[ -z "$output" ]
+	run -2 --separate-stderr msd2slab -c 32 ds out
+	[[ "$stderr" == *crop* ]]
+	run -2 --separate-stderr msd2slab -r 0x5 ds out
+	run -2 --separate-stderr msd2slab -f 2,x ds out
+	run -2 --separate-stderr msd2slab -p 70/30 ds out
+	run -2 --separate-stderr msd2slab ds
+	run -2 --separate-stderr msd2slab -i img.nii.gz a b
+	run -2 --separate-stderr msd2slab -m lab.nii.gz out
+	[ ! -e out ]
+}
+
+@test "msd2slab -i -Z keeps voxel values, dims and the transform" {
+	run -0 msd2slab -Z -i img.nii.gz -m lab.nii.gz -n c1 out
+	[ "$(hval out/images/c1.slab TYPE)" = f32 ]
+	[ "$(hval out/images/c1.slab DIMS)" = "4 3 2" ]
+	[ "$(hval out/images/c1.slab NAME)" = c1 ]
+	[ "$(hval out/images/c1.slab TRANSFORM)" = "0 -1 0 10 1 0 0 -20 0 0 2 30" ]
+	[ "$(hval out/images/c1.slab SPACING)" = "1 1 2" ]
+	[ "$(samples out/images/c1.slab f4 | tr '\n' ' ')" = "$(seq 0 23 | tr '\n' ' ')" ]
+	[ "$(hval out/labels/c1.slab TYPE)" = u8 ]
+	# default foreground: every label > 0
+	[ "$(samples out/labels/c1.slab u1 | tr -d '\n')" = "011011011011011011011011" ]
+	[ ! -e out/split.tsv ]
+}
+
+@test "msd2slab -f picks which labels are foreground" {
+	run -0 msd2slab -Z -f 2 -i img.nii.gz -m lab.nii.gz -n c1 out
+	[ "$(samples out/labels/c1.slab u1 | tr -d '\n')" = "001001001001001001001001" ]
+	run -0 msd2slab -Z -f 1,2 -i img.nii.gz -m lab.nii.gz -n c1 out
+	[ "$(samples out/labels/c1.slab u1 | tr -d '\n')" = "011011011011011011011011" ]
+	run -0 msd2slab -Z -f 0-1 -i img.nii.gz -m lab.nii.gz -n c1 out
+	[ "$(samples out/labels/c1.slab u1 | tr -d '\n')" = "110110110110110110110110" ]
+}
+
+@test "msd2slab standardises each slice: known z-scores, a constant slice becomes zeros" {
+	# slice 0: 1 2 3 4 (mean 2.5, sd sqrt(1.25)); slice 1: constant 7
+	mkslab s.slab s 2 2 2 u8 '\x01\x02\x03\x04\x07\x07\x07\x07'
+	slab2nii -o s.nii.gz s.slab
+	run -0 msd2slab -i s.nii.gz out
+	samples out/images/s.slab f4 | awk '
+		BEGIN { split("-1.3416408 -0.4472136 0.4472136 1.3416408 0 0 0 0", w, " ") }
+		{ d = $1 - w[NR]; if (d < -1e-5 || d > 1e-5) bad = 1; n++ }
+		END { exit bad || n != 8 }'
+}
+
+@test "msd2slab crops and resizes with the transform kept exact" {
+	mkslab sq.slab sq 4 4 1 u8 "$(seq_bytes 16)"
+	slab2nii -o sq.nii.gz sq.slab
+	run -0 msd2slab -Z -c 2x2 -i sq.nii.gz -m sq.nii.gz -f 0-255 out
+	[ "$(samples out/images/sq.slab f4 | tr '\n' ' ')" = "5 6 9 10 " ]
+	[ "$(hval out/images/sq.slab TRANSFORM)" = "1 0 0 1 0 1 0 1 0 0 1 0" ]
+	[ "$(hval out/labels/sq.slab DIMS)" = "2 2 1" ]
+	# resize 4x4 -> 2x2: voxel (0,0) samples old (0.5, 0.5): mean of 0 1 4 5
+	run -0 msd2slab -Z -r 2x2 -i sq.nii.gz out
+	[ "$(samples out/images/sq.slab f4 | tr '\n' ' ')" = "2.5 4.5 10.5 12.5 " ]
+	[ "$(hval out/images/sq.slab TRANSFORM)" = "2 0 0 0.5 0 2 0 0.5 0 0 1 0" ]
+	[ "$(hval out/images/sq.slab SPACING)" = "2 2 1" ]
+	# crop larger than the volume pads with zeros
+	run -0 msd2slab -Z -c 6x4 -i sq.nii.gz out
+	[ "$(samples out/images/sq.slab f4 | head -6 | tr '\n' ' ')" = "0 0 1 2 3 0 " ]
+}
+
+@test "msd2slab reads the image from stdin like the named file, gzip or plain" {
+	run -0 msd2slab -i img.nii.gz -n c1 a
+	msd2slab -i - -n c1 b <img.nii.gz
+	msd2slab -i - -n c1 c <img.nii
+	cmp a/images/c1.slab b/images/c1.slab
+	cmp a/images/c1.slab c/images/c1.slab
+	msd2slab -i - d <img.nii
+	[ -f d/images/stdin.slab ]
+}
+
+@test "msd2slab fails cleanly on a missing input file" {
+	run --separate-stderr msd2slab -i nope.nii.gz out
+	failed_cleanly nope.nii.gz
+	nothing_written out
+}
+
+@test "msd2slab fails cleanly on a truncated .nii.gz" {
+	head -c $(($(wc -c <img.nii.gz) - 12)) img.nii.gz >cut.nii.gz
+	run --separate-stderr msd2slab -i cut.nii.gz out
+	failed_cleanly cut.nii.gz
+	[[ "$stderr" == *truncated* ]]
+	nothing_written out
+	head -c 400 img.nii >cut.nii
+	run --separate-stderr msd2slab -i cut.nii out
+	failed_cleanly cut.nii
+	nothing_written out
+}
+
+@test "msd2slab fails cleanly on corrupt gzip data" {
+	cp img.nii.gz bad.nii.gz
+	patch bad.nii.gz 40 '\xff\xff\xff\xff\xff\xff'
+	run --separate-stderr msd2slab -i bad.nii.gz out
+	failed_cleanly bad.nii.gz
+	[[ "$stderr" == *gzip* ]]
+	nothing_written out
+}
+
+@test "msd2slab fails cleanly on a bad magic, header size or datatype" {
+	cp img.nii m.nii
+	patch m.nii 344 'n+9'
+	run --separate-stderr msd2slab -i m.nii out
+	failed_cleanly m.nii
+	[[ "$stderr" == *magic* ]]
+	cp img.nii h.nii
+	patch h.nii 0 '\x00\x01'
+	run --separate-stderr msd2slab -i h.nii out
+	failed_cleanly h.nii
+	[[ "$stderr" == *sizeof_hdr* ]]
+	cp img.nii t.nii
+	patch t.nii 70 '\x80\x00'
+	run --separate-stderr msd2slab -i t.nii out
+	failed_cleanly t.nii
+	[[ "$stderr" == *"unsupported datatype: '128'"* ]]
+	printf 'not a nifti file at all\n' >text.nii.gz
+	run --separate-stderr msd2slab -i text.nii.gz out
+	failed_cleanly text.nii.gz
+	nothing_written out
+}
+
+@test "msd2slab fails cleanly on a NaN voxel and on a fractional label" {
+	# f32 image 2x1x1: 1.0 and NaN
+	mkslab f.slab f 2 1 1 f32 '\x00\x00\x80\x3f\x00\x00\x80\x3f'
+	slab2nii -o f.nii f.slab
+	patch f.nii 356 '\x00\x00\xc0\x7f'
+	run --separate-stderr msd2slab -i f.nii out
+	failed_cleanly f.nii
+	[[ "$stderr" == *NaN* ]]
+	# label 0.5
+	mkslab g.slab g 2 1 1 f32 '\x00\x00\x00\x3f\x00\x00\x80\x3f'
+	slab2nii -o g.nii.gz g.slab
+	mkslab i2.slab g 2 1 1 u8 '\x01\x02'
+	slab2nii -o i2.nii.gz i2.slab
+	run --separate-stderr msd2slab -i i2.nii.gz -m g.nii.gz out
+	failed_cleanly g.nii.gz
+	[[ "$stderr" == *"not a whole number: '0.5'"* ]]
+	nothing_written out
+}
+
+@test "msd2slab fails cleanly when image and label dims differ, naming both" {
+	mkslab small.slab s 4 3 1 u8 "$(seq_bytes 12)"
+	slab2nii -o small.nii.gz small.slab
+	run --separate-stderr msd2slab -i img.nii.gz -m small.nii.gz out
+	failed_cleanly img.nii.gz
+	[[ "$stderr" == *small.nii.gz* ]]
+	[[ "$stderr" == *4x3x2*4x3x1* ]]
+	nothing_written out
+}
+
+@test "msd2slab fails cleanly on an unwritable output folder" {
+	touch afile
+	run --separate-stderr msd2slab -i img.nii.gz afile/out
+	failed_cleanly afile/out
+	run --separate-stderr msd2slab -i img.nii.gz afile
+	failed_cleanly afile
+}
+
+# A small MSD dataset of N cases named cNN in folder ds.
+make_dataset() {
+	local n=$1 i
+	mkdir -p ds/imagesTr ds/labelsTr
+	{
+		printf '{"name": "t", "training": ['
+		for ((i = 1; i <= n; i++)); do
+			cp img.nii.gz ds/imagesTr/c$(printf %02d $i).nii.gz
+			cp lab.nii.gz ds/labelsTr/c$(printf %02d $i).nii.gz
+			printf '%s{"image": "./imagesTr/c%02d.nii.gz", "label": "./labelsTr/c%02d.nii.gz"}' \
+				"$([ $i = 1 ] || echo ,)" $i $i
+		done
+		printf '], "numTraining": %d}\n' "$n"
+	} >ds/dataset.json
+}
+
+@test "msd2slab converts a dataset and writes a seeded 70/15/15 split" {
+	make_dataset 20
+	run -0 msd2slab -Z ds out
+	[ "$(ls out/images | wc -l)" -eq 20 ]
+	[ "$(ls out/labels | wc -l)" -eq 20 ]
+	msd2slab -Z -i ds/imagesTr/c07.nii.gz -m ds/labelsTr/c07.nii.gz -n c07 one
+	cmp out/labels/c07.slab one/labels/c07.slab
+	cmp out/images/c07.slab one/images/c07.slab
+	[ "$(head -1 out/split.tsv)" = "$(printf 'case\tset')" ]
+	[ "$(tail -n +2 out/split.tsv | cut -f1 | tr '\n' ' ')" = "$(printf 'c%02d ' $(seq 1 20))" ]
+	[ "$(grep -c '	train$' out/split.tsv)" -eq 14 ]
+	[ "$(grep -c '	val$' out/split.tsv)" -eq 3 ]
+	[ "$(grep -c '	test$' out/split.tsv)" -eq 3 ]
+	run -0 msd2slab -Z ds out2
+	cmp out/split.tsv out2/split.tsv
+	run -0 msd2slab -Z -s 2 ds out3
+	! cmp -s out/split.tsv out3/split.tsv
+	run -0 msd2slab -Z -p 1/1/0 ds out4
+	[ "$(grep -c '	train$' out4/split.tsv)" -eq 10 ]
+	[ "$(grep -c '	test$' out4/split.tsv)" -eq 0 ]
+}
+
+@test "msd2slab writes nothing when a dataset.json entry's file is missing" {
+	make_dataset 3
+	rm ds/labelsTr/c02.nii.gz
+	run --separate-stderr msd2slab ds out
+	failed_cleanly ds/labelsTr/c02.nii.gz
+	[[ "$stderr" == *missing* ]]
+	nothing_written out
+}
+
+@test "msd2slab writes nothing when a later case is corrupt" {
+	make_dataset 3
+	head -c 60 img.nii.gz >ds/imagesTr/c03.nii.gz
+	run --separate-stderr msd2slab ds out
+	failed_cleanly ds/imagesTr/c03.nii.gz
+	nothing_written out
+	# an earlier good run's files are left as they were
+	make_dataset 3
+	run -0 msd2slab ds out
+	sum1=$(cat out/images/* out/split.tsv | cksum)
+	head -c 60 img.nii.gz >ds/imagesTr/c03.nii.gz
+	run -1 msd2slab -Z ds out
+	[ "$(cat out/images/* out/split.tsv | cksum)" = "$sum1" ]
+	[ -z "$(find out -name '*.tmp.*')" ]
+}
+
+@test "msd2slab fails cleanly on a missing or malformed dataset.json" {
+	mkdir ds
+	run --separate-stderr msd2slab ds out
+	failed_cleanly ds
+	[[ "$stderr" == *dataset.json* ]]
+	printf '{"training": [{"image": "a.nii.gz", "label": "b.nii.gz"},]}\n' >ds/dataset.json
+	run --separate-stderr msd2slab ds out
+	failed_cleanly ds/dataset.json
+	[[ "$stderr" == *"line 1 column"* ]]
+	printf '{"training": [{"image": "a.nii.gz"}]}\n' >ds/dataset.json
+	run --separate-stderr msd2slab ds out
+	failed_cleanly ds/dataset.json
+	printf '{"training": "x"}\n' >ds/dataset.json
+	run --separate-stderr msd2slab ds out
+	failed_cleanly ds/dataset.json
+	nothing_written out
+}
+
+@test "msd2slab converts all 221 hippocampus volumes: dims and foreground match cases.tsv" {
+	[ -f "$HIPPO/cases.tsv" ] || skip "no real data at $HIPPO"
+	[ -s "$BATS_FILE_TMPDIR/hippo.err" ] && cat "$BATS_FILE_TMPDIR/hippo.err"
+	[ "$(ls "$HIPPO_OUT"/images | wc -l)" -eq 221 ]
+	[ "$(ls "$HIPPO_OUT"/labels | wc -l)" -eq 221 ]
+	[ "$(wc -l <"$HIPPO_OUT/split.tsv")" -eq 222 ]
+	n=0
+	while IFS=$'\t' read -r c dx dy dz sp idt imin imax ldt n1 n2 rest; do
+		[ "$c" = case ] && continue
+		img="$HIPPO_OUT/images/$c.slab" lab="$HIPPO_OUT/labels/$c.slab"
+		[ "$(hval "$img" DIMS)" = "$dx $dy $dz" ] || { echo "$c: image dims $(hval "$img" DIMS)"; false; }
+		[ "$(hval "$lab" DIMS)" = "$dx $dy $dz" ] || { echo "$c: label dims"; false; }
+		fg=$(tr -cd '\001' <"$lab" | wc -c)
+		[ "$fg" -eq $((n1 + n2)) ] || { echo "$c: foreground $fg, want $((n1 + n2))"; false; }
+		n=$((n + 1))
+	done <"$HIPPO/cases.tsv"
+	[ "$n" -eq 221 ]
+}
+
+@test "msd2slab keeps hippocampus intensities exactly with -Z (uint8 and float32 images)" {
+	[ -f "$HIPPO/cases.tsv" ] || skip "no real data at $HIPPO"
+	for c in hippocampus_001 hippocampus_003; do
+		want=$(awk -F'\t' -v c=$c '$1 == c { print $7 + 0, $8 + 0 }' "$HIPPO/cases.tsv")
+		got=$(samples "$HIPPO_OUT/images/$c.slab" f4 |
+			awk 'NR == 1 { lo = hi = $1 } { if ($1 < lo) lo = $1; if ($1 > hi) hi = $1 }
+			     END { print lo + 0, hi + 0 }')
+		awk -v a="$want" -v b="$got" 'BEGIN { split(a, x, " "); split(b, y, " ");
+			exit !((x[1] - y[1])^2 < 1e-6 && ((x[2] - y[2]) / x[2])^2 < 1e-12) }' ||
+			{ echo "$c: min max $got, want $want"; false; }
+	done
+}
