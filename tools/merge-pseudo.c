@@ -13,8 +13,11 @@
  * ground truth. */
 #include "slab.h"
 #include "util.h"
-#include "slicesel.h"
+#include "slicelist.h"
 
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 static const char usage[] = "merge-pseudo -i ITER [-k LIST] [-o OUT] CURRENT NEW";
@@ -127,7 +130,6 @@ int main(int argc, char **argv)
 {
 	long iter = -1;
 	const char *out = "-", *list = NULL;
-	struct slices sel = { NULL, 0 };
 	struct slab_reader rc_, rn;
 	struct slab cur, nw, *res = NULL;
 	int nres = 0, opt, i, a, b;
@@ -146,8 +148,7 @@ int main(int argc, char **argv)
 			break;
 		case 'k':
 			list = optarg;
-			free(sel.r);
-			if (parse_list(optarg, &sel))
+			if (slicelist_parse(optarg, INT_MAX, NULL) < 0)
 				return 2;
 			break;
 		case 'o':
@@ -202,7 +203,7 @@ int main(int argc, char **argv)
 		if (read_prov(&cur, prov, rc_.src))
 			return 1;
 		if (list) {
-			if (slices_mark(&sel, cur.nz, take, cur.name))
+			if (slicelist_parse(list, cur.nz, (unsigned char *)take) < 0)
 				return 1;
 			for (z = 0; z < cur.nz; z++)
 				slice_labelled(&nw, z, rn.src, &bad);
@@ -247,6 +248,5 @@ int main(int argc, char **argv)
 	for (i = 0; i < nres; i++)
 		slab_free(&res[i]);
 	free(res);
-	free(sel.r);
 	return close_stdout() ? 1 : 0;
 }

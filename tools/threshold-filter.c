@@ -9,8 +9,11 @@
  * transform, extra keys). */
 #include "slab.h"
 #include "util.h"
-#include "slicesel.h"
+#include "slicelist.h"
 
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 static const char usage[] =
@@ -34,10 +37,10 @@ int main(int argc, char **argv)
 	double theta = 0.8;
 	int band = 0, opt, i;
 	const char *out = "-", *in = "-", *spec = NULL;
-	struct slices sel = { NULL, 0 };
+	int kind = 0; /* 'k' (list), 'r' (range) or 0 (all slices) */
 	struct slab_reader rd;
 	struct slab s, *res = NULL;
-	int nres = 0, rc;
+	int nres = 0, rc, a, b;
 	struct outfile of;
 
 	progname = "threshold-filter";
@@ -64,7 +67,9 @@ int main(int argc, char **argv)
 			if (spec)
 				return error("give one of -k and -r, once"), 2;
 			spec = optarg;
-			if (opt == 'k' ? parse_list(optarg, &sel) : parse_range(optarg, &sel))
+			kind = opt;
+			if (opt == 'k' ? slicelist_parse(optarg, INT_MAX, NULL) < 0 :
+			    slicerange_parse(optarg, INT_MAX, &a, &b) < 0)
 				return 2;
 			break;
 		case 'o':
@@ -101,8 +106,17 @@ int main(int argc, char **argv)
 		want = malloc(s.nz);
 		if (!want)
 			die("out of memory");
-		if (slices_mark(&sel, s.nz, want, s.name))
-			return 1;
+		if (kind == 'k') {
+			if (slicelist_parse(spec, s.nz, (unsigned char *)want) < 0)
+				return 1;
+		} else if (kind == 'r') {
+			if (slicerange_parse(spec, s.nz, &a, &b) < 0)
+				return 1;
+			memset(want, 0, s.nz);
+			memset(want + a, 1, b - a);
+		} else {
+			memset(want, 1, s.nz);
+		}
 		if (slab_alloc_like(&m, &s, s.nx, s.ny, s.nz, 1, SLAB_U8))
 			return 1;
 		per = slab_slice_count(&s);
@@ -152,6 +166,5 @@ int main(int argc, char **argv)
 	for (i = 0; i < nres; i++)
 		slab_free(&res[i]);
 	free(res);
-	free(sel.r);
 	return close_stdout() ? 1 : 0;
 }

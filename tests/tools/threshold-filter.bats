@@ -66,12 +66,14 @@ setup() {
 	[ "$(samples m.slab 6)" = "255 255 255 0 1 0" ]
 	threshold-filter -r 0:2 p.slab > m.slab
 	[ "$(samples m.slab 6)" = "1 0 0 0 255 255" ]
+	threshold-filter -r 1: p.slab > m.slab
+	[ "$(samples m.slab 6)" = "255 255 0 0 1 0" ]
 }
 
 @test "threshold-filter rejects a slice beyond the volume" {
 	run --separate-stderr threshold-filter -k 3 p.slab
 	[ "$status" -eq 1 ]
-	[ "$stderr" = "threshold-filter: slice out of range 0..2: '3' in 'a'" ]
+	[ "$stderr" = "threshold-filter: slice list: slice 3 out of range 0..2: '3'" ]
 	[ -z "$output" ]
 	run threshold-filter -r 1:4 -o m.slab p.slab
 	[ "$status" -eq 1 ]
