@@ -1,0 +1,378 @@
+/* metrics.c: overlap metrics, summary statistics, pairing of slab streams. */
+#include "metrics.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void confusion_add(struct confusion *c, const uint8_t *pred, const uint8_t *gt, size_t n)
+{
+	/* counts of (pred, gt) per class, then combined: one pass, no branches
+	 * on the data beyond the table index */
+	uint64_t t[2][256] = { { 0 } };
+	size_t i;
+	for (i = 0; i < n; i++)
+		t[pred[i] & 1][gt[i]]++;
+	c->tp += t[1][1], c->fp += t[1][0], c->fn += t[0][1], c->tn += t[0][0];
+	c->ignored += t[0][SLAB_UNLABELLED] + t[1][SLAB_UNLABELLED];
+}
+
+const char *metric_name(enum metric m)
+{
+	static const char *name[] = { "dsc", "iou", "tpr", "tnr", "precision" };
+	return name[m];
+}
+
+const char *metric_undefined_reason(enum metric m)
+{
+	static const char *why[] = { "both masks empty", "both masks empty",
+		                     "no foreground in ground truth",
+		                     "no background in ground truth",
+		                     "no foreground in prediction" };
+	return why[m];
+}
+
+double metric_value(const struct confusion *c, enum metric m, double undef, int *undefined)
+{
+	double num = 0, den = 0;
+	switch (m) {
+	case M_DSC:
+		num = 2.0 * c->tp, den = 2.0 * c->tp + c->fp + c->fn;
+		break;
+	case M_IOU:
+		num = c->tp, den = (double)c->tp + c->fp + c->fn;
+		break;
+	case M_TPR:
+		num = c->tp, den = (double)c->tp + c->fn;
+		break;
+	case M_TNR:
+		num = c->tn, den = (double)c->tn + c->fp;
+		break;
+	case M_PRECISION:
+		num = c->tp, den = (double)c->tp + c->fp;
+		break;
+	case M_COUNT:
+		break;
+	}
+	*undefined = den == 0;
+	return den == 0 ? undef : num / den;
+}
+
+int pred_mask(uint8_t *out, const struct slab *s, double thr, const char *src)
+{
+	size_t n = slab_count(s), i;
+	if (s->nc != 1)
+		return error("%s: a prediction has one channel, not %d: '%s'", src, s->nc, s->name);
+	if (s->type == SLAB_U8) {
+		const uint8_t *p = s->data;
+		for (i = 0; i < n; i++) {
+			if (p[i] > 1)
+				return error("%s: a u8 prediction holds 0 or 1, not %d (voxel %zu): '%s'",
+				             src, p[i], i, s->name);
+			out[i] = p[i];
+		}
+		return 0;
+	}
+	if (s->type == SLAB_F32) {
+		const float *p = s->data;
+		for (i = 0; i < n; i++) {
+			if (!(p[i] >= 0 && p[i] <= 1))
+				return error("%s: probability out of [0,1]: %g (voxel %zu): '%s'", src,
+				             p[i], i, s->name);
+			out[i] = p[i] >= thr;
+		}
+		return 0;
+	}
+	return error("%s: a prediction is a u8 mask or f32 probabilities, not %s: '%s'", src,
+	             slab_type_name(s->type), s->name);
+}
+
+int gt_check(const struct slab *s, size_t *unlabelled, const char *src)
+{
+	size_t n = slab_count(s), i, u = 0;
+	const uint8_t *g = s->data;
+	if (s->type != SLAB_U8)
+		return error("%s: ground truth must be a u8 mask, not %s: '%s'", src,
+		             slab_type_name(s->type), s->name);
+	if (s->nc != 1)
+		return error("%s: ground truth has one channel, not %d: '%s'", src, s->nc, s->name);
+	for (i = 0; i < n; i++) {
+		if (g[i] == SLAB_UNLABELLED)
+			u++;
+		else if (g[i] > 1)
+			return error("%s: ground truth holds 0, 1 or 255, not %d (voxel %zu): '%s'", src,
+			             g[i], i, s->name);
+	}
+	*unlabelled = u;
+	return 0;
+}
+
+void stat_add(struct runstat *s, double v)
+{
+	double d = v - s->mean;
+	s->n++;
+	s->mean += d / s->n;
+	s->m2 += d * (v - s->mean);
+}
+
+double stat_sd(const struct runstat *s)
+{
+	return s->n < 2 ? NAN : sqrt(s->m2 / (s->n - 1));
+}
+
+void summary_header(FILE *f)
+{
+	fprintf(f, "metric\tmean\tsd\tn\tcases\tmean \u00b1 sd\tnote\n");
+}
+
+void summary_row(FILE *f, const char *name, const struct runstat *s, size_t cases, int decimals,
+                 const char *note)
+{
+	double mean = s->n ? s->mean : NAN, sd = stat_sd(s);
+	fprintf(f, "%s\t%.6g\t%.6g\t%zu\t%zu\t%.*f \u00b1 %.*f\t%s\n", name, mean, sd, s->n,
+	        cases, decimals, mean, decimals, sd, note ? note : "");
+}
+
+void drop_unlabelled(uint8_t *pred, uint8_t *gt, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n; i++)
+		if (gt[i] == SLAB_UNLABELLED)
+			gt[i] = 0, pred[i] = 0;
+}
+
+int pair_open(struct pair_reader *p, const char *pred_path, const char *gt_path)
+{
+	memset(p, 0, sizeof *p);
+	p->by_name = -1;
+	if (!strcmp(pred_path, "-") && !strcmp(gt_path, "-"))
+		return error("only one of the prediction and the ground truth can be stdin");
+	if (slab_reader_open(&p->pred, pred_path))
+		return -1;
+	if (slab_reader_open(&p->gt, gt_path)) {
+		slab_reader_close(&p->pred);
+		return -1;
+	}
+	return 0;
+}
+
+void pair_close(struct pair_reader *p)
+{
+	int i;
+	for (i = 0; i < p->npending; i++)
+		slab_free(&p->pending[i]);
+	free(p->pending);
+	for (i = 0; i < p->nseen; i++)
+		free(p->seen[i]);
+	free(p->seen);
+	slab_reader_close(&p->pred);
+	slab_reader_close(&p->gt);
+	memset(p, 0, sizeof *p);
+}
+
+/* Read the next prediction; 1, 0 at its end, -1. */
+static int read_pred(struct pair_reader *p, struct slab *s)
+{
+	int rc;
+	if (p->pred_eof)
+		return 0;
+	rc = slab_read(&p->pred, s);
+	if (rc == 0)
+		p->pred_eof = 1;
+	return rc;
+}
+
+static int seen(const struct pair_reader *p, const char *name)
+{
+	int i;
+	for (i = 0; i < p->nseen; i++)
+		if (!strcmp(p->seen[i], name))
+			return 1;
+	return 0;
+}
+
+static int remember(struct pair_reader *p, const char *name)
+{
+	if (p->nseen == p->seencap) {
+		int cap = p->seencap ? 2 * p->seencap : 64;
+		char **n = realloc(p->seen, cap * sizeof *n);
+		if (!n)
+			return error("out of memory");
+		p->seen = n, p->seencap = cap;
+	}
+	p->seen[p->nseen] = strdup(name);
+	if (!p->seen[p->nseen])
+		return error("out of memory");
+	p->nseen++;
+	return 0;
+}
+
+static int keep_pending(struct pair_reader *p, struct slab *s)
+{
+	int i;
+	for (i = 0; i < p->npending; i++)
+		if (!strcmp(p->pending[i].name, s->name))
+			return error("%s: case appears twice: '%s'", p->pred.src, s->name);
+	if (seen(p, s->name))
+		return error("%s: case appears twice: '%s'", p->pred.src, s->name);
+	if (p->npending == p->cap) {
+		int cap = p->cap ? 2 * p->cap : 16;
+		struct slab *n = realloc(p->pending, cap * sizeof *n);
+		if (!n)
+			return error("out of memory");
+		p->pending = n, p->cap = cap;
+	}
+	p->pending[p->npending++] = *s;
+	return 0;
+}
+
+/* The last step for a matched pair: remember its name, check dims and spacing. */
+static int finish(struct pair_reader *p, struct slab *pred, struct slab *gt)
+{
+	char label[32];
+	const char *name = gt->name[0] ? gt->name : pred->name;
+	int a;
+	snprintf(label, sizeof label, "slab %ld", p->npairs);
+	if (!name[0])
+		name = label;
+	if (p->by_name && remember(p, gt->name))
+		goto fail;
+	if (pred->nx != gt->nx || pred->ny != gt->ny || pred->nz != gt->nz) {
+		error("dims differ: prediction %dx%dx%d, ground truth %dx%dx%d: '%s'", pred->nx,
+		      pred->ny, pred->nz, gt->nx, gt->ny, gt->nz, name);
+		goto fail;
+	}
+	for (a = 0; a < 3; a++)
+		if (fabs(pred->spacing[a] - gt->spacing[a]) > 1e-5 * gt->spacing[a]) {
+			error("spacing differs: prediction %g %g %g, ground truth %g %g %g: '%s'",
+			      pred->spacing[0], pred->spacing[1], pred->spacing[2], gt->spacing[0],
+			      gt->spacing[1], gt->spacing[2], name);
+			goto fail;
+		}
+	return 1;
+fail:
+	slab_free(pred);
+	slab_free(gt);
+	return -1;
+}
+
+/* By name: the prediction for gt, from those read ahead or further on. */
+static int find_by_name(struct pair_reader *p, struct slab *pred, struct slab *gt)
+{
+	int i, rc;
+	if (!gt->name[0]) {
+		error("%s: slab %ld has no NAME, needed to match by name", p->gt.src, p->npairs);
+		goto fail_gt;
+	}
+	if (seen(p, gt->name)) {
+		error("%s: case appears twice: '%s'", p->gt.src, gt->name);
+		goto fail_gt;
+	}
+	for (i = 0; i < p->npending; i++)
+		if (!strcmp(p->pending[i].name, gt->name)) {
+			*pred = p->pending[i];
+			memmove(p->pending + i, p->pending + i + 1,
+			        (p->npending - i - 1) * sizeof *p->pending);
+			p->npending--;
+			return finish(p, pred, gt);
+		}
+	for (;;) {
+		rc = read_pred(p, pred);
+		if (rc < 0)
+			goto fail_gt;
+		if (rc == 0) {
+			error("%s: no prediction for this case: '%s'", p->pred.src, gt->name);
+			goto fail_gt;
+		}
+		if (!pred->name[0]) {
+			error("%s: a slab has no NAME, needed to match by name", p->pred.src);
+			break;
+		}
+		if (!strcmp(pred->name, gt->name))
+			return finish(p, pred, gt);
+		if (keep_pending(p, pred))
+			break;
+	}
+	slab_free(pred);
+fail_gt:
+	slab_free(gt);
+	return -1;
+}
+
+/* By name, at the end of the ground truth: no prediction may be left over. */
+static int end_by_name(struct pair_reader *p)
+{
+	struct slab s;
+	int rc;
+	if (p->npending)
+		return error("%s: no ground truth for this case: '%s'", p->pred.src,
+		             p->pending[0].name);
+	rc = read_pred(p, &s);
+	if (rc > 0) {
+		error("%s: no ground truth for this case: '%s'", p->pred.src,
+		      s.name[0] ? s.name : "(no name)");
+		slab_free(&s);
+	}
+	return rc == 0 ? 0 : -1;
+}
+
+/* By position: the next prediction, and both streams end together. */
+static int next_by_position(struct pair_reader *p, int rg, struct slab *pred, struct slab *gt)
+{
+	int rp = read_pred(p, pred);
+	if (rp < 0) {
+		if (rg)
+			slab_free(gt);
+		return -1;
+	}
+	if (rg == 0 && rp == 0)
+		return 0;
+	if (rg == 0 || rp == 0) {
+		slab_free(rg ? gt : pred);
+		return error("%s has more slabs than %s (matched by position, as the first slabs "
+		             "are not both named)", rg ? p->gt.src : p->pred.src,
+		             rg ? p->pred.src : p->gt.src);
+	}
+	if (gt->name[0] && pred->name[0] && strcmp(gt->name, pred->name)) {
+		error("names differ at slab %ld: prediction '%s', ground truth '%s'", p->npairs,
+		      pred->name, gt->name);
+		slab_free(pred);
+		slab_free(gt);
+		return -1;
+	}
+	return finish(p, pred, gt);
+}
+
+int pair_next(struct pair_reader *p, struct slab *pred, struct slab *gt)
+{
+	int rg, rp;
+	memset(pred, 0, sizeof *pred);
+	rg = slab_read(&p->gt, gt);
+	if (rg < 0)
+		return -1;
+	p->npairs += rg;
+	if (p->by_name < 0) { /* the first pair decides how to match */
+		if (rg == 0)
+			return error("%s: no slab in the ground truth", p->gt.src);
+		rp = read_pred(p, pred);
+		if (rp <= 0) {
+			slab_free(gt);
+			return rp < 0 ? -1 : error("%s: no slab in the prediction", p->pred.src);
+		}
+		p->by_name = gt->name[0] && pred->name[0];
+		if (!p->by_name || !strcmp(gt->name, pred->name))
+			return finish(p, pred, gt);
+		if (keep_pending(p, pred)) {
+			slab_free(pred);
+			slab_free(gt);
+			return -1;
+		}
+		return find_by_name(p, pred, gt);
+	}
+	if (!p->by_name)
+		return next_by_position(p, rg, pred, gt);
+	if (rg == 0)
+		return end_by_name(p);
+	return find_by_name(p, pred, gt);
+}

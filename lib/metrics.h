@@ -1,0 +1,99 @@
+/* metrics.h: overlap metrics of a predicted mask against a ground truth,
+ * summary statistics, and the pairing of prediction and ground-truth slab
+ * streams that the evaluation tools share.
+ *
+ * Masks: prediction u8 0/1 (or f32 probabilities thresholded: p >= t is
+ * foreground); ground truth u8 0/1/255, where 255 (unlabelled) voxels are
+ * left out of every count. */
+#ifndef SL_METRICS_H
+#define SL_METRICS_H
+
+#include "slab.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Voxel counts of one comparison. */
+struct confusion {
+	uint64_t tp, fp, fn, tn;
+	uint64_t ignored; /* ground truth 255: in no count */
+};
+
+/* Add the counts of n voxels (pred 0/1, gt 0/1/255) to *c. Cannot fail. */
+void confusion_add(struct confusion *c, const uint8_t *pred, const uint8_t *gt, size_t n);
+
+enum metric { M_DSC, M_IOU, M_TPR, M_TNR, M_PRECISION, M_COUNT };
+
+/* "dsc", "iou", "tpr", "tnr", "precision". */
+const char *metric_name(enum metric m);
+
+/* The metric's value: DSC = 2TP/(2TP+FP+FN), IoU = TP/(TP+FP+FN),
+ * TPR = TP/(TP+FN), TNR = TN/(TN+FP), precision = TP/(TP+FP). A ratio 0/0
+ * (nothing to count) is `undef` (which may be NAN) and sets *undefined to 1,
+ * else *undefined is 0. Cannot fail. */
+double metric_value(const struct confusion *c, enum metric m, double undef, int *undefined);
+
+/* What 0/0 means for a metric, for messages: e.g. "both masks empty". */
+const char *metric_undefined_reason(enum metric m);
+
+/* Turn a prediction slab into a 0/1 mask of nx*ny*nz bytes: u8 slabs must
+ * hold 0 or 1; f32 slabs hold probabilities in [0,1], p >= thr is 1. One
+ * channel only. `src` names the stream in messages. Returns 0 or -1. */
+int pred_mask(uint8_t *out, const struct slab *s, double thr, const char *src);
+
+/* Check a ground-truth slab: u8, one channel, values 0, 1 or 255. Counts the
+ * 255 voxels in *unlabelled. Returns 0 or -1. */
+int gt_check(const struct slab *s, size_t *unlabelled, const char *src);
+
+/* Mean and standard deviation of a stream of values (Welford). */
+struct runstat {
+	size_t n;
+	double mean, m2;
+};
+void stat_add(struct runstat *s, double v);
+/* Sample standard deviation (n - 1); NAN when n < 2. */
+double stat_sd(const struct runstat *s);
+
+/* One summary line, tab-separated: name, mean, sd, n (values in the mean),
+ * cases, "mean ± sd" with `decimals` decimals, and a note (may be empty).
+ * Cannot fail (write errors show when the stream is closed). */
+void summary_row(FILE *f, const char *name, const struct runstat *s, size_t cases, int decimals,
+                 const char *note);
+/* The header line of summary rows. */
+void summary_header(FILE *f);
+
+/* Set voxels unlabelled in the ground truth (255) to 0 in both masks, so a
+ * boundary metric sees only the labelled part. Cannot fail. */
+void drop_unlabelled(uint8_t *pred, uint8_t *gt, size_t n);
+
+/* A prediction stream and a ground-truth stream, read as matched pairs.
+ *
+ * When the first slab of each stream has a NAME, pairs are matched by name:
+ * every slab of both streams must then have one, names in the ground truth
+ * must be unique, and every ground-truth case needs a prediction and every
+ * prediction a ground truth (an error otherwise: no case is dropped). The
+ * prediction stream may be in any order (slabs read ahead are kept until
+ * their case comes). Otherwise pairs are matched by position, and both
+ * streams must hold the same number of slabs. Pairs come in ground-truth
+ * order. */
+struct pair_reader {
+	struct slab_reader pred, gt;
+	int by_name;           /* -1 until the first pair is read */
+	struct slab *pending;  /* predictions read ahead */
+	int npending, cap;
+	char **seen;           /* ground-truth names so far */
+	int nseen, seencap;
+	int pred_eof;
+	long npairs;
+};
+
+/* Open both streams ("-" is stdin, for at most one of them). 0 or -1. */
+int pair_open(struct pair_reader *p, const char *pred_path, const char *gt_path);
+/* Read the next pair into *pred and *gt (the caller frees both). Returns 1,
+ * 0 at the end of both streams, or -1 (error printed). Checks that the dims
+ * and spacing agree. */
+int pair_next(struct pair_reader *p, struct slab *pred, struct slab *gt);
+void pair_close(struct pair_reader *p);
+
+#endif

@@ -1,0 +1,402 @@
+/* surfdist.c: surfaces, surface distances and the Hausdorff family. */
+#include "surfdist.h"
+#include "edt.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int hd_mode_parse(const char *s, enum hd_mode *m)
+{
+	if (!strcmp(s, "medpy"))
+		*m = HD_MEDPY;
+	else if (!strcmp(s, "max"))
+		*m = HD_MAX;
+	else if (!strcmp(s, "hd"))
+		*m = HD_HD;
+	else if (!strcmp(s, "assd"))
+		*m = HD_ASSD;
+	else
+		return error("unknown mode, want medpy, max, hd or assd: '%s'", s);
+	return 0;
+}
+
+const char *hd_mode_column(enum hd_mode m)
+{
+	static const char *col[] = { "hd95", "hd95max", "hd", "assd" };
+	return col[m];
+}
+
+const char *hd_mode_name(enum hd_mode m)
+{
+	static const char *name[] = { "medpy", "max", "hd", "assd" };
+	return name[m];
+}
+
+int hd_empty_parse(const char *s, struct hd_empty *e)
+{
+	e->value = 0;
+	if (!strcmp(s, "inf"))
+		e->kind = HD_EMPTY_INF;
+	else if (!strcmp(s, "nan"))
+		e->kind = HD_EMPTY_NAN;
+	else if (!strcmp(s, "diag"))
+		e->kind = HD_EMPTY_DIAG;
+	else if (!strcmp(s, "error"))
+		e->kind = HD_EMPTY_ERROR;
+	else {
+		char *end;
+		double v = strtod(s, &end);
+		if (!*s || *end || !isfinite(v) || v < 0)
+			return error("empty-mask policy, want inf, nan, diag, error or a "
+			             "distance >= 0: '%s'", s);
+		e->kind = HD_EMPTY_VALUE;
+		e->value = v;
+	}
+	return 0;
+}
+
+const char *hd_empty_describe(const struct hd_empty *e, char *buf, size_t n)
+{
+	switch (e->kind) {
+	case HD_EMPTY_INF:
+		snprintf(buf, n, "one mask empty -> inf, both empty -> 0");
+		break;
+	case HD_EMPTY_NAN:
+		snprintf(buf, n, "one or both masks empty -> nan");
+		break;
+	case HD_EMPTY_DIAG:
+		snprintf(buf, n, "one mask empty -> the grid's diagonal in mm, both empty -> 0");
+		break;
+	case HD_EMPTY_VALUE:
+		snprintf(buf, n, "one mask empty -> %g mm, both empty -> 0", e->value);
+		break;
+	case HD_EMPTY_ERROR:
+		snprintf(buf, n, "an empty mask is an error");
+		break;
+	}
+	return buf;
+}
+
+/* Is s[0..n) all zero? */
+static int row_empty(const uint8_t *s, int n)
+{
+	int x = 0;
+	for (; x + 8 <= n; x += 8) {
+		uint64_t w;
+		memcpy(&w, s + x, 8);
+		if (w)
+			return 0;
+	}
+	for (; x < n; x++)
+		if (s[x])
+			return 0;
+	return 1;
+}
+
+/* e[x] &= r[x + dx] for x in [0, n), 0 where x + dx is outside; bytes 0/1,
+ * eight at a time. */
+static void and_shifted(uint8_t *e, const uint8_t *r, int n, int dx)
+{
+	int lo = dx < 0 ? 1 : 0, hi = dx > 0 ? n - 1 : n, x;
+	if (dx < 0)
+		e[0] = 0;
+	if (dx > 0 && n > 0)
+		e[n - 1] = 0;
+	for (x = lo; x + 8 <= hi; x += 8) {
+		uint64_t a, b;
+		memcpy(&a, e + x, 8);
+		memcpy(&b, r + x + dx, 8);
+		a &= b;
+		memcpy(e + x, &a, 8);
+	}
+	for (; x < hi; x++)
+		e[x] &= r[x + dx];
+}
+
+size_t surface_mark(uint8_t *surf, const uint8_t *mask, int nx, int ny, int nz, int conn)
+{
+	int lim = conn == 26 ? 3 : conn == 18 ? 2 : 1;
+	int y, z, dy, dz, dx, x;
+	size_t count = 0;
+
+	for (z = 0; z < nz; z++)
+		for (y = 0; y < ny; y++) {
+			const uint8_t *m = mask + ((size_t)z * ny + y) * nx;
+			uint8_t *s = surf + ((size_t)z * ny + y) * nx, *e = s; /* erosion first */
+			int edge = 0;
+			if (row_empty(m, nx)) {
+				memset(s, 0, nx);
+				continue;
+			}
+			memcpy(e, m, nx);
+			/* AND in every neighbour of the structuring element */
+			for (dz = -1; dz <= 1 && !edge; dz++)
+				for (dy = -1; dy <= 1; dy++) {
+					const uint8_t *r;
+					int a = abs(dy) + abs(dz);
+					if (a > lim)
+						continue;
+					if (y + dy < 0 || y + dy >= ny || z + dz < 0 || z + dz >= nz) {
+						edge = 1; /* a neighbour row outside the grid: all eroded */
+						break;
+					}
+					r = m + ((ptrdiff_t)dz * ny + dy) * nx;
+					for (dx = -1; dx <= 1; dx++)
+						if (a + abs(dx) <= lim && (a || dx))
+							and_shifted(e, r, nx, dx);
+				}
+			if (edge) {
+				memcpy(s, m, nx);
+				for (x = 0; x < nx; x++)
+					count += s[x];
+				continue;
+			}
+			for (x = 0; x < nx; x++) {
+				s[x] = m[x] & (uint8_t)~e[x];
+				count += s[x];
+			}
+		}
+	return count;
+}
+
+/* Linear indices of the nonzero bytes of s[0..n), or NULL (error printed). */
+static size_t *indices(const uint8_t *s, size_t n, size_t count)
+{
+	size_t *q = xmalloc(sizeof *q * (count ? count : 1)), i, k = 0;
+	if (!q)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (s[i])
+			q[k++] = i;
+	return q;
+}
+
+/* Squared distances from the voxels `q` to the seeds `seed`, as mm. */
+static int directed(double **d, const size_t *q, size_t nq, const uint8_t *seed, int nx,
+                    int ny, int nz, const double sp[3])
+{
+	size_t i;
+	*d = xmalloc(sizeof **d * (nq ? nq : 1));
+	if (!*d || edt_sq_query(*d, q, nq, seed, nx, ny, nz, sp))
+		return -1;
+	for (i = 0; i < nq; i++)
+		(*d)[i] = sqrt((*d)[i]);
+	return 0;
+}
+
+int surface_distances(double **da, size_t *na, double **db, size_t *nb, const uint8_t *a,
+                      const uint8_t *b, int nx, int ny, int nz, const double spacing[3],
+                      int conn)
+{
+	int lo[3] = { nx, ny, nz }, hi[3] = { -1, -1, -1 }, bx, by, bz, x, y, z;
+	int has_a = 0, has_b = 0, rc = -1;
+	uint8_t *ma = NULL, *mb = NULL, *sa = NULL, *sb = NULL;
+	size_t *qa = NULL, *qb = NULL, n;
+
+	*da = *db = NULL;
+	*na = *nb = 0;
+	/* bounding box of a|b: outside it nothing is in either mask, so the
+	 * box's own edge is a border exactly where the grid's is or a mask ends */
+	for (z = 0; z < nz; z++)
+		for (y = 0; y < ny; y++) {
+			size_t r = ((size_t)z * ny + y) * nx;
+			int ea = row_empty(a + r, nx), eb = row_empty(b + r, nx);
+			if (ea && eb)
+				continue;
+			has_a |= !ea, has_b |= !eb;
+			if (y < lo[1]) lo[1] = y;
+			if (y > hi[1]) hi[1] = y;
+			if (z < lo[2]) lo[2] = z;
+			if (z > hi[2]) hi[2] = z;
+			for (x = 0; x < lo[0]; x++)
+				if (a[r + x] || b[r + x]) {
+					lo[0] = x;
+					break;
+				}
+			for (x = nx - 1; x > hi[0]; x--)
+				if (a[r + x] || b[r + x]) {
+					hi[0] = x;
+					break;
+				}
+		}
+	if (!has_a && !has_b)
+		return 0;
+	bx = hi[0] - lo[0] + 1, by = hi[1] - lo[1] + 1, bz = hi[2] - lo[2] + 1;
+	n = (size_t)bx * by * bz;
+	ma = xmalloc(n), mb = xmalloc(n), sa = xmalloc(n), sb = xmalloc(n);
+	if (!ma || !mb || !sa || !sb)
+		goto out;
+	for (z = 0; z < bz; z++)
+		for (y = 0; y < by; y++) {
+			size_t src = ((size_t)(z + lo[2]) * ny + y + lo[1]) * nx + lo[0];
+			size_t dst = ((size_t)z * by + y) * bx;
+			for (x = 0; x < bx; x++) {
+				ma[dst + x] = a[src + x] != 0;
+				mb[dst + x] = b[src + x] != 0;
+			}
+		}
+	*na = has_a ? surface_mark(sa, ma, bx, by, bz, conn) : 0;
+	*nb = has_b ? surface_mark(sb, mb, bx, by, bz, conn) : 0;
+	if (!has_a || !has_b) {
+		rc = 0;
+		goto out;
+	}
+	qa = indices(sa, n, *na), qb = indices(sb, n, *nb);
+	if (!qa || !qb)
+		goto out;
+	free(ma), free(mb);
+	ma = mb = NULL;
+	if (directed(da, qa, *na, sb, bx, by, bz, spacing) ||
+	    directed(db, qb, *nb, sa, bx, by, bz, spacing)) {
+		free(*da), free(*db);
+		*da = *db = NULL;
+		goto out;
+	}
+	rc = 0;
+out:
+	free(ma), free(mb), free(sa), free(sb), free(qa), free(qb);
+	return rc;
+}
+
+static void swapd(double *a, double *b)
+{
+	double t = *a;
+	*a = *b, *b = t;
+}
+
+/* Put the k-th smallest of x[0..n) at x[k], smaller ones before it and
+ * larger ones after it (Hoare's selection, median-of-three pivot). */
+static void select_kth(double *x, size_t n, size_t k)
+{
+	ptrdiff_t lo = 0, hi = (ptrdiff_t)n - 1, kk = (ptrdiff_t)k;
+	while (hi > lo) {
+		ptrdiff_t mid = lo + (hi - lo) / 2, i = lo, j = hi;
+		double pivot;
+		if (x[mid] < x[lo]) swapd(&x[mid], &x[lo]);
+		if (x[hi] < x[lo]) swapd(&x[hi], &x[lo]);
+		if (x[hi] < x[mid]) swapd(&x[hi], &x[mid]);
+		pivot = x[mid];
+		while (i <= j) {
+			while (x[i] < pivot)
+				i++;
+			while (x[j] > pivot)
+				j--;
+			if (i <= j) {
+				swapd(&x[i], &x[j]);
+				i++, j--;
+			}
+		}
+		if (kk <= j)
+			hi = j;
+		else if (kk >= i)
+			lo = i;
+		else
+			return;
+	}
+}
+
+double percentile(double *x, size_t n, double p)
+{
+	double pos = (double)(n - 1) * (p / 100.0), t, a, b, diff;
+	size_t lo = (size_t)floor(pos), i;
+	if (lo >= n - 1) {
+		lo = n - 1;
+		select_kth(x, n, lo);
+		return x[lo];
+	}
+	t = pos - (double)lo;
+	select_kth(x, n, lo);
+	a = x[lo];
+	b = x[lo + 1];
+	for (i = lo + 2; i < n; i++)
+		if (x[i] < b)
+			b = x[i];
+	/* numpy's _lerp: exact at both ends and monotonic */
+	diff = b - a;
+	return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
+}
+
+static double maxd(const double *x, size_t n)
+{
+	double m = -INFINITY;
+	size_t i;
+	for (i = 0; i < n; i++)
+		if (x[i] > m)
+			m = x[i];
+	return m;
+}
+
+static double meand(const double *x, size_t n)
+{
+	double s = 0;
+	size_t i;
+	for (i = 0; i < n; i++)
+		s += x[i];
+	return s / (double)n;
+}
+
+double hd_from_distances(enum hd_mode m, double *da, size_t na, double *db, size_t nb)
+{
+	double *all, v, pa, pb;
+	switch (m) {
+	case HD_MEDPY:
+		all = malloc(sizeof *all * (na + nb));
+		if (!all) {
+			error("out of memory (%zu distances)", na + nb);
+			return NAN; /* hd_compute turns this into an error */
+		}
+		memcpy(all, da, sizeof *all * na);
+		memcpy(all + na, db, sizeof *all * nb);
+		v = percentile(all, na + nb, 95);
+		free(all);
+		return v;
+	case HD_MAX:
+		pa = percentile(da, na, 95), pb = percentile(db, nb, 95);
+		return pa > pb ? pa : pb;
+	case HD_HD:
+		pa = maxd(da, na), pb = maxd(db, nb);
+		return pa > pb ? pa : pb;
+	case HD_ASSD:
+		return (meand(da, na) + meand(db, nb)) / 2;
+	}
+	return NAN;
+}
+
+int hd_compute(double *value, int *empty, size_t *npred, size_t *ngt, const uint8_t *pred,
+               const uint8_t *gt, int nx, int ny, int nz, const double sp[3],
+               enum hd_mode mode, int conn, const struct hd_empty *e, const char *name)
+{
+	double *da, *db;
+	if (surface_distances(&da, npred, &db, ngt, pred, gt, nx, ny, nz, sp, conn))
+		return -1;
+	*empty = (*npred == 0 ? HD_PRED_EMPTY : 0) | (*ngt == 0 ? HD_GT_EMPTY : 0);
+	if (!*empty) {
+		*value = hd_from_distances(mode, da, *npred, db, *ngt);
+		free(da), free(db);
+		return isnan(*value) ? -1 : 0;
+	}
+	switch (e->kind) {
+	case HD_EMPTY_ERROR:
+		return error("%s: %s mask is empty, hd is undefined (see --empty): '%s'",
+		             hd_mode_column(mode),
+		             *empty == 3 ? "prediction and ground truth" :
+		             *empty == HD_PRED_EMPTY ? "prediction" : "ground truth", name);
+	case HD_EMPTY_NAN:
+		*value = NAN;
+		break;
+	case HD_EMPTY_INF:
+		*value = *empty == 3 ? 0 : INFINITY;
+		break;
+	case HD_EMPTY_DIAG:
+		*value = *empty == 3 ? 0 : sqrt(pow((nx - 1) * sp[0], 2) + pow((ny - 1) * sp[1], 2) +
+		                                pow((nz - 1) * sp[2], 2));
+		break;
+	case HD_EMPTY_VALUE:
+		*value = *empty == 3 ? 0 : e->value;
+		break;
+	}
+	return 0;
+}

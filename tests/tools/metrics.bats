@@ -1,0 +1,175 @@
+#!/usr/bin/env bats
+# metrics: usage, bad input, matching, known answers, undefined ratios,
+# unlabelled voxels, NSI bins, and (optional) counts against numpy.
+
+load eval_helpers
+bats_require_minimum_version 1.5.0
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+	# 4 voxels: pred 1 1 0 0, gt 1 0 1 255 -> tp 1, fp 1, fn 1, tn 0, ignored 1
+	mkslab p.slab k1 "4 1 1" "1 1 1" u8 'x < 2 ? 1 : 0'
+	mkslab g.slab k1 "4 1 1" "1 1 1" u8 'x == 0 || x == 2 ? 1 : (x == 3 ? 255 : 0)'
+	# 8 voxels: pred = gt = 1 1 0 0 0 0 0 0 -> all right
+	mkslab p.slab k2 "2 2 2" "1 1 1" u8 'y == 0 && z == 0 ? 1 : 0'
+	mkslab g.slab k2 "2 2 2" "1 1 1" u8 'y == 0 && z == 0 ? 1 : 0'
+}
+
+@test "metrics -h prints usage on stdout" {
+	run metrics -h
+	[ "$status" -eq 0 ]
+	[[ "$output" == usage:\ metrics* ]]
+	[[ "$output" == *--nsi-bins* ]]
+}
+
+@test "metrics rejects a bad option or operand count with exit 2" {
+	run --separate-stderr metrics --bogus p.slab g.slab
+	[ "$status" -eq 2 ] && [ -z "$output" ]
+	[[ "$stderr" == *usage:* ]]
+	run --separate-stderr metrics p.slab
+	[ "$status" -eq 2 ] && [ -z "$output" ]
+	run --separate-stderr metrics -t 1.5 p.slab g.slab
+	[ "$status" -eq 2 ] && [ -z "$output" ]
+	run --separate-stderr metrics -u maybe p.slab g.slab
+	[ "$status" -eq 2 ]
+	run --separate-stderr metrics --nsi-bins 4 p.slab g.slab
+	[ "$status" -eq 2 ] && [[ "$stderr" == *"go together"* ]]
+}
+
+@test "metrics fails on a missing file with one line and no output" {
+	run --separate-stderr metrics -o out.tsv p.slab nosuch.slab
+	[ "$status" -eq 1 ] && [ -z "$output" ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "$stderr" == *"cannot open 'nosuch.slab'"* ]]
+	[ -z "$(ls out.tsv* 2>/dev/null)" ]
+}
+
+@test "metrics fails on a truncated or malformed stream and writes nothing" {
+	head -c -1 p.slab >short.slab
+	run --separate-stderr metrics -o out.tsv -s sum.txt short.slab g.slab
+	[ "$status" -eq 1 ] && [ -z "$output" ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[ -z "$(ls out.tsv* sum.txt* 2>/dev/null)" ]
+	printf 'SLAB 1\nDIMS 4 1 1\nCHANNELS 1\nTYPE u9\nSPACING 1 1 1\nENDHDR\n' >bad.slab
+	run --separate-stderr metrics bad.slab g.slab
+	[ "$status" -eq 1 ] && [ -z "$output" ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	: >empty.slab
+	run --separate-stderr metrics empty.slab g.slab
+	[ "$status" -eq 1 ] && [[ "$stderr" == *"no slab in the prediction"* ]]
+}
+
+@test "metrics fails on mismatched dims, names or counts, and on bad values" {
+	mkslab d.slab k1 "4 1 2" "1 1 1" u8 0
+	run --separate-stderr metrics d.slab g.slab
+	[ "$status" -eq 1 ] && [ -z "$output" ]
+	[[ "$stderr" == *"dims differ: prediction 4x1x2, ground truth 4x1x1: 'k1'" ]]
+	mkslab n.slab k1 "4 1 1" "1 1 1" u8 0
+	run --separate-stderr metrics n.slab g.slab
+	[ "$status" -eq 1 ] && [[ "$stderr" == *"no prediction for this case: 'k2'" ]]
+	mkslab u1.slab "" "4 1 1" "1 1 1" u8 0
+	mkslab u2.slab "" "4 1 1" "1 1 1" u8 0
+	mkslab u2.slab "" "4 1 1" "1 1 1" u8 0
+	run --separate-stderr metrics u1.slab u2.slab
+	[ "$status" -eq 1 ] && [[ "$stderr" == *"more slabs"* ]]
+	mkslab v.slab "" "4 1 1" "1 1 1" u8 'x == 1 ? 7 : 0'
+	run --separate-stderr metrics u1.slab v.slab
+	[ "$status" -eq 1 ] && [[ "$stderr" == *"holds 0, 1 or 255, not 7"* ]]
+	mkslab f.slab "" "4 1 1" "1 1 1" f32 'x == 1 ? 2 : 0'
+	run --separate-stderr metrics f.slab u1.slab
+	[ "$status" -eq 1 ] && [[ "$stderr" == *"probability out of [0,1]"* ]]
+}
+
+@test "metrics gives the known counts and ratios, leaving 255 out" {
+	metrics p.slab g.slab >o.tsv 2>sum.txt
+	[ "$(head -n 1 o.tsv)" = "$(printf 'case\tdsc\tiou\ttpr\ttnr\tprecision\ttp\tfp\tfn\ttn\tignored')" ]
+	[ "$(sed -n 2p o.tsv)" = "$(printf 'k1\t0.5\t0.333333\t0.5\t0\t0.5\t1\t1\t1\t0\t1')" ]
+	[ "$(sed -n 3p o.tsv)" = "$(printf 'k2\t1\t1\t1\t1\t1\t2\t0\t0\t6\t0')" ]
+	# mean and sample sd of 0.5 and 1
+	grep -q $'^dsc\t0.75\t0.353553\t2\t2\t0.750 \xc2\xb1 0.354\t$' sum.txt
+	grep -q '1 unlabelled ground-truth voxels (255) left out' sum.txt
+}
+
+@test "metrics counts both-empty cases as 1 by default and says so" {
+	mkslab pe.slab e1 "3 3 1" "1 1 1" u8 0
+	mkslab ge.slab e1 "3 3 1" "1 1 1" u8 0
+	mkslab pe.slab e2 "3 3 1" "1 1 1" u8 'x == 0 ? 1 : 0'
+	mkslab ge.slab e2 "3 3 1" "1 1 1" u8 'x == 1 ? 1 : 0'
+	metrics pe.slab ge.slab >o.tsv 2>sum.txt
+	[ "$(col o.tsv e1 dsc)" = 1 ] && [ "$(col o.tsv e2 dsc)" = 0 ]
+	grep -q $'^dsc\t0.5\t.*\t2\t2\t.*1 case 0/0 (both masks empty) counted as 1$' sum.txt
+	grep -q $'^tpr\t0.5\t.*1 case 0/0 (no foreground in ground truth) counted as 1$' sum.txt
+	metrics -u nan pe.slab ge.slab >o.tsv 2>sum.txt
+	[ "$(col o.tsv e1 dsc)" = nan ]
+	grep -q $'^dsc\t0\t.*\t1\t2\t.*1 case 0/0 (both masks empty) left out as nan$' sum.txt
+	metrics -u 0 pe.slab ge.slab >o.tsv 2>/dev/null
+	[ "$(col o.tsv e1 dsc)" = 0 ]
+}
+
+@test "metrics thresholds f32 predictions at -t (p >= THR)" {
+	mkslab pf.slab k1 "4 1 1" "1 1 1" f32 'x == 0 ? 1 : (x == 1 ? 0.5 : (x == 2 ? 0.25 : 0))'
+	mkslab pf.slab k2 "2 2 2" "1 1 1" f32 'y == 0 && z == 0 ? 0.75 : 0'
+	metrics pf.slab g.slab >o.tsv 2>sum.txt
+	[ "$(col o.tsv k1 tp)" = 1 ] && [ "$(col o.tsv k1 fp)" = 1 ]
+	grep -q '2 f32 predictions thresholded at p >= 0.5' sum.txt
+	metrics -t 0.25 pf.slab g.slab >o.tsv 2>/dev/null
+	[ "$(col o.tsv k1 tp)" = 2 ] && [ "$(col o.tsv k1 fn)" = 0 ]
+	metrics -t 0.8 pf.slab g.slab >o.tsv 2>/dev/null
+	[ "$(col o.tsv k2 tp)" = 0 ] && [ "$(col o.tsv k2 fn)" = 2 ]
+}
+
+@test "metrics reads stdin as the same stream as the file" {
+	metrics p.slab g.slab >file.tsv 2>/dev/null
+	metrics - g.slab <p.slab >stdin.tsv 2>/dev/null
+	cmp file.tsv stdin.tsv
+	metrics p.slab - <g.slab >stdin2.tsv 2>/dev/null
+	cmp file.tsv stdin2.tsv
+}
+
+@test "metrics matches by name in any order and writes rows in ground-truth order" {
+	mkslab r.slab k2 "2 2 2" "1 1 1" u8 'y == 0 && z == 0 ? 1 : 0'
+	mkslab r.slab k1 "4 1 1" "1 1 1" u8 'x < 2 ? 1 : 0'
+	metrics r.slab g.slab >r.tsv 2>sum.txt
+	metrics p.slab g.slab >p.tsv 2>/dev/null
+	cmp r.tsv p.tsv
+	grep -q 'matched by name' sum.txt
+}
+
+@test "metrics --hd95 adds the boundary distance, as hd95 computes it" {
+	mkslab a.slab c1 "20 20 20" "0.5 1 3" u8 "$(box 2 12 2 12 2 12)"
+	mkslab b.slab c1 "20 20 20" "0.5 1 3" u8 "$(box 2 12 2 12 5 15)"
+	metrics --hd95 b.slab a.slab >o.tsv 2>sum.txt
+	near "$(col o.tsv c1 hd95)" 9
+	[ "$(col o.tsv c1 hd_empty)" = none ]
+	grep -q $'^hd95\t9\t' sum.txt
+	metrics --hd95 -m hd -c 26 b.slab a.slab >o.tsv 2>/dev/null
+	hd95 -m hd -c 26 b.slab a.slab >h.tsv 2>/dev/null
+	[ "$(col o.tsv c1 hd)" = "$(col h.tsv c1 hd)" ]
+	run --separate-stderr metrics --hd95 p.slab g.slab
+	[ "$status" -eq 1 ] && [ -z "$output" ] && [[ "$stderr" == *"unlabelled voxels (255)"* ]]
+	metrics --hd95 -U exclude p.slab g.slab >o.tsv 2>/dev/null
+	[ "$(col o.tsv k2 hd95)" = 0 ]
+}
+
+@test "metrics --nsi-bins writes DSC per normalised slice index" {
+	# 3 slices: nsi 0, 0.5, 1; slice 0 right, slice 1 half right, slice 2 wrong
+	mkslab ps.slab s1 "2 1 3" "1 1 1" u8 'z == 0 ? 1 : (z == 1 ? (x == 0) : (x == 1))'
+	mkslab gs.slab s1 "2 1 3" "1 1 1" u8 'z == 2 ? (x == 0) : 1'
+	metrics --nsi-bins 2 --nsi-out nsi.tsv ps.slab gs.slab >o.tsv 2>/dev/null
+	[ "$(sed -n 1p nsi.tsv)" = "$(printf 'bin\tnsi_lo\tnsi_hi\tcases\tslices\tdsc_mean\tdsc_sd\tdsc_pooled\tundefined')" ]
+	[ "$(sed -n 2p nsi.tsv)" = "$(printf '0\t0\t0.5\t1\t1\t1\tnan\t1\t0')" ]
+	# bin 1 holds slices 1 and 2: tp 1, fp 1, fn 2 -> 2/5
+	[ "$(sed -n 3p nsi.tsv)" = "$(printf '1\t0.5\t1\t1\t2\t0.4\tnan\t0.4\t0')" ]
+	# a slice that is all 255 counts nowhere
+	mkslab gu.slab s1 "2 1 3" "1 1 1" u8 'z == 0 ? 255 : (z == 2 ? (x == 0) : 1)'
+	metrics --nsi-bins 2 --nsi-out nsi2.tsv ps.slab gu.slab >o.tsv 2>/dev/null
+	[ "$(sed -n 2p nsi2.tsv | cut -f 4,5)" = "$(printf '0\t0')" ]
+}
+
+@test "metrics counts agree with numpy on random masks" {
+	have_python "numpy, scipy" || skip "no python3 with numpy and scipy"
+	/usr/bin/python3 "$BATS_TEST_DIRNAME/eval_ref.py" make pr.slab gr.slab 10
+	metrics pr.slab gr.slab 2>/dev/null | cut -f 1,7-10 >ours.tsv
+	/usr/bin/python3 "$BATS_TEST_DIRNAME/eval_ref.py" overlap pr.slab gr.slab >ref.tsv
+	cmp ours.tsv ref.tsv
+}
