@@ -112,6 +112,13 @@ int outbatch_commit(struct outbatch *b)
 	for (i = 0; i < b->n; i++)
 		if (b->fp[i] && outbatch_close(b, b->fp[i]))
 			rc = -1;
+	/* a folder in the way is the one likely rename failure (the temporary
+	 * files sit in the target folders already): look before renaming any */
+	for (i = 0; i < b->n && rc == 0; i++) {
+		struct stat st;
+		if (stat(b->path[i], &st) == 0 && S_ISDIR(st.st_mode))
+			rc = error("cannot write '%s': is a folder", b->path[i]);
+	}
 	for (i = 0; i < b->n; i++) {
 		if (rc == 0 && rename(b->tmp[i], b->path[i])) {
 			rc = error("cannot rename into '%s': %s", b->path[i], strerror(errno));

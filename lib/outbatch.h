@@ -31,8 +31,10 @@ int outbatch_close(struct outbatch *b, FILE *f);
  * that was already reported; its temporary file goes at abort. */
 void outbatch_drop(struct outbatch *b, FILE *f);
 
-/* Rename every file into place and empty the batch. 0, or -1 when a rename
- * failed (the remaining temporary files are removed). */
+/* Rename every file into place and empty the batch. 0, or -1 when a
+ * destination is a folder (checked before any rename; nothing is renamed)
+ * or a rename failed (the files renamed so far stay, the remaining
+ * temporary files are removed). */
 int outbatch_commit(struct outbatch *b);
 
 /* Remove every temporary file and empty the batch. Cannot fail. */

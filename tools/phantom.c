@@ -144,7 +144,7 @@ static void make_case(struct rng *r, const struct shape *s, struct slab *img, st
 				for (c = 0; c < nc; c++) {
 					/* channel 0: bright tube, dark blob; odd channels invert the
 					 * tube, even ones above 0 weaken the contrast */
-					double tube_level = c == 0 ? 80 : c % 2 ? -45 : 50;
+					double tube_level = c == 0 ? 80 : c % 2 ? -60 : 50;
 					double blob_level = c % 2 ? 50 : -55;
 					double v = 100 + 8 * bg + in * tube_level * s->contrast +
 					           blob * (1 - in) * blob_level;
