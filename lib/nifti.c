@@ -322,12 +322,11 @@ static int check_header(struct gzin *in, const struct hdr *x, int n[4])
 			return error("%s: more than 4 dimensions are not supported: dim[%d] = %lld",
 			             in->src, i, (long long)x->dim[i]);
 	}
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 4; i++)
 		n[i] = i + 1 <= nd ? (int)x->dim[i + 1] : 1;
+	/* each n[i] <= 1e6, so the product cannot overflow before it is checked */
+	for (i = 0; i < 4 && total <= NIFTI_DATA_MAX; i++)
 		total *= (unsigned long long)n[i];
-		if (total > NIFTI_DATA_MAX)
-			break;
-	}
 	if (!type_size(x->datatype))
 		return error("%s: unsupported datatype: '%d'", in->src, x->datatype);
 	if (total > NIFTI_DATA_MAX / 8)

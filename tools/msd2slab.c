@@ -417,7 +417,7 @@ int main(int argc, char **argv)
 	double split[3] = {70, 15, 15};
 	long seed = 1;
 	struct outbatch b;
-	struct entry *es = NULL;
+	struct entry *es = NULL, one = {0};
 	int n = 0, i, opt, rc = 1;
 
 	progname = "msd2slab";
@@ -448,14 +448,13 @@ int main(int argc, char **argv)
 
 	outbatch_init(&b);
 	if (image) {
-		struct entry e;
-		e.image = (char *)image;
-		e.label = (char *)label;
-		e.name = name ? strdup(name) : case_name(!strcmp(image, "-") ? "stdin" : image);
-		if (!e.name || check_name(e.name, name ? name : image) || make_dirs(outdir, label != NULL) ||
-		    convert_case(&o, &e, outdir, &b) || outbatch_commit(&b))
+		one.image = (char *)image;
+		one.label = (char *)label;
+		one.name = name ? strdup(name) : case_name(!strcmp(image, "-") ? "stdin" : image);
+		if (!one.name || check_name(one.name, name ? name : image) ||
+		    make_dirs(outdir, label != NULL) || convert_case(&o, &one, outdir, &b) ||
+		    outbatch_commit(&b))
 			goto out;
-		free(e.name);
 	} else {
 		if (read_dataset(argv[optind], &es, &n) || make_dirs(outdir, 1))
 			goto out;
@@ -471,6 +470,7 @@ out:
 	for (i = 0; i < n; i++)
 		free(es[i].name), free(es[i].image), free(es[i].label);
 	free(es);
+	free(one.name);
 	free(o.fg);
 	if (close_stdout())
 		rc = 1;
