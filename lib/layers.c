@@ -2,8 +2,11 @@
  * up-convolution, 1x1 convolution, max-pooling, ReLU and the losses. */
 #include "layers.h"
 
+#include "kernels.h"
+
 #include <cblas.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 float sigmoidf(float z)
@@ -15,11 +18,6 @@ float sigmoidf(float z)
 }
 
 /* ---- 3x3 convolution -------------------------------------------------- */
-
-size_t conv3x3_scratch(int N, int C, int H, int W)
-{
-	return (size_t)C * 9 * N * H * W;
-}
 
 /* One shifted copy: dst[y][x] = src[y+dy][x+dx] (0 outside), one plane. */
 static void shift_plane(float *dst, const float *src, int H, int W, int dy, int dx)
@@ -93,27 +91,19 @@ void col2im3x3(float *din, const float *col, int N, int C, int H, int W)
 /* out[k][i] += b[k] over K rows of p. */
 static void add_bias(float *out, const float *b, int K, size_t p)
 {
-	for (int k = 0; k < K; k++) {
-		float bk = b[k], *o = out + (size_t)k * p;
-		for (size_t i = 0; i < p; i++)
-			o[i] += bk;
-	}
+	for (int k = 0; k < K; k++)
+		vec_add_scalar(out + (size_t)k * p, b[k], p);
 }
 
-/* db[k] += sum_i d[k][i], summed in double. */
+/* db[k] += sum_i d[k][i]. */
 static void sum_rows(float *db, const float *d, int K, size_t p)
 {
-	for (int k = 0; k < K; k++) {
-		const float *r = d + (size_t)k * p;
-		double s = 0;
-		for (size_t i = 0; i < p; i++)
-			s += r[i];
-		db[k] += (float)s;
-	}
+	for (int k = 0; k < K; k++)
+		db[k] += (float)vec_sum(d + (size_t)k * p, p);
 }
 
-void conv3x3_forward(float *out, float *col, const float *in, const float *w,
-                     const float *b, int N, int C, int K, int H, int W)
+void conv3x3_forward_blas(float *out, float *col, const float *in, const float *w,
+                          const float *b, int N, int C, int K, int H, int W)
 {
 	size_t p = (size_t)N * H * W;
 	im2col3x3(col, in, N, C, H, W);
@@ -122,8 +112,8 @@ void conv3x3_forward(float *out, float *col, const float *in, const float *w,
 	add_bias(out, b, K, p);
 }
 
-void conv3x3_backward(float *din, float *dw, float *db, float *col, const float *dout,
-                      const float *in, const float *w, int N, int C, int K, int H, int W)
+void conv3x3_backward_blas(float *din, float *dw, float *db, float *col, const float *dout,
+                           const float *in, const float *w, int N, int C, int K, int H, int W)
 {
 	size_t p = (size_t)N * H * W;
 	sum_rows(db, dout, K, p);
@@ -135,6 +125,284 @@ void conv3x3_backward(float *din, float *dw, float *db, float *col, const float 
 	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, C * 9, (int)p, K, 1.0f, w, C * 9,
 	            dout, (int)p, 0.0f, col, (int)p);
 	col2im3x3(din, col, N, C, H, W);
+}
+
+/* ---- the chunked convolution ------------------------------------------
+ * The pixels are taken a few image rows at a time ("global" row g = n*H + y
+ * of every channel plane), so that the column matrix of a chunk stays in
+ * the cache, and multiplied with the register-blocked kernels of kernels.c. */
+
+int conv3x3_mode; /* see layers.h */
+
+/* Global rows per chunk: about CHUNK_FLOATS floats of column matrix. */
+#define CHUNK_FLOATS 49152
+static int chunk_rows(int C, int W, int rows)
+{
+	long r = CHUNK_FLOATS / (9L * C * W);
+	if (r < 1)
+		r = 1;
+	return r < rows ? (int)r : rows;
+}
+
+/* Which implementation: 1 chunks and kernels.c, 2 chunks and sgemm, 3 one
+ * im2col and sgemm. The register-blocked kernels win where channels are
+ * few and pixels many; OpenBLAS where channels are many. */
+static int conv_mode(int N, int C, int K, int H, int W)
+{
+	if (conv3x3_mode)
+		return conv3x3_mode;
+	(void)N, (void)H;
+	/* measured on a Xeon (AVX-512) with unet-bench -t layers */
+	if (W < 12)
+		return 3;
+	return C * K <= 1024 ? 1 : C * K <= 2048 ? 2 : 3;
+}
+
+/* Mode 1 works on a few rows of one image at a time ("a chunk"), copied
+ * with a zero border: padded row r, column x' holds image row y0 - 1 + r,
+ * column x' - 1. In that flat layout, output f = r*(W+2) + x' needs input
+ * f + ky*(W+2) + kx - 1 for tap (ky, kx): nine shifted views of one buffer,
+ * so the convolution is a product with a table of row pointers and no
+ * column matrix. Outputs at the border columns are computed and dropped. */
+#define PAD_FLOATS 24576
+static int pad_rows_per_chunk(int C, int K, int H, int W)
+{
+	int m = C > K ? C : K;
+	long r = PAD_FLOATS / ((long)m * (W + 2)) - 2;
+	if (r < 1)
+		r = 1;
+	return r < H ? (int)r : H;
+}
+
+/* Floats of one padded chunk of C channels and rows rows, with one float of
+ * slack before and after. */
+static size_t pad_size(int C, int rows, int W)
+{
+	return (size_t)C * (rows + 2) * (W + 2) + 2;
+}
+
+size_t conv3x3_scratch(int N, int C, int K, int H, int W)
+{
+	int m = conv_mode(N, C, K, H, W), rows = pad_rows_per_chunk(C, K, H, W);
+	int mx = C > K ? C : K;
+	switch (m) {
+	case 1:
+		return pad_size(C, rows, W) + pad_size(K, rows, W) +
+		       (size_t)mx * rows * (W + 2) + (size_t)9 * C * K +
+		       (size_t)K * 9 * C * gemm_lanes();
+	case 2:
+		return (size_t)9 * C * W * chunk_rows(C, W, N * H);
+	default:
+		return (size_t)C * 9 * N * H * W;
+	}
+}
+
+/* Copy rows y0-1 .. y1 of image n of a CNHW tensor (C channel planes of
+ * plane floats) into a padded chunk at pad + 1 (zeros outside the image). */
+static void pad_rows(float *pad, const float *t, int N, int C, int H, int W, int n, int y0,
+                     int y1)
+{
+	size_t plane = (size_t)N * H * W, cs = (size_t)(y1 - y0 + 2) * (W + 2);
+	pad[0] = 0;
+	for (int c = 0; c < C; c++) {
+		const float *src = t + c * plane + (size_t)n * H * W;
+		float *dst = pad + 1 + c * cs;
+		for (int y = y0 - 1; y <= y1; y++, dst += W + 2) {
+			if (y < 0 || y >= H) {
+				memset(dst, 0, (size_t)(W + 2) * sizeof *dst);
+				continue;
+			}
+			dst[0] = 0;
+			memcpy(dst + 1, src + (size_t)y * W, (size_t)W * sizeof *dst);
+			dst[W + 1] = 0;
+		}
+	}
+	pad[1 + C * cs] = 0;
+}
+
+/* col[c*9 + t][(g - g0)*W + x] for global rows g0..g1-1. */
+static void im2col_rows(float *col, const float *in, int N, int C, int H, int W, int g0, int g1)
+{
+	size_t plane = (size_t)N * H * W, L = (size_t)(g1 - g0) * W;
+	for (int c = 0; c < C; c++) {
+		const float *src = in + c * plane;
+		for (int t = 0; t < 9; t++) {
+			int dy = t / 3 - 1, dx = t % 3 - 1;
+			float *dst = col + ((size_t)c * 9 + t) * L;
+			for (int g = g0; g < g1; g++) {
+				float *d = dst + (size_t)(g - g0) * W;
+				int y = g % H;
+				if (y + dy < 0 || y + dy >= H) {
+					memset(d, 0, (size_t)W * sizeof *d);
+					continue;
+				}
+				const float *s = src + (size_t)(g + dy) * W;
+				if (dx == 0) {
+					memcpy(d, s, (size_t)W * sizeof *d);
+				} else if (dx < 0) {
+					d[0] = 0;
+					memcpy(d + 1, s, (size_t)(W - 1) * sizeof *d);
+				} else {
+					memcpy(d, s + 1, (size_t)(W - 1) * sizeof *d);
+					d[W - 1] = 0;
+				}
+			}
+		}
+	}
+}
+
+/* The adjoint of im2col_rows: ADDS the chunk's columns into din. */
+static void col2im_rows(float *din, const float *col, int N, int C, int H, int W, int g0, int g1)
+{
+	size_t plane = (size_t)N * H * W, L = (size_t)(g1 - g0) * W;
+	for (int c = 0; c < C; c++) {
+		float *dst = din + c * plane;
+		for (int t = 0; t < 9; t++) {
+			int dy = t / 3 - 1, dx = t % 3 - 1;
+			const float *src = col + ((size_t)c * 9 + t) * L;
+			for (int g = g0; g < g1; g++) {
+				int y = g % H;
+				if (y + dy < 0 || y + dy >= H)
+					continue;
+				const float *s = src + (size_t)(g - g0) * W;
+				float *d = dst + (size_t)(g + dy) * W;
+				if (dx == 0) {
+					for (int x = 0; x < W; x++)
+						d[x] += s[x];
+				} else if (dx < 0) {
+					for (int x = 1; x < W; x++)
+						d[x - 1] += s[x];
+				} else {
+					for (int x = 0; x < W - 1; x++)
+						d[x + 1] += s[x];
+				}
+			}
+		}
+	}
+}
+
+/* Mode 1, one chunk: out rows y0..y1-1 of image n. */
+static void direct_forward(float *out, float *sc, const float *in, const float *w,
+                           const float *b, int N, int C, int K, int H, int W, int n, int y0,
+                           int y1, const float **rows)
+{
+	int nr = y1 - y0, Wp = W + 2, L = nr * Wp;
+	size_t plane = (size_t)N * H * W, cs = (size_t)(nr + 2) * Wp;
+	float *pad = sc, *o = sc + pad_size(C, nr, W);
+	pad_rows(pad, in, N, C, H, W, n, y0, y1);
+	for (int c = 0; c < C; c++)
+		for (int t = 0; t < 9; t++)
+			rows[c * 9 + t] = pad + 1 + c * cs + (t / 3) * Wp + t % 3 - 1;
+	gemm_rows(K, L, 9 * C, w, 9 * C, 1, rows, o, L, 0, b);
+	for (int k = 0; k < K; k++)
+		for (int r = 0; r < nr; r++)
+			memcpy(out + k * plane + ((size_t)n * H + y0 + r) * W, o + (size_t)k * L + r * Wp + 1,
+			       (size_t)W * sizeof *out);
+}
+
+void conv3x3_forward(float *out, float *col, const float *in, const float *w,
+                     const float *b, int N, int C, int K, int H, int W)
+{
+	size_t p = (size_t)N * H * W;
+	int mode = conv_mode(N, C, K, H, W);
+	if (mode == 3) {
+		conv3x3_forward_blas(out, col, in, w, b, N, C, K, H, W);
+		return;
+	}
+	if (mode == 1) {
+		int rc = pad_rows_per_chunk(C, K, H, W);
+		const float **rows = malloc((size_t)9 * C * sizeof *rows);
+		for (int n = 0; n < N; n++)
+			for (int y0 = 0; y0 < H; y0 += rc)
+				direct_forward(out, col, in, w, b, N, C, K, H, W, n, y0,
+				               y0 + rc < H ? y0 + rc : H, rows);
+		free(rows);
+		return;
+	}
+	int rows = N * H, rc = chunk_rows(C, W, rows), J = 9 * C;
+	for (int g0 = 0; g0 < rows; g0 += rc) {
+		int g1 = g0 + rc < rows ? g0 + rc : rows, L = (g1 - g0) * W;
+		im2col_rows(col, in, N, C, H, W, g0, g1);
+		for (int k = 0; k < K; k++)
+			for (int i = 0; i < L; i++)
+				out[k * p + (size_t)g0 * W + i] = b[k];
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, K, L, J, 1.0f, w, J, col, L,
+		            1.0f, out + (size_t)g0 * W, (int)p);
+	}
+}
+
+/* Mode 1 backward, one chunk. */
+static void direct_backward(float *din, float *part, float *sc, const float *dout,
+                            const float *in, const float *wt, int N, int C, int K, int H, int W,
+                            int n, int y0, int y1, const float **rows)
+{
+	int nr = y1 - y0, Wp = W + 2, L = nr * Wp;
+	size_t plane = (size_t)N * H * W, cs = (size_t)(nr + 2) * Wp;
+	float *ipad = sc, *dpad = ipad + pad_size(C, nr, W), *o = dpad + pad_size(K, nr, W);
+	pad_rows(ipad, in, N, C, H, W, n, y0, y1);
+	pad_rows(dpad, dout, N, K, H, W, n, y0, y1);
+	/* dw[k][c*9 + t] += sum_f dout[k][f] * in(c, t)[f] over the chunk's rows;
+	 * the border columns of dpad are 0 and add nothing */
+	for (int c = 0; c < C; c++)
+		for (int t = 0; t < 9; t++)
+			rows[c * 9 + t] = ipad + 1 + c * cs + (t / 3) * Wp + t % 3 - 1;
+	gemm_dots(K, 9 * C, L, dpad + 1 + Wp, (ptrdiff_t)cs, rows, part);
+	if (!din)
+		return;
+	/* din[c][f] = sum_k sum_t w[k][c][t] * dout[k][f + (2-ky)*Wp + 1 - kx] */
+	for (int k = 0; k < K; k++)
+		for (int t = 0; t < 9; t++)
+			rows[k * 9 + t] = dpad + 1 + k * cs + (2 - t / 3) * Wp + 1 - t % 3;
+	gemm_rows(C, L, 9 * K, wt, 9 * K, 1, rows, o, L, 0, NULL);
+	for (int c = 0; c < C; c++)
+		for (int r = 0; r < nr; r++) {
+			float *d = din + c * plane + ((size_t)n * H + y0 + r) * W;
+			vec_add(d, o + (size_t)c * L + r * Wp + 1, (size_t)W);
+		}
+}
+
+void conv3x3_backward(float *din, float *dw, float *db, float *col, const float *dout,
+                      const float *in, const float *w, int N, int C, int K, int H, int W)
+{
+	size_t p = (size_t)N * H * W;
+	int mode = conv_mode(N, C, K, H, W), J = 9 * C;
+	if (mode == 3) {
+		conv3x3_backward_blas(din, dw, db, col, dout, in, w, N, C, K, H, W);
+		return;
+	}
+	sum_rows(db, dout, K, p);
+	if (mode == 1) {
+		int rc = pad_rows_per_chunk(C, K, H, W), mx = C > K ? C : K;
+		/* after the chunk buffers: w transposed to [C][K][9], then partial sums of dw */
+		float *wt = col + pad_size(C, rc, W) + pad_size(K, rc, W) + (size_t)mx * rc * (W + 2);
+		float *part = wt + (size_t)9 * C * K;
+		const float **rows = malloc((size_t)9 * mx * sizeof *rows);
+		for (int k = 0; k < K; k++)
+			for (int c = 0; c < C; c++)
+				for (int t = 0; t < 9; t++)
+					wt[((size_t)c * K + k) * 9 + t] = w[((size_t)k * C + c) * 9 + t];
+		memset(part, 0, (size_t)K * J * gemm_lanes() * sizeof *part);
+		for (int n = 0; n < N; n++)
+			for (int y0 = 0; y0 < H; y0 += rc)
+				direct_backward(din, part, col, dout, in, wt, N, C, K, H, W, n, y0,
+				                y0 + rc < H ? y0 + rc : H, rows);
+		gemm_dots_finish(K, J, part, dw, J);
+		free(rows);
+		return;
+	}
+	int rows = N * H, rc = chunk_rows(C, W, rows);
+	for (int g0 = 0; g0 < rows; g0 += rc) {
+		int g1 = g0 + rc < rows ? g0 + rc : rows, L = (g1 - g0) * W;
+		const float *dchunk = dout + (size_t)g0 * W;
+		im2col_rows(col, in, N, C, H, W, g0, g1);
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, K, J, L, 1.0f, dchunk, (int)p,
+		            col, L, 1.0f, dw, J);
+		if (!din)
+			continue;
+		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, J, L, K, 1.0f, w, J, dchunk,
+		            (int)p, 0.0f, col, L);
+		col2im_rows(din, col, N, C, H, W, g0, g1);
+	}
 }
 
 /* in[c][n][y][x], or 0 outside the image. */
@@ -326,14 +594,12 @@ void maxpool2_backward(float *din, const float *dout, const float *in, size_t pl
 
 void relu_forward(float *x, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		x[i] = x[i] > 0 ? x[i] : 0;
+	vec_relu(x, n);
 }
 
 void relu_backward(float *d, const float *out, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		d[i] = out[i] > 0 ? d[i] : 0;
+	vec_relu_mask(d, out, n);
 }
 
 /* ---- losses ----------------------------------------------------------- */

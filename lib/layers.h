@@ -20,15 +20,26 @@
 
 /* 3x3 'same' convolution (zero padding 1) with bias.
  * out [K][N][H][W], in [C][N][H][W], w [K][C][3][3], b [K].
- * col is scratch of conv3x3_scratch(N, C, H, W) floats. */
-size_t conv3x3_scratch(int N, int C, int H, int W);
+ * col is scratch of conv3x3_scratch(N, C, K, H, W) floats. */
+size_t conv3x3_scratch(int N, int C, int K, int H, int W);
 void conv3x3_forward(float *out, float *col, const float *in, const float *w,
                      const float *b, int N, int C, int K, int H, int W);
 /* dout is the gradient of the pre-activation output. Adds into dw, db and
  * (if not NULL) din. in must be the forward input; col is scratch. */
 void conv3x3_backward(float *din, float *dw, float *db, float *col, const float *dout,
                       const float *in, const float *w, int N, int C, int K, int H, int W);
-/* Direct loops, accumulated in double: the test reference of the two above. */
+/* The same by one im2col of the whole batch and two OpenBLAS sgemm calls:
+ * the plain, tested reference of the fast versions above. col is scratch
+ * of C*9*N*H*W floats. */
+void conv3x3_forward_blas(float *out, float *col, const float *in, const float *w,
+                          const float *b, int N, int C, int K, int H, int W);
+void conv3x3_backward_blas(float *din, float *dw, float *db, float *col, const float *dout,
+                           const float *in, const float *w, int N, int C, int K, int H, int W);
+/* How conv3x3_forward/backward work: 0 chosen by the shape (default),
+ * 1 a few rows at a time with kernels.c, 2 a few rows at a time with
+ * cblas_sgemm, 3 as the _blas versions. For tests and benchmarks. */
+extern int conv3x3_mode;
+/* Direct loops, accumulated in double: the test reference of all of these. */
 void conv3x3_forward_naive(float *out, const float *in, const float *w, const float *b,
                            int N, int C, int K, int H, int W);
 void conv3x3_backward_naive(float *din, float *dw, float *db, const float *dout,

@@ -178,9 +178,12 @@ static size_t scratch_size(const struct unet_config *c, int B, int H, int W)
 	size_t m = 0;
 	for (int l = 0; l <= c->depth; l++) {
 		int cin = l ? F(c, l - 1) : c->in_channels, hl = H >> l, wl = W >> l;
-		size_t s[3] = {conv3x3_scratch(B, cin, hl, wl), conv3x3_scratch(B, F(c, l), hl, wl),
-		               l < c->depth ? conv3x3_scratch(B, 2 * F(c, l), hl, wl) : 0};
-		for (int i = 0; i < 3; i++)
+		/* the convolutions, and the up-convolution's product */
+		size_t s[4] = {conv3x3_scratch(B, cin, F(c, l), hl, wl),
+		               conv3x3_scratch(B, F(c, l), F(c, l), hl, wl),
+		               l < c->depth ? conv3x3_scratch(B, 2 * F(c, l), F(c, l), hl, wl) : 0,
+		               (size_t)F(c, l) * B * hl * wl};
+		for (int i = 0; i < 4; i++)
 			if (s[i] > m)
 				m = s[i];
 	}

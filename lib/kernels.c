@@ -1,0 +1,231 @@
+/* kernels.c: register-blocked products and vector loops (see kernels.h). */
+#include "kernels.h"
+
+/* -std=c11 turns off the contraction of a*b+c into one FMA instruction;
+ * these kernels are nothing but such sums. */
+#pragma GCC optimize("fp-contract=fast")
+
+#include <string.h>
+#if defined(__AVX__)
+#include <immintrin.h>
+#endif
+
+#if defined(__AVX512F__)
+#define VL 16
+#define MB 8  /* gemm_rows: rows of C per block */
+#define RB 3  /* gemm_rows: vectors of pixels per block */
+#define XB 4  /* gemm_dots: rows of X per block */
+#define YB 6  /* gemm_dots: rows of Y per block */
+#else
+#define VL 8
+#define MB 4
+#define RB 3
+#define XB 3
+#define YB 4
+#endif
+
+typedef float vf __attribute__((vector_size(VL * sizeof(float))));
+typedef int vi __attribute__((vector_size(VL * sizeof(int))));
+
+/* Where keep (all bits set or clear per lane), v; else 0. */
+static inline vf vselect(vi keep, vf v)
+{
+	return (vf)(keep & (vi)v);
+}
+
+static inline vf vload(const float *p)
+{
+	vf v;
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+static inline void vstore(float *p, vf v)
+{
+	memcpy(p, &v, sizeof v);
+}
+
+static inline vf vbcast(float x)
+{
+#if defined(__AVX512F__)
+	return (vf)_mm512_set1_ps(x);
+#elif defined(__AVX__)
+	return (vf)_mm256_set1_ps(x);
+#else
+	return (vf){x, x, x, x, x, x, x, x};
+#endif
+}
+
+/* One block of MB rows of C (some perhaps repeats of the last real row,
+ * not stored) by R vectors of pixels starting at i. */
+#define ROWS_BLOCK(R)                                                                  \
+	do {                                                                           \
+		vf acc[MB][R];                                                         \
+		_Pragma("GCC unroll 16") for (int a = 0; a < MB; a++)                                           \
+			_Pragma("GCC unroll 16") for (int r = 0; r < R; r++)                                    \
+				acc[a][r] = vbcast(b0[a]);                             \
+		if (accumulate)                                                        \
+			_Pragma("GCC unroll 16") for (int a = 0; a < mb; a++)                                   \
+				_Pragma("GCC unroll 16") for (int r = 0; r < R; r++)                            \
+					acc[a][r] += vload(crow[a] + i + r * VL);      \
+		for (int q = 0; q < Q; q++) {                                          \
+			const float *bq = B[q] + i;                             \
+			vf bv[R];                                                      \
+			_Pragma("GCC unroll 16") for (int r = 0; r < R; r++)                                    \
+				bv[r] = vload(bq + r * VL);                            \
+			_Pragma("GCC unroll 16") for (int a = 0; a < MB; a++) {                                 \
+				vf w = vbcast(arow[a][q * saq]);                       \
+				_Pragma("GCC unroll 16") for (int r = 0; r < R; r++)                            \
+					acc[a][r] += w * bv[r];                        \
+			}                                                              \
+		}                                                                      \
+		_Pragma("GCC unroll 16") for (int a = 0; a < mb; a++)                                           \
+			_Pragma("GCC unroll 16") for (int r = 0; r < R; r++)                                    \
+				vstore(crow[a] + i + r * VL, acc[a][r]);               \
+	} while (0)
+
+void gemm_rows(int M, int L, int Q, const float *A, ptrdiff_t sam, ptrdiff_t saq,
+               const float *const *B, float *C, ptrdiff_t ldc, int accumulate,
+               const float *bias)
+{
+	for (int m0 = 0; m0 < M; m0 += MB) {
+		int mb = M - m0 < MB ? M - m0 : MB;
+		const float *arow[MB];
+		float *crow[MB], b0[MB];
+		_Pragma("GCC unroll 16") for (int a = 0; a < MB; a++) {
+			int m = m0 + (a < mb ? a : mb - 1);
+			arow[a] = A + m * sam;
+			crow[a] = C + m * ldc;
+			b0[a] = bias ? bias[m] : 0;
+		}
+		int i = 0;
+		for (; i + RB * VL <= L; i += RB * VL)
+			ROWS_BLOCK(RB);
+		for (; i + VL <= L; i += VL)
+			ROWS_BLOCK(1);
+		for (; i < L; i++)
+			_Pragma("GCC unroll 16") for (int a = 0; a < mb; a++) {
+				float s = b0[a] + (accumulate ? crow[a][i] : 0);
+				for (int q = 0; q < Q; q++)
+					s += arow[a][q * saq] * B[q][i];
+				crow[a][i] = s;
+			}
+	}
+}
+
+int gemm_lanes(void)
+{
+	return VL;
+}
+
+void gemm_dots(int M, int J, int L, const float *X, ptrdiff_t ldx, const float *const *Y,
+               float *P)
+{
+	int tail = L % VL, Lv = L - tail;
+	for (int m0 = 0; m0 < M; m0 += XB) {
+		int mb = M - m0 < XB ? M - m0 : XB;
+		const float *xr[XB];
+		_Pragma("GCC unroll 16") for (int a = 0; a < XB; a++)
+			xr[a] = X + (m0 + (a < mb ? a : mb - 1)) * ldx;
+		for (int j0 = 0; j0 < J; j0 += YB) {
+			int jb = J - j0 < YB ? J - j0 : YB;
+			const float *yr[YB];
+			_Pragma("GCC unroll 16") for (int b = 0; b < YB; b++)
+				yr[b] = Y[j0 + (b < jb ? b : jb - 1)];
+			vf acc[XB][YB];
+			_Pragma("GCC unroll 16") for (int a = 0; a < XB; a++)
+				_Pragma("GCC unroll 16") for (int b = 0; b < YB; b++)
+					acc[a][b] = vbcast(0);
+			for (int i = 0; i < Lv; i += VL) {
+				vf xv[XB], yv[YB];
+				_Pragma("GCC unroll 16") for (int a = 0; a < XB; a++)
+					xv[a] = vload(xr[a] + i);
+				_Pragma("GCC unroll 16") for (int b = 0; b < YB; b++)
+					yv[b] = vload(yr[b] + i);
+				_Pragma("GCC unroll 16") for (int a = 0; a < XB; a++)
+					_Pragma("GCC unroll 16") for (int b = 0; b < YB; b++)
+						acc[a][b] += xv[a] * yv[b];
+			}
+			for (int a = 0; a < mb; a++)
+				for (int b = 0; b < jb; b++) {
+					float *pp = P + ((size_t)(m0 + a) * J + j0 + b) * VL;
+					vf v = vload(pp) + acc[a][b];
+					for (int k = 0; k < tail; k++)
+						v[k] += xr[a][Lv + k] * yr[b][Lv + k];
+					vstore(pp, v);
+				}
+		}
+	}
+}
+
+void gemm_dots_finish(int M, int J, float *P, float *D, ptrdiff_t ldd)
+{
+	for (int m = 0; m < M; m++)
+		for (int j = 0; j < J; j++) {
+			float *pp = P + ((size_t)m * J + j) * VL, s = 0;
+			for (int l = 0; l < VL; l++)
+				s += pp[l];
+			D[m * ldd + j] += s;
+			memset(pp, 0, VL * sizeof *pp);
+		}
+}
+
+void vec_relu(float *x, size_t n)
+{
+	size_t i = 0;
+	vf z = vbcast(0);
+	for (; i + VL <= n; i += VL) {
+		vf v = vload(x + i);
+		vstore(x + i, vselect(v > z, v));
+	}
+	for (; i < n; i++)
+		x[i] = x[i] > 0 ? x[i] : 0;
+}
+
+void vec_relu_mask(float *d, const float *out, size_t n)
+{
+	size_t i = 0;
+	vf z = vbcast(0);
+	for (; i + VL <= n; i += VL)
+		vstore(d + i, vselect(vload(out + i) > z, vload(d + i)));
+	for (; i < n; i++)
+		d[i] = out[i] > 0 ? d[i] : 0;
+}
+
+void vec_add(float *d, const float *s, size_t n)
+{
+	size_t i = 0;
+	for (; i + VL <= n; i += VL)
+		vstore(d + i, vload(d + i) + vload(s + i));
+	for (; i < n; i++)
+		d[i] += s[i];
+}
+
+void vec_add_scalar(float *d, float c, size_t n)
+{
+	size_t i = 0;
+	vf cv = vbcast(c);
+	for (; i + VL <= n; i += VL)
+		vstore(d + i, vload(d + i) + cv);
+	for (; i < n; i++)
+		d[i] += c;
+}
+
+double vec_sum(const float *x, size_t n)
+{
+	size_t i = 0;
+	vf a0 = vbcast(0), a1 = a0, a2 = a0, a3 = a0;
+	for (; i + 4 * VL <= n; i += 4 * VL) {
+		a0 += vload(x + i), a1 += vload(x + i + VL);
+		a2 += vload(x + i + 2 * VL), a3 += vload(x + i + 3 * VL);
+	}
+	for (; i + VL <= n; i += VL)
+		a0 += vload(x + i);
+	double s = 0;
+	vf a = (a0 + a1) + (a2 + a3);
+	for (int l = 0; l < VL; l++)
+		s += a[l];
+	for (; i < n; i++)
+		s += x[i];
+	return s;
+}

@@ -1,0 +1,44 @@
+/* kernels.h: the hot loops, written with GCC vector extensions (16-float
+ * vectors with AVX-512, 8 otherwise): small matrix products without
+ * packing, for convolutions with few channels and many pixels, where a
+ * general BLAS spends more time copying than multiplying; and the
+ * element-wise loops (the compiler does not vectorize them at -O2).
+ * None of these can fail. */
+#ifndef SL_KERNELS_H
+#define SL_KERNELS_H
+
+#include <stddef.h>
+
+/* C[m*ldc + i] = bias[m] (0 if NULL) + (accumulate ? C[m*ldc + i] : 0)
+ *                + sum_q A[m*sam + q*saq] * B[q][i]
+ * for m < M, i < L, q < Q. A is addressed through two strides so that both
+ * a matrix and its transpose can be passed; B is a table of row pointers so
+ * that rows may be shifted views of one image (a direct convolution). */
+void gemm_rows(int M, int L, int Q, const float *A, ptrdiff_t sam, ptrdiff_t saq,
+               const float *const *B, float *C, ptrdiff_t ldc, int accumulate,
+               const float *bias);
+
+/* Floats per vector (16 with AVX-512, else 8). */
+int gemm_lanes(void);
+
+/* Partial sums of D[m][j] += sum_i X[m*ldx + i] * Y[j][i] (m < M,
+ * j < J, i < L), ADDED into P[m][j][0..lanes), M*J*gemm_lanes() floats,
+ * zero at first; gemm_dots_finish adds the lanes into D[m*ldd + j] and
+ * zeroes P again. Keeping vectors across calls spares a horizontal sum per
+ * block of pixels. */
+void gemm_dots(int M, int J, int L, const float *X, ptrdiff_t ldx, const float *const *Y,
+               float *P);
+void gemm_dots_finish(int M, int J, float *P, float *D, ptrdiff_t ldd);
+
+/* x[i] = max(x[i], 0). */
+void vec_relu(float *x, size_t n);
+/* d[i] = 0 where out[i] <= 0. */
+void vec_relu_mask(float *d, const float *out, size_t n);
+/* d[i] += s[i]. */
+void vec_add(float *d, const float *s, size_t n);
+/* d[i] += c. */
+void vec_add_scalar(float *d, float c, size_t n);
+/* The sum of x[0..n), in vector partial sums and a double total. */
+double vec_sum(const float *x, size_t n);
+
+#endif

@@ -1,0 +1,170 @@
+/* unet-bench: time U-Net train steps or inference on random data, or
+ * OpenBLAS sgemm on a square product (the ceiling). One TSV line on stdout:
+ *   what  size  batch  steps  seconds  slices_per_s  gflop_s  maxrss_mib  cpu_slices_per_s
+ * (the last: slices per second of CPU time of the whole process)
+ * Threads: OPENBLAS_NUM_THREADS. */
+#include "layers.h"
+#include "unet.h"
+#include "util.h"
+
+#include <cblas.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+static const char usage[] =
+	"unet-bench [-t train|infer|sgemm] [-s WxH] [-c CHANNELS] [-b BATCH] [-n STEPS] [-m MFLOP]\n"
+	"  -m MFLOP  count this many MFLOP per slice for GFLOP/s (default: our own count,\n"
+	"            3x the forward for a train step)";
+
+static double maxrss_mib(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss / 1024.0;
+}
+
+static double cpu_seconds(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+/* CPU milliseconds of forward + backward of each 3x3 convolution of the
+ * network, in each conv3x3_mode. */
+static int layers(int W, int H, int C, int B, int steps)
+{
+	struct rng r;
+	rng_seed(&r, 2);
+	printf("level\tcin\tk\tsize\tmode1_ms\tmode2_ms\tmode3_ms\n");
+	for (int l = 0; l <= 4; l++) {
+		int f = 8 << l, h = H >> l, w = W >> l;
+		int shapes[3][2] = {{l ? f / 2 : C, f}, {f, f}, {2 * f, f}};
+		for (int s = 0; s < (l < 4 ? 3 : 2); s++) {
+			int ci = shapes[s][0], k = shapes[s][1];
+			size_t nin = (size_t)ci * B * h * w, nout = (size_t)k * B * h * w;
+			size_t scr = 0;
+			for (int m = 1; m <= 3; m++) {
+				conv3x3_mode = m;
+				size_t x = conv3x3_scratch(B, ci, k, h, w);
+				scr = x > scr ? x : scr;
+			}
+			float *in = xmalloc(nin * 4), *out = xmalloc(nout * 4), *din = xcalloc(nin, 4);
+			float *wt = xmalloc((size_t)k * ci * 9 * 4), *dw = xcalloc((size_t)k * ci * 9, 4);
+			float *bb = xcalloc(k, 4), *db = xcalloc(k, 4), *col = xmalloc(scr * 4);
+			for (size_t i = 0; i < nin; i++) in[i] = (float)rng_normal(&r);
+			for (size_t i = 0; i < (size_t)k * ci * 9; i++) wt[i] = (float)rng_normal(&r) * 0.1f;
+			printf("%d\t%d\t%d\t%dx%d", l, ci, k, w, h);
+			for (int m = 1; m <= 3; m++) {
+				conv3x3_mode = m;
+				double t0 = 0;
+				for (int it = -1; it < steps; it++) {
+					if (it == 0)
+						t0 = cpu_seconds();
+					conv3x3_forward(out, col, in, wt, bb, B, ci, k, h, w);
+					conv3x3_backward(l || s ? din : NULL, dw, db, col, out, in, wt, B, ci, k, h, w);
+				}
+				printf("\t%.2f", (cpu_seconds() - t0) / steps * 1e3);
+			}
+			printf("\n");
+			conv3x3_mode = 0;
+			free(in), free(out), free(din), free(wt), free(dw), free(bb), free(db), free(col);
+		}
+	}
+	return close_stdout() ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *what = "train";
+	int W = 32, H = 32, C = 1, B = 32, steps = 20, c;
+	double mflop = 0;
+	long v;
+	progname = "unet-bench";
+	while ((c = getopt(argc, argv, "t:s:c:b:n:m:B:h")) != -1) {
+		switch (c) {
+		case 't': what = optarg; break;
+		case 's':
+			if (sscanf(optarg, "%dx%d", &W, &H) != 2 || W < 1 || H < 1 || W > 8192 || H > 8192)
+				usage_die(usage);
+			break;
+		case 'c': if (parse_long(optarg, 1, 64, "channels", &v)) usage_die(usage); C = (int)v; break;
+		case 'b': if (parse_long(optarg, 1, 4096, "batch", &v)) usage_die(usage); B = (int)v; break;
+		case 'n': if (parse_long(optarg, 1, 1000000, "steps", &v)) usage_die(usage); steps = (int)v; break;
+		case 'm': if (parse_double(optarg, 0, 1e9, "MFLOP", &mflop)) usage_die(usage); break;
+		case 'B': conv3x3_mode = (int)strtol(optarg, NULL, 10); break;
+		case 'h': printf("usage: %s\n", usage); return 0;
+		default: usage_die(usage);
+		}
+	}
+	if (optind != argc)
+		usage_die(usage);
+	struct rng r;
+	rng_seed(&r, 1);
+	if (!strcmp(what, "sgemm")) {
+		int n = W;
+		float *a = xmalloc((size_t)n * n * 4), *b = xmalloc((size_t)n * n * 4), *o = xmalloc((size_t)n * n * 4);
+		if (!a || !b || !o)
+			return 1;
+		for (size_t i = 0; i < (size_t)n * n; i++)
+			a[i] = (float)rng_uniform(&r), b[i] = (float)rng_uniform(&r);
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, o, n);
+		double t0 = now_seconds();
+		for (int i = 0; i < steps; i++)
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, o, n);
+		double t = now_seconds() - t0;
+		printf("sgemm\t%dx%d\t-\t%d\t%.3f\t-\t%.1f\t%.0f\n", n, n, steps, t,
+		       2.0 * n * n * n * steps / t / 1e9, maxrss_mib());
+		free(a), free(b), free(o);
+		return close_stdout() ? 1 : 0;
+	}
+	if (!strcmp(what, "layers"))
+		return layers(W, H, C, B, steps);
+	int train = !strcmp(what, "train");
+	if (!train && strcmp(what, "infer"))
+		usage_die(usage);
+	struct unet_config cfg = {C, 8, 4};
+	struct unet u;
+	if (unet_create(&u, &cfg, B, H, W, train))
+		return 1;
+	unet_params_init(u.params, &cfg, 1);
+	size_t P = (size_t)H * W, np = u.nparams;
+	float *in = xmalloc((size_t)B * C * P * sizeof(float)), *ms = xcalloc(np, sizeof(float));
+	uint8_t *mask = xmalloc((size_t)B * P);
+	if (!in || !ms || !mask)
+		return 1;
+	for (size_t i = 0; i < (size_t)B * C * P; i++)
+		in[i] = (float)rng_normal(&r);
+	for (size_t i = 0; i < (size_t)B * P; i++)
+		mask[i] = in[i] > 0.5;
+	if (!mflop)
+		mflop = unet_forward_flops(&cfg, H, W) / 1e6 * (train ? 3 : 1);
+	double t0 = 0, c0 = 0;
+	for (int it = -2; it < steps; it++) { /* two warm-up steps */
+		if (it == 0)
+			t0 = now_seconds(), c0 = cpu_seconds();
+		unet_forward(&u, in, B);
+		if (!train)
+			continue;
+		memset(u.d.logit, 0, (size_t)B * P * sizeof(float));
+		bce_backward(u.d.logit, u.a.logit, mask, NULL, B, P, 1.0);
+		unet_zero_grad(&u);
+		unet_backward(&u);
+		for (size_t j = 0; j < np; j++) {
+			float g = u.grads[j];
+			ms[j] = 0.9f * ms[j] + 0.1f * g * g;
+			u.params[j] -= 1e-3f * g / (sqrtf(ms[j]) + 1e-7f);
+		}
+	}
+	double t = now_seconds() - t0, sps = (double)B * steps / t;
+	double cps = (double)B * steps / (cpu_seconds() - c0);
+	printf("%s\t%dx%dx%d\t%d\t%d\t%.3f\t%.1f\t%.1f\t%.0f\t%.1f\n", what, W, H, C, B, steps, t,
+	       sps, sps * mflop / 1e3, maxrss_mib(), cps);
+	unet_free(&u);
+	free(in), free(ms), free(mask);
+	return close_stdout() ? 1 : 0;
+}
