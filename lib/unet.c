@@ -1,7 +1,9 @@
 /* unet.c: the 2-D U-Net built from layers.c. */
 #include "unet.h"
 
+#include "kernels.h"
 #include "layers.h"
+#include "tpool.h"
 #include "util.h"
 
 #include <math.h>
@@ -190,16 +192,19 @@ static size_t scratch_size(const struct unet_config *c, int B, int H, int W)
 	return m;
 }
 
-int unet_create(struct unet *u, const struct unet_config *c, int B, int H, int W, int train)
+/* One network on one thread; params NULL: allocate them, else share. */
+static int create1(struct unet *u, const struct unet_config *c, int B, int H, int W, int train,
+                   float *params)
 {
 	memset(u, 0, sizeof *u);
 	if (unet_config_check(c) || unet_check_size(c, H, W))
 		return -1;
 	u->cfg = *c;
-	u->B = B, u->H = H, u->W = W, u->train = train;
+	u->B = B, u->H = H, u->W = W, u->train = train, u->nrep = 1;
 	u->nparams = unet_param_count(c);
+	u->shared = params != NULL;
 	size_t na = acts_layout(&u->a, c, B, H, W, NULL);
-	if (!(u->params = xcalloc(u->nparams, sizeof(float))) ||
+	if (!(u->params = params ? params : xcalloc(u->nparams, sizeof(float))) ||
 	    !(u->act_mem = xmalloc(na * sizeof(float))) ||
 	    !(u->scratch = xmalloc(scratch_size(c, B, H, W) * sizeof(float))))
 		goto fail;
@@ -215,9 +220,52 @@ fail:
 	return -1;
 }
 
+int unet_create_threads(struct unet *u, const struct unet_config *c, int B, int H, int W,
+                        int train, int threads)
+{
+	int T = threads < B ? threads : B;
+	if (T <= 1)
+		return create1(u, c, B, H, W, train, NULL);
+	/* the parameters, gradients and logits here; activations in replicas */
+	memset(u, 0, sizeof *u);
+	if (unet_config_check(c) || unet_check_size(c, H, W))
+		return -1;
+	u->cfg = *c;
+	u->B = B, u->H = H, u->W = W, u->train = train, u->nrep = T;
+	u->nparams = unet_param_count(c);
+	size_t hw = (size_t)H * W;
+	if (!(u->params = xcalloc(u->nparams, sizeof(float))) ||
+	    !(u->rep = xcalloc(T, sizeof *u->rep)) ||
+	    !(u->act_mem = xmalloc(2 * B * hw * sizeof(float))))
+		goto fail;
+	if (train && !(u->grads = xcalloc(u->nparams, sizeof(float))))
+		goto fail;
+	u->a.logit = u->act_mem, u->d.logit = u->act_mem + B * hw;
+	unet_params_point(&u->p, c, u->params);
+	if (train)
+		unet_params_point(&u->g, c, u->grads);
+	for (int t = 0; t < T; t++)
+		if (create1(&u->rep[t], c, (B + T - 1) / T, H, W, train, u->params))
+			goto fail;
+	return 0;
+fail:
+	unet_free(u);
+	return -1;
+}
+
+int unet_create(struct unet *u, const struct unet_config *c, int B, int H, int W, int train)
+{
+	return unet_create_threads(u, c, B, H, W, train, tpool_size());
+}
+
 void unet_free(struct unet *u)
 {
-	free(u->params), free(u->grads), free(u->act_mem), free(u->dact_mem), free(u->scratch);
+	if (u->rep)
+		for (int t = 0; t < u->nrep; t++)
+			unet_free(&u->rep[t]);
+	if (!u->shared)
+		free(u->params);
+	free(u->rep), free(u->grads), free(u->act_mem), free(u->dact_mem), free(u->scratch);
 	memset(u, 0, sizeof *u);
 }
 
@@ -226,7 +274,86 @@ void unet_zero_grad(struct unet *u)
 	memset(u->grads, 0, u->nparams * sizeof(float));
 }
 
+/* The share of replica t in a batch of N: slices [*n0, *n0 + return). */
+static int share(int N, int T, int t, int *n0)
+{
+	int q = N / T, r = N % T;
+	*n0 = t * q + (t < r ? t : r);
+	return q + (t < r);
+}
+
+static void forward1(struct unet *u, const float *in, int N);
+static void backward1(struct unet *u);
+
+struct job {
+	struct unet *u;
+	const float *in;
+	int N;
+};
+
+static void forward_job(void *arg, int t)
+{
+	struct job *j = arg;
+	struct unet *u = j->u, *r = &u->rep[t];
+	size_t hw = (size_t)u->H * u->W;
+	int n0, n = t < u->nrep ? share(j->N, u->nrep, t, &n0) : 0;
+	if (n <= 0)
+		return;
+	forward1(r, j->in + (size_t)n0 * u->cfg.in_channels * hw, n);
+	memcpy(u->a.logit + n0 * hw, r->a.logit, n * hw * sizeof(float));
+}
+
+static void backward_job(void *arg, int t)
+{
+	struct job *j = arg;
+	struct unet *u = j->u, *r = &u->rep[t];
+	size_t hw = (size_t)u->H * u->W;
+	int n0, n = t < u->nrep ? share(u->N, u->nrep, t, &n0) : 0;
+	if (n <= 0)
+		return;
+	memcpy(r->d.logit, u->d.logit + n0 * hw, n * hw * sizeof(float));
+	unet_zero_grad(r);
+	backward1(r);
+}
+
+/* u->grads += the replicas' gradients, each thread a range of parameters,
+ * summed in replica order (the same result for every thread count). */
+static void reduce_job(void *arg, int t)
+{
+	struct job *j = arg;
+	struct unet *u = j->u;
+	int T = tpool_size(), i0;
+	int n = share((int)u->nparams, T, t, &i0); /* nparams < 2^31 */
+	for (int r = 0; r < u->nrep; r++) {
+		int r0;
+		if (share(u->N, u->nrep, r, &r0) > 0)
+			vec_add(u->grads + i0, u->rep[r].grads + i0, (size_t)n);
+	}
+}
+
 void unet_forward(struct unet *u, const float *in, int N)
+{
+	struct job j = {u, in, N};
+	if (u->nrep == 1) {
+		forward1(u, in, N);
+		return;
+	}
+	u->N = N;
+	tpool_run(forward_job, &j);
+}
+
+void unet_backward(struct unet *u)
+{
+	struct job j = {u, NULL, u->N};
+	if (u->nrep == 1) {
+		backward1(u);
+		return;
+	}
+	tpool_run(backward_job, &j);
+	tpool_run(reduce_job, &j);
+}
+
+static void forward1(struct unet *u, const float *in, int N)
 {
 	const struct unet_config *c = &u->cfg;
 	struct unet_acts *a = &u->a;
@@ -277,7 +404,7 @@ void unet_forward(struct unet *u, const float *in, int N)
 	conv1x1_forward(a->logit, a->dec[0][1], p->out_w, p->out_b, N * H * W, F(c, 0), 1);
 }
 
-void unet_backward(struct unet *u)
+static void backward1(struct unet *u)
 {
 	const struct unet_config *c = &u->cfg;
 	const struct unet_acts *a = &u->a;

@@ -63,6 +63,11 @@ struct unet {
 	struct unet_params p, g;
 	struct unet_acts a, d; /* activations and their gradients (train only) */
 	float *act_mem, *dact_mem, *scratch;
+	int shared;           /* params belong to another struct unet */
+	int nrep;             /* > 1: batches are split over nrep replicas run by the
+	                         thread pool (tpool.h), each with its own activations
+	                         and gradients and these parameters */
+	struct unet *rep;
 };
 
 /* Check a configuration; 0 or -1 with a message. */
@@ -81,12 +86,19 @@ void unet_summary(FILE *f, const struct unet_config *c);
 int unet_check_size(const struct unet_config *c, int H, int W);
 
 /* Allocate a network for batches of up to B slices of H x W (`train`:
- * also gradients). Parameters are zero; fill u->params. 0 or -1. */
+ * also gradients). Parameters are zero; fill u->params. Batches are split
+ * over the threads of tpool.h (min(threads, B) replicas); the results do
+ * not depend on the split but for rounding (same thread count, same bits).
+ * 0 or -1. */
 int unet_create(struct unet *u, const struct unet_config *c, int B, int H, int W, int train);
+/* The same with a given number of threads (at most tpool_size() run at once). */
+int unet_create_threads(struct unet *u, const struct unet_config *c, int B, int H, int W,
+                        int train, int threads);
 void unet_free(struct unet *u);
 
 /* Forward pass of N (1..B) slices given in NCHW (slab) order,
- * in[n][c][y][x]; the logits land in u->a.logit ([N][H][W]). */
+ * in[n][c][y][x]; the logits land in u->a.logit ([N][H][W]). The other
+ * activations in u->a are those of a single-threaded network only. */
 void unet_forward(struct unet *u, const float *in, int N);
 
 /* Backward pass of the last forward: u->d.logit holds dLoss/dlogit

@@ -131,3 +131,10 @@ setup() { cd "$BATS_TEST_TMPDIR"; }
 	! cmp -s m.model m2.model
 	[ "$(stat -c %s m.model)" -eq "$(stat -c %s m2.model)" ]
 }
+
+@test "unet-train with two threads is deterministic too" {
+	mkset
+	OPENBLAS_NUM_THREADS=2 tiny_train -e 2 -s 3 -o a.model tr.list va.list
+	OPENBLAS_NUM_THREADS=2 tiny_train -e 2 -s 3 -o b.model tr.list va.list
+	cmp a.model b.model
+}
