@@ -326,6 +326,9 @@ int train_run(struct unet *u, const struct pool *tr, const struct pool *va,
 					st1[j] = 0.9f * st1[j] + 0.1f * g[j] * g[j];
 					w[j] -= flr * g[j] / (sqrtf(st1[j]) + 1e-7f);
 				}
+			} else if (o->opt == OPT_SGD) {
+				for (size_t j = 0; j < np; j++)
+					w[j] -= flr * g[j];
 			} else {
 				/* Adam (beta 0.9, 0.999, eps 1e-7), bias-corrected step size */
 				float a = (float)(lr * sqrt(1 - pow(0.999, step)) / (1 - pow(0.9, step)));

@@ -43,7 +43,7 @@ enum weighting { WEIGHT_UNIFORM, WEIGHT_GAUSSIAN, WEIGHT_STEPWISE };
  * 1/6 of the centre (the central third), 0.5 within 1/3, else 0.25. */
 double slice_weight(enum weighting w, double nsi);
 
-enum optimizer { OPT_RMSPROP, OPT_ADAM };
+enum optimizer { OPT_RMSPROP, OPT_ADAM, OPT_SGD };
 enum lossfn { LOSS_BCE, LOSS_BCEDICE };
 enum selection { SELECT_LOSS, SELECT_DSC };
 

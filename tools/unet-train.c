@@ -24,7 +24,7 @@ static const char usage[] =
 	"  --augment[=gt]     random flips and rotations (gt: only slices marked 'g' in SLICES)\n"
 	"  --max-angle DEG    rotation range of --augment (90)\n"
 	"  --weights W        uniform|gaussian|stepwise slice weights by normalised index\n"
-	"  --optimizer O      rmsprop|adam (rmsprop)\n"
+	"  --optimizer O      rmsprop|adam|sgd (rmsprop; sgd: plain steps, for tests)\n"
 	"  --loss L           bce|bcedice (bce)\n"
 	"  --select S         loss|dsc: validation figure that picks the kept epoch (loss)\n"
 	"  --log FILE         per-epoch TSV log\n"
@@ -57,7 +57,7 @@ int main(int argc, char **argv)
 		{"depth", 1, 0, O_DEPTH}, {"summary", 0, 0, O_SUMMARY}, {"channels", 1, 0, 'c'},
 		{"help", 0, 0, 'h'}, {0, 0, 0, 0}};
 	static const char *const weights[] = {"uniform", "gaussian", "stepwise", NULL};
-	static const char *const opts[] = {"rmsprop", "adam", NULL};
+	static const char *const opts[] = {"rmsprop", "adam", "sgd", NULL};
 	static const char *const losses[] = {"bce", "bcedice", NULL};
 	static const char *const selects[] = {"loss", "dsc", NULL};
 	struct train_opts o;
@@ -82,7 +82,7 @@ int main(int argc, char **argv)
 			o.batch = (int)v;
 			break;
 		case O_LR:
-			if (parse_double(optarg, 1e-12, 10, "learning rate", &o.lr)) usage_die(usage);
+			if (parse_double(optarg, 1e-12, 1e6, "learning rate", &o.lr)) usage_die(usage);
 			break;
 		case O_PATIENCE:
 			if (parse_long(optarg, 1, 100000, "patience", &v)) usage_die(usage);
