@@ -20,8 +20,8 @@ setup() { cd "$BATS_TEST_TMPDIR"; }
 	[ "$status" -eq 2 ] && [ -z "$output" ]
 	run --separate-stderr unet-train -o m -e 0 tr.list
 	[ "$status" -eq 2 ] && [[ "$stderr" == *"epochs"* ]]
-	run --separate-stderr unet-train -o m --optimizer sgd tr.list
-	[ "$status" -eq 2 ] && [[ "$stderr" == *"unknown optimizer: 'sgd'"* ]]
+	run --separate-stderr unet-train -o m --optimizer lbfgs tr.list
+	[ "$status" -eq 2 ] && [[ "$stderr" == *"unknown optimizer: 'lbfgs'"* ]]
 }
 
 @test "unet-train --summary prints the paper's parameter totals" {
