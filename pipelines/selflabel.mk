@@ -138,7 +138,7 @@ case = $(basename $(notdir $@))
 # $(call run,LAUNCHER,COMMAND): COMMAND writes $@.tmp, which is then renamed
 # over $@; on failure the temp file goes. Stage programs see SL_ITER and SL_CASE.
 define run
-@mkdir -p $(@D)
+@mkdir -p $(@D) logs
 SL_ITER=$(it) SL_CASE=$(case) $1 $2 && mv -f $@.tmp $@ || { rm -f $@.tmp; exit 1; }
 endef
 
