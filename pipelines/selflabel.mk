@@ -56,6 +56,7 @@ EPOCHS ?= 150
 EPOCHS0 ?= $(EPOCHS)
 FULL_EPOCHS ?= $(EPOCHS0)
 PATIENCE ?= 6
+PATIENCE0 ?= $(PATIENCE)
 BATCH ?= 32
 LR ?= 1e-3
 OPTIMIZER ?= rmsprop
@@ -63,17 +64,20 @@ LOSS ?= bce
 WEIGHTS ?= uniform
 AUGMENT0 ?= yes
 FULL_AUGMENT ?= no
-SELECT0 ?= dsc
+# the kept epoch by validation loss (early stopping on a DSC that starts at 0
+# stops too soon); the kept fold by validation DSC (selflabel-pick)
+SELECT0 ?= loss
 SELECT ?= loss
 TRAIN_OPTS ?=
 TRAIN0_OPTS ?=
 FINETUNE_OPTS ?=
 FULL_OPTS ?=
 PREDICT_OPTS ?=
-# report: threshold of the final masks, NSI bins, cases shown as figures
+# report: threshold of the final masks, NSI bins, HD95 options (metrics
+# --hd95; -e diag: an empty mask scores the grid's diagonal), cases drawn
 THR ?= 0.5
 NSI_BINS ?= 10
-HD95_OPTS ?=
+HD95_OPTS ?= -e diag
 SHOW ?= 3
 REPORT_MODELS ?= central selflabel full
 
@@ -85,7 +89,6 @@ PREDICT ?= unet-predict
 FILTER ?= threshold-filter
 MERGE ?= merge-pseudo
 METRICS ?= metrics
-HD95 ?= hd95
 RENDER ?= slab2png
 PLOT ?= tsv-plot
 LAUNCH ?=
@@ -98,13 +101,13 @@ REPORTER ?= $(PIPE)/selflabel-report
 yes = $(filter yes,$1)
 INGEST_FLAGS = $(if $(CROP),-c $(CROP)) $(if $(RESIZE),-r $(RESIZE)) \
 	$(if $(FG_LABELS),-f $(FG_LABELS)) -s $(SPLIT_SEED) -p $(SPLIT) $(INGEST_OPTS)
-TRAIN_COMMON = -b $(BATCH) --lr $(LR) --patience $(PATIENCE) --seed $(SEED) \
-	--optimizer $(OPTIMIZER) --loss $(LOSS) $(TRAIN_OPTS)
-TRAIN0_FLAGS = -e $(EPOCHS0) $(TRAIN_COMMON) --select $(SELECT0) \
+TRAIN_COMMON = -b $(BATCH) --lr $(LR) --seed $(SEED) --optimizer $(OPTIMIZER) --loss $(LOSS) \
+	$(TRAIN_OPTS)
+TRAIN0_FLAGS = -e $(EPOCHS0) --patience $(PATIENCE0) $(TRAIN_COMMON) --select $(SELECT0) \
 	$(if $(call yes,$(AUGMENT0)),--augment) $(TRAIN0_OPTS)
-FINETUNE_FLAGS = -e $(EPOCHS) $(TRAIN_COMMON) --select $(SELECT) --weights $(WEIGHTS) \
+FINETUNE_FLAGS = -e $(EPOCHS) --patience $(PATIENCE) $(TRAIN_COMMON) --select $(SELECT) --weights $(WEIGHTS) \
 	$(FINETUNE_OPTS)
-FULL_FLAGS = -e $(FULL_EPOCHS) $(TRAIN_COMMON) --select $(SELECT) \
+FULL_FLAGS = -e $(FULL_EPOCHS) --patience $(PATIENCE) $(TRAIN_COMMON) --select $(SELECT) \
 	$(if $(call yes,$(FULL_AUGMENT)),--augment) $(FULL_OPTS)
 FILTER_FLAGS = -t $(THETA) -m $(MODE)
 SCHEDULE_FLAGS = -k $(K) -e $(EXPANSION) -s $(SEED) -f $(FOLDS) -a $(ANNOTATE)
@@ -127,7 +130,7 @@ _ := $(call param,full,$(TRAIN) $(FULL_FLAGS))
 _ := $(call param,predict,$(PREDICT) $(PREDICT_OPTS))
 _ := $(call param,filter,$(FILTER) $(FILTER_FLAGS))
 _ := $(call param,merge,$(MERGE))
-_ := $(call param,report,$(THR) $(NSI_BINS) $(METRICS) $(HD95) $(HD95_OPTS) $(SHOW))
+_ := $(call param,report,$(THR) $(NSI_BINS) $(METRICS) $(HD95_OPTS))
 endif
 
 # ---- recipes (the generated makefiles mk/iter-*.mk use them) -------------------
