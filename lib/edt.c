@@ -22,7 +22,7 @@
  * it is lowest from zn[j]/zd[j] on (zd > 0; entry 0 from -infinity on).
  * Fractions instead of divisions keep the inner loop short. */
 struct env {
-	int *v;
+	int *v, *end;
 	double *fv, *g, *zn, *zd;
 };
 
@@ -37,11 +37,13 @@ static int env_build(struct env *e, const double *restrict f, int n, double w)
 		if (isinf(f[q]))
 			continue;
 		gq = f[q] + w * q * q;
-		if (k >= 0)
+		if (k < 0)
+			num = -INFINITY; /* entry 0 is lowest from -infinity on */
+		else
 			for (;;) {
 				/* the parabola at q is lowest from num/den on */
 				num = gq - g[k], den = 2 * w * (q - v[k]);
-				if (k > 0 && num * zd[k] <= zn[k] * den) {
+				if (num * zd[k] <= zn[k] * den) { /* entry 0: -inf/1, never */
 					k--; /* the one at v[k] is nowhere lowest any more */
 					continue;
 				}
@@ -53,18 +55,25 @@ static int env_build(struct env *e, const double *restrict f, int n, double w)
 	return k + 1;
 }
 
-/* Evaluate an envelope of m > 0 parabolas at i = 0..n-1. */
+/* Evaluate an envelope of m > 0 parabolas at i = 0..n-1, one segment at a
+ * time: parabola j is lowest for i <= zn[j+1]/zd[j+1]. The segment ends are
+ * found first (independent divisions), then each segment is filled. */
 static void env_eval(double *restrict d, const struct env *e, int m, int n, double w)
 {
 	const int *restrict v = e->v;
 	const double *restrict fv = e->fv, *restrict zn = e->zn, *restrict zd = e->zd;
-	int i, j = 0;
-	for (i = 0; i < n; i++) {
-		double t;
-		while (j + 1 < m && zn[j + 1] < i * zd[j + 1])
-			j++;
-		t = i - v[j];
-		d[i] = fv[j] + w * t * t;
+	int *restrict end = e->end, i = 0, j;
+	for (j = 0; j + 1 < m; j++) {
+		double s = zn[j + 1] / zd[j + 1];
+		end[j] = s < 0 ? 0 : s >= n ? n : (int)s + 1;
+	}
+	end[m - 1] = n;
+	for (j = 0; j < m; j++) {
+		double vj = v[j], f = fv[j];
+		for (; i < end[j]; i++) {
+			double t = i - vj;
+			d[i] = f + w * t * t;
+		}
 	}
 }
 
@@ -78,7 +87,7 @@ struct work {
 static void work_free(struct work *w)
 {
 	free(w->f), free(w->d), free(w->ix);
-	free(w->e.v), free(w->e.fv), free(w->e.g), free(w->e.zn), free(w->e.zd);
+	free(w->e.v), free(w->e.end), free(w->e.fv), free(w->e.g), free(w->e.zn), free(w->e.zd);
 	memset(w, 0, sizeof *w);
 }
 
@@ -89,11 +98,12 @@ static int work_alloc(struct work *w, int n)
 	w->d = xmalloc(sizeof(double) * n);
 	w->ix = xmalloc(sizeof(int) * n);
 	w->e.v = xmalloc(sizeof(int) * n);
+	w->e.end = xmalloc(sizeof(int) * n);
 	w->e.fv = xmalloc(sizeof(double) * n);
 	w->e.g = xmalloc(sizeof(double) * n);
 	w->e.zn = xmalloc(sizeof(double) * n);
 	w->e.zd = xmalloc(sizeof(double) * n);
-	if (!w->f || !w->d || !w->ix || !w->e.v || !w->e.fv || !w->e.g || !w->e.zn || !w->e.zd) {
+	if (!w->f || !w->d || !w->ix || !w->e.v || !w->e.end || !w->e.fv || !w->e.g || !w->e.zn || !w->e.zd) {
 		work_free(w);
 		return -1;
 	}
@@ -167,101 +177,102 @@ static int next_seed(const uint8_t *s, int from, int n)
 	return from;
 }
 
-/* Passes 1 and 2 for one plane: out holds the squared in-plane distance to
- * the plane's nearest seed. Returns 1 when the plane has a seed, else 0. */
-static int plane_pass(float *out, const uint8_t *seed, int nx, int ny, const double sp[3],
-                      struct work *w, const float *sqx)
+/* Pass 1 for one row: out[x] = squared distance along x to the row's
+ * nearest seed (sqx[k] = (k * spacing x)^2), or INFINITY. Returns 1 when
+ * the row has a seed. */
+static int row_pass(float *out, const uint8_t *s, int nx, const float *sqx)
 {
-	int x, y, b, any = 0;
-	double wy = sp[1] * sp[1];
-
-	for (y = 0; y < ny; y++) {
-		const uint8_t *s = seed + (size_t)y * nx;
-		float *o = out + (size_t)y * nx;
-		int a = next_seed(s, 0, nx), c;
-		if (a == nx) {
-			for (x = 0; x < nx; x++)
-				o[x] = INFINITY;
-			continue;
-		}
-		any = 1;
-		for (x = 0; x < a; x++)
-			o[x] = sqx[a - x];
-		for (;;) {
-			o[a] = 0;
-			c = next_seed(s, a + 1, nx);
-			if (c == nx)
-				break;
-			for (x = a + 1; x < c; x++)
-				o[x] = sqx[x - a < c - x ? x - a : c - x];
-			a = c;
-		}
-		for (x = a + 1; x < nx; x++)
-			o[x] = sqx[x - a];
-	}
-	if (!any)
+	int a = next_seed(s, 0, nx), c, x;
+	if (a == nx) {
+		for (x = 0; x < nx; x++)
+			out[x] = INFINITY;
 		return 0;
-	/* along y, BLOCK columns at a time: gather, transform, scatter */
+	}
+	for (x = 0; x < a; x++)
+		out[x] = sqx[a - x];
+	for (;;) {
+		out[a] = 0;
+		c = next_seed(s, a + 1, nx);
+		if (c == nx)
+			break;
+		for (x = a + 1; x < c; x++)
+			out[x] = sqx[x - a < c - x ? x - a : c - x];
+		a = c;
+	}
+	for (x = a + 1; x < nx; x++)
+		out[x] = sqx[x - a];
+	return 1;
+}
+
+/* Pass 2 in place over one plane of pass-1 values, along y, BLOCK columns
+ * at a time (gather, transform, scatter); only columns x with needx[x] when
+ * needx is not NULL. */
+static void plane_pass2(float *out, int nx, int ny, double wy, const uint8_t *needx,
+                        struct work *w)
+{
+	int x, y, b;
 	for (x = 0; x < nx; x += BLOCK) {
 		int nb = nx - x < BLOCK ? nx - x : BLOCK;
+		if (needx) {
+			for (b = 0; b < nb && !needx[x + b]; b++)
+				;
+			if (b == nb)
+				continue;
+		}
 		for (y = 0; y < ny; y++) {
 			const float *o = out + (size_t)y * nx + x;
 			for (b = 0; b < nb; b++)
 				w->f[b * ny + y] = o[b];
 		}
 		for (b = 0; b < nb; b++) {
+			if (needx && !needx[x + b])
+				continue;
 			line(w->d, w->f + b * ny, ny, wy, &w->e);
 			for (y = 0; y < ny; y++)
 				out[(size_t)y * nx + x + b] = (float)w->d[y];
 		}
 	}
-	return 1;
 }
 
-/* Passes 1 and 2 over every plane. Returns the number of planes with a seed,
- * or -1 when out of memory. */
-static long planes_pass(float *out, const uint8_t *seed, int nx, int ny, int nz,
-                        const double sp[3])
+static float *sq_table(int n, double s)
 {
-	struct work w;
-	size_t plane = (size_t)nx * ny;
-	long seeded = 0;
-	float *sqx = xmalloc(sizeof *sqx * (nx + 1));
+	float *t = xmalloc(sizeof *t * (n + 1));
 	int k;
-	if (!sqx || work_alloc(&w, nx > ny ? nx : ny)) {
-		free(sqx);
-		return -1;
-	}
-	for (k = 0; k <= nx; k++)
-		sqx[k] = (float)(sp[0] * sp[0] * k * k);
-	for (k = 0; k < nz; k++)
-		seeded += plane_pass(out + k * plane, seed + k * plane, nx, ny, sp, &w, sqx);
-	work_free(&w);
-	free(sqx);
-	return seeded;
+	if (t)
+		for (k = 0; k <= n; k++)
+			t[k] = (float)(s * s * k * k);
+	return t;
 }
 
 int edt_sq(float *out, const uint8_t *seed, int nx, int ny, int nz, const double sp[3])
 {
 	struct work w;
 	size_t plane = (size_t)nx * ny, n = plane * nz, i;
-	double wz = sp[2] * sp[2];
-	long seeded;
-	int x, y, z, b;
+	double wy = sp[1] * sp[1], wz = sp[2] * sp[2];
+	float *sqx = sq_table(nx, sp[0]);
+	int x, y, z, b, any = 0;
 
-	seeded = planes_pass(out, seed, nx, ny, nz, sp);
-	if (seeded < 0)
+	if (!sqx || work_alloc(&w, nx > ny ? (nx > nz ? nx : nz) : (ny > nz ? ny : nz))) {
+		free(sqx);
 		return -1;
-	if (seeded == 0) {
+	}
+	for (z = 0; z < nz; z++) { /* passes 1 and 2 plane by plane, in cache */
+		int seeded = 0;
+		for (y = 0; y < ny; y++)
+			seeded |= row_pass(out + z * plane + (size_t)y * nx, seed + z * plane + (size_t)y * nx,
+			                   nx, sqx);
+		if (seeded)
+			plane_pass2(out + z * plane, nx, ny, wy, NULL, &w);
+		any |= seeded;
+	}
+	free(sqx);
+	if (!any) {
 		for (i = 0; i < n; i++)
 			out[i] = INFINITY;
+		work_free(&w);
 		return 0;
 	}
-	if (nz == 1)
-		return 0;
-	if (work_alloc(&w, nz))
-		return -1;
-	for (y = 0; y < ny; y++)
+	for (y = 0; y < ny && nz > 1; y++)
 		for (x = 0; x < nx; x += BLOCK) {
 			int nb = nx - x < BLOCK ? nx - x : BLOCK;
 			size_t c = (size_t)y * nx + x;
@@ -278,58 +289,138 @@ int edt_sq(float *out, const uint8_t *seed, int nx, int ny, int nz, const double
 	return 0;
 }
 
+#define REACH 12 /* lines searched around a query, about, in y and in z */
+
+/* The exact minimum at a query from pass-1 values alone, searching the
+ * lines within ry voxels in y and rz in z outward and stopping as soon as
+ * no farther line can be nearer. Returns 1 with *best set when the search
+ * settled it, 0 when a nearer seed could lie beyond; *best is then an upper
+ * bound (or INFINITY). */
+size_t edt_query_full;
+
+static int local_min(double *best_out, const float *g1, int nx, int ny, int nz, int x, int y,
+                     int z, double wy, double wz, int ry, int rz)
+{
+	size_t plane = (size_t)nx * ny;
+	const float *c = g1 + z * plane + (size_t)y * nx + x;
+	double best = INFINITY, limy, limz;
+	int dz, dy, sgn;
+	for (dz = 0; dz <= rz; dz++) {
+		double tz = wz * dz * dz;
+		if (tz >= best)
+			break;
+		for (sgn = dz ? -1 : 1; sgn <= 1; sgn += 2) {
+			const float *cz = c + (ptrdiff_t)sgn * dz * (ptrdiff_t)plane;
+			if (z + sgn * dz < 0 || z + sgn * dz >= nz)
+				continue;
+			for (dy = 0; dy <= ry; dy++) {
+				double t = tz + wy * dy * dy, v;
+				if (t >= best)
+					break;
+				if (y - dy >= 0 && (v = cz[-(ptrdiff_t)dy * nx] + t) < best)
+					best = v;
+				if (dy && y + dy < ny && (v = cz[(ptrdiff_t)dy * nx] + t) < best)
+					best = v;
+			}
+		}
+	}
+	*best_out = best;
+	/* anything not searched is at least this far (unless the grid ends first) */
+	limz = z - rz > 0 || z + rz < nz - 1 ? wz * (rz + 1) * (rz + 1) : INFINITY;
+	limy = y - ry > 0 || y + ry < ny - 1 ? wy * (ry + 1) * (ry + 1) : INFINITY;
+	return best <= limz && best <= limy;
+}
+
 int edt_sq_query(double *dq, const size_t *query, size_t nq, const uint8_t *seed, int nx,
-                 int ny, int nz, const double sp[3])
+                 int ny, int nz, const double sp[3], float *work)
 {
 	struct work w;
-	size_t plane = (size_t)nx * ny, n = plane * nz, i, c, *start = NULL, *order = NULL;
-	double wz = sp[2] * sp[2];
-	float *buf = NULL;
-	long seeded;
-	int z, rc = -1;
+	size_t plane = (size_t)nx * ny, n = plane * nz, i, c, k, nu = 0, *start = NULL,
+	       *order = NULL, *un = NULL;
+	double wy = sp[1] * sp[1], wz = sp[2] * sp[2];
+	float *buf = work, *sqx = NULL;
+	uint8_t *need = NULL;
+	int z, rc = -1, any = 0, ry, rz;
+	double reach;
 
 	memset(&w, 0, sizeof w);
+	edt_query_full = 0;
 	if (nq == 0)
 		return 0;
-	buf = xmalloc(sizeof(float) * n);
 	if (!buf)
+		buf = xmalloc(sizeof(float) * n);
+	sqx = sq_table(nx, sp[0]);
+	un = xmalloc(sizeof *un * nq);
+	if (!buf || !sqx || !un)
 		goto out;
-	seeded = planes_pass(buf, seed, nx, ny, nz, sp);
-	if (seeded < 0)
-		goto out;
-	if (seeded == 0 || nz == 1) { /* nothing left to do along z */
+	for (k = 0; k < plane / nx * nz; k++) /* pass 1: every row */
+		any |= row_pass(buf + k * nx, seed + k * nx, nx, sqx);
+	if (!any) {
 		for (i = 0; i < nq; i++)
-			dq[i] = seeded ? buf[query[i]] : INFINITY;
+			dq[i] = INFINITY;
 		rc = 0;
 		goto out;
 	}
-	/* bucket the queries by column (x, y) */
-	start = xcalloc(plane + 1, sizeof *start);
-	order = xmalloc(sizeof *order * nq);
-	if (!start || !order || work_alloc(&w, nz))
+	/* most queries lie near a seed: settle them from pass 1 directly, with
+	 * a search of about (2 REACH)^2 lines at most, as far in mm along y as
+	 * along z; stop trying when most queries cannot be settled this way */
+	reach = REACH * sqrt(sp[1] * sp[2]);
+	ry = (int)ceil(reach / sp[1]), rz = (int)ceil(reach / sp[2]);
+	for (i = 0; i < nq; i++) {
+		size_t q = query[i];
+		int tryit = i < 1000 || i < nq / 8 || 4 * nu < 3 * i;
+		if (tryit && local_min(&dq[i], buf, nx, ny, nz, (int)(q % nx), (int)(q / nx % ny),
+		                       (int)(q / plane), wy, wz, ry, rz))
+			continue;
+		if (!tryit)
+			dq[i] = INFINITY;
+		un[nu++] = i;
+	}
+	edt_query_full = nu;
+	if (nu == 0) {
+		rc = 0;
 		goto out;
-	for (i = 0; i < nq; i++)
-		start[query[i] % plane + 1]++;
+	}
+	/* the rest: pass 2 on the lines (x, z) they can reach, their nearest
+	 * seed being no farther than the bound dq holds, then pass 3 at them */
+	need = xcalloc((size_t)nx * nz, 1); /* need[z * nx + x]: line (x, z) */
+	start = xcalloc(plane + 1, sizeof *start);
+	order = xmalloc(sizeof *order * nu);
+	if (!need || !start || !order || work_alloc(&w, ny > nz ? ny : nz))
+		goto out;
+	for (k = 0; k < nu; k++) {
+		size_t q = query[un[k]];
+		double r = sqrt(dq[un[k]]) / sp[2];
+		int qx = (int)(q % nx), qz = (int)(q / plane);
+		int lo = r >= qz ? 0 : qz - (int)r, hi = r >= nz - 1 - qz ? nz - 1 : qz + (int)r;
+		for (z = lo; z <= hi; z++)
+			need[(size_t)z * nx + qx] = 1;
+	}
+	for (z = 0; z < nz; z++)
+		if (memchr(need + (size_t)z * nx, 1, nx))
+			plane_pass2(buf + z * plane, nx, ny, wy, need + (size_t)z * nx, &w);
+	for (k = 0; k < nu; k++)
+		start[query[un[k]] % plane + 1]++;
 	for (c = 0; c < plane; c++)
 		start[c + 1] += start[c];
-	for (i = 0; i < nq; i++)
-		order[start[query[i] % plane]++] = i;
+	for (k = 0; k < nu; k++)
+		order[start[query[un[k]] % plane]++] = un[k];
 	/* start[c] is now the end of column c's bucket */
-	for (c = 0, i = 0; c < plane; c++) {
+	for (c = 0, k = 0; c < plane; c++) {
 		const float *col = buf + c;
 		size_t end = start[c];
-		if (end - i > FEW) { /* many queries: the whole envelope once */
+		if (end - k > FEW) { /* many queries: the whole envelope once */
 			for (z = 0; z < nz; z++)
 				w.f[z] = col[z * plane];
 			line(w.d, w.f, nz, wz, &w.e);
-			for (; i < end; i++)
-				dq[order[i]] = w.d[query[order[i]] / plane];
+			for (; k < end; k++)
+				dq[order[k]] = w.d[query[order[k]] / plane];
 			continue;
 		}
 		/* few queries: the envelope's minimum at each one directly,
 		 * outward from it until no farther plane can be nearer */
-		for (; i < end; i++) {
-			int q = (int)(query[order[i]] / plane), dz;
+		for (; k < end; k++) {
+			int q = (int)(query[order[k]] / plane), dz;
 			double best = col[(size_t)q * plane];
 			for (dz = 1; dz < nz; dz++) {
 				double t = wz * dz * dz;
@@ -340,13 +431,17 @@ int edt_sq_query(double *dq, const size_t *query, size_t nq, const uint8_t *seed
 				if (q + dz < nz && col[(size_t)(q + dz) * plane] + t < best)
 					best = col[(size_t)(q + dz) * plane] + t;
 			}
-			dq[order[i]] = best;
+			dq[order[k]] = best;
 		}
 	}
 	rc = 0;
 out:
 	work_free(&w);
-	free(buf);
+	if (buf != work)
+		free(buf);
+	free(sqx);
+	free(un);
+	free(need);
 	free(start);
 	free(order);
 	return rc;

@@ -26,9 +26,18 @@ int edt_sq(float *out, const uint8_t *seed, int nx, int ny, int nz, const double
 
 /* The same distances, only at nq query voxels given by their linear indices
  * (any order, repeats allowed): dq[k] = squared distance (mm^2) at query[k].
- * Skips the work no query needs, so it is faster than edt_sq when queries
- * are sparse (surfaces). Returns 0, or -1 when out of memory. */
+ * Skips the work no query needs, so it is much faster than edt_sq when
+ * queries are sparse (surfaces): after pass 1, a query whose nearest seed is
+ * settled within a few lines around it (outward search, stopped when no
+ * farther line can be nearer) needs nothing more; only the x columns the
+ * other queries lie in get pass 2, and pass 3 runs only at those queries.
+ * `work` is nx*ny*nz floats of scratch, or NULL to allocate it. Returns 0,
+ * or -1 when out of memory. */
 int edt_sq_query(double *dq, const size_t *query, size_t nq, const uint8_t *seed, int nx,
-                 int ny, int nz, const double spacing[3]);
+                 int ny, int nz, const double spacing[3], float *work);
+
+/* How many queries of the last edt_sq_query call took passes 2 and 3 (for
+ * tests and benchmarks). */
+extern size_t edt_query_full;
 
 #endif

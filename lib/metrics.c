@@ -67,11 +67,17 @@ int pred_mask(uint8_t *out, const struct slab *s, double thr, const char *src)
 	if (s->type == SLAB_U8) {
 		const uint8_t *p = s->data;
 		for (i = 0; i < n; i++) {
+			uint64_t w;
+			if (i + 8 <= n && (memcpy(&w, p + i, 8), !(w & 0xfefefefefefefefeULL))) {
+				i += 7; /* eight bytes of 0 or 1 */
+				continue;
+			}
 			if (p[i] > 1)
 				return error("%s: a u8 prediction holds 0 or 1, not %d (voxel %zu): '%s'",
 				             src, p[i], i, s->name);
-			out[i] = p[i];
 		}
+		if (out != p)
+			memcpy(out, p, n);
 		return 0;
 	}
 	if (s->type == SLAB_F32) {
@@ -98,6 +104,11 @@ int gt_check(const struct slab *s, size_t *unlabelled, const char *src)
 	if (s->nc != 1)
 		return error("%s: ground truth has one channel, not %d: '%s'", src, s->nc, s->name);
 	for (i = 0; i < n; i++) {
+		uint64_t w;
+		if (i + 8 <= n && (memcpy(&w, g + i, 8), !(w & 0xfefefefefefefefeULL))) {
+			i += 7; /* eight bytes of 0 or 1 */
+			continue;
+		}
 		if (g[i] == SLAB_UNLABELLED)
 			u++;
 		else if (g[i] > 1)

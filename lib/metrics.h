@@ -39,7 +39,8 @@ const char *metric_undefined_reason(enum metric m);
 
 /* Turn a prediction slab into a 0/1 mask of nx*ny*nz bytes: u8 slabs must
  * hold 0 or 1; f32 slabs hold probabilities in [0,1], p >= thr is 1. One
- * channel only. `src` names the stream in messages. Returns 0 or -1. */
+ * channel only; `out` may be the u8 slab's own data. `src` names the stream
+ * in messages. Returns 0 or -1. */
 int pred_mask(uint8_t *out, const struct slab *s, double thr, const char *src);
 
 /* Check a ground-truth slab: u8, one channel, values 0, 1 or 255. Counts the

@@ -96,6 +96,21 @@ static int row_empty(const uint8_t *s, int n)
 	return 1;
 }
 
+/* Number of bytes 1 in s[0..n), all bytes 0 or 1. */
+static size_t ones(const uint8_t *s, int n)
+{
+	size_t c = 0;
+	int x = 0;
+	for (; x + 8 <= n; x += 8) {
+		uint64_t w;
+		memcpy(&w, s + x, 8);
+		c += (size_t)__builtin_popcountll(w);
+	}
+	for (; x < n; x++)
+		c += s[x];
+	return c;
+}
+
 /* e[x] &= r[x + dx] for x in [0, n), 0 where x + dx is outside; bytes 0/1,
  * eight at a time. */
 static void and_shifted(uint8_t *e, const uint8_t *r, int n, int dx)
@@ -148,16 +163,12 @@ size_t surface_mark(uint8_t *surf, const uint8_t *mask, int nx, int ny, int nz, 
 						if (a + abs(dx) <= lim && (a || dx))
 							and_shifted(e, r, nx, dx);
 				}
-			if (edge) {
+			if (edge)
 				memcpy(s, m, nx);
+			else
 				for (x = 0; x < nx; x++)
-					count += s[x];
-				continue;
-			}
-			for (x = 0; x < nx; x++) {
-				s[x] = m[x] & (uint8_t)~e[x];
-				count += s[x];
-			}
+					s[x] = m[x] & (uint8_t)~e[x];
+			count += ones(s, nx);
 		}
 	return count;
 }
@@ -168,19 +179,26 @@ static size_t *indices(const uint8_t *s, size_t n, size_t count)
 	size_t *q = xmalloc(sizeof *q * (count ? count : 1)), i, k = 0;
 	if (!q)
 		return NULL;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n;) {
+		uint64_t w;
+		if (i + 8 <= n && (memcpy(&w, s + i, 8), !w)) {
+			i += 8;
+			continue;
+		}
 		if (s[i])
 			q[k++] = i;
+		i++;
+	}
 	return q;
 }
 
-/* Squared distances from the voxels `q` to the seeds `seed`, as mm. */
+/* Distances (mm) from the voxels `q` to the seeds `seed`. */
 static int directed(double **d, const size_t *q, size_t nq, const uint8_t *seed, int nx,
-                    int ny, int nz, const double sp[3])
+                    int ny, int nz, const double sp[3], float *work)
 {
 	size_t i;
 	*d = xmalloc(sizeof **d * (nq ? nq : 1));
-	if (!*d || edt_sq_query(*d, q, nq, seed, nx, ny, nz, sp))
+	if (!*d || edt_sq_query(*d, q, nq, seed, nx, ny, nz, sp, work))
 		return -1;
 	for (i = 0; i < nq; i++)
 		(*d)[i] = sqrt((*d)[i]);
@@ -195,6 +213,7 @@ int surface_distances(double **da, size_t *na, double **db, size_t *nb, const ui
 	int has_a = 0, has_b = 0, rc = -1;
 	uint8_t *ma = NULL, *mb = NULL, *sa = NULL, *sb = NULL;
 	size_t *qa = NULL, *qb = NULL, n;
+	float *work = NULL;
 
 	*da = *db = NULL;
 	*na = *nb = 0;
@@ -233,10 +252,8 @@ int surface_distances(double **da, size_t *na, double **db, size_t *nb, const ui
 		for (y = 0; y < by; y++) {
 			size_t src = ((size_t)(z + lo[2]) * ny + y + lo[1]) * nx + lo[0];
 			size_t dst = ((size_t)z * by + y) * bx;
-			for (x = 0; x < bx; x++) {
-				ma[dst + x] = a[src + x] != 0;
-				mb[dst + x] = b[src + x] != 0;
-			}
+			memcpy(ma + dst, a + src, bx);
+			memcpy(mb + dst, b + src, bx);
 		}
 	*na = has_a ? surface_mark(sa, ma, bx, by, bz, conn) : 0;
 	*nb = has_b ? surface_mark(sb, mb, bx, by, bz, conn) : 0;
@@ -249,15 +266,16 @@ int surface_distances(double **da, size_t *na, double **db, size_t *nb, const ui
 		goto out;
 	free(ma), free(mb);
 	ma = mb = NULL;
-	if (directed(da, qa, *na, sb, bx, by, bz, spacing) ||
-	    directed(db, qb, *nb, sa, bx, by, bz, spacing)) {
+	work = xmalloc(sizeof *work * n);
+	if (!work || directed(da, qa, *na, sb, bx, by, bz, spacing, work) ||
+	    directed(db, qb, *nb, sa, bx, by, bz, spacing, work)) {
 		free(*da), free(*db);
 		*da = *db = NULL;
 		goto out;
 	}
 	rc = 0;
 out:
-	free(ma), free(mb), free(sa), free(sb), free(qa), free(qb);
+	free(ma), free(mb), free(sa), free(sb), free(qa), free(qb), free(work);
 	return rc;
 }
 

@@ -7,8 +7,8 @@
  * with everything outside the grid counted as background, so a mask voxel on
  * the grid's edge is a surface voxel. Distances are Euclidean in millimetres
  * between voxel centres, each axis scaled by its spacing, from an exact
- * distance transform (edt.h). Masks are nx*ny*nz bytes, x fastest; nonzero
- * means inside, except for surface_mark, which needs exactly 0 or 1. */
+ * distance transform (edt.h). Masks are nx*ny*nz bytes, x fastest, each 0
+ * (outside) or 1 (inside). */
 #ifndef SL_SURFDIST_H
 #define SL_SURFDIST_H
 
@@ -49,7 +49,7 @@ const char *hd_empty_describe(const struct hd_empty *e, char *buf, size_t n);
 /* Which masks were empty: a bit set. */
 enum { HD_PRED_EMPTY = 1, HD_GT_EMPTY = 2 };
 
-/* Mark the surface voxels of `mask` (bytes 0 or 1) in `surf` (1, else 0) for connectivity
+/* Mark the surface voxels of `mask` in `surf` (1, else 0) for connectivity
  * 6, 18 or 26. Returns the number of surface voxels. Cannot fail. */
 size_t surface_mark(uint8_t *surf, const uint8_t *mask, int nx, int ny, int nz, int conn);
 

@@ -121,7 +121,7 @@ int main(int argc, char **argv)
 	fprintf(rf, "case\t%s\tpred_surface\tgt_surface\tempty\n", hd_mode_column(mode));
 	while ((rc = pair_next(&pr, &ps, &gs)) > 0) {
 		size_t n = slab_count(&gs), unl, np, ng;
-		uint8_t *pm = xmalloc(n);
+		uint8_t *pm = ps.type == SLAB_U8 ? ps.data : xmalloc(n);
 		double v;
 		int empty;
 		char label[32];
@@ -151,7 +151,8 @@ int main(int argc, char **argv)
 			ninf++;
 		else
 			stat_add(&st, v);
-		free(pm);
+		if (pm != ps.data)
+			free(pm);
 		slab_free(&ps);
 		slab_free(&gs);
 	}

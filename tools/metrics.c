@@ -169,7 +169,7 @@ int main(int argc, char **argv)
 	fputc('\n', rf);
 	while ((rc = pair_next(&pr, &ps, &gs)) > 0) {
 		size_t n = slab_count(&gs), unl, plane = (size_t)gs.nx * gs.ny, np, ng;
-		uint8_t *pm = xmalloc(n), *gt = gs.data;
+		uint8_t *pm = ps.type == SLAB_U8 ? ps.data : xmalloc(n), *gt = gs.data;
 		struct confusion c = { 0, 0, 0, 0, 0 };
 		char label[32];
 		const char *name = gs.name[0] ? gs.name : ps.name;
@@ -247,7 +247,8 @@ int main(int argc, char **argv)
 				stat_add(&hst, v);
 		}
 		fputc('\n', rf);
-		free(pm);
+		if (pm != ps.data)
+			free(pm);
 		slab_free(&ps);
 		slab_free(&gs);
 	}

@@ -100,7 +100,7 @@ int main(void)
 		nq = rng_below(&r, 2 * n + 1);
 		for (i = 0; i < nq; i++)
 			q[i] = rng_below(&r, n);
-		CHECK(edt_sq_query(dq, q, nq, seed, nx, ny, nz, sp) == 0);
+		CHECK(edt_sq_query(dq, q, nq, seed, nx, ny, nz, sp, trial % 2 ? out : NULL) == 0);
 		for (i = 0; i < nq; i++) {
 			size_t k = q[i];
 			x = k % nx, y = (k / nx) % ny, z = k / ((size_t)nx * ny);
@@ -111,6 +111,39 @@ int main(void)
 	}
 	CHECK(bad == 0);
 	CHECK(bad_q == 0);
+
+	/* larger grids with few seeds, so that some queries are settled near
+	 * themselves and others need the full passes */
+	{
+		size_t full = 0, near = 0;
+		bad_q = 0;
+		for (trial = 0; trial < 60; trial++) {
+			int nx = 10 + (int)rng_below(&r, 30), ny = 10 + (int)rng_below(&r, 30);
+			int nz = 10 + (int)rng_below(&r, 30), x, y, z, k;
+			double sp[3];
+			size_t n = (size_t)nx * ny * nz, i, nq = 300;
+			uint8_t *seed = calloc(n, 1);
+			size_t *q = malloc(sizeof *q * nq);
+			double *dq = malloc(sizeof *dq * nq);
+			for (i = 0; i < 3; i++)
+				sp[i] = trial % 3 == 0 ? 1 : 0.3 + 3 * rng_uniform(&r);
+			for (k = 1 + (int)rng_below(&r, 20); k > 0; k--)
+				seed[rng_below(&r, n)] = 1;
+			for (i = 0; i < nq; i++)
+				q[i] = rng_below(&r, n);
+			CHECK(edt_sq_query(dq, q, nq, seed, nx, ny, nz, sp, NULL) == 0);
+			full += edt_query_full, near += nq - edt_query_full;
+			for (i = 0; i < nq; i++) {
+				x = q[i] % nx, y = (q[i] / nx) % ny, z = q[i] / ((size_t)nx * ny);
+				if (!same(dq[i], brute(seed, nx, ny, nz, sp, x, y, z)))
+					bad_q++;
+			}
+			free(seed), free(q), free(dq);
+		}
+		CHECK(bad_q == 0);
+		CHECK(full > 1000 && near > 1000); /* both paths taken */
+		printf("queries: %zu settled near, %zu by the full passes\n", near, full);
+	}
 
 	/* a known answer: one seed at the corner, spacing 0.5 x 2 x 3 */
 	{
