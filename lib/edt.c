@@ -291,44 +291,98 @@ int edt_sq(float *out, const uint8_t *seed, int nx, int ny, int nz, const double
 
 #define REACH 12 /* lines searched around a query, about, in y and in z */
 
-/* The exact minimum at a query from pass-1 values alone, searching the
- * lines within ry voxels in y and rz in z outward and stopping as soon as
- * no farther line can be nearer. Returns 1 with *best set when the search
- * settled it, 0 when a nearer seed could lie beyond; *best is then an upper
- * bound (or INFINITY). */
+/* Offsets (dy, dz) around a query in increasing cost wy dy^2 + wz dz^2, all
+ * those cheaper than `lim`, the cost of the nearest offset left out. */
+struct offsets {
+	int n;
+	int *dy, *dz;
+	double *cost, lim;
+};
+
+static int cmp_cost(const void *a, const void *b, void *arg)
+{
+	const double *c = arg;
+	double x = c[*(const int *)a], y = c[*(const int *)b];
+	return x < y ? -1 : x > y;
+}
+
+static int offsets_make(struct offsets *o, int ry, int rz, double wy, double wz)
+{
+	int m = (2 * ry + 1) * (2 * rz + 1), k = 0, dy, dz, i, *idx;
+	double *c;
+	memset(o, 0, sizeof *o);
+	o->lim = fmin(wy * (ry + 1) * (ry + 1), wz * (rz + 1) * (rz + 1));
+	o->dy = xmalloc(sizeof(int) * m), o->dz = xmalloc(sizeof(int) * m);
+	o->cost = xmalloc(sizeof(double) * m);
+	idx = xmalloc(sizeof(int) * m), c = xmalloc(sizeof(double) * m);
+	if (!o->dy || !o->dz || !o->cost || !idx || !c) {
+		free(idx), free(c);
+		return -1;
+	}
+	for (dz = -rz; dz <= rz; dz++)
+		for (dy = -ry; dy <= ry; dy++) {
+			double t = wy * dy * dy + wz * dz * dz;
+			if (t < o->lim)
+				c[k] = t, idx[k] = (dz + rz) * (2 * ry + 1) + dy + ry, k++;
+		}
+	{
+		/* sort the indices by cost; ties in a fixed order */
+		double *cc = xmalloc(sizeof(double) * m);
+		int *ord = xmalloc(sizeof(int) * k);
+		if (!cc || !ord) {
+			free(cc), free(ord), free(idx), free(c);
+			return -1;
+		}
+		for (i = 0; i < k; i++)
+			cc[i] = c[i], ord[i] = i;
+		qsort_r(ord, k, sizeof *ord, cmp_cost, cc);
+		for (i = 0; i < k; i++) {
+			int j = idx[ord[i]];
+			o->dy[i] = j % (2 * ry + 1) - ry, o->dz[i] = j / (2 * ry + 1) - rz;
+			o->cost[i] = cc[ord[i]];
+		}
+		free(cc), free(ord);
+	}
+	o->n = k;
+	free(idx), free(c);
+	return 0;
+}
+
+static void offsets_free(struct offsets *o)
+{
+	free(o->dy), free(o->dz), free(o->cost);
+	memset(o, 0, sizeof *o);
+}
+
+/* The exact minimum at a query from pass-1 values alone, visiting the lines
+ * around it in increasing distance and stopping as soon as no farther line
+ * can be nearer. Returns 1 with *best set when that settled it, 0 when a
+ * nearer seed could lie beyond the offsets; *best is then an upper bound (or
+ * INFINITY). */
+#define REACH 12 /* lines searched around a query, about, in y and in z */
 size_t edt_query_full;
 
 static int local_min(double *best_out, const float *g1, int nx, int ny, int nz, int x, int y,
-                     int z, double wy, double wz, int ry, int rz)
+                     int z, const struct offsets *o, const ptrdiff_t *step)
 {
-	size_t plane = (size_t)nx * ny;
-	const float *c = g1 + z * plane + (size_t)y * nx + x;
-	double best = INFINITY, limy, limz;
-	int dz, dy, sgn;
-	for (dz = 0; dz <= rz; dz++) {
-		double tz = wz * dz * dz;
-		if (tz >= best)
-			break;
-		for (sgn = dz ? -1 : 1; sgn <= 1; sgn += 2) {
-			const float *cz = c + (ptrdiff_t)sgn * dz * (ptrdiff_t)plane;
-			if (z + sgn * dz < 0 || z + sgn * dz >= nz)
-				continue;
-			for (dy = 0; dy <= ry; dy++) {
-				double t = tz + wy * dy * dy, v;
-				if (t >= best)
-					break;
-				if (y - dy >= 0 && (v = cz[-(ptrdiff_t)dy * nx] + t) < best)
-					best = v;
-				if (dy && y + dy < ny && (v = cz[(ptrdiff_t)dy * nx] + t) < best)
-					best = v;
-			}
+	const float *c = g1 + ((size_t)z * ny + y) * nx + x;
+	double best = INFINITY;
+	int k;
+	for (k = 0; k < o->n; k++) {
+		int yy = y + o->dy[k], zz = z + o->dz[k];
+		double v;
+		if (o->cost[k] >= best) {
+			*best_out = best;
+			return 1;
 		}
+		if (yy < 0 || yy >= ny || zz < 0 || zz >= nz)
+			continue;
+		v = c[step[k]] + o->cost[k];
+		if (v < best)
+			best = v;
 	}
 	*best_out = best;
-	/* anything not searched is at least this far (unless the grid ends first) */
-	limz = z - rz > 0 || z + rz < nz - 1 ? wz * (rz + 1) * (rz + 1) : INFINITY;
-	limy = y - ry > 0 || y + ry < ny - 1 ? wy * (ry + 1) * (ry + 1) : INFINITY;
-	return best <= limz && best <= limy;
+	return best <= o->lim;
 }
 
 int edt_sq_query(double *dq, const size_t *query, size_t nq, const uint8_t *seed, int nx,
@@ -342,6 +396,8 @@ int edt_sq_query(double *dq, const size_t *query, size_t nq, const uint8_t *seed
 	uint8_t *need = NULL;
 	int z, rc = -1, any = 0, ry, rz;
 	double reach;
+	struct offsets off = { 0, NULL, NULL, NULL, 0 };
+	ptrdiff_t *step = NULL;
 
 	memset(&w, 0, sizeof w);
 	edt_query_full = 0;
@@ -366,11 +422,18 @@ int edt_sq_query(double *dq, const size_t *query, size_t nq, const uint8_t *seed
 	 * along z; stop trying when most queries cannot be settled this way */
 	reach = REACH * sqrt(sp[1] * sp[2]);
 	ry = (int)ceil(reach / sp[1]), rz = (int)ceil(reach / sp[2]);
+	if (offsets_make(&off, ry, rz, wy, wz))
+		goto out;
+	step = xmalloc(sizeof *step * (off.n ? off.n : 1));
+	if (!step)
+		goto out;
+	for (k = 0; k < (size_t)off.n; k++)
+		step[k] = (ptrdiff_t)off.dz[k] * (ptrdiff_t)plane + (ptrdiff_t)off.dy[k] * nx;
 	for (i = 0; i < nq; i++) {
 		size_t q = query[i];
 		int tryit = i < 1000 || i < nq / 8 || 4 * nu < 3 * i;
 		if (tryit && local_min(&dq[i], buf, nx, ny, nz, (int)(q % nx), (int)(q / nx % ny),
-		                       (int)(q / plane), wy, wz, ry, rz))
+		                       (int)(q / plane), &off, step))
 			continue;
 		if (!tryit)
 			dq[i] = INFINITY;
@@ -444,5 +507,7 @@ out:
 	free(need);
 	free(start);
 	free(order);
+	offsets_free(&off);
+	free(step);
 	return rc;
 }
