@@ -19,73 +19,81 @@ float sigmoidf(float z)
 
 /* ---- 3x3 convolution -------------------------------------------------- */
 
-/* One shifted copy: dst[y][x] = src[y+dy][x+dx] (0 outside), one plane. */
-static void shift_plane(float *dst, const float *src, int H, int W, int dy, int dx)
+/* The shifted copies behind im2col. A channel's block of N*H rows of W
+ * floats is one flat array, and shifting an image by (dy, dx) is shifting
+ * that array by dy*W + dx, apart from the pixels whose source lies outside
+ * their image: the first or last row of each image, the first or last
+ * column of each row. Those are set to zero afterwards ("fix-ups"). */
+
+/* Zero the fix-up pixels of global rows g0..g1-1 in d (row g0 first). */
+static void zero_fixups(float *d, int H, int W, int g0, int g1, int dy, int dx)
 {
-	for (int y = 0; y < H; y++) {
-		float *d = dst + (size_t)y * W;
-		int sy = y + dy;
-		if (sy < 0 || sy >= H) {
-			memset(d, 0, (size_t)W * sizeof *d);
-			continue;
-		}
-		const float *s = src + (size_t)sy * W;
-		if (dx == 0) {
-			memcpy(d, s, (size_t)W * sizeof *d);
-		} else if (dx < 0) {
-			d[0] = 0;
-			memcpy(d + 1, s, (size_t)(W - 1) * sizeof *d);
-		} else {
-			memcpy(d, s + 1, (size_t)(W - 1) * sizeof *d);
-			d[W - 1] = 0;
-		}
+	for (int g = g0; g < g1; g++) {
+		float *row = d + (size_t)(g - g0) * W;
+		int y = g % H;
+		if ((dy < 0 && y == 0) || (dy > 0 && y == H - 1))
+			memset(row, 0, (size_t)W * sizeof *row);
+		else if (dx < 0)
+			row[0] = 0;
+		else if (dx > 0)
+			row[W - 1] = 0;
 	}
 }
 
-/* The adjoint of shift_plane: dst[y+dy][x+dx] += src[y][x] where inside. */
-static void unshift_plane_add(float *dst, const float *src, int H, int W, int dy, int dx)
+/* dst[(g - g0)*W + x] = image row g, shifted by (dy, dx), for global rows
+ * g0..g1-1 of a block of `rows` rows. */
+static void shift_rows(float *dst, const float *block, int rows, int H, int W, int g0, int g1,
+                       int dy, int dx)
 {
-	for (int y = 0; y < H; y++) {
-		int sy = y + dy;
-		if (sy < 0 || sy >= H)
-			continue;
-		const float *s = src + (size_t)y * W;
-		float *d = dst + (size_t)sy * W;
-		if (dx == 0) {
-			for (int x = 0; x < W; x++)
-				d[x] += s[x];
-		} else if (dx < 0) {
-			for (int x = 1; x < W; x++)
-				d[x - 1] += s[x];
-		} else {
-			for (int x = 0; x < W - 1; x++)
-				d[x + 1] += s[x];
-		}
-	}
+	ptrdiff_t off = (ptrdiff_t)dy * W + dx, base = (ptrdiff_t)g0 * W;
+	ptrdiff_t n = (ptrdiff_t)(g1 - g0) * W, total = (ptrdiff_t)rows * W;
+	ptrdiff_t i0 = base + off < 0 ? -(base + off) : 0;
+	ptrdiff_t i1 = base + n + off > total ? total - base - off : n;
+	if (i0 > n)
+		i0 = n;
+	if (i1 < i0)
+		i1 = i0;
+	if (i0 > 0)
+		memset(dst, 0, (size_t)i0 * sizeof *dst);
+	memcpy(dst + i0, block + base + off + i0, (size_t)(i1 - i0) * sizeof *dst);
+	if (i1 < n)
+		memset(dst + i1, 0, (size_t)(n - i1) * sizeof *dst);
+	zero_fixups(dst, H, W, g0, g1, dy, dx);
+}
+
+/* The adjoint: ADDS src (rows g0..g1-1; its fix-ups are zeroed first, so
+ * src is changed) into the block at the shifted places. */
+static void unshift_rows_add(float *block, float *src, int rows, int H, int W, int g0, int g1,
+                             int dy, int dx)
+{
+	ptrdiff_t off = (ptrdiff_t)dy * W + dx, base = (ptrdiff_t)g0 * W;
+	ptrdiff_t n = (ptrdiff_t)(g1 - g0) * W, total = (ptrdiff_t)rows * W;
+	ptrdiff_t i0 = base + off < 0 ? -(base + off) : 0;
+	ptrdiff_t i1 = base + n + off > total ? total - base - off : n;
+	if (i0 > n)
+		i0 = n;
+	if (i1 < i0)
+		i1 = i0;
+	zero_fixups(src, H, W, g0, g1, dy, dx);
+	vec_add(block + base + off + i0, src + i0, (size_t)(i1 - i0));
 }
 
 void im2col3x3(float *col, const float *in, int N, int C, int H, int W)
 {
-	size_t hw = (size_t)H * W, p = (size_t)N * hw;
+	size_t p = (size_t)N * H * W;
 	for (int c = 0; c < C; c++)
-		for (int t = 0; t < 9; t++) {
-			float *row = col + ((size_t)c * 9 + t) * p;
-			for (int n = 0; n < N; n++)
-				shift_plane(row + n * hw, in + ((size_t)c * N + n) * hw, H, W,
-				            t / 3 - 1, t % 3 - 1);
-		}
+		for (int t = 0; t < 9; t++)
+			shift_rows(col + ((size_t)c * 9 + t) * p, in + c * p, N * H, H, W, 0, N * H,
+			           t / 3 - 1, t % 3 - 1);
 }
 
-void col2im3x3(float *din, const float *col, int N, int C, int H, int W)
+void col2im3x3(float *din, float *col, int N, int C, int H, int W)
 {
-	size_t hw = (size_t)H * W, p = (size_t)N * hw;
+	size_t p = (size_t)N * H * W;
 	for (int c = 0; c < C; c++)
-		for (int t = 0; t < 9; t++) {
-			const float *row = col + ((size_t)c * 9 + t) * p;
-			for (int n = 0; n < N; n++)
-				unshift_plane_add(din + ((size_t)c * N + n) * hw, row + n * hw, H, W,
-				                  t / 3 - 1, t % 3 - 1);
-		}
+		for (int t = 0; t < 9; t++)
+			unshift_rows_add(din + c * p, col + ((size_t)c * 9 + t) * p, N * H, H, W, 0,
+			                 N * H, t / 3 - 1, t % 3 - 1);
 }
 
 /* out[k][i] += b[k] over K rows of p. */
@@ -224,61 +232,21 @@ static void pad_rows(float *pad, const float *t, int N, int C, int H, int W, int
 static void im2col_rows(float *col, const float *in, int N, int C, int H, int W, int g0, int g1)
 {
 	size_t plane = (size_t)N * H * W, L = (size_t)(g1 - g0) * W;
-	for (int c = 0; c < C; c++) {
-		const float *src = in + c * plane;
-		for (int t = 0; t < 9; t++) {
-			int dy = t / 3 - 1, dx = t % 3 - 1;
-			float *dst = col + ((size_t)c * 9 + t) * L;
-			for (int g = g0; g < g1; g++) {
-				float *d = dst + (size_t)(g - g0) * W;
-				int y = g % H;
-				if (y + dy < 0 || y + dy >= H) {
-					memset(d, 0, (size_t)W * sizeof *d);
-					continue;
-				}
-				const float *s = src + (size_t)(g + dy) * W;
-				if (dx == 0) {
-					memcpy(d, s, (size_t)W * sizeof *d);
-				} else if (dx < 0) {
-					d[0] = 0;
-					memcpy(d + 1, s, (size_t)(W - 1) * sizeof *d);
-				} else {
-					memcpy(d, s + 1, (size_t)(W - 1) * sizeof *d);
-					d[W - 1] = 0;
-				}
-			}
-		}
-	}
+	for (int c = 0; c < C; c++)
+		for (int t = 0; t < 9; t++)
+			shift_rows(col + ((size_t)c * 9 + t) * L, in + c * plane, N * H, H, W, g0, g1,
+			           t / 3 - 1, t % 3 - 1);
 }
 
-/* The adjoint of im2col_rows: ADDS the chunk's columns into din. */
-static void col2im_rows(float *din, const float *col, int N, int C, int H, int W, int g0, int g1)
+/* The adjoint of im2col_rows: ADDS the chunk's columns into din (and
+ * changes col). */
+static void col2im_rows(float *din, float *col, int N, int C, int H, int W, int g0, int g1)
 {
 	size_t plane = (size_t)N * H * W, L = (size_t)(g1 - g0) * W;
-	for (int c = 0; c < C; c++) {
-		float *dst = din + c * plane;
-		for (int t = 0; t < 9; t++) {
-			int dy = t / 3 - 1, dx = t % 3 - 1;
-			const float *src = col + ((size_t)c * 9 + t) * L;
-			for (int g = g0; g < g1; g++) {
-				int y = g % H;
-				if (y + dy < 0 || y + dy >= H)
-					continue;
-				const float *s = src + (size_t)(g - g0) * W;
-				float *d = dst + (size_t)(g + dy) * W;
-				if (dx == 0) {
-					for (int x = 0; x < W; x++)
-						d[x] += s[x];
-				} else if (dx < 0) {
-					for (int x = 1; x < W; x++)
-						d[x - 1] += s[x];
-				} else {
-					for (int x = 0; x < W - 1; x++)
-						d[x + 1] += s[x];
-				}
-			}
-		}
-	}
+	for (int c = 0; c < C; c++)
+		for (int t = 0; t < 9; t++)
+			unshift_rows_add(din + c * plane, col + ((size_t)c * 9 + t) * L, N * H, H, W, g0,
+			                 g1, t / 3 - 1, t % 3 - 1);
 }
 
 /* Mode 1, one chunk: out rows y0..y1-1 of image n. */

@@ -47,9 +47,9 @@ void conv3x3_backward_naive(float *din, float *dw, float *db, const float *dout,
 
 /* The column matrix of a 3x3 'same' convolution: col[C*9][N*H*W], row
  * c*9 + ky*3 + kx holds in[c][n][y+ky-1][x+kx-1] (0 outside), and its
- * adjoint (ADDS into din). */
+ * adjoint (ADDS into din; col is used as scratch and changed). */
 void im2col3x3(float *col, const float *in, int N, int C, int H, int W);
-void col2im3x3(float *din, const float *col, int N, int C, int H, int W);
+void col2im3x3(float *din, float *col, int N, int C, int H, int W);
 
 /* 2x2 transposed convolution with stride 2 and bias ("up-convolution"):
  * out [K][N][2h][2w], in [C][N][h][w], w [C][K][2][2], b [K].

@@ -272,6 +272,8 @@ int main(void)
 	conv_vs_naive(2, 5, 2, 1, 1);
 	conv_vs_naive(4, 24, 19, 7, 53);   /* several chunks, ragged kernel blocks */
 	conv_vs_naive(2, 130, 3, 2, 2);    /* one row per chunk */
+	conv_vs_naive(2, 600, 3, 3, 2);    /* one row per chunk, rows of one element */
+	conv_vs_naive(3, 300, 4, 3, 17);   /* one row per chunk, several rows per image */
 	upconv_known();
 
 	CHECK(check_layer("conv3x3", CONV3, 2, 3, 4, 5, 6) < 1e-3);
