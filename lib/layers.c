@@ -28,15 +28,18 @@ float sigmoidf(float z)
 /* Zero the fix-up pixels of global rows g0..g1-1 in d (row g0 first). */
 static void zero_fixups(float *d, int H, int W, int g0, int g1, int dy, int dx)
 {
-	for (int g = g0; g < g1; g++) {
-		float *row = d + (size_t)(g - g0) * W;
-		int y = g % H;
-		if ((dy < 0 && y == 0) || (dy > 0 && y == H - 1))
-			memset(row, 0, (size_t)W * sizeof *row);
-		else if (dx < 0)
-			row[0] = 0;
-		else if (dx > 0)
-			row[W - 1] = 0;
+	if (dx) {
+		float *p = d + (dx < 0 ? 0 : W - 1);
+		for (int g = g0; g < g1; g++, p += W)
+			*p = 0;
+	}
+	if (dy) {
+		/* the rows with y = 0 (dy < 0) or y = H - 1 (dy > 0) */
+		int g = g0 - g0 % H + (dy < 0 ? 0 : H - 1);
+		if (g < g0)
+			g += H;
+		for (; g < g1; g += H)
+			memset(d + (size_t)(g - g0) * W, 0, (size_t)W * sizeof *d);
 	}
 }
 

@@ -138,3 +138,23 @@ setup() { cd "$BATS_TEST_TMPDIR"; }
 	OPENBLAS_NUM_THREADS=2 tiny_train -e 2 -s 3 -o b.model tr.list va.list
 	cmp a.model b.model
 }
+
+@test "unet-train stops early, lowers the learning rate and keeps the best epoch" {
+	mkset
+	# validation labels are the opposite of the training labels: the better
+	# the model learns, the worse its validation loss after the first epoch
+	mkslab msk_v.slab casev 16 16 6 1 invmask
+	tiny_train -e 20 --patience 3 --lr-patience 1 --log log.tsv -o m.model tr.list va.list
+	cut -f1,3,5,8 log.tsv
+	[ "$(wc -l < log.tsv)" -eq 5 ]                  # header + 1 best + 3 without improvement
+	[ "$(awk 'NR == 2 { print $8 }' log.tsv)" = 1 ]
+	[ "$(awk 'NR > 2 && $8 == 1' log.tsv | wc -l)" -eq 0 ]
+	[ "$(awk 'NR == 2 { print $5 }' log.tsv)" = 0.001 ]
+	[ "$(awk 'NR == 4 { print $5 }' log.tsv)" = 0.0001 ]   # lowered after one bad epoch
+	# the model written is the best epoch's: an epoch at a negligible learning
+	# rate from it starts with that epoch's validation loss
+	unet-train -q -b 8 -e 1 --lr 1e-12 --init m.model --log log2.tsv -o m2.model tr.list va.list
+	best=$(awk 'NR == 2 { print $3 }' log.tsv) again=$(awk 'NR == 2 { print $3 }' log2.tsv)
+	echo "best $best, again $again"
+	awk -v a="$best" -v b="$again" 'BEGIN { exit !(a - b < 1e-4 * a && b - a < 1e-4 * a) }'
+}

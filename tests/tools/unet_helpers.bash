@@ -3,7 +3,7 @@
 # mkslab OUT NAME NX NY NZ NC KIND [EXTRA-HEADER-LINE]
 # KIND img: 1 inside a 6x6 square that moves with z (and NAME), else 0, in
 #           every channel; mask: the same as a u8 mask; mask255: that mask on
-#           the central slice floor(NZ/2) only, 255 elsewhere.
+#           the central slice floor(NZ/2) only, 255 elsewhere; invmask: 1 - mask.
 mkslab() {
 	LC_ALL=C awk -v name="$2" -v nx="$3" -v ny="$4" -v nz="$5" -v nc="$6" -v kind="$7" \
 		-v extra="${8-}" 'BEGIN {
@@ -15,6 +15,7 @@ mkslab() {
 			x0 = (z * 3 + length(name) * 5) % (nx - 6); y0 = (z * 5 + 2) % (ny - 6)
 			v = (x >= x0 && x < x0 + 6 && y >= y0 && y < y0 + 6) ? 1 : 0
 			if (kind == "mask255" && z != int(nz / 2)) v = 255
+			if (kind == "invmask") v = 1 - v
 			printf "%c", v
 		}
 	}' > "$1"
