@@ -294,57 +294,50 @@ int edt_sq(float *out, const uint8_t *seed, int nx, int ny, int nz, const double
 /* Offsets (dy, dz) around a query in increasing cost wy dy^2 + wz dz^2, all
  * those cheaper than `lim`, the cost of the nearest offset left out. */
 struct offsets {
-	int n;
+	int n, ry, rz;
 	int *dy, *dz;
 	double *cost, lim;
 };
 
-static int cmp_cost(const void *a, const void *b, void *arg)
+struct offset {
+	double cost;
+	int dy, dz;
+};
+
+static int cmp_offset(const void *a, const void *b)
 {
-	const double *c = arg;
-	double x = c[*(const int *)a], y = c[*(const int *)b];
-	return x < y ? -1 : x > y;
+	const struct offset *x = a, *y = b;
+	if (x->cost != y->cost)
+		return x->cost < y->cost ? -1 : 1;
+	if (x->dz != y->dz) /* ties in a fixed order */
+		return x->dz < y->dz ? -1 : 1;
+	return (x->dy > y->dy) - (x->dy < y->dy);
 }
 
 static int offsets_make(struct offsets *o, int ry, int rz, double wy, double wz)
 {
-	int m = (2 * ry + 1) * (2 * rz + 1), k = 0, dy, dz, i, *idx;
-	double *c;
+	int m = (2 * ry + 1) * (2 * rz + 1), k = 0, dy, dz, i;
+	struct offset *t = xmalloc(sizeof *t * m);
 	memset(o, 0, sizeof *o);
+	o->ry = ry, o->rz = rz;
 	o->lim = fmin(wy * (ry + 1) * (ry + 1), wz * (rz + 1) * (rz + 1));
 	o->dy = xmalloc(sizeof(int) * m), o->dz = xmalloc(sizeof(int) * m);
 	o->cost = xmalloc(sizeof(double) * m);
-	idx = xmalloc(sizeof(int) * m), c = xmalloc(sizeof(double) * m);
-	if (!o->dy || !o->dz || !o->cost || !idx || !c) {
-		free(idx), free(c);
+	if (!t || !o->dy || !o->dz || !o->cost) {
+		free(t);
 		return -1;
 	}
 	for (dz = -rz; dz <= rz; dz++)
 		for (dy = -ry; dy <= ry; dy++) {
-			double t = wy * dy * dy + wz * dz * dz;
-			if (t < o->lim)
-				c[k] = t, idx[k] = (dz + rz) * (2 * ry + 1) + dy + ry, k++;
+			double c = wy * dy * dy + wz * dz * dz;
+			if (c < o->lim)
+				t[k].cost = c, t[k].dy = dy, t[k].dz = dz, k++;
 		}
-	{
-		/* sort the indices by cost; ties in a fixed order */
-		double *cc = xmalloc(sizeof(double) * m);
-		int *ord = xmalloc(sizeof(int) * k);
-		if (!cc || !ord) {
-			free(cc), free(ord), free(idx), free(c);
-			return -1;
-		}
-		for (i = 0; i < k; i++)
-			cc[i] = c[i], ord[i] = i;
-		qsort_r(ord, k, sizeof *ord, cmp_cost, cc);
-		for (i = 0; i < k; i++) {
-			int j = idx[ord[i]];
-			o->dy[i] = j % (2 * ry + 1) - ry, o->dz[i] = j / (2 * ry + 1) - rz;
-			o->cost[i] = cc[ord[i]];
-		}
-		free(cc), free(ord);
-	}
+	qsort(t, k, sizeof *t, cmp_offset);
+	for (i = 0; i < k; i++)
+		o->cost[i] = t[i].cost, o->dy[i] = t[i].dy, o->dz[i] = t[i].dz;
 	o->n = k;
-	free(idx), free(c);
+	free(t);
 	return 0;
 }
 
@@ -366,23 +359,29 @@ static int local_min(double *best_out, const float *g1, int nx, int ny, int nz, 
                      int z, const struct offsets *o, const ptrdiff_t *step)
 {
 	const float *c = g1 + ((size_t)z * ny + y) * nx + x;
+	const double *cost = o->cost;
 	double best = INFINITY;
-	int k;
-	for (k = 0; k < o->n; k++) {
-		int yy = y + o->dy[k], zz = z + o->dz[k];
-		double v;
-		if (o->cost[k] >= best) {
-			*best_out = best;
-			return 1;
+	int k, n = o->n;
+	(void)x;
+	if (y >= o->ry && y < ny - o->ry && z >= o->rz && z < nz - o->rz) {
+		/* all offsets inside the grid: no bounds to check */
+		for (k = 0; k < n && cost[k] < best; k++) {
+			double v = c[step[k]] + cost[k];
+			if (v < best)
+				best = v;
 		}
-		if (yy < 0 || yy >= ny || zz < 0 || zz >= nz)
-			continue;
-		v = c[step[k]] + o->cost[k];
-		if (v < best)
-			best = v;
-	}
+	} else
+		for (k = 0; k < n && cost[k] < best; k++) {
+			int yy = y + o->dy[k], zz = z + o->dz[k];
+			double v;
+			if (yy < 0 || yy >= ny || zz < 0 || zz >= nz)
+				continue;
+			v = c[step[k]] + cost[k];
+			if (v < best)
+				best = v;
+		}
 	*best_out = best;
-	return best <= o->lim;
+	return k < n || best <= o->lim;
 }
 
 int edt_sq_query(double *dq, const size_t *query, size_t nq, const uint8_t *seed, int nx,
@@ -396,7 +395,7 @@ int edt_sq_query(double *dq, const size_t *query, size_t nq, const uint8_t *seed
 	uint8_t *need = NULL;
 	int z, rc = -1, any = 0, ry, rz;
 	double reach;
-	struct offsets off = { 0, NULL, NULL, NULL, 0 };
+	struct offsets off = { 0, 0, 0, NULL, NULL, NULL, 0 };
 	ptrdiff_t *step = NULL;
 
 	memset(&w, 0, sizeof w);
