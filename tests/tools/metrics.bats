@@ -173,3 +173,28 @@ setup() {
 	/usr/bin/python3 "$BATS_TEST_DIRNAME/eval_ref.py" overlap pr.slab gr.slab >ref.tsv
 	cmp ours.tsv ref.tsv
 }
+
+@test "metrics on real hippocampus labels: label 1 against labels 1+2 gives cases.tsv's counts" {
+	d=$SELFLABEL_DATA/Task04_Hippocampus
+	[ -f "$d/cases.tsv" ] || skip "no hippocampus data"
+	command -v msd2slab >/dev/null || skip "msd2slab is not built"
+	for c in hippocampus_001 hippocampus_003 hippocampus_004; do
+		msd2slab -i "$d/imagesTr/$c.nii.gz" -m "$d/labelsTr/$c.nii.gz" -n $c -f 1 a
+		msd2slab -i "$d/imagesTr/$c.nii.gz" -m "$d/labelsTr/$c.nii.gz" -n $c b
+		cat a/labels/$c.slab >>hp.slab
+		cat b/labels/$c.slab >>hg.slab
+	done
+	metrics --hd95 hp.slab hg.slab >o.tsv 2>/dev/null
+	[ "$(wc -l <o.tsv)" -eq 4 ]
+	for c in hippocampus_001 hippocampus_003 hippocampus_004; do
+		n1=$(awk -F '\t' -v c=$c '$1 == c { print $10 }' "$d/cases.tsv")
+		n2=$(awk -F '\t' -v c=$c '$1 == c { print $11 }' "$d/cases.tsv")
+		[ "$(col o.tsv $c tp)" = "$n1" ] && [ "$(col o.tsv $c fn)" = "$n2" ]
+		[ "$(col o.tsv $c fp)" = 0 ] && [ "$(col o.tsv $c precision)" = 1 ]
+		near "$(col o.tsv $c tpr)" "$(awk -v a=$n1 -v b=$n2 'BEGIN { print a / (a + b) }')" 1e-5
+		awk -v h="$(col o.tsv $c hd95)" 'BEGIN { exit !(h > 0 && h < 50) }'
+	done
+	# the ground truth against itself: perfect, distance 0
+	metrics --hd95 hg.slab hg.slab >s.tsv 2>/dev/null
+	[ "$(tail -n +2 s.tsv | cut -f 2,12 | sort -u)" = "$(printf '1\t0')" ]
+}
