@@ -45,6 +45,28 @@ static inline void vstore(float *p, vf v)
 	memcpy(p, &v, sizeof v);
 }
 
+/* The first n (0 < n < VL) lanes; the others 0 / untouched. Masked
+ * accesses never touch memory beyond the n floats. */
+static inline vf vload_n(const float *p, int n)
+{
+#if defined(__AVX512F__)
+	return (vf)_mm512_maskz_loadu_ps((__mmask16)((1u << n) - 1), p);
+#else
+	vf v = {0};
+	memcpy(&v, p, (size_t)n * sizeof(float));
+	return v;
+#endif
+}
+
+static inline void vstore_n(float *p, vf v, int n)
+{
+#if defined(__AVX512F__)
+	_mm512_mask_storeu_ps(p, (__mmask16)((1u << n) - 1), (__m512)v);
+#else
+	memcpy(p, &v, (size_t)n * sizeof(float));
+#endif
+}
+
 static inline vf vbcast(float x)
 {
 #if defined(__AVX512F__)
@@ -103,13 +125,22 @@ void gemm_rows(int M, int L, int Q, const float *A, ptrdiff_t sam, ptrdiff_t saq
 			ROWS_BLOCK(RB);
 		for (; i + VL <= L; i += VL)
 			ROWS_BLOCK(1);
-		for (; i < L; i++)
-			_Pragma("GCC unroll 16") for (int a = 0; a < mb; a++) {
-				float s = b0[a] + (accumulate ? crow[a][i] : 0);
-				for (int q = 0; q < Q; q++)
-					s += arow[a][q * saq] * B[q][i];
-				crow[a][i] = s;
+		if (i < L) { /* the last L - i < VL pixels, masked */
+			int n = L - i;
+			vf acc[MB];
+			_Pragma("GCC unroll 16") for (int a = 0; a < MB; a++)
+				acc[a] = vbcast(b0[a]);
+			if (accumulate)
+				for (int a = 0; a < mb; a++)
+					acc[a] += vload_n(crow[a] + i, n);
+			for (int q = 0; q < Q; q++) {
+				vf bv = vload_n(B[q] + i, n);
+				_Pragma("GCC unroll 16") for (int a = 0; a < MB; a++)
+					acc[a] += vbcast(arow[a][q * saq]) * bv;
 			}
+			for (int a = 0; a < mb; a++)
+				vstore_n(crow[a] + i, acc[a], n);
+		}
 	}
 }
 
@@ -146,13 +177,20 @@ void gemm_dots(int M, int J, int L, const float *X, ptrdiff_t ldx, const float *
 					_Pragma("GCC unroll 16") for (int b = 0; b < YB; b++)
 						acc[a][b] += xv[a] * yv[b];
 			}
+			if (tail) {
+				vf xv[XB], yv[YB];
+				_Pragma("GCC unroll 16") for (int a = 0; a < XB; a++)
+					xv[a] = vload_n(xr[a] + Lv, tail);
+				_Pragma("GCC unroll 16") for (int b = 0; b < YB; b++)
+					yv[b] = vload_n(yr[b] + Lv, tail);
+				_Pragma("GCC unroll 16") for (int a = 0; a < XB; a++)
+					_Pragma("GCC unroll 16") for (int b = 0; b < YB; b++)
+						acc[a][b] += xv[a] * yv[b];
+			}
 			for (int a = 0; a < mb; a++)
 				for (int b = 0; b < jb; b++) {
 					float *pp = P + ((size_t)(m0 + a) * J + j0 + b) * VL;
-					vf v = vload(pp) + acc[a][b];
-					for (int k = 0; k < tail; k++)
-						v[k] += xr[a][Lv + k] * yr[b][Lv + k];
-					vstore(pp, v);
+					vstore(pp, vload(pp) + acc[a][b]);
 				}
 		}
 	}

@@ -40,7 +40,7 @@ static int layers(int W, int H, int C, int B, int steps)
 {
 	struct rng r;
 	rng_seed(&r, 2);
-	printf("level\tcin\tk\tsize\tmode1_ms\tmode2_ms\tmode3_ms\n");
+	printf("level\tcin\tk\tsize\tmode1_ms\tmode2_ms\tmode3_ms\tauto_fwd_ms\tauto_bwd_ms\n");
 	for (int l = 0; l <= 4; l++) {
 		int f = 8 << l, h = H >> l, w = W >> l;
 		int shapes[3][2] = {{l ? f / 2 : C, f}, {f, f}, {2 * f, f}};
@@ -70,6 +70,16 @@ static int layers(int W, int H, int C, int B, int steps)
 				}
 				printf("\t%.2f", (cpu_seconds() - t0) / steps * 1e3);
 			}
+			conv3x3_mode = 0;
+			double tf = 0, tb = 0;
+			for (int it = 0; it < steps; it++) {
+				double a = cpu_seconds();
+				conv3x3_forward(out, col, in, wt, bb, B, ci, k, h, w);
+				double b2 = cpu_seconds();
+				conv3x3_backward(l || s ? din : NULL, dw, db, col, out, in, wt, B, ci, k, h, w);
+				tf += b2 - a, tb += cpu_seconds() - b2;
+			}
+			printf("\t%.2f\t%.2f", tf / steps * 1e3, tb / steps * 1e3);
 			printf("\n");
 			conv3x3_mode = 0;
 			free(in), free(out), free(din), free(wt), free(dw), free(bb), free(db), free(col);
