@@ -16,8 +16,14 @@
 #define RB 3  /* gemm_rows: vectors of pixels per block */
 #define XB 4  /* gemm_dots: rows of X per block */
 #define YB 6  /* gemm_dots: rows of Y per block */
-#else
+#elif defined(__AVX__)
 #define VL 8
+#define MB 4
+#define RB 3
+#define XB 3
+#define YB 4
+#else /* SSE: no wider vectors assumed (and no ABI warnings) */
+#define VL 4
 #define MB 4
 #define RB 3
 #define XB 3
@@ -74,7 +80,7 @@ static inline vf vbcast(float x)
 #elif defined(__AVX__)
 	return (vf)_mm256_set1_ps(x);
 #else
-	return (vf){x, x, x, x, x, x, x, x};
+	return (vf){x, x, x, x};
 #endif
 }
 
@@ -228,6 +234,28 @@ void vec_relu_mask(float *d, const float *out, size_t n)
 		vstore(d + i, vselect(vload(out + i) > z, vload(d + i)));
 	for (; i < n; i++)
 		d[i] = out[i] > 0 ? d[i] : 0;
+}
+
+void vec_relu_copy(float *d, const float *s, size_t n)
+{
+	size_t i = 0;
+	vf z = vbcast(0);
+	for (; i + VL <= n; i += VL) {
+		vf v = vload(s + i);
+		vstore(d + i, vselect(v > z, v));
+	}
+	for (; i < n; i++)
+		d[i] = s[i] > 0 ? s[i] : 0;
+}
+
+void vec_mask_copy(float *d, const float *s, const float *out, size_t n)
+{
+	size_t i = 0;
+	vf z = vbcast(0);
+	for (; i + VL <= n; i += VL)
+		vstore(d + i, vselect(vload(out + i) > z, vload(s + i)));
+	for (; i < n; i++)
+		d[i] = out[i] > 0 ? s[i] : 0;
 }
 
 void vec_add(float *d, const float *s, size_t n)

@@ -1,5 +1,5 @@
 /* kernels.h: the hot loops, written with GCC vector extensions (16-float
- * vectors with AVX-512, 8 otherwise): small matrix products without
+ * vectors with AVX-512, 8 with AVX, else 4): small matrix products without
  * packing, for convolutions with few channels and many pixels, where a
  * general BLAS spends more time copying than multiplying; and the
  * element-wise loops (the compiler does not vectorize them at -O2).
@@ -18,7 +18,7 @@ void gemm_rows(int M, int L, int Q, const float *A, ptrdiff_t sam, ptrdiff_t saq
                const float *const *B, float *C, ptrdiff_t ldc, int accumulate,
                const float *bias);
 
-/* Floats per vector (16 with AVX-512, else 8). */
+/* Floats per vector (16 with AVX-512, 8 with AVX, else 4). */
 int gemm_lanes(void);
 
 /* Partial sums of D[m][j] += sum_i X[m*ldx + i] * Y[j][i] (m < M,
@@ -34,6 +34,10 @@ void gemm_dots_finish(int M, int J, float *P, float *D, ptrdiff_t ldd);
 void vec_relu(float *x, size_t n);
 /* d[i] = 0 where out[i] <= 0. */
 void vec_relu_mask(float *d, const float *out, size_t n);
+/* d[i] = max(s[i], 0). */
+void vec_relu_copy(float *d, const float *s, size_t n);
+/* d[i] = out[i] > 0 ? s[i] : 0. */
+void vec_mask_copy(float *d, const float *s, const float *out, size_t n);
 /* d[i] += s[i]. */
 void vec_add(float *d, const float *s, size_t n);
 /* d[i] += c. */

@@ -197,10 +197,10 @@ size_t conv3x3_scratch(int N, int C, int K, int H, int W)
 	int m = conv_mode(N, C, K, H, W), rows = pad_rows_per_chunk(C, K, H, W);
 	int mx = C > K ? C : K;
 	switch (m) {
-	case 1:
+	case 1: /* see conv3x3_backward */
 		return pad_size(C, rows, W) + pad_size(K, rows, W) +
-		       (size_t)mx * rows * (W + 2) + (size_t)9 * C * K +
-		       (size_t)K * 9 * C * gemm_lanes();
+		       (size_t)mx * rows * (W + 2) + (size_t)9 * C * K + (size_t)rows * (W + 2) +
+		       (size_t)K * (9 * C + 1) * (1 + gemm_lanes());
 	case 2:
 		return (size_t)9 * C * W * chunk_rows(C, W, N * H);
 	default:
@@ -209,9 +209,10 @@ size_t conv3x3_scratch(int N, int C, int K, int H, int W)
 }
 
 /* Copy rows y0-1 .. y1 of image n of a CNHW tensor (C channel planes of
- * plane floats) into a padded chunk at pad + 1 (zeros outside the image). */
-static void pad_rows(float *pad, const float *t, int N, int C, int H, int W, int n, int y0,
-                     int y1)
+ * plane floats) into a padded chunk at pad + 1 (zeros outside the image);
+ * where relu_out (same layout, may be NULL) is <= 0, zeros too. */
+static void pad_rows(float *pad, const float *t, const float *relu_out, int N, int C, int H,
+                     int W, int n, int y0, int y1)
 {
 	size_t plane = (size_t)N * H * W, cs = (size_t)(y1 - y0 + 2) * (W + 2);
 	pad[0] = 0;
@@ -224,7 +225,11 @@ static void pad_rows(float *pad, const float *t, int N, int C, int H, int W, int
 				continue;
 			}
 			dst[0] = 0;
-			memcpy(dst + 1, src + (size_t)y * W, (size_t)W * sizeof *dst);
+			if (relu_out)
+				vec_mask_copy(dst + 1, src + (size_t)y * W,
+				              relu_out + (src - t) + (size_t)y * W, (size_t)W);
+			else
+				memcpy(dst + 1, src + (size_t)y * W, (size_t)W * sizeof *dst);
 			dst[W + 1] = 0;
 		}
 	}
@@ -255,69 +260,91 @@ static void col2im_rows(float *din, float *col, int N, int C, int H, int W, int 
 /* Mode 1, one chunk: out rows y0..y1-1 of image n. */
 static void direct_forward(float *out, float *sc, const float *in, const float *w,
                            const float *b, int N, int C, int K, int H, int W, int n, int y0,
-                           int y1, const float **rows)
+                           int y1, const float **rows, int relu)
 {
 	int nr = y1 - y0, Wp = W + 2, L = nr * Wp;
 	size_t plane = (size_t)N * H * W, cs = (size_t)(nr + 2) * Wp;
 	float *pad = sc, *o = sc + pad_size(C, nr, W);
-	pad_rows(pad, in, N, C, H, W, n, y0, y1);
+	pad_rows(pad, in, NULL, N, C, H, W, n, y0, y1);
 	for (int c = 0; c < C; c++)
 		for (int t = 0; t < 9; t++)
 			rows[c * 9 + t] = pad + 1 + c * cs + (t / 3) * Wp + t % 3 - 1;
 	gemm_rows(K, L, 9 * C, w, 9 * C, 1, rows, o, L, 0, b);
 	for (int k = 0; k < K; k++)
-		for (int r = 0; r < nr; r++)
-			memcpy(out + k * plane + ((size_t)n * H + y0 + r) * W, o + (size_t)k * L + r * Wp + 1,
-			       (size_t)W * sizeof *out);
+		for (int r = 0; r < nr; r++) {
+			float *d = out + k * plane + ((size_t)n * H + y0 + r) * W;
+			const float *s = o + (size_t)k * L + r * Wp + 1;
+			if (relu)
+				vec_relu_copy(d, s, (size_t)W);
+			else
+				memcpy(d, s, (size_t)W * sizeof *d);
+		}
 }
 
-void conv3x3_forward(float *out, float *col, const float *in, const float *w,
-                     const float *b, int N, int C, int K, int H, int W)
+static void conv_forward(float *out, float *col, const float *in, const float *w,
+                         const float *b, int N, int C, int K, int H, int W, int relu)
 {
 	size_t p = (size_t)N * H * W;
 	int mode = conv_mode(N, C, K, H, W);
-	if (mode == 3) {
-		conv3x3_forward_blas(out, col, in, w, b, N, C, K, H, W);
-		return;
-	}
 	if (mode == 1) {
 		int rc = pad_rows_per_chunk(C, K, H, W);
 		const float **rows = malloc((size_t)9 * C * sizeof *rows);
 		for (int n = 0; n < N; n++)
 			for (int y0 = 0; y0 < H; y0 += rc)
 				direct_forward(out, col, in, w, b, N, C, K, H, W, n, y0,
-				               y0 + rc < H ? y0 + rc : H, rows);
+				               y0 + rc < H ? y0 + rc : H, rows, relu);
 		free(rows);
 		return;
 	}
-	int rows = N * H, rc = chunk_rows(C, W, rows), J = 9 * C;
-	for (int g0 = 0; g0 < rows; g0 += rc) {
-		int g1 = g0 + rc < rows ? g0 + rc : rows, L = (g1 - g0) * W;
-		im2col_rows(col, in, N, C, H, W, g0, g1);
-		for (int k = 0; k < K; k++)
-			for (int i = 0; i < L; i++)
-				out[k * p + (size_t)g0 * W + i] = b[k];
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, K, L, J, 1.0f, w, J, col, L,
-		            1.0f, out + (size_t)g0 * W, (int)p);
+	if (mode == 3) {
+		conv3x3_forward_blas(out, col, in, w, b, N, C, K, H, W);
+	} else {
+		int rows = N * H, rc = chunk_rows(C, W, rows), J = 9 * C;
+		for (int g0 = 0; g0 < rows; g0 += rc) {
+			int g1 = g0 + rc < rows ? g0 + rc : rows, L = (g1 - g0) * W;
+			im2col_rows(col, in, N, C, H, W, g0, g1);
+			for (int k = 0; k < K; k++)
+				for (int i = 0; i < L; i++)
+					out[k * p + (size_t)g0 * W + i] = b[k];
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, K, L, J, 1.0f, w, J,
+			            col, L, 1.0f, out + (size_t)g0 * W, (int)p);
+		}
 	}
+	if (relu)
+		vec_relu(out, K * p);
 }
 
-/* Mode 1 backward, one chunk. */
+void conv3x3_forward(float *out, float *col, const float *in, const float *w,
+                     const float *b, int N, int C, int K, int H, int W)
+{
+	conv_forward(out, col, in, w, b, N, C, K, H, W, 0);
+}
+
+void conv3x3_relu_forward(float *out, float *col, const float *in, const float *w,
+                          const float *b, int N, int C, int K, int H, int W)
+{
+	conv_forward(out, col, in, w, b, N, C, K, H, W, 1);
+}
+
+/* Mode 1 backward, one chunk. rows has 9 max(C, K) + 1 entries; its last
+ * is a row of ones, so that the dots also sum dout for db. */
 static void direct_backward(float *din, float *part, float *sc, const float *dout,
-                            const float *in, const float *wt, int N, int C, int K, int H, int W,
-                            int n, int y0, int y1, const float **rows)
+                            const float *relu_out, const float *in, const float *wt, int N,
+                            int C, int K, int H, int W, int n, int y0, int y1,
+                            const float **rows, const float *ones)
 {
 	int nr = y1 - y0, Wp = W + 2, L = nr * Wp;
 	size_t plane = (size_t)N * H * W, cs = (size_t)(nr + 2) * Wp;
 	float *ipad = sc, *dpad = ipad + pad_size(C, nr, W), *o = dpad + pad_size(K, nr, W);
-	pad_rows(ipad, in, N, C, H, W, n, y0, y1);
-	pad_rows(dpad, dout, N, K, H, W, n, y0, y1);
-	/* dw[k][c*9 + t] += sum_f dout[k][f] * in(c, t)[f] over the chunk's rows;
-	 * the border columns of dpad are 0 and add nothing */
+	pad_rows(ipad, in, NULL, N, C, H, W, n, y0, y1);
+	pad_rows(dpad, dout, relu_out, N, K, H, W, n, y0, y1);
+	/* dw[k][c*9 + t] += sum_f dout[k][f] * in(c, t)[f] over the chunk's rows,
+	 * and db[k] += sum_f dout[k][f] * 1; the border columns of dpad are 0 */
 	for (int c = 0; c < C; c++)
 		for (int t = 0; t < 9; t++)
 			rows[c * 9 + t] = ipad + 1 + c * cs + (t / 3) * Wp + t % 3 - 1;
-	gemm_dots(K, 9 * C, L, dpad + 1 + Wp, (ptrdiff_t)cs, rows, part);
+	rows[9 * C] = ones;
+	gemm_dots(K, 9 * C + 1, L, dpad + 1 + Wp, (ptrdiff_t)cs, rows, part);
 	if (!din)
 		return;
 	/* din[c][f] = sum_k sum_t w[k][c][t] * dout[k][f + (2-ky)*Wp + 1 - kx] */
@@ -332,35 +359,46 @@ static void direct_backward(float *din, float *part, float *sc, const float *dou
 		}
 }
 
-void conv3x3_backward(float *din, float *dw, float *db, float *col, const float *dout,
-                      const float *in, const float *w, int N, int C, int K, int H, int W)
+static void conv_backward(float *din, float *dw, float *db, float *col, float *dout,
+                          const float *relu_out, const float *in, const float *w, int N,
+                          int C, int K, int H, int W)
 {
 	size_t p = (size_t)N * H * W;
 	int mode = conv_mode(N, C, K, H, W), J = 9 * C;
+	if (mode == 1) {
+		int rc = pad_rows_per_chunk(C, K, H, W), mx = C > K ? C : K;
+		/* the scratch: two padded chunks and an output chunk, w transposed to
+		 * [C][K][9], a row of ones, dw|db and their partial sums */
+		float *wt = col + pad_size(C, rc, W) + pad_size(K, rc, W) + (size_t)mx * rc * (W + 2);
+		float *ones = wt + (size_t)9 * C * K;
+		float *dwb = ones + (size_t)rc * (W + 2), *part = dwb + (size_t)K * (J + 1);
+		const float **rows = malloc(((size_t)9 * mx + 1) * sizeof *rows);
+		for (int k = 0; k < K; k++)
+			for (int c = 0; c < C; c++)
+				for (int t = 0; t < 9; t++)
+					wt[((size_t)c * K + k) * 9 + t] = w[((size_t)k * C + c) * 9 + t];
+		for (size_t i = 0; i < (size_t)rc * (W + 2); i++)
+			ones[i] = 1;
+		memset(dwb, 0, (size_t)K * (J + 1) * (1 + gemm_lanes()) * sizeof *dwb);
+		for (int n = 0; n < N; n++)
+			for (int y0 = 0; y0 < H; y0 += rc)
+				direct_backward(din, part, col, dout, relu_out, in, wt, N, C, K, H, W, n, y0,
+				                y0 + rc < H ? y0 + rc : H, rows, ones);
+		gemm_dots_finish(K, J + 1, part, dwb, J + 1);
+		for (int k = 0; k < K; k++) {
+			vec_add(dw + (size_t)k * J, dwb + (size_t)k * (J + 1), (size_t)J);
+			db[k] += dwb[(size_t)k * (J + 1) + J];
+		}
+		free(rows);
+		return;
+	}
+	if (relu_out)
+		vec_relu_mask(dout, relu_out, K * p);
 	if (mode == 3) {
 		conv3x3_backward_blas(din, dw, db, col, dout, in, w, N, C, K, H, W);
 		return;
 	}
 	sum_rows(db, dout, K, p);
-	if (mode == 1) {
-		int rc = pad_rows_per_chunk(C, K, H, W), mx = C > K ? C : K;
-		/* after the chunk buffers: w transposed to [C][K][9], then partial sums of dw */
-		float *wt = col + pad_size(C, rc, W) + pad_size(K, rc, W) + (size_t)mx * rc * (W + 2);
-		float *part = wt + (size_t)9 * C * K;
-		const float **rows = malloc((size_t)9 * mx * sizeof *rows);
-		for (int k = 0; k < K; k++)
-			for (int c = 0; c < C; c++)
-				for (int t = 0; t < 9; t++)
-					wt[((size_t)c * K + k) * 9 + t] = w[((size_t)k * C + c) * 9 + t];
-		memset(part, 0, (size_t)K * J * gemm_lanes() * sizeof *part);
-		for (int n = 0; n < N; n++)
-			for (int y0 = 0; y0 < H; y0 += rc)
-				direct_backward(din, part, col, dout, in, wt, N, C, K, H, W, n, y0,
-				                y0 + rc < H ? y0 + rc : H, rows);
-		gemm_dots_finish(K, J, part, dw, J);
-		free(rows);
-		return;
-	}
 	int rows = N * H, rc = chunk_rows(C, W, rows);
 	for (int g0 = 0; g0 < rows; g0 += rc) {
 		int g1 = g0 + rc < rows ? g0 + rc : rows, L = (g1 - g0) * W;
@@ -374,6 +412,20 @@ void conv3x3_backward(float *din, float *dw, float *db, float *col, const float 
 		            (int)p, 0.0f, col, L);
 		col2im_rows(din, col, N, C, H, W, g0, g1);
 	}
+}
+
+void conv3x3_backward(float *din, float *dw, float *db, float *col, const float *dout,
+                      const float *in, const float *w, int N, int C, int K, int H, int W)
+{
+	/* without a ReLU, dout is only read */
+	conv_backward(din, dw, db, col, (float *)dout, NULL, in, w, N, C, K, H, W);
+}
+
+void conv3x3_relu_backward(float *din, float *dw, float *db, float *col, float *dout,
+                           const float *out, const float *in, const float *w, int N, int C,
+                           int K, int H, int W)
+{
+	conv_backward(din, dw, db, col, dout, out, in, w, N, C, K, H, W);
 }
 
 /* in[c][n][y][x], or 0 outside the image. */

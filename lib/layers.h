@@ -28,6 +28,14 @@ void conv3x3_forward(float *out, float *col, const float *in, const float *w,
  * (if not NULL) din. in must be the forward input; col is scratch. */
 void conv3x3_backward(float *din, float *dw, float *db, float *col, const float *dout,
                       const float *in, const float *w, int N, int C, int K, int H, int W);
+/* A 3x3 convolution followed by ReLU: out = max(conv, 0) (fused where
+ * possible). The backward takes dout = dLoss/d(ReLU output) and `out`, the
+ * forward's output, and masks dout itself; dout may be changed. */
+void conv3x3_relu_forward(float *out, float *col, const float *in, const float *w,
+                          const float *b, int N, int C, int K, int H, int W);
+void conv3x3_relu_backward(float *din, float *dw, float *db, float *col, float *dout,
+                           const float *out, const float *in, const float *w, int N, int C,
+                           int K, int H, int W);
 /* The same by one im2col of the whole batch and two OpenBLAS sgemm calls:
  * the plain, tested reference of the fast versions above. col is scratch
  * of C*9*N*H*W floats. */

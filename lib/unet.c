@@ -374,13 +374,10 @@ static void forward1(struct unet *u, const float *in, int N)
 	int cin = C;
 	for (int l = 0; l <= D; l++) {
 		int hl = H >> l, wl = W >> l, f = F(c, l);
-		size_t n = (size_t)f * N * hl * wl;
-		conv3x3_forward(a->enc[l][0], u->scratch, x, p->enc_w[l][0], p->enc_b[l][0], N, cin, f,
-		                hl, wl);
-		relu_forward(a->enc[l][0], n);
-		conv3x3_forward(a->enc[l][1], u->scratch, a->enc[l][0], p->enc_w[l][1],
-		                p->enc_b[l][1], N, f, f, hl, wl);
-		relu_forward(a->enc[l][1], n);
+		conv3x3_relu_forward(a->enc[l][0], u->scratch, x, p->enc_w[l][0], p->enc_b[l][0], N,
+		                     cin, f, hl, wl);
+		conv3x3_relu_forward(a->enc[l][1], u->scratch, a->enc[l][0], p->enc_w[l][1],
+		                     p->enc_b[l][1], N, f, f, hl, wl);
 		if (l < D) {
 			maxpool2_forward(a->pool[l], a->enc[l][1], (size_t)f * N, hl, wl);
 			x = a->pool[l];
@@ -390,15 +387,12 @@ static void forward1(struct unet *u, const float *in, int N)
 	const float *up = a->enc[D][1];
 	for (int l = D - 1; l >= 0; l--) {
 		int hl = H >> l, wl = W >> l, f = F(c, l);
-		size_t n = (size_t)f * N * hl * wl;
 		upconv2x2_forward(a->cat[l], u->scratch, up, p->up_w[l], p->up_b[l], N, F(c, l + 1), f,
 		                  hl / 2, wl / 2);
-		conv3x3_forward(a->dec[l][0], u->scratch, a->cat[l], p->dec_w[l][0], p->dec_b[l][0], N,
-		                2 * f, f, hl, wl);
-		relu_forward(a->dec[l][0], n);
-		conv3x3_forward(a->dec[l][1], u->scratch, a->dec[l][0], p->dec_w[l][1],
-		                p->dec_b[l][1], N, f, f, hl, wl);
-		relu_forward(a->dec[l][1], n);
+		conv3x3_relu_forward(a->dec[l][0], u->scratch, a->cat[l], p->dec_w[l][0],
+		                     p->dec_b[l][0], N, 2 * f, f, hl, wl);
+		conv3x3_relu_forward(a->dec[l][1], u->scratch, a->dec[l][0], p->dec_w[l][1],
+		                     p->dec_b[l][1], N, f, f, hl, wl);
 		up = a->dec[l][1];
 	}
 	conv1x1_forward(a->logit, a->dec[0][1], p->out_w, p->out_b, N * H * W, F(c, 0), 1);
@@ -418,15 +412,15 @@ static void backward1(struct unet *u)
 
 	conv1x1_backward(d->dec[0][1], g->out_w, g->out_b, d->logit, a->dec[0][1], p->out_w,
 	                 N * H * W, F(c, 0), 1);
+	/* each conv3x3_relu_backward takes the gradient of its ReLU's output */
 	for (int l = 0; l < D; l++) {
 		int hl = H >> l, wl = W >> l, f = F(c, l);
-		size_t n = (size_t)f * N * hl * wl;
-		relu_backward(d->dec[l][1], a->dec[l][1], n);
-		conv3x3_backward(d->dec[l][0], g->dec_w[l][1], g->dec_b[l][1], u->scratch,
-		                 d->dec[l][1], a->dec[l][0], p->dec_w[l][1], N, f, f, hl, wl);
-		relu_backward(d->dec[l][0], a->dec[l][0], n);
-		conv3x3_backward(d->cat[l], g->dec_w[l][0], g->dec_b[l][0], u->scratch, d->dec[l][0],
-		                 a->cat[l], p->dec_w[l][0], N, 2 * f, f, hl, wl);
+		conv3x3_relu_backward(d->dec[l][0], g->dec_w[l][1], g->dec_b[l][1], u->scratch,
+		                      d->dec[l][1], a->dec[l][1], a->dec[l][0], p->dec_w[l][1], N, f,
+		                      f, hl, wl);
+		conv3x3_relu_backward(d->cat[l], g->dec_w[l][0], g->dec_b[l][0], u->scratch,
+		                      d->dec[l][0], a->dec[l][0], a->cat[l], p->dec_w[l][0], N, 2 * f,
+		                      f, hl, wl);
 		const float *up_in = l + 1 < D ? a->dec[l + 1][1] : a->enc[D][1];
 		float *dup_in = l + 1 < D ? d->dec[l + 1][1] : d->enc[D][1];
 		upconv2x2_backward(dup_in, g->up_w[l], g->up_b[l], u->scratch, d->cat[l], up_in,
@@ -434,16 +428,14 @@ static void backward1(struct unet *u)
 	}
 	for (int l = D; l >= 0; l--) {
 		int hl = H >> l, wl = W >> l, f = F(c, l), cin = l ? F(c, l - 1) : c->in_channels;
-		size_t n = (size_t)f * N * hl * wl;
 		if (l < D)
 			maxpool2_backward(d->enc[l][1], d->pool[l], a->enc[l][1], (size_t)f * N, hl, wl);
-		relu_backward(d->enc[l][1], a->enc[l][1], n);
-		conv3x3_backward(d->enc[l][0], g->enc_w[l][1], g->enc_b[l][1], u->scratch,
-		                 d->enc[l][1], a->enc[l][0], p->enc_w[l][1], N, f, f, hl, wl);
-		relu_backward(d->enc[l][0], a->enc[l][0], n);
-		conv3x3_backward(l ? d->pool[l - 1] : NULL, g->enc_w[l][0], g->enc_b[l][0],
-		                 u->scratch, d->enc[l][0], l ? a->pool[l - 1] : a->x,
-		                 p->enc_w[l][0], N, cin, f, hl, wl);
+		conv3x3_relu_backward(d->enc[l][0], g->enc_w[l][1], g->enc_b[l][1], u->scratch,
+		                      d->enc[l][1], a->enc[l][1], a->enc[l][0], p->enc_w[l][1], N, f,
+		                      f, hl, wl);
+		conv3x3_relu_backward(l ? d->pool[l - 1] : NULL, g->enc_w[l][0], g->enc_b[l][0],
+		                      u->scratch, d->enc[l][0], a->enc[l][0],
+		                      l ? a->pool[l - 1] : a->x, p->enc_w[l][0], N, cin, f, hl, wl);
 	}
 }
 
