@@ -131,22 +131,27 @@ static void and_shifted(uint8_t *e, const uint8_t *r, int n, int dx)
 		e[x] &= r[x + dx];
 }
 
-size_t surface_mark(uint8_t *surf, const uint8_t *mask, int nx, int ny, int nz, int conn)
+/* Surface voxels of the box lo + [0,bx) x [0,by) x [0,bz) of a grid's mask,
+ * into surf (box-sized, contiguous). The mask must be 0 outside the box (a
+ * bounding box), so neighbours past the box's x ends count as 0; neighbour
+ * rows are read from the grid, whose edge is a border. */
+static size_t mark_box(uint8_t *surf, const uint8_t *mask, int nx, int ny, int nz,
+                       const int lo[3], int bx, int by, int bz, int conn)
 {
 	int lim = conn == 26 ? 3 : conn == 18 ? 2 : 1;
-	int y, z, dy, dz, dx, x;
+	int yb, zb, dy, dz, dx, x;
 	size_t count = 0;
 
-	for (z = 0; z < nz; z++)
-		for (y = 0; y < ny; y++) {
-			const uint8_t *m = mask + ((size_t)z * ny + y) * nx;
-			uint8_t *s = surf + ((size_t)z * ny + y) * nx, *e = s; /* erosion first */
-			int edge = 0;
-			if (row_empty(m, nx)) {
-				memset(s, 0, nx);
+	for (zb = 0; zb < bz; zb++)
+		for (yb = 0; yb < by; yb++) {
+			int y = yb + lo[1], z = zb + lo[2], edge = 0;
+			const uint8_t *m = mask + ((size_t)z * ny + y) * nx + lo[0];
+			uint8_t *s = surf + ((size_t)zb * by + yb) * bx, *e = s; /* erosion first */
+			if (row_empty(m, bx)) {
+				memset(s, 0, bx);
 				continue;
 			}
-			memcpy(e, m, nx);
+			memcpy(e, m, bx);
 			/* AND in every neighbour of the structuring element */
 			for (dz = -1; dz <= 1 && !edge; dz++)
 				for (dy = -1; dy <= 1; dy++) {
@@ -161,16 +166,22 @@ size_t surface_mark(uint8_t *surf, const uint8_t *mask, int nx, int ny, int nz, 
 					r = m + ((ptrdiff_t)dz * ny + dy) * nx;
 					for (dx = -1; dx <= 1; dx++)
 						if (a + abs(dx) <= lim && (a || dx))
-							and_shifted(e, r, nx, dx);
+							and_shifted(e, r, bx, dx);
 				}
 			if (edge)
-				memcpy(s, m, nx);
+				memcpy(s, m, bx);
 			else
-				for (x = 0; x < nx; x++)
+				for (x = 0; x < bx; x++)
 					s[x] = m[x] & (uint8_t)~e[x];
-			count += ones(s, nx);
+			count += ones(s, bx);
 		}
 	return count;
+}
+
+size_t surface_mark(uint8_t *surf, const uint8_t *mask, int nx, int ny, int nz, int conn)
+{
+	int lo[3] = { 0, 0, 0 };
+	return mark_box(surf, mask, nx, ny, nz, lo, nx, ny, nz, conn);
 }
 
 /* Linear indices of the nonzero bytes of s[0..n), or NULL (error printed). */
@@ -211,7 +222,7 @@ int surface_distances(double **da, size_t *na, double **db, size_t *nb, const ui
 {
 	int lo[3] = { nx, ny, nz }, hi[3] = { -1, -1, -1 }, bx, by, bz, x, y, z;
 	int has_a = 0, has_b = 0, rc = -1;
-	uint8_t *ma = NULL, *mb = NULL, *sa = NULL, *sb = NULL;
+	uint8_t *sa = NULL, *sb = NULL;
 	size_t *qa = NULL, *qb = NULL, n;
 	float *work = NULL;
 
@@ -245,18 +256,11 @@ int surface_distances(double **da, size_t *na, double **db, size_t *nb, const ui
 		return 0;
 	bx = hi[0] - lo[0] + 1, by = hi[1] - lo[1] + 1, bz = hi[2] - lo[2] + 1;
 	n = (size_t)bx * by * bz;
-	ma = xmalloc(n), mb = xmalloc(n), sa = xmalloc(n), sb = xmalloc(n);
-	if (!ma || !mb || !sa || !sb)
+	sa = xmalloc(n), sb = xmalloc(n);
+	if (!sa || !sb)
 		goto out;
-	for (z = 0; z < bz; z++)
-		for (y = 0; y < by; y++) {
-			size_t src = ((size_t)(z + lo[2]) * ny + y + lo[1]) * nx + lo[0];
-			size_t dst = ((size_t)z * by + y) * bx;
-			memcpy(ma + dst, a + src, bx);
-			memcpy(mb + dst, b + src, bx);
-		}
-	*na = has_a ? surface_mark(sa, ma, bx, by, bz, conn) : 0;
-	*nb = has_b ? surface_mark(sb, mb, bx, by, bz, conn) : 0;
+	*na = has_a ? mark_box(sa, a, nx, ny, nz, lo, bx, by, bz, conn) : 0;
+	*nb = has_b ? mark_box(sb, b, nx, ny, nz, lo, bx, by, bz, conn) : 0;
 	if (!has_a || !has_b) {
 		rc = 0;
 		goto out;
@@ -264,8 +268,6 @@ int surface_distances(double **da, size_t *na, double **db, size_t *nb, const ui
 	qa = indices(sa, n, *na), qb = indices(sb, n, *nb);
 	if (!qa || !qb)
 		goto out;
-	free(ma), free(mb);
-	ma = mb = NULL;
 	work = xmalloc(sizeof *work * n);
 	if (!work || directed(da, qa, *na, sb, bx, by, bz, spacing, work) ||
 	    directed(db, qb, *nb, sa, bx, by, bz, spacing, work)) {
@@ -275,7 +277,7 @@ int surface_distances(double **da, size_t *na, double **db, size_t *nb, const ui
 	}
 	rc = 0;
 out:
-	free(ma), free(mb), free(sa), free(sb), free(qa), free(qb), free(work);
+	free(sa), free(sb), free(qa), free(qb), free(work);
 	return rc;
 }
 
