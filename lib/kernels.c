@@ -5,6 +5,7 @@
  * these kernels are nothing but such sums. */
 #pragma GCC optimize("fp-contract=fast")
 
+#include <math.h>
 #include <string.h>
 #if defined(__AVX__)
 #include <immintrin.h>
@@ -275,6 +276,29 @@ void vec_add_scalar(float *d, float c, size_t n)
 		vstore(d + i, vload(d + i) + cv);
 	for (; i < n; i++)
 		d[i] += c;
+}
+
+void vec_rmsprop(float *w, const float *g, float *v, size_t n, float lr, float rho, float eps)
+{
+	size_t i = 0;
+	vf r = vbcast(rho), r1 = vbcast(1 - rho), l = vbcast(lr), e = vbcast(eps);
+	for (; i + VL <= n; i += VL) {
+		vf gv = vload(g + i), vv = r * vload(v + i) + r1 * gv * gv, sq;
+#if defined(__AVX512F__)
+		sq = (vf)_mm512_sqrt_ps((__m512)vv);
+#elif defined(__AVX__)
+		sq = (vf)_mm256_sqrt_ps((__m256)vv);
+#else
+		for (int k = 0; k < VL; k++)
+			sq[k] = sqrtf(vv[k]);
+#endif
+		vstore(v + i, vv);
+		vstore(w + i, vload(w + i) - l * gv / (sq + e));
+	}
+	for (; i < n; i++) {
+		v[i] = rho * v[i] + (1 - rho) * g[i] * g[i];
+		w[i] -= lr * g[i] / (sqrtf(v[i]) + eps);
+	}
 }
 
 double vec_sum(const float *x, size_t n)

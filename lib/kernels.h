@@ -42,6 +42,9 @@ void vec_mask_copy(float *d, const float *s, const float *out, size_t n);
 void vec_add(float *d, const float *s, size_t n);
 /* d[i] += c. */
 void vec_add_scalar(float *d, float c, size_t n);
+/* One RMSprop step as Keras has it: v = rho v + (1 - rho) g^2,
+ * w -= lr g / (sqrt(v) + eps). */
+void vec_rmsprop(float *w, const float *g, float *v, size_t n, float lr, float rho, float eps);
 /* The sum of x[0..n), in vector partial sums and a double total. */
 double vec_sum(const float *x, size_t n);
 

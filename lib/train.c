@@ -3,6 +3,7 @@
 #include "train.h"
 
 #include "augment.h"
+#include "kernels.h"
 #include "layers.h"
 #include "util.h"
 
@@ -322,10 +323,7 @@ int train_run(struct unet *u, const struct pool *tr, const struct pool *va,
 			float *w = u->params, *g = u->grads, flr = (float)lr;
 			if (o->opt == OPT_RMSPROP) {
 				/* Keras: v = rho v + (1 - rho) g^2; w -= lr g / (sqrt(v) + eps) */
-				for (size_t j = 0; j < np; j++) {
-					st1[j] = 0.9f * st1[j] + 0.1f * g[j] * g[j];
-					w[j] -= flr * g[j] / (sqrtf(st1[j]) + 1e-7f);
-				}
+				vec_rmsprop(w, g, st1, np, flr, 0.9f, 1e-7f);
 			} else if (o->opt == OPT_SGD) {
 				for (size_t j = 0; j < np; j++)
 					w[j] -= flr * g[j];

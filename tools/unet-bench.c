@@ -3,6 +3,7 @@
  *   what  size  batch  steps  seconds  slices_per_s  gflop_s  maxrss_mib  cpu_slices_per_s
  * (the last: slices per second of CPU time of the whole process)
  * Threads: OPENBLAS_NUM_THREADS. */
+#include "kernels.h"
 #include "layers.h"
 #include "unet.h"
 #include "util.h"
@@ -164,11 +165,7 @@ int main(int argc, char **argv)
 		bce_backward(u.d.logit, u.a.logit, mask, NULL, B, P, 1.0);
 		unet_zero_grad(&u);
 		unet_backward(&u);
-		for (size_t j = 0; j < np; j++) {
-			float g = u.grads[j];
-			ms[j] = 0.9f * ms[j] + 0.1f * g * g;
-			u.params[j] -= 1e-3f * g / (sqrtf(ms[j]) + 1e-7f);
-		}
+		vec_rmsprop(u.params, u.grads, ms, np, 1e-3f, 0.9f, 1e-7f);
 	}
 	double t = now_seconds() - t0, sps = (double)B * steps / t;
 	double cps = (double)B * steps / (cpu_seconds() - c0);

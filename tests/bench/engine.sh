@@ -20,7 +20,7 @@ for t in 1 2; do
 done
 echo
 printf '%-12s %-3s %-5s %9s %8s %10s %10s %8s %8s\n' shape thr what ours GFLOP/s torch_CL torch_NCHW ours/CL ours/NCHW
-shapes=("32 32 1 32 20 71.0" "96 96 1 16 8 639.4" "176 144 4 8 4 1780.1")
+shapes=("32 32 1 32 10 71.0" "96 96 1 16 5 639.4" "176 144 4 8 3 1780.1")
 for t in 1 2; do
 	for s in "${shapes[@]}"; do
 		read -r w h c b n mf <<< "$s"
