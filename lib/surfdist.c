@@ -178,6 +178,32 @@ static size_t mark_box(uint8_t *surf, const uint8_t *mask, int nx, int ny, int n
 	return count;
 }
 
+int hd_tally_add(struct hd_tally *t, double v, int empty)
+{
+	t->empty[empty & 3]++;
+	if (isnan(v))
+		t->nan++;
+	else if (isinf(v))
+		t->inf++;
+	return isfinite(v);
+}
+
+const char *hd_tally_note(const struct hd_tally *t, char *buf, size_t n)
+{
+	size_t k = 0;
+	buf[0] = '\0';
+	if (t->empty[1] || t->empty[2] || t->empty[3])
+		k += snprintf(buf + k, n - k, "empty masks: %zu prediction, %zu ground truth, %zu both; ",
+		              t->empty[1], t->empty[2], t->empty[3]);
+	if (t->inf && k < n)
+		k += snprintf(buf + k, n - k, "%zu inf left out of the mean; ", t->inf);
+	if (t->nan && k < n)
+		k += snprintf(buf + k, n - k, "%zu nan left out of the mean; ", t->nan);
+	if (k >= 2 && k < n)
+		buf[k - 2] = '\0'; /* the last "; " */
+	return buf;
+}
+
 size_t surface_mark(uint8_t *surf, const uint8_t *mask, int nx, int ny, int nz, int conn)
 {
 	int lo[3] = { 0, 0, 0 };

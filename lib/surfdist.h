@@ -49,6 +49,16 @@ const char *hd_empty_describe(const struct hd_empty *e, char *buf, size_t n);
 /* Which masks were empty: a bit set. */
 enum { HD_PRED_EMPTY = 1, HD_GT_EMPTY = 2 };
 
+/* What a summary says about the values it leaves out or got from a policy. */
+struct hd_tally {
+	size_t empty[4]; /* by HD_*_EMPTY bits: none, pred, gt, both */
+	size_t inf, nan; /* values left out of a mean */
+};
+/* Count one result. Returns 1 when v belongs in a mean (finite), else 0. */
+int hd_tally_add(struct hd_tally *t, double v, int empty);
+/* A one-line note: "empty masks: ...; N inf left out of the mean", or "". */
+const char *hd_tally_note(const struct hd_tally *t, char *buf, size_t n);
+
 /* Mark the surface voxels of `mask` in `surf` (1, else 0) for connectivity
  * 6, 18 or 26. Returns the number of surface voxels. Cannot fail. */
 size_t surface_mark(uint8_t *surf, const uint8_t *mask, int nx, int ny, int nz, int conn);

@@ -61,12 +61,14 @@ int main(int argc, char **argv)
 	struct pair_reader pr;
 	struct slab ps, gs;
 	char *rows = NULL, *sum = NULL, desc[128];
-	size_t rowlen = 0, sumlen = 0, cases = 0, nempty[4] = { 0 }, ninf = 0, nnan = 0;
+	size_t rowlen = 0, sumlen = 0, cases = 0;
+	struct hd_tally tally;
 	FILE *rf, *sf;
 	struct runstat st = { 0, 0, 0 };
 	struct outfile of, os;
 
 	progname = "hd95";
+	memset(&tally, 0, sizeof tally);
 	while ((opt = getopt_long(argc, argv, "m:c:e:U:t:s:o:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'm':
@@ -144,12 +146,7 @@ int main(int argc, char **argv)
 		               mode, (int)conn, &pol, name))
 			return 1;
 		fprintf(rf, "%s\t%.6g\t%zu\t%zu\t%s\n", name, v, np, ng, ename[empty]);
-		nempty[empty]++;
-		if (isnan(v))
-			nnan++;
-		else if (isinf(v))
-			ninf++;
-		else
+		if (hd_tally_add(&tally, v, empty))
 			stat_add(&st, v);
 		if (pm != ps.data)
 			free(pm);
@@ -169,19 +166,8 @@ int main(int argc, char **argv)
 	summary_header(sf);
 	{
 		char note[512];
-		int k = 0;
-		note[0] = '\0';
-		if (nempty[1] || nempty[2] || nempty[3])
-			k += snprintf(note + k, sizeof note - k,
-			              "empty masks: %zu prediction, %zu ground truth, %zu both; ",
-			              nempty[1], nempty[2], nempty[3]);
-		if (ninf)
-			k += snprintf(note + k, sizeof note - k, "%zu inf left out of the mean; ", ninf);
-		if (nnan)
-			k += snprintf(note + k, sizeof note - k, "%zu nan left out of the mean; ", nnan);
-		if (k >= 2 && k < (int)sizeof note)
-			note[k - 2] = '\0';
-		summary_row(sf, hd_mode_column(mode), &st, cases, 2, note);
+		summary_row(sf, hd_mode_column(mode), &st, cases, 2,
+		            hd_tally_note(&tally, note, sizeof note));
 	}
 	if (fclose(rf) || fclose(sf))
 		die("out of memory");

@@ -73,8 +73,9 @@ int main(int argc, char **argv)
 	struct pair_reader pr;
 	struct slab ps, gs;
 	char *rows = NULL, *sum = NULL, *nsi = NULL, desc[128];
-	size_t rowlen = 0, sumlen = 0, nsilen = 0, cases = 0, nempty[4] = { 0 }, ninf = 0,
-	       nnan = 0, ignored = 0, nundef[M_COUNT] = { 0 }, nf32 = 0;
+	size_t rowlen = 0, sumlen = 0, nsilen = 0, cases = 0, ignored = 0, nundef[M_COUNT] = { 0 },
+	       nf32 = 0;
+	struct hd_tally tally;
 	FILE *rf, *sf, *nf = NULL;
 	struct runstat st[M_COUNT], hst;
 	struct bin *bins = NULL;
@@ -83,6 +84,7 @@ int main(int argc, char **argv)
 	struct outfile of, os, on;
 
 	progname = "metrics";
+	memset(&tally, 0, sizeof tally);
 	memset(st, 0, sizeof st);
 	memset(&hst, 0, sizeof hst);
 	while ((opt = getopt_long(argc, argv, "t:u:m:c:e:U:s:o:h", longopts, NULL)) != -1) {
@@ -238,12 +240,7 @@ int main(int argc, char **argv)
 			               mode, (int)conn, &pol, name))
 				return 1;
 			fprintf(rf, "\t%.6g\t%s", v, ename[empty]);
-			nempty[empty]++;
-			if (isnan(v))
-				nnan++;
-			else if (isinf(v))
-				ninf++;
-			else
+			if (hd_tally_add(&tally, v, empty))
 				stat_add(&hst, v);
 		}
 		fputc('\n', rf);
@@ -278,19 +275,8 @@ int main(int argc, char **argv)
 	}
 	if (want_hd) {
 		char note[512];
-		int k = 0;
-		note[0] = '\0';
-		if (nempty[1] || nempty[2] || nempty[3])
-			k += snprintf(note + k, sizeof note - k,
-			              "empty masks: %zu prediction, %zu ground truth, %zu both; ",
-			              nempty[1], nempty[2], nempty[3]);
-		if (ninf)
-			k += snprintf(note + k, sizeof note - k, "%zu inf left out of the mean; ", ninf);
-		if (nnan)
-			k += snprintf(note + k, sizeof note - k, "%zu nan left out of the mean; ", nnan);
-		if (k >= 2 && k < (int)sizeof note)
-			note[k - 2] = '\0';
-		summary_row(sf, hd_mode_column(mode), &hst, cases, 2, note);
+		summary_row(sf, hd_mode_column(mode), &hst, cases, 2,
+		            hd_tally_note(&tally, note, sizeof note));
 	}
 	if (nbins) {
 		long b;
