@@ -278,3 +278,20 @@ slices() { awk -F'\t' -v c="$1" '$1 == c { print $8 }' run/schedule.tsv; }
 	make -s -C run iteration-1 > make.out 2>&1
 	grep -q 'annealed-filter: iteration 1, case a: theta 0.95' make.out
 }
+
+@test "make help, status and clean" {
+	setup_run
+	run make -s -C run help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"make -j N iterations"* ]]
+	make -s -C run iteration-1 > make.out 2>&1
+	run make -s -C run status
+	[[ "$output" == *"done     models/01.model"* ]]
+	[[ "$output" == *"to do    models/05.model"* ]]
+	make -s -C run clean > make.out 2>&1
+	[ ! -e run/models ] && [ ! -e run/data ] && [ ! -e run/mk ]
+	[ -f run/config.mk ] && [ -f run/Makefile ]
+	# and it all comes back
+	make -s -C run iteration-1 > make.out 2>&1
+	[ -f run/models/01.model ]
+}
