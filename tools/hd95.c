@@ -71,27 +71,9 @@ int main(int argc, char **argv)
 	memset(&tally, 0, sizeof tally);
 	while ((opt = getopt_long(argc, argv, "m:c:e:U:t:s:o:h", longopts, NULL)) != -1) {
 		switch (opt) {
-		case 'm':
-			if (hd_mode_parse(optarg, &mode))
+		case 'm': case 'c': case 'e': case 'U':
+			if (hd_option(opt, optarg, &mode, &conn, &pol, &exclude))
 				return 2;
-			break;
-		case 'c':
-			if (parse_long(optarg, 6, 26, "connectivity", &conn))
-				return 2;
-			if (conn != 6 && conn != 18 && conn != 26)
-				return error("connectivity, want 6, 18 or 26: '%s'", optarg), 2;
-			break;
-		case 'e':
-			if (hd_empty_parse(optarg, &pol))
-				return 2;
-			break;
-		case 'U':
-			if (!strcmp(optarg, "error"))
-				exclude = 0;
-			else if (!strcmp(optarg, "exclude"))
-				exclude = 1;
-			else
-				return error("unlabelled voxels, want error or exclude: '%s'", optarg), 2;
 			break;
 		case 't':
 			if (parse_double(optarg, 0, 1, "threshold", &thr))

@@ -104,27 +104,9 @@ int main(int argc, char **argv)
 		case OPT_HD:
 			want_hd = 1;
 			break;
-		case 'm':
-			if (hd_mode_parse(optarg, &mode))
+		case 'm': case 'c': case 'e': case 'U':
+			if (hd_option(opt, optarg, &mode, &conn, &pol, &exclude))
 				return 2;
-			break;
-		case 'c':
-			if (parse_long(optarg, 6, 26, "connectivity", &conn))
-				return 2;
-			if (conn != 6 && conn != 18 && conn != 26)
-				return error("connectivity, want 6, 18 or 26: '%s'", optarg), 2;
-			break;
-		case 'e':
-			if (hd_empty_parse(optarg, &pol))
-				return 2;
-			break;
-		case 'U':
-			if (!strcmp(optarg, "error"))
-				exclude = 0;
-			else if (!strcmp(optarg, "exclude"))
-				exclude = 1;
-			else
-				return error("unlabelled voxels, want error or exclude: '%s'", optarg), 2;
 			break;
 		case OPT_BINS:
 			if (parse_long(optarg, 1, 100000, "number of nsi bins", &nbins))
