@@ -204,6 +204,24 @@ void pool_free(struct pool *p)
 	memset(p, 0, sizeof *p);
 }
 
+size_t pool_keep_gt(struct pool *p)
+{
+	size_t s = (size_t)p->C * p->H * p->W, m = (size_t)p->H * p->W, k = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		if (!p->gt[i])
+			continue;
+		if (k != i) {
+			memmove(p->img + k * s, p->img + i * s, s * sizeof *p->img);
+			memmove(p->mask + k * m, p->mask + i * m, m);
+			p->nsi[k] = p->nsi[i];
+			p->gt[k] = p->gt[i];
+		}
+		k++;
+	}
+	p->n = k;
+	return k;
+}
+
 double slice_weight(enum weighting w, double nsi)
 {
 	double d = fabs(nsi - 0.5);
@@ -215,6 +233,60 @@ double slice_weight(enum weighting w, double nsi)
 	default:
 		return 1;
 	}
+}
+
+/* ---- the class-weighted loss ----------------------------------------- */
+
+double wbce_forward(const float *logit, const uint8_t *mask, const float *sw, int N, size_t P,
+                    double pw, size_t *nlab)
+{
+	double s = 0;
+	size_t cnt = 0;
+	for (int n = 0; n < N; n++) {
+		double wn = sw ? sw[n] : 1.0, sn = 0;
+		for (size_t i = 0; i < P; i++) {
+			uint8_t m = mask[n * P + i];
+			if (m == 255)
+				continue;
+			double z = logit[n * P + i];
+			double l = (z > 0 ? z : 0) - z * (m ? 1 : 0) + log1p(exp(-fabs(z)));
+			sn += m ? pw * l : l;
+			cnt++;
+		}
+		s += wn * sn;
+	}
+	if (nlab)
+		*nlab = cnt;
+	return cnt ? s / cnt : 0;
+}
+
+void wbce_backward(float *dlogit, const float *logit, const uint8_t *mask, const float *sw,
+                   int N, size_t P, double pw, double scale)
+{
+	size_t cnt = 0;
+	for (size_t i = 0; i < (size_t)N * P; i++)
+		cnt += mask[i] != 255;
+	if (!cnt)
+		return;
+	for (int n = 0; n < N; n++) {
+		double g = (sw ? sw[n] : 1.0) * scale / cnt;
+		float g0 = (float)g, g1 = (float)(g * pw);
+		for (size_t i = 0; i < P; i++) {
+			uint8_t m = mask[n * P + i];
+			if (m == 255)
+				continue;
+			float p = sigmoidf(logit[n * P + i]);
+			dlogit[n * P + i] += m ? g1 * (p - 1.0f) : g0 * p;
+		}
+	}
+}
+
+/* The BCE part of the loss: the plain one (layers.c) unless pw != 1. */
+static double bce_any(const float *logit, const uint8_t *mask, const float *sw, int N,
+                      size_t P, double pw, size_t *nlab)
+{
+	return pw == 1 ? bce_forward(logit, mask, sw, N, P, nlab)
+	               : wbce_forward(logit, mask, sw, N, P, pw, nlab);
 }
 
 /* ---- training --------------------------------------------------------- */
@@ -230,10 +302,17 @@ void train_opts_default(struct train_opts *o)
 	o->lr_factor = 0.1;
 	o->seed = 1;
 	o->max_angle = 90;
+	o->pos_weight = 1;
 }
 
 void train_evaluate(struct unet *u, const struct pool *va, enum lossfn loss, double *val_loss,
                     double *dsc)
+{
+	train_evaluate_pw(u, va, loss, 1, val_loss, dsc);
+}
+
+void train_evaluate_pw(struct unet *u, const struct pool *va, enum lossfn loss,
+                       double pos_weight, double *val_loss, double *dsc)
 {
 	size_t s = (size_t)va->C * va->H * va->W, m = (size_t)va->H * va->W;
 	double bce = 0, si = 0, ss = 0;
@@ -243,7 +322,7 @@ void train_evaluate(struct unet *u, const struct pool *va, enum lossfn loss, dou
 		size_t cnt;
 		const uint8_t *mk = va->mask + i * m;
 		unet_forward(u, va->img + i * s, n);
-		bce += bce_forward(u->a.logit, mk, NULL, n, m, &cnt) * cnt;
+		bce += bce_any(u->a.logit, mk, NULL, n, m, pos_weight, &cnt) * cnt;
 		lab += cnt;
 		for (size_t j = 0; j < n * m; j++) {
 			if (mk[j] == 255)
@@ -273,18 +352,25 @@ int train_run(struct unet *u, const struct pool *tr, const struct pool *va,
 	float *sw = xmalloc(B * sizeof(float));
 	uint8_t *mk = xmalloc(B * m);
 	size_t *perm = xmalloc((tr->n ? tr->n : 1) * sizeof *perm);
+	double *avg = o->ema > 0 ? xmalloc(np * sizeof *avg) : NULL;
+	float *raw = o->ema > 0 ? xmalloc(np * sizeof *raw) : NULL;
 	struct rng r;
 	int epoch = 0, ran = -1;
-	if (!st1 || !st2 || !best || !in || !sw || !mk || !perm)
+	if (!st1 || !st2 || !best || !in || !sw || !mk || !perm || (o->ema > 0 && (!avg || !raw)))
 		goto out;
 	rng_seed(&r, o->seed);
 	memcpy(best, u->params, np * sizeof(float));
+	for (size_t j = 0; avg && j < np; j++)
+		avg[j] = u->params[j];
 
 	double lr = o->lr, best_mon = INFINITY, best_rlr = INFINITY;
 	int wait = 0, rlr_wait = 0, have_val = va && va->n > 0;
 	long step = 0;
-	if (o->log)
+	if (o->log) {
 		fprintf(o->log, "epoch\ttrain_loss\tval_loss\tval_dsc\tlr\tseconds\tslices_per_s\tbest\n");
+		if (o->log_note)
+			fputs(o->log_note, o->log);
+	}
 	for (epoch = 1; epoch <= o->epochs; epoch++) {
 		double t0 = now_seconds(), tl = 0;
 		for (size_t i = 0; i < tr->n; i++)
@@ -309,9 +395,12 @@ int train_run(struct unet *u, const struct pool *tr, const struct pool *va,
 				sw[k] = (float)slice_weight(o->weights, tr->nsi[q]);
 			}
 			unet_forward(u, in, n);
-			double l = bce_forward(u->a.logit, mk, sw, n, m, NULL);
+			double l = bce_any(u->a.logit, mk, sw, n, m, o->pos_weight, NULL);
 			memset(u->d.logit, 0, n * m * sizeof(float));
-			bce_backward(u->d.logit, u->a.logit, mk, sw, n, m, 1.0);
+			if (o->pos_weight == 1)
+				bce_backward(u->d.logit, u->a.logit, mk, sw, n, m, 1.0);
+			else
+				wbce_backward(u->d.logit, u->a.logit, mk, sw, n, m, o->pos_weight, 1.0);
 			if (o->loss == LOSS_BCEDICE) {
 				l += dice_forward(u->a.logit, mk, sw, n, m);
 				dice_backward(u->d.logit, u->a.logit, mk, sw, n, m, 1.0);
@@ -336,11 +425,24 @@ int train_run(struct unet *u, const struct pool *tr, const struct pool *va,
 					w[j] -= a * st1[j] / (sqrtf(st2[j]) + 1e-7f);
 				}
 			}
+			if (avg) {
+				double d = o->ema, e = 1 - o->ema;
+				for (size_t j = 0; j < np; j++)
+					avg[j] = d * avg[j] + e * w[j];
+			}
+			if (o->on_step)
+				o->on_step(o->step_ctx, step, w, avg, np);
 		}
 		tl = tr->n ? tl / tr->n : 0;
 		double vl = tl, dsc = NAN;
+		if (avg) {
+			/* the average stands in for the weights until the next step */
+			memcpy(raw, u->params, np * sizeof(float));
+			for (size_t j = 0; j < np; j++)
+				u->params[j] = (float)avg[j];
+		}
 		if (have_val)
-			train_evaluate(u, va, o->loss, &vl, &dsc);
+			train_evaluate_pw(u, va, o->loss, o->pos_weight, &vl, &dsc);
 		double secs = now_seconds() - t0;
 		/* the monitored quantity: smaller is better */
 		double mon = o->select == SELECT_DSC && have_val ? -dsc : vl;
@@ -351,6 +453,8 @@ int train_run(struct unet *u, const struct pool *tr, const struct pool *va,
 		} else {
 			wait++;
 		}
+		if (avg)
+			memcpy(u->params, raw, np * sizeof(float));
 		if (o->log) {
 			fprintf(o->log, "%d\t%.6g\t%.6g\t%.6g\t%.3g\t%.3f\t%.1f\t%d\n", epoch, tl, vl, dsc, lr,
 			        secs, tr->n / secs, improved);
@@ -375,5 +479,6 @@ int train_run(struct unet *u, const struct pool *tr, const struct pool *va,
 	ran = epoch - 1;
 out:
 	free(st1), free(st2), free(best), free(in), free(sw), free(mk), free(perm);
+	free(avg), free(raw);
 	return ran;
 }

@@ -37,6 +37,11 @@ int pool_add(struct pool *p, const struct slab *img, const struct slab *mask, co
 int pool_load_list(struct pool *p, const char *list);
 void pool_free(struct pool *p);
 
+/* Keep only the ground-truth slices of a pool (gt[i] = 1), in order, for
+ * validation on the labels that cannot lie. Returns how many are left (0:
+ * the pool is now empty). Cannot fail. */
+size_t pool_keep_gt(struct pool *p);
+
 enum weighting { WEIGHT_UNIFORM, WEIGHT_GAUSSIAN, WEIGHT_STEPWISE };
 /* The weight of a slice at normalised index nsi:
  * uniform 1; gaussian exp(-(nsi - 0.5)^2 / (2 * 0.2^2)); stepwise 1 within
@@ -62,7 +67,16 @@ struct train_opts {
 	enum lossfn loss;
 	enum selection select;
 	FILE *log;           /* per-epoch TSV, or NULL */
+	const char *log_note; /* written verbatim after the log's header line (e.g.
+	                         "# ...\n" comment lines), or NULL */
 	int quiet;           /* no progress on stderr */
+	double pos_weight;   /* BCE weight of foreground pixels (1: plain BCE) */
+	double ema;          /* 0: off; else the decay of an exponential moving
+	                        average of the weights (see train_run) */
+	/* Test hook, or NULL: called after every optimiser step with the step
+	 * number (1, 2, ...), the raw weights and the average (NULL without ema). */
+	void (*on_step)(void *ctx, long step, const float *w, const double *avg, size_t np);
+	void *step_ctx;
 };
 
 /* Defaults as in the paper. */
@@ -72,7 +86,13 @@ void train_opts_default(struct train_opts *o);
  * parameters are the starting point) on `tr`, validating on `va` (may be
  * empty: then the training loss stands in for the validation loss). On
  * return u->params holds the best epoch's parameters (by o->select).
- * Returns the number of epochs run, or -1 (out of memory). */
+ * With o->ema = d, an average a of the weights w is kept: a starts as the
+ * starting weights (no bias correction) and after every optimiser step
+ * a = d a + (1 - d) w (in double). Validation, the learning-rate schedule,
+ * early stopping, the kept epoch and the returned parameters then use a,
+ * not w (with an empty `va`, the epoch's training loss of w still stands
+ * in for the validation loss). Returns the number of epochs run, or -1
+ * (out of memory). */
 int train_run(struct unet *u, const struct pool *tr, const struct pool *va,
               const struct train_opts *o);
 
@@ -82,5 +102,21 @@ int train_run(struct unet *u, const struct pool *tr, const struct pool *va,
  * every labelled pixel (1 when both are empty). */
 void train_evaluate(struct unet *u, const struct pool *va, enum lossfn loss, double *val_loss,
                     double *dsc);
+/* The same with a foreground weight pos_weight in the BCE (as wbce_forward;
+ * 1 gives exactly train_evaluate). */
+void train_evaluate_pw(struct unet *u, const struct pool *va, enum lossfn loss,
+                       double pos_weight, double *val_loss, double *dsc);
+
+/* Class-weighted binary cross-entropy from logits: as bce_forward
+ * (layers.h) but a foreground pixel (mask 1) counts pw times:
+ *     sum over labelled pixels of sw[n] * (y ? pw : 1) * bce(z, y)
+ *     / number of labelled pixels
+ * (PyTorch's BCEWithLogitsLoss pos_weight, mean reduction). *nlab (if not
+ * NULL) gets the count. wbce_backward ADDS scale times its gradient
+ * sw[n] (y ? pw : 1) (sigmoid(z) - y) / count into dlogit. Cannot fail. */
+double wbce_forward(const float *logit, const uint8_t *mask, const float *sw, int N, size_t P,
+                    double pw, size_t *nlab);
+void wbce_backward(float *dlogit, const float *logit, const uint8_t *mask, const float *sw,
+                   int N, size_t P, double pw, double scale);
 
 #endif

@@ -27,6 +27,12 @@ static const char usage[] =
 	"  --optimizer O      rmsprop|adam|sgd (rmsprop; sgd: plain steps, for tests)\n"
 	"  --loss L           bce|bcedice (bce)\n"
 	"  --select S         loss|dsc: validation figure that picks the kept epoch (loss)\n"
+	"  --val-gt           validate on the ground-truth slices of VAL.list only ('g' in\n"
+	"                     the masks' SLICES key; a mask without SLICES is all ground truth)\n"
+	"  --pos-weight W     BCE weight of foreground pixels, W > 0 (1; with bcedice: the BCE part)\n"
+	"  --ema DECAY        keep an exponential moving average of the weights, 0 < DECAY < 1\n"
+	"                     (e.g. 0.99; off): validation, early stopping, the kept epoch and the\n"
+	"                     output model use it (it starts as the starting weights)\n"
 	"  --log FILE         per-epoch TSV log\n"
 	"  -q, --quiet        no progress on stderr\n"
 	"  --filters N        filters at full resolution for a new model (8)\n"
@@ -46,7 +52,7 @@ static int pick(const char *s, const char *const *names, const char *what)
 int main(int argc, char **argv)
 {
 	enum { O_INIT = 256, O_LR, O_PATIENCE, O_LRPAT, O_LRFACTOR, O_AUGMENT, O_ANGLE, O_WEIGHTS,
-	       O_OPT, O_LOSS, O_SELECT, O_LOG, O_FILTERS, O_DEPTH, O_SUMMARY };
+	       O_OPT, O_LOSS, O_SELECT, O_LOG, O_FILTERS, O_DEPTH, O_SUMMARY, O_VALGT, O_POSW, O_EMA };
 	static const struct option lo[] = {
 		{"init", 1, 0, O_INIT}, {"epochs", 1, 0, 'e'}, {"batch", 1, 0, 'b'},
 		{"lr", 1, 0, O_LR}, {"patience", 1, 0, O_PATIENCE}, {"lr-patience", 1, 0, O_LRPAT},
@@ -55,6 +61,7 @@ int main(int argc, char **argv)
 		{"optimizer", 1, 0, O_OPT}, {"loss", 1, 0, O_LOSS}, {"select", 1, 0, O_SELECT},
 		{"log", 1, 0, O_LOG}, {"quiet", 0, 0, 'q'}, {"filters", 1, 0, O_FILTERS},
 		{"depth", 1, 0, O_DEPTH}, {"summary", 0, 0, O_SUMMARY}, {"channels", 1, 0, 'c'},
+		{"val-gt", 0, 0, O_VALGT}, {"pos-weight", 1, 0, O_POSW}, {"ema", 1, 0, O_EMA},
 		{"help", 0, 0, 'h'}, {0, 0, 0, 0}};
 	static const char *const weights[] = {"uniform", "gaussian", "stepwise", NULL};
 	static const char *const opts[] = {"rmsprop", "adam", "sgd", NULL};
@@ -63,7 +70,7 @@ int main(int argc, char **argv)
 	struct train_opts o;
 	struct unet_config cfg = {1, 8, 4};
 	const char *out = NULL, *init = NULL, *logpath = NULL;
-	int summary = 0, c, k, set_arch = 0;
+	int summary = 0, c, k, set_arch = 0, val_gt = 0;
 	long v;
 	double d;
 
@@ -131,6 +138,23 @@ int main(int argc, char **argv)
 			if ((k = pick(optarg, selects, "selection")) < 0) usage_die(usage);
 			o.select = (enum selection)k;
 			break;
+		case O_VALGT: val_gt = 1; break;
+		case O_POSW:
+			if (parse_double(optarg, 0, 1e6, "positive weight", &d)) usage_die(usage);
+			if (d <= 0) {
+				error("positive weight: must be > 0: '%s'", optarg);
+				usage_die(usage);
+			}
+			o.pos_weight = d;
+			break;
+		case O_EMA:
+			if (parse_double(optarg, 0, 1, "ema decay", &d)) usage_die(usage);
+			if (d <= 0 || d >= 1) {
+				error("ema decay: must be strictly between 0 and 1: '%s'", optarg);
+				usage_die(usage);
+			}
+			o.ema = d;
+			break;
 		case O_LOG: logpath = optarg; break;
 		case 'q': o.quiet = 1; break;
 		case O_FILTERS:
@@ -162,6 +186,10 @@ int main(int argc, char **argv)
 		usage_die(usage);
 	if (init && set_arch)
 		die("--filters and --depth apply to new models, not to --init");
+	if (val_gt && optind + 1 >= argc) {
+		error("--val-gt needs a validation list");
+		usage_die(usage);
+	}
 
 	struct pool tr = {0}, va = {0};
 	if (pool_load_list(&tr, argv[optind]))
@@ -177,6 +205,21 @@ int main(int argc, char **argv)
 		if (!va.n)
 			die("no labelled slices in '%s'", argv[optind + 1]);
 	}
+	size_t va_all = va.n;
+	if (val_gt && pool_keep_gt(&va) == 0)
+		die("no ground-truth validation slice in '%s' (--val-gt)", argv[optind + 1]);
+	char note[512] = "";
+	if (val_gt)
+		snprintf(note, sizeof note, "# val_loss, val_dsc: the %zu ground-truth slices of the %zu "
+		         "validation slices (--val-gt)\n", va.n, va_all);
+	if (o.ema > 0)
+		snprintf(note + strlen(note), sizeof note - strlen(note), "# val_loss, val_dsc, best "
+		         "and the model: the moving average of the weights (--ema %g)\n", o.ema);
+	if (o.pos_weight != 1)
+		snprintf(note + strlen(note), sizeof note - strlen(note), "# train_loss, val_loss: "
+		         "foreground pixels weigh %g in the BCE (--pos-weight)\n", o.pos_weight);
+	if (*note)
+		o.log_note = note;
 	float *params = NULL;
 	if (init) {
 		if (model_load(init, &cfg, &params))

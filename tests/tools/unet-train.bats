@@ -158,3 +158,114 @@ setup() { cd "$BATS_TEST_TMPDIR"; }
 	echo "best $best, again $again"
 	awk -v a="$best" -v b="$again" 'BEGIN { exit !(a - b < 1e-4 * a && b - a < 1e-4 * a) }'
 }
+
+# ---- issue 6: --val-gt, --pos-weight, --ema ------------------------------
+
+@test "unet-train rejects bad --pos-weight, --ema and --val-gt without a list with exit 2" {
+	mkset
+	for a in "--pos-weight 0" "--pos-weight -1" "--pos-weight x" "--pos-weight 1e7" \
+		"--ema 0" "--ema 1" "--ema 1.5" "--ema -0.5" "--ema abc"; do
+		run --separate-stderr tiny_train $a -o m.model tr.list va.list
+		echo "$a: $status $stderr"
+		[ "$status" -eq 2 ] && [ -z "$output" ] && [ ! -e m.model ]
+		[ "$(printf '%s\n' "$stderr" | grep -v '^usage\|^  ' | wc -l)" -eq 1 ]
+	done
+	run --separate-stderr tiny_train --pos-weight 0 -o m.model tr.list
+	[[ "$stderr" == "unet-train: positive weight: must be > 0: '0'"* ]]
+	run --separate-stderr tiny_train --ema 1 -o m.model tr.list
+	[[ "$stderr" == "unet-train: ema decay: must be strictly between 0 and 1: '1'"* ]]
+	run --separate-stderr tiny_train --val-gt -o m.model tr.list
+	[ "$status" -eq 2 ] && [[ "$stderr" == "unet-train: --val-gt needs a validation list"* ]]
+	[ ! -e m.model ]
+}
+
+# The validation volume of mkset with SLICES '1 1 g g 1 1': slices 2 and 3 keep
+# the true mask (ground truth), the pseudo-labelled ones get its inverse.
+mk_wrong_val() {
+	local off
+	mkslab mv.slab casev 16 16 6 1 mask "SLICES 1 1 g g 1 1"
+	mkslab inv.slab casev 16 16 6 1 invmask
+	off=$(grep -abo ENDHDR mv.slab | head -n 1 | cut -d: -f1)
+	{ head -c $((off + 7)) mv.slab
+	  paste <(slab_u8 mv.slab) <(slab_u8 inv.slab) |
+		LC_ALL=C awk '{ z = int((NR - 1) / 256); printf "%c", (z == 2 || z == 3) ? $1 : $2 }'
+	} > msk_v.slab
+	rm -f mv.slab inv.slab
+}
+
+@test "unet-train --val-gt validates on the ground-truth slices alone" {
+	mkset
+	mk_wrong_val
+	[ "$(slab_u8 msk_v.slab | wc -l)" -eq 1536 ]
+	# the independent figure: a list holding only the GT slices 2 and 3
+	slice-extract -r 2:4 -o img_g.slab img_v.slab
+	slice-extract -r 2:4 -o msk_g.slab msk_v.slab
+	echo "img_g.slab msk_g.slab" > gt.list
+	tiny_train -e 2 -s 2 --log ref.tsv -o ref.model tr.list gt.list
+	tiny_train -e 2 -s 2 --log gt.tsv --val-gt -o gt.model tr.list va.list
+	tiny_train -e 2 -s 2 --log all.tsv -o all.model tr.list va.list
+	head -n 4 ref.tsv gt.tsv all.tsv
+	[ "$(sed -n 2p gt.tsv)" = "# val_loss, val_dsc: the 2 ground-truth slices of the 6 validation slices (--val-gt)" ]
+	[ "$(grep -v '^#' gt.tsv | cut -f1-4,8)" = "$(cut -f1-4,8 ref.tsv)" ]
+	[ "$(cut -f3 gt.tsv | sed -n 3p)" != "$(cut -f3 all.tsv | sed -n 2p)" ]
+	[ "$(cut -f4 gt.tsv | sed -n 3p)" != "$(cut -f4 all.tsv | sed -n 2p)" ]
+	cmp gt.model ref.model
+	! cmp -s gt.model all.model   # the default keeps epoch 1 here, --val-gt epoch 2
+	# without a SLICES key every slice is ground truth: --val-gt changes nothing
+	mkslab msk_v.slab casev 16 16 6 1 mask
+	tiny_train -e 2 -s 2 --log a.tsv --val-gt -o a.model tr.list va.list
+	tiny_train -e 2 -s 2 --log b.tsv -o b.model tr.list va.list
+	cmp a.model b.model
+	[ "$(grep -v '^#' a.tsv | cut -f1-4)" = "$(cut -f1-4 b.tsv)" ]
+}
+
+@test "unet-train --val-gt with no ground-truth validation slice fails" {
+	mkset
+	mkslab msk_v.slab casev 16 16 6 1 mask "SLICES 1 1 2 2 1 1"
+	run --separate-stderr tiny_train -e 1 --val-gt --log l.tsv -o m.model tr.list va.list
+	[ "$status" -eq 1 ] && [ -z "$output" ]
+	[ "$stderr" = "unet-train: no ground-truth validation slice in 'va.list' (--val-gt)" ]
+	[ ! -e m.model ] && [ ! -e l.tsv ]
+}
+
+@test "unet-train --pos-weight: 1 is the default, more weight means more foreground" {
+	mkset
+	tiny_train -e 2 -s 4 -o a.model tr.list va.list
+	tiny_train -e 2 -s 4 --pos-weight 1 -o b.model tr.list va.list
+	cmp a.model b.model
+	tiny_train -e 3 -s 4 --pos-weight 8 --log w.tsv -o w8.model tr.list va.list
+	tiny_train -e 3 -s 4 --pos-weight 8 -o w8b.model tr.list va.list
+	cmp w8.model w8b.model
+	[ "$(sed -n 2p w.tsv)" = "# train_loss, val_loss: foreground pixels weigh 8 in the BCE (--pos-weight)" ]
+	tiny_train -e 3 -s 4 --pos-weight 0.125 -o w0.model tr.list va.list
+	! cmp -s w8.model w0.model
+	unet-predict -m w8.model -o p8.slab img_v.slab
+	unet-predict -m w0.model -o p0.slab img_v.slab
+	n8=$(slab_f32 p8.slab | awk '$1 >= 0.5' | wc -l) n0=$(slab_f32 p0.slab | awk '$1 >= 0.5' | wc -l)
+	echo "foreground pixels: pos-weight 8: $n8, 0.125: $n0 (true: $(slab_u8 msk_v.slab | grep -c 1))"
+	[ "$n8" -gt "$n0" ]
+	# with bcedice too
+	tiny_train -e 1 -s 4 --loss bcedice --pos-weight 3 -o d3.model tr.list va.list
+	tiny_train -e 1 -s 4 --loss bcedice -o d1.model tr.list va.list
+	! cmp -s d3.model d1.model
+}
+
+@test "unet-train --ema: deterministic, logged, and the output is not the raw weights" {
+	mkset
+	tiny_train -e 3 -s 4 --patience 50 --ema 0.9 --log e.tsv -o e.model tr.list va.list
+	tiny_train -e 3 -s 4 --patience 50 --ema 0.9 -o e2.model tr.list va.list
+	cmp e.model e2.model
+	tiny_train -e 3 -s 4 --patience 50 --log r.tsv -o r.model tr.list va.list
+	! cmp -s e.model r.model
+	[ "$(sed -n 2p e.tsv)" = "# val_loss, val_dsc, best and the model: the moving average of the weights (--ema 0.9)" ]
+	# the training losses (of the raw weights) are the same, the validation ones differ
+	[ "$(grep -v '^#' e.tsv | cut -f2)" = "$(cut -f2 r.tsv)" ]
+	[ "$(grep -v '^#' e.tsv | cut -f3)" != "$(cut -f3 r.tsv)" ]
+	# the model written is the kept epoch's average: validating it again at a
+	# negligible learning rate gives the logged validation loss of that epoch
+	kept=$(awk -F'\t' '!/^#/ && NR > 1 && $8 == 1 { v = $3 } END { print v }' e.tsv)
+	unet-train -q -b 8 -e 1 --lr 1e-12 --init e.model --log again.tsv -o x.model tr.list va.list
+	again=$(awk 'NR == 2 { print $3 }' again.tsv)
+	echo "kept $kept, again $again"
+	awk -v a="$kept" -v b="$again" 'BEGIN { exit !(a - b < 1e-4 * a && b - a < 1e-4 * a) }'
+}
