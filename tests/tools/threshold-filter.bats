@@ -134,3 +134,138 @@ setup() {
 	[[ "$stderr" == *"probability out of [0,1]: '2'"* ]]
 	[ -z "$output" ]
 }
+
+# ---- -a REF: the adaptive threshold (issue 6) -----------------------------
+
+@test "threshold-filter -a: known answers on a hand-made slab" {
+	# reference: only slice 1 is labelled, with 2 foreground pixels
+	mkslab a "2 1 3" u8 '\xff\xff\x01\x01\xff\xff' > r.slab
+	run --separate-stderr threshold-filter -a r.slab p.slab
+	[ "$status" -eq 0 ] && [ -z "$stderr" ]
+	# t: slice 0 = 0.75 (2nd largest), 1 = 0.125 -> 0.5, 2 = 0 -> 0.5
+	threshold-filter -a r.slab -o m.slab p.slab
+	[ "$(samples m.slab 6)" = "1 1 0 0 1 0" ]
+	[ "$(header m.slab NAME)" = a ] && [ "$(header m.slab EXTRA)" = kept ]
+	threshold-filter -a r.slab -l 0:1 p.slab > m.slab
+	[ "$(samples m.slab 6)" = "1 1 1 1 1 1" ]
+	# clamped from below: 0.75 -> 0.9 in slice 0, 0 -> 0.9 in slice 2
+	threshold-filter -a r.slab -l 0.9:0.95 p.slab > m.slab
+	[ "$(samples m.slab 6)" = "0 0 0 0 1 0" ]
+	# clamped from above: 0.75 -> 0.7 in slice 0 (both stay 1), and 0.8 in slice 0 keeps 0.875 only
+	threshold-filter -a r.slab -l 0:0.7 p.slab > m.slab
+	[ "$(samples m.slab 6)" = "1 1 1 1 1 1" ]
+	threshold-filter -a r.slab -l 0.8:0.8 p.slab > m.slab
+	[ "$(samples m.slab 6)" = "1 0 0 0 1 0" ]
+	# n = 0: slice 1 labelled all background -> t = HI
+	mkslab a "2 1 3" u8 '\xff\xff\x00\x00\xff\xff' > r0.slab
+	threshold-filter -a r0.slab -l 0.1:0.8 p.slab > m.slab
+	[ "$(samples m.slab 6)" = "1 0 0 0 1 0" ]
+	# ties: slices 0 and 2 labelled, slice 1 is as near to both: the lower (0, n = 1) wins
+	mkslab a "2 1 3" u8 '\x01\x00\xff\xff\x01\x01' > rt.slab
+	threshold-filter -a rt.slab -l 0:1 -k 1 p.slab > m.slab
+	[ "$(samples m.slab 6)" = "255 255 1 0 255 255" ]
+	# band: p >= t -> 1, p <= 1 - THETA -> 0, else 255
+	# slice 1: t = 0.3; 0.25 is between 0.2 and 0.3, 0.125 <= 0.2
+	threshold-filter -a r.slab -m band -t 0.8 -l 0.3:0.99 p.slab > m.slab
+	[ "$(samples m.slab 6)" = "1 1 255 0 1 0" ]
+	threshold-filter -a r.slab -m band -t 0.9 p.slab > m.slab
+	[ "$(samples m.slab 6)" = "1 1 255 255 1 0" ]
+	threshold-filter -a r.slab -m band -t 0.8 -l 0.25:0.99 p.slab > m.slab
+	[ "$(samples m.slab 6)" = "1 1 1 0 1 0" ]
+}
+
+@test "threshold-filter -a: SLICES decides which reference slices are labelled" {
+	# slice 0 holds labels but SLICES says '.'; slice 2 is 'g' with n = 1
+	mkslab a "2 1 3" u8 '\x01\x01\xff\xff\x01\x00' "SLICES . . g" > r.slab
+	threshold-filter -a r.slab -l 0:1 p.slab > m.slab
+	# n = 1 everywhere: t = 0.875, 0.25, 1
+	[ "$(samples m.slab 6)" = "1 0 1 0 1 0" ]
+	threshold-filter -a r.slab -l 0:1 -v p.slab > v.slab 2> err.txt
+	cat err.txt
+	[ "$(sed -n 1p err.txt)" = "threshold-filter: a z 0: n 1, t 0.875" ]
+	[ "$(sed -n 3p err.txt)" = "threshold-filter: a z 2: n 1, t 1" ]
+	[ "$(wc -l < err.txt)" -eq 3 ]
+	cmp m.slab v.slab
+}
+
+@test "threshold-filter -a agrees with a brute-force reference on random streams" {
+	load adaptive_helpers
+	local seed args
+	for seed in 1 2 3 4 5 6; do
+		adaptive_gen "$seed"
+		for args in "0.5 0.99 0 0.8" "0.3 0.9 1 0.8" "0 1 0 0.8" "0.6 0.6 1 0.7" "0.25 0.8 1 0.95"; do
+			set -- $args
+			mode=binary; [ "$3" = 1 ] && mode=band
+			adaptive_ref "$@" > want.txt 2>> stats.txt
+			threshold-filter -a r.slab -l "$1:$2" -m "$mode" -t "$4" -o out.slab p.slab
+			all_u8 out.slab > got.txt
+			[ "$(wc -l < want.txt)" -eq 124 ]
+			cmp want.txt got.txt || { echo "seed $seed, $args differ"; false; }
+		done
+		adaptive_ref 0.5 0.99 0 0.8 "1,2,3" > want.txt 2> /dev/null
+		threshold-filter -a r.slab -k 1-3 p.slab > out.slab
+		all_u8 out.slab > got.txt
+		cmp want.txt got.txt
+	done
+	# the cases were all met: n = 0, clamped low, high, not clamped, ties
+	awk '{ for (i = 1; i < NF; i += 2) s[$i] += $(i + 1) }
+		END { for (k in s) print k, s[k] }' stats.txt | sort | tee sums.txt
+	[ "$(awk '$2 > 0' sums.txt | wc -l)" -eq 5 ]
+}
+
+@test "threshold-filter -a reads the input or the reference from stdin" {
+	mkslab a "2 1 3" u8 '\xff\xff\x01\x01\xff\xff' > r.slab
+	threshold-filter -a r.slab p.slab > a.slab
+	threshold-filter -a r.slab < p.slab > b.slab
+	threshold-filter -a - p.slab < r.slab > c.slab
+	cmp a.slab b.slab && cmp a.slab c.slab
+	run --separate-stderr threshold-filter -a - - < r.slab
+	[ "$status" -eq 2 ] && [ -z "$output" ]
+}
+
+@test "threshold-filter -a rejects bad -l, -l or -v without -a with exit 2" {
+	mkslab a "2 1 3" u8 '\xff\xff\x01\x01\xff\xff' > r.slab
+	for l in 0.9:0.5 x:1 0.5 0:2 -0.1:0.5 0.5: :0.5; do
+		run --separate-stderr threshold-filter -a r.slab -l "$l" -o m.slab p.slab
+		echo "$l: $status $stderr"
+		[ "$status" -eq 2 ] && [ -z "$output" ] && [ ! -e m.slab ]
+		[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+	done
+	run --separate-stderr threshold-filter -l 0.5:0.9 p.slab
+	[ "$status" -eq 2 ] && [ "$stderr" = "threshold-filter: -l LO:HI goes with -a REF" ]
+	run --separate-stderr threshold-filter -v p.slab
+	[ "$status" -eq 2 ] && [ "$stderr" = "threshold-filter: -v goes with -a REF" ]
+}
+
+@test "threshold-filter -a fails cleanly on a bad reference" {
+	mkslab a "2 1 3" u8 '\xff\xff\x01\x01\xff\xff' > r.slab
+	mkslab b "1 1 1" f32 "$F5" > q.slab
+	cat p.slab q.slab > pq.slab
+	mkslab b "1 1 1" u8 '\x01' > rb.slab
+	fail() {
+		run --separate-stderr threshold-filter -a "$1" -o m.slab "${2:-p.slab}"
+		echo "$1: $status $stderr"
+		[ "$status" -eq 1 ] && [ -z "$output" ] && [ ! -e m.slab ]
+		[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+		[[ "$stderr" == *"$3"* ]]
+	}
+	fail nothere.slab p.slab "cannot open 'nothere.slab'"
+	head -c -2 r.slab > t.slab
+	fail t.slab p.slab "t.slab"
+	fail r.slab pq.slab "fewer slabs than"
+	cat r.slab rb.slab > rr.slab
+	fail rr.slab p.slab "more slabs than"
+	mkslab a "2 1 2" u8 '\x01\x01\x01\x01' > d.slab
+	fail d.slab p.slab "reference dims 2x1x2 differ from 2x1x3"
+	mkslab a "2 1 3" u8 '\xff\xff\xff\xff\xff\xff' > n.slab
+	fail n.slab p.slab "no labelled slice in reference 'a'"
+	mkslab a "2 1 3" u8 '\x01\x01\x00\x00\x01\x01' "SLICES . . ." > n.slab
+	fail n.slab p.slab "no labelled slice in reference 'a'"
+	mkslab a "2 1 3" u8 '\x01\x01\x00\x00\x01\x01' "SLICES g g" > n.slab
+	fail n.slab p.slab "SLICES has 2 tokens, want 3"
+	mkslab a "2 1 3" u8 '\xff\xff\x07\x01\xff\xff' > v.slab
+	fail v.slab p.slab "reference value 7 at slice 1"
+	mkslab zz "2 1 3" u8 '\xff\xff\x01\x01\xff\xff' > z.slab
+	fail z.slab p.slab "reference case 'zz' paired with case 'a'"
+	fail p.slab p.slab "reference must be u8 with one channel, not f32"
+}
