@@ -6,16 +6,19 @@
 #include "util.h"
 
 #include <getopt.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char usage[] =
-	"unet-predict -m MODEL [-z A:B] [-b BATCH] [-o OUT] [IN]\n"
+	"unet-predict -m MODEL [-z A:B] [-b BATCH] [--flip] [-o OUT] [IN]\n"
 	"  image slab stream (default stdin) -> f32 probability slabs (same header)\n"
 	"  -m MODEL   model file from unet-train\n"
 	"  -z A:B     predict z-slices A..B-1 only (A or B may be left out); the other\n"
 	"             slices of the output are 0\n"
 	"  -b BATCH   slices per forward pass (16)\n"
+	"  --flip     test-time flips: the probability is the mean of the outputs on the\n"
+	"             slice and on its flips along x, along y and both, each flipped back\n"
 	"  -o OUT     output file (default stdout)";
 
 /* Parse "A:B", "A:", ":B" into *a, *b (-1 for a missing end). */
@@ -39,16 +42,32 @@ static int parse_range(const char *s, long *a, long *b)
 	return 0;
 }
 
+/* Mirror n slices of nc planes of H x W (NCHW) along x (fx) and/or y (fy)
+ * from src into dst (distinct buffers). A flip is its own inverse. */
+static void flip_planes(float *dst, const float *src, size_t planes, int H, int W, int fx, int fy)
+{
+	for (size_t p = 0; p < planes; p++)
+		for (int y = 0; y < H; y++) {
+			const float *s = src + (p * H + (fy ? H - 1 - y : y)) * W;
+			float *d = dst + (p * H + y) * W;
+			for (int x = 0; x < W; x++)
+				d[x] = s[fx ? W - 1 - x : x];
+		}
+}
+
 int main(int argc, char **argv)
 {
 	const char *mpath = NULL, *out = "-", *in = "-";
 	long za = -1, zb = -1, v;
-	int batch = 16, c, have_range = 0;
+	int batch = 16, c, have_range = 0, flip = 0;
 	struct unet_config cfg;
 	float *params;
 
 	progname = "unet-predict";
-	while ((c = getopt(argc, argv, "m:z:b:o:h")) != -1) {
+	enum { O_FLIP = 256 };
+	static const struct option lo[] = {{"flip", 0, 0, O_FLIP}, {"help", 0, 0, 'h'},
+	                                   {0, 0, 0, 0}};
+	while ((c = getopt_long(argc, argv, "m:z:b:o:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'm': mpath = optarg; break;
 		case 'z':
@@ -60,6 +79,7 @@ int main(int argc, char **argv)
 			batch = (int)v;
 			break;
 		case 'o': out = optarg; break;
+		case O_FLIP: flip = 1; break;
 		case 'h': printf("usage: %s\n", usage); return 0;
 		default: usage_die(usage);
 		}
@@ -113,7 +133,9 @@ int main(int argc, char **argv)
 		if (rc == 0) {
 			size_t m = (size_t)s.nx * s.ny, sl = m * s.nc;
 			float *x = xmalloc((size_t)batch * sl * sizeof(float)), *pd = p.data;
-			if (!x)
+			float *xf = flip ? xmalloc((size_t)batch * sl * sizeof(float)) : NULL;
+			float *pf = flip ? xmalloc(4 * (size_t)batch * m * sizeof(float)) : NULL;
+			if (!x || (flip && (!xf || !pf)))
 				rc = -1;
 			for (long z = a; rc == 0 && z < b; z += batch) {
 				int n = (int)(b - z < batch ? b - z : batch);
@@ -123,11 +145,32 @@ int main(int argc, char **argv)
 					for (size_t i = 0; i < n * sl; i++)
 						x[i] = (float)slab_get(&s, z * sl + i);
 				}
-				unet_forward(&u, x, n);
-				for (size_t i = 0; i < n * m; i++)
-					pd[z * m + i] = sigmoidf(u.a.logit[i]);
+				if (!flip) {
+					unet_forward(&u, x, n);
+					for (size_t i = 0; i < n * m; i++)
+						pd[z * m + i] = sigmoidf(u.a.logit[i]);
+					continue;
+				}
+				/* k = 0 as is, 1 flipped along x, 2 along y, 3 both; then
+				 * (p0 + p1) + (p2 + p3): a flip of the input swaps the terms
+				 * within or between the pairs, so a symmetric slice gives an
+				 * exactly symmetric mean */
+				for (int k = 0; k < 4; k++) {
+					float *pk = pf + k * n * m;
+					if (k)
+						flip_planes(xf, x, (size_t)n * s.nc, s.ny, s.nx, k & 1, k >> 1);
+					unet_forward(&u, k ? xf : x, n);
+					for (size_t i = 0; i < n * m; i++)
+						xf[i] = sigmoidf(u.a.logit[i]);
+					flip_planes(pk, xf, n, s.ny, s.nx, k & 1, k >> 1);
+				}
+				for (size_t i = 0; i < n * m; i++) {
+					const float *q = pf + i;
+					double a = (double)q[0] + q[n * m], b = (double)q[2 * n * m] + q[3 * n * m];
+					pd[z * m + i] = (float)((a + b) * 0.25);
+				}
 			}
-			free(x);
+			free(x), free(xf), free(pf);
 			if (rc == 0 && slab_write(o.f, &p))
 				rc = error("cannot write '%s'", out);
 			slab_free(&p);

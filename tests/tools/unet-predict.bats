@@ -94,3 +94,96 @@ setup() {
 	[ "$status" -eq 1 ] && [ -z "$output" ]
 	[ "$stderr" = "unet-predict: slice range 2:7 outside the 6 slices of case casea" ]
 }
+
+# ---- --flip (issue 6): test-time flips -----------------------------------
+
+header() { sed -n "/^ENDHDR\$/q; s/^$2 //p" "$1"; }
+
+# flip_u8 IN OUT FX FY: a one-slab u8 file mirrored along x (FX = 1) and/or
+# y (FY = 1), by awk over the bytes: independent of the tool.
+flip_u8() {
+	local off nx ny nz nc
+	off=$(grep -abo '^ENDHDR$' "$1" | head -n 1 | cut -d: -f1)
+	read -r nx ny nz < <(sed -n '/^ENDHDR$/q; s/^DIMS //p' "$1")
+	nc=$(sed -n '/^ENDHDR$/q; s/^CHANNELS //p' "$1")
+	head -c $((off + 7)) "$1" > "$2"
+	slab_u8 "$1" | LC_ALL=C awk -v nx="$nx" -v ny="$ny" -v nz="$nz" -v nc="$nc" -v fx="$3" -v fy="$4" '
+		{ v[NR - 1] = $1 }
+		END { for (p = 0; p < nz * nc; p++) for (y = 0; y < ny; y++) for (x = 0; x < nx; x++)
+			printf "%c", v[(p * ny + (fy ? ny - 1 - y : y)) * nx + (fx ? nx - 1 - x : x)] }' >> "$2"
+}
+
+# mean_of_flips NX NY NZ: the mean of p0..p3.slab (outputs on the input
+# flipped as k: 1 x, 2 y, 3 both), each flipped back, one value per line.
+mean_of_flips() {
+	paste <(slab_f32 p0.slab) <(slab_f32 p1.slab) <(slab_f32 p2.slab) <(slab_f32 p3.slab) |
+		LC_ALL=C awk -v nx="$1" -v ny="$2" -v nz="$3" '
+		{ for (k = 0; k < 4; k++) v[k, NR - 1] = $(k + 1) }
+		END { for (z = 0; z < nz; z++) for (y = 0; y < ny; y++) for (x = 0; x < nx; x++) {
+			s = 0
+			for (k = 0; k < 4; k++) {
+				yy = (k >= 2) ? ny - 1 - y : y; xx = (k % 2) ? nx - 1 - x : x
+				s += v[k, (z * ny + yy) * nx + xx]
+			}
+			printf "%.9g\n", s / 4
+		} }'
+}
+
+@test "unet-predict --flip is the mean of four runs on flipped inputs" {
+	local c
+	for c in 1 2; do
+		mkset "$c"
+		tiny_train -e 2 -o m$c.model tr.list
+		mkslab img.slab caser 32 16 5 "$c" img
+		unet-predict -m m$c.model -b 2 --flip -o f.slab img.slab
+		cp img.slab i0.slab
+		flip_u8 img.slab i1.slab 1 0
+		flip_u8 img.slab i2.slab 0 1
+		flip_u8 img.slab i3.slab 1 1
+		! cmp -s i0.slab i1.slab && ! cmp -s i1.slab i3.slab
+		for k in 0 1 2 3; do unet-predict -m m$c.model -o p$k.slab i$k.slab; done
+		mean_of_flips 32 16 5 > want.txt
+		slab_f32 f.slab > got.txt
+		[ "$(wc -l < got.txt)" -eq 2560 ] && [ "$(wc -l < want.txt)" -eq 2560 ]
+		run awk '{ getline w < "want.txt"; d = $1 - w; if (d < 0) d = -d; if (d > m) m = d }
+			END { printf "%.3g\n", m }' got.txt
+		echo "channels $c: largest difference from the mean of four runs: $output"
+		awk -v m="$output" 'BEGIN { exit !(m < 1e-6) }'
+		# and it is not the plain prediction
+		! cmp -s f.slab p0.slab
+	done
+	# the header is kept, -z applies, stdin works
+	[ "$(header f.slab NAME)" = caser ] && [ "$(header f.slab DIMS)" = "32 16 5" ]
+	[ "$(header f.slab TYPE)" = f32 ] && [ "$(header f.slab SPACING)" = "0.5 1 2" ]
+	unet-predict -m m2.model --flip < img.slab | cmp - f.slab
+	unet-predict -m m2.model --flip -z 1:3 -o fz.slab img.slab
+	[ "$(slab_f32 fz.slab | sed -n '513,1536p')" = "$(slab_f32 f.slab | sed -n '513,1536p')" ]
+	[ "$(slab_f32 fz.slab | sed -n '1,512p;1537,2560p' | awk '{ print $1 + 0 }' | sort -u)" = 0 ]
+}
+
+@test "unet-predict --flip gives a symmetric output for a symmetric input" {
+	# symmetric under both flips: a function of |2x - 31| and |2y - 15|
+	{ sed -n '1,/^ENDHDR$/p' img_a.slab | sed 's/^DIMS .*/DIMS 32 16 3/'
+	  LC_ALL=C awk 'BEGIN { for (z = 0; z < 3; z++) for (y = 0; y < 16; y++) for (x = 0; x < 32; x++) {
+		ax = 2 * x - 31; if (ax < 0) ax = -ax; ay = 2 * y - 15; if (ay < 0) ay = -ay
+		printf "%c", (ax < 12 + 2 * z && ay < 9) ? 1 : (ax * 3 + ay + z) % 5 == 0 }}'
+	} > sym.slab
+	flip_u8 sym.slab sx.slab 1 0 && cmp sym.slab sx.slab
+	flip_u8 sym.slab sy.slab 0 1 && cmp sym.slab sy.slab
+	unet-predict -m m.model --flip -o f.slab sym.slab
+	unet-predict -m m.model -o p.slab sym.slab
+	# mirror the output values by index and compare as text
+	mirror() { slab_f32 "$1" | awk -v fx="$2" -v fy="$3" '{ v[NR - 1] = $1 }
+		END { for (z = 0; z < 3; z++) for (y = 0; y < 16; y++) for (x = 0; x < 32; x++)
+			print v[(z * 16 + (fy ? 15 - y : y)) * 32 + (fx ? 31 - x : x)] }'; }
+	[ "$(mirror f.slab 0 0)" = "$(mirror f.slab 1 0)" ]
+	[ "$(mirror f.slab 0 0)" = "$(mirror f.slab 0 1)" ]
+	# the plain prediction is not symmetric: the check can fail
+	[ "$(mirror p.slab 0 0)" != "$(mirror p.slab 1 0)" ]
+}
+
+@test "unet-predict rejects --flip with an argument with exit 2" {
+	run --separate-stderr unet-predict -m m.model --flip=2 img_a.slab
+	[ "$status" -eq 2 ] && [ -z "$output" ]
+	[[ "$stderr" == *"--flip"* ]]
+}
