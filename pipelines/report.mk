@@ -61,7 +61,7 @@ report/nsi.png: report/nsi.tsv
 	$(call run,,$(PLOT) -t 'DSC per slice position (test volumes)' -X 'normalised slice index' \
 	  -Y DSC -r 0:1 -o $@.tmp $<)
 
-report.md: $(CASE_TABLES) report/nsi.tsv report/nsi.png $(FIGS) $(REPORTER)
+report.md: $(CASE_TABLES) report/nsi.tsv report/nsi.png $(FIGS) $(REPORTER) diag/diagnostics.tsv
 	$(call run,,$(REPORTER) -o $@.tmp $(REPORT_MODELS))
 
 report: report.md

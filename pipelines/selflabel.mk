@@ -8,6 +8,11 @@
 #   make -j N iterations  the loop only (iteration-0 ... iteration-N)
 #   make baselines        the 2-D model trained on all ground truth
 #   make report           predict the test volumes with each model, report.md
+#   make diagnostics      pseudo-labels, the initial model and each model on the
+#                         validation volumes against the full ground truth, per
+#                         iteration so far: diag/diagnostics.tsv, .png
+#   make val-report       the initial and the final model on the validation
+#                         volumes (DSC ... HD95): diag/val-report.md
 #   make schedule         print the expansion schedule
 #   make status           what is done
 #
@@ -96,6 +101,7 @@ LAUNCH_TRAIN ?=
 GEN ?= $(PIPE)/selflabel-gen
 PICK ?= $(PIPE)/selflabel-pick
 REPORTER ?= $(PIPE)/selflabel-report
+DIAG ?= $(PIPE)/selflabel-diag
 
 # ---- command lines built from the parameters ---------------------------------
 yes = $(filter yes,$1)
@@ -179,8 +185,20 @@ include mk/run.mk
 endif
 
 # ---- targets -----------------------------------------------------------------------
-.PHONY: all iterations baselines report schedule status clean clean-tmp help
+.PHONY: all iterations baselines report diagnostics val-report schedule status clean clean-tmp help
 all: iterations baselines report
+
+# Diagnostics and the validation report: a separate make (pipelines/diag.mk,
+# through selflabel-diag) over the iterations that exist when it starts; it
+# writes only under diag/. In a full run they come after the last iteration.
+diag/diagnostics.tsv: $(FINAL) FORCE
+	+@$(DIAG) . diagnostics
+diagnostics:
+	+@$(DIAG) . diagnostics
+val-report: $(FINAL)
+	+@$(DIAG) . val-report
+.PHONY: FORCE
+FORCE:
 iterations: $(FINAL)
 baselines: models/full.model
 
@@ -199,10 +217,10 @@ clean-tmp:
 	find . -name '*.tmp' -prune -exec rm -rf {} +
 
 help:
-	@sed -n '3,17s/^# \{0,1\}//p' $(PIPE)/selflabel.mk
+	@sed -n '3,22s/^# \{0,1\}//p' $(PIPE)/selflabel.mk
 
 clean:
-	rm -rf prob pseudo labels models logs lists sched mk test report report.md params \
+	rm -rf prob pseudo labels models logs lists sched mk test report report.md params diag \
 	  schedule.tsv data data.tmp
 
 include $(PIPE)/report.mk

@@ -19,7 +19,7 @@
 
 static const char usage[] =
 	"metrics [-t THR] [-u 1|0|nan] [--hd95] [-m MODE] [-c CONN] [-e EMPTY] [-U error|exclude]\n"
-	"               [--nsi-bins N --nsi-out FILE] [-s SUMMARY] [-o OUT] PRED GT";
+	"               [--nsi-bins N --nsi-out FILE] [--slices-out FILE] [-s SUMMARY] [-o OUT] PRED GT";
 
 static void help(void)
 {
@@ -38,6 +38,8 @@ static void help(void)
 	       "                     exclude (background in both masks)\n"
 	       "      --nsi-bins N   also write DSC per normalised slice index bin (nsi =\n"
 	       "      --nsi-out FILE z/(nz-1), bin = floor(nsi*N), the last bin holds nsi 1)\n"
+	       "      --slices-out FILE  also write the counts of every z-slice, one row per\n"
+	       "                     case and slice: case z tp fp fn tn ignored\n"
 	       "  -s, --summary FILE  the mean ± sd summary (default stderr)\n"
 	       "  -o, --output OUT   the per-case TSV (default stdout)\n"
 	       "PRED and GT are slab streams, one may be - (stdin). Cases are matched by NAME\n"
@@ -54,13 +56,14 @@ struct bin {
 
 int main(int argc, char **argv)
 {
-	enum { OPT_HD = 256, OPT_BINS, OPT_NSI };
+	enum { OPT_HD = 256, OPT_BINS, OPT_NSI, OPT_SLICES };
 	static const struct option longopts[] = {
 		{ "threshold", required_argument, 0, 't' }, { "undefined", required_argument, 0, 'u' },
 		{ "hd95", no_argument, 0, OPT_HD },         { "mode", required_argument, 0, 'm' },
 		{ "conn", required_argument, 0, 'c' },      { "empty", required_argument, 0, 'e' },
 		{ "unlabelled", required_argument, 0, 'U' }, { "nsi-bins", required_argument, 0, OPT_BINS },
-		{ "nsi-out", required_argument, 0, OPT_NSI }, { "summary", required_argument, 0, 's' },
+		{ "nsi-out", required_argument, 0, OPT_NSI }, { "slices-out", required_argument, 0, OPT_SLICES },
+		{ "summary", required_argument, 0, 's' },
 		{ "output", required_argument, 0, 'o' },    { "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 }
 	};
@@ -69,19 +72,19 @@ int main(int argc, char **argv)
 	long conn = 6, nbins = 0;
 	int by_name, exclude = 0, want_hd = 0, opt, rc, m, undef_nan = 0;
 	double thr = 0.5, undef = 1;
-	const char *out = "-", *sumpath = NULL, *nsipath = NULL;
+	const char *out = "-", *sumpath = NULL, *nsipath = NULL, *slpath = NULL;
 	struct pair_reader pr;
 	struct slab ps, gs;
-	char *rows = NULL, *sum = NULL, *nsi = NULL, desc[128];
-	size_t rowlen = 0, sumlen = 0, nsilen = 0, cases = 0, ignored = 0, nundef[M_COUNT] = { 0 },
+	char *rows = NULL, *sum = NULL, *nsi = NULL, *sl = NULL, desc[128];
+	size_t rowlen = 0, sumlen = 0, nsilen = 0, sllen = 0, cases = 0, ignored = 0, nundef[M_COUNT] = { 0 },
 	       nf32 = 0;
 	struct hd_tally tally;
-	FILE *rf, *sf, *nf = NULL;
+	FILE *rf, *sf, *nf = NULL, *lf = NULL;
 	struct runstat st[M_COUNT], hst;
 	struct bin *bins = NULL;
 	struct confusion *cb = NULL;
 	size_t *sb = NULL;
-	struct outfile of, os, on;
+	struct outfile of, os, on, ol;
 
 	progname = "metrics";
 	memset(&tally, 0, sizeof tally);
@@ -115,6 +118,9 @@ int main(int argc, char **argv)
 		case OPT_NSI:
 			nsipath = optarg;
 			break;
+		case OPT_SLICES:
+			slpath = optarg;
+			break;
 		case 's':
 			sumpath = optarg;
 			break;
@@ -145,8 +151,12 @@ int main(int argc, char **argv)
 	/* everything is kept in memory until the end: a failed run writes nothing */
 	rf = open_memstream(&rows, &rowlen);
 	sf = open_memstream(&sum, &sumlen);
+	if (slpath && !(lf = open_memstream(&sl, &sllen)))
+		die("out of memory");
 	if (!rf || !sf)
 		die("out of memory");
+	if (lf)
+		fprintf(lf, "case\tz\ttp\tfp\tfn\ttn\tignored\n");
 	fprintf(rf, "case\tdsc\tiou\ttpr\ttnr\tprecision\ttp\tfp\tfn\ttn\tignored");
 	if (want_hd)
 		fprintf(rf, "\t%s\thd_empty", hd_mode_column(mode));
@@ -208,6 +218,14 @@ int main(int argc, char **argv)
 				bins[b].all.tp += cb[b].tp, bins[b].all.fp += cb[b].fp;
 				bins[b].all.fn += cb[b].fn, bins[b].all.tn += cb[b].tn;
 			}
+		}
+		for (z = 0; lf && z < gs.nz; z++) { /* per-slice counts */
+			struct confusion cz = { 0, 0, 0, 0, 0 };
+			confusion_add(&cz, pm + z * plane, gt + z * plane, plane);
+			fprintf(lf, "%s\t%d\t%llu\t%llu\t%llu\t%llu\t%llu\n", name, z,
+			        (unsigned long long)cz.tp, (unsigned long long)cz.fp,
+			        (unsigned long long)cz.fn, (unsigned long long)cz.tn,
+			        (unsigned long long)cz.ignored);
 		}
 		if (want_hd) {
 			double v;
@@ -277,7 +295,7 @@ int main(int argc, char **argv)
 		if (fclose(nf))
 			die("out of memory");
 	}
-	if (fclose(rf) || fclose(sf))
+	if (fclose(rf) || fclose(sf) || (lf && fclose(lf)))
 		die("out of memory");
 	if (outfile_open(&of, out))
 		return 1;
@@ -288,6 +306,21 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		fwrite(sum, 1, sumlen, os.f);
+	}
+	if (slpath) {
+		if (outfile_open(&ol, slpath)) {
+			outfile_abort(&of);
+			if (sumpath)
+				outfile_abort(&os);
+			return 1;
+		}
+		fwrite(sl, 1, sllen, ol.f);
+		if (outfile_commit(&ol)) {
+			outfile_abort(&of);
+			if (sumpath)
+				outfile_abort(&os);
+			return 1;
+		}
 	}
 	if (nbins) {
 		if (outfile_open(&on, nsipath)) {
@@ -312,6 +345,6 @@ int main(int argc, char **argv)
 		return 1;
 	if (!sumpath)
 		fwrite(sum, 1, sumlen, stderr);
-	free(rows), free(sum), free(nsi), free(bins), free(cb), free(sb);
+	free(rows), free(sum), free(nsi), free(sl), free(bins), free(cb), free(sb);
 	return close_stdout() ? 1 : 0;
 }

@@ -166,6 +166,24 @@ setup() {
 	[ "$(sed -n 2p nsi2.tsv | cut -f 4,5)" = "$(printf '0\t0')" ]
 }
 
+@test "metrics --slices-out writes the counts of every slice" {
+	# slice 0 right, slice 1 half right, slice 2 wrong; gt 255 on slice 0, x 1
+	mkslab ps.slab s1 "2 1 3" "1 1 1" u8 'z == 0 ? 1 : (z == 1 ? (x == 0) : (x == 1))'
+	mkslab gs.slab s1 "2 1 3" "1 1 1" u8 'z == 2 ? (x == 0) : (z == 0 && x == 1 ? 255 : 1)'
+	metrics --slices-out sl.tsv -o o.tsv ps.slab gs.slab 2>/dev/null
+	[ "$(cat sl.tsv)" = "$(printf 'case\tz\ttp\tfp\tfn\ttn\tignored\ns1\t0\t1\t0\t0\t0\t1\ns1\t1\t1\t0\t1\t0\t0\ns1\t2\t0\t1\t1\t0\t0')" ]
+	# the slices add up to the case's row; a second case follows in gt order
+	mkslab ps.slab s2 "2 1 1" "1 1 1" u8 0
+	mkslab gs.slab s2 "2 1 1" "1 1 1" u8 1
+	metrics --slices-out sl.tsv -o o.tsv ps.slab gs.slab 2>/dev/null
+	[ "$(awk -F'\t' '$1 == "s1" { for (i = 3; i <= 7; i++) t[i] += $i }
+		END { print t[3], t[4], t[5], t[6], t[7] }' sl.tsv)" = "$(awk -F'\t' '$1 == "s1" { print $7, $8, $9, $10, $11 }' o.tsv)" ]
+	[ "$(tail -n 1 sl.tsv)" = "$(printf 's2\t0\t0\t0\t2\t0\t0')" ]
+	# a failed run writes no slice file
+	run --separate-stderr metrics --slices-out sl2.tsv -o o2.tsv ps.slab nosuch.slab
+	[ "$status" -eq 1 ] && [ -z "$(ls sl2.tsv* o2.tsv* 2>/dev/null)" ]
+}
+
 @test "metrics counts agree with numpy on random masks" {
 	have_python "numpy, scipy" || skip "no python3 with numpy and scipy"
 	/usr/bin/python3 "$BATS_TEST_DIRNAME/eval_ref.py" make pr.slab gr.slab 10
