@@ -23,7 +23,7 @@ int model_save(const char *path, const struct unet_config *c, const float *param
 	size_t n = unet_param_count(c);
 	unsigned char h[MODEL_HEADER_BYTES] = {0}, *buf;
 	struct outfile o;
-	memcpy(h, MODEL_MAGIC, 8);
+	memcpy(h, unet_dims(c) == 3 ? MODEL_MAGIC_3D : MODEL_MAGIC, 8);
 	put32(h + 8, MODEL_VERSION);
 	put32(h + 12, (uint32_t)c->in_channels);
 	put32(h + 16, (uint32_t)c->base);
@@ -58,10 +58,11 @@ int model_load(const char *path, struct unet_config *c, float **params)
 	*params = NULL;
 	if (!b)
 		return -1;
-	if (len < 8 || memcmp(b, MODEL_MAGIC, 8)) {
-		error("not a model file (no %s magic): '%s'", MODEL_MAGIC, path);
+	if (len < 8 || (memcmp(b, MODEL_MAGIC, 8) && memcmp(b, MODEL_MAGIC_3D, 8))) {
+		error("not a model file (no %s or %s magic): '%s'", MODEL_MAGIC, MODEL_MAGIC_3D, path);
 		goto fail;
 	}
+	c->dims = memcmp(b, MODEL_MAGIC_3D, 8) ? 2 : 3;
 	if (len < MODEL_HEADER_BYTES) {
 		error("truncated model header: '%s'", path);
 		goto fail;

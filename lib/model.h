@@ -1,12 +1,15 @@
 /* model.h: the U-Net model file (formats/model.md): a 32-byte header
  * (magic, version, configuration, parameter count) and the parameters as
- * little-endian float32 in unet.h's order. */
+ * little-endian float32 in unet.h's order. The magic gives the
+ * dimensionality: SLUNET2D (2-D networks, the only kind before 3-D) or
+ * SLUNET3D. */
 #ifndef SL_MODEL_H
 #define SL_MODEL_H
 
 #include "unet.h"
 
 #define MODEL_MAGIC "SLUNET2D"
+#define MODEL_MAGIC_3D "SLUNET3D"
 #define MODEL_VERSION 1
 #define MODEL_HEADER_BYTES 32
 
@@ -14,7 +17,7 @@
 int model_save(const char *path, const struct unet_config *c, const float *params);
 
 /* Read a model from path ("-" is stdin): sets *c and allocates *params
- * (unet_param_count(c) floats; free it). Returns 0, or -1 with a message
+ * (unet_param_count(c) floats; free it; c->dims from the magic). Returns 0, or -1 with a message
  * naming the file and what is wrong: not a model file, another version, a
  * bad configuration, a wrong parameter count, a truncated file, trailing
  * bytes or non-finite parameters. */

@@ -8,6 +8,11 @@
  * and level 0 ends in a 1x1 conv to one logit. With base 8 and depth 4 this
  * has 485,673 parameters for one input channel and 485,889 for four.
  *
+ * The same network in 3-D (dims 3): 3x3x3 convolutions, 2x2x2 pooling and
+ * up-convolutions (layers3d.h) over volumes of Z x H x W, every size halved
+ * at each level; 1,411,769 and 1,412,417 parameters. A "sample" is then one
+ * volume instead of one slice; everything else is shared.
+ *
  * All parameters live in one float block; struct unet_params points into
  * it (gradients use the same layout), in the order the model file stores
  * them: encoder levels 0..depth (conv0 w, b, conv1 w, b), then decoder
@@ -25,10 +30,12 @@ struct unet_config {
 	int in_channels; /* image channels (modalities), 1..64 */
 	int base;        /* filters at full resolution (paper: 8), 1..256 */
 	int depth;       /* number of poolings (paper: 4), 1..UNET_MAX_DEPTH */
+	int dims;        /* 2: slices, 3: volumes (0 counts as 2) */
 };
 
 /* Pointers into one parameter (or gradient) block. F_l = base << l. */
 struct unet_params {
+	/* 3-D: every [3][3] is [3][3][3] and the up-conv's [2][2] is [2][2][2] */
 	float *enc_w[UNET_MAX_DEPTH + 1][2]; /* [F_l][Cin][3][3]; Cin = in_channels (l=0,
 	                                        conv 0), F_{l-1} (l>0, conv 0), F_l (conv 1) */
 	float *enc_b[UNET_MAX_DEPTH + 1][2]; /* [F_l] */
@@ -41,7 +48,7 @@ struct unet_params {
 };
 
 /* Activations of one batch of N slices, all CNHW (see layers.h), pointers
- * into one block. H_l = H >> l. */
+ * into one block. H_l = H >> l. 3-D: CNZHW, every [H_l] is [Z_l][H_l]. */
 struct unet_acts {
 	float *x;                           /* [Cin][N][H][W] the input */
 	float *enc[UNET_MAX_DEPTH + 1][2];  /* [F_l][N][H_l][W_l] after ReLU; enc[l][1]
@@ -56,6 +63,8 @@ struct unet_acts {
 struct unet {
 	struct unet_config cfg;
 	int B, H, W, N;       /* capacity, and the batch size of the last forward */
+	int Z;                /* volume depth (3-D); 1 for 2-D */
+	size_t vox;           /* values per sample and channel: Z * H * W */
 	int train;            /* gradients allocated */
 	size_t nparams;
 	float *params;        /* nparams floats */
@@ -84,6 +93,10 @@ void unet_summary(FILE *f, const struct unet_config *c);
 /* Check that H and W suit the network (positive, divisible by 2^depth);
  * 0 or -1 with a message naming the sizes. */
 int unet_check_size(const struct unet_config *c, int H, int W);
+/* The same for volumes of depth Z of a 3-D network. 0 or -1. */
+int unet_check_volume(const struct unet_config *c, int Z, int H, int W);
+/* 2 or 3. Cannot fail. */
+int unet_dims(const struct unet_config *c);
 
 /* Allocate a network for batches of up to B slices of H x W (`train`:
  * also gradients). Parameters are zero; fill u->params. Batches are split
@@ -94,10 +107,15 @@ int unet_create(struct unet *u, const struct unet_config *c, int B, int H, int W
 /* The same with a given number of threads (at most tpool_size() run at once). */
 int unet_create_threads(struct unet *u, const struct unet_config *c, int B, int H, int W,
                         int train, int threads);
+/* A 3-D network for batches of up to B volumes of Z x H x W (a 2-D one when
+ * Z is 1 and the configuration is 2-D); threads <= 0: tpool_size(). 0 or -1. */
+int unet_create_vol(struct unet *u, const struct unet_config *c, int B, int Z, int H, int W,
+                    int train, int threads);
 void unet_free(struct unet *u);
 
 /* Forward pass of N (1..B) slices given in NCHW (slab) order,
- * in[n][c][y][x]; the logits land in u->a.logit ([N][H][W]). The other
+ * in[n][c][y][x]; the logits land in u->a.logit ([N][H][W]). 3-D: N
+ * volumes in slab order, in[n][z][c][y][x], logits [N][Z][H][W]. The other
  * activations in u->a are those of a single-threaded network only. */
 void unet_forward(struct unet *u, const float *in, int N);
 
@@ -110,5 +128,7 @@ void unet_zero_grad(struct unet *u);
 /* Floating-point operations of one forward pass of one H x W slice
  * (2 per multiply-add, convolutions only); a train step is about 3x. */
 double unet_forward_flops(const struct unet_config *c, int H, int W);
+/* The same for one Z x H x W volume of a 3-D network. */
+double unet_forward_flops_vol(const struct unet_config *c, int Z, int H, int W);
 
 #endif

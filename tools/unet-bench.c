@@ -148,7 +148,7 @@ int main(int argc, char **argv)
 	int train = !strcmp(what, "train");
 	if (!train && strcmp(what, "infer"))
 		usage_die(usage);
-	struct unet_config cfg = {C, 8, 4};
+	struct unet_config cfg = {C, 8, 4, 2};
 	struct unet u;
 	if (unet_create(&u, &cfg, B, H, W, train))
 		return 1;

@@ -68,7 +68,7 @@ int main(int argc, char **argv)
 	static const char *const losses[] = {"bce", "bcedice", NULL};
 	static const char *const selects[] = {"loss", "dsc", NULL};
 	struct train_opts o;
-	struct unet_config cfg = {1, 8, 4};
+	struct unet_config cfg = {1, 8, 4, 2};
 	const char *out = NULL, *init = NULL, *logpath = NULL;
 	int summary = 0, c, k, set_arch = 0, val_gt = 0;
 	long v;
