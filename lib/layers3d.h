@@ -4,7 +4,8 @@
  * sample, then z, row, column: t[c][n][z][y][x]. As in 2-D (layers.h), a
  * convolution is a matrix product over the whole batch,
  * out[K][N*Z*H*W] = w[K][C*27] * col[C*27][N*Z*H*W], here taken a few
- * image rows at a time so that the column matrix stays small.
+ * planes at a time, either as 27 shifted views of zero-padded planes (no
+ * column matrix) or by im2col of a few rows and sgemm.
  *
  * The conventions are those of layers.h: outputs first, sizes last,
  * gradients prefixed d, backward functions ADD into the gradients they
@@ -41,8 +42,12 @@ void conv3d_forward_naive(float *out, const float *in, const float *w, const flo
 void conv3d_backward_naive(float *din, float *dw, float *db, const float *dout,
                            const float *in, const float *w, int N, int C, int K, int Z, int H,
                            int W);
-/* Rows of W pixels per chunk of the column matrix (tests set it small to
- * cover chunk edges; 0 = chosen by the shape). */
+/* How conv3d_* work: 0 chosen by the shape (default), 1 directly on
+ * zero-padded planes with kernels.c, 2 by im2col of a few rows at a time
+ * and sgemm. For tests and benchmarks. */
+extern int conv3d_mode;
+/* Planes (mode 1) or rows of W pixels (mode 2) per chunk (tests set it
+ * small to cover chunk edges; 0 = chosen by the shape). */
 extern int conv3d_chunk_rows;
 
 /* 2x2x2 transposed convolution with stride 2 and bias:

@@ -6,6 +6,7 @@
 #include "kernels.h"
 #include "layers.h"
 #include "util.h"
+#include "volpool.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -41,6 +42,8 @@ static int pool_grow(struct pool *p, size_t need)
 
 int pool_add(struct pool *p, const struct slab *img, const struct slab *mask, const char *src)
 {
+	if (p->zmult)
+		return pool_add_volume(p, img, mask, src);
 	if (mask->type != SLAB_U8 || mask->nc != 1)
 		return error("%s: mask must be u8 with one channel, not %s with %d", src,
 		             slab_type_name(mask->type), mask->nc);
@@ -206,7 +209,7 @@ void pool_free(struct pool *p)
 
 size_t pool_keep_gt(struct pool *p)
 {
-	size_t s = (size_t)p->C * p->H * p->W, m = (size_t)p->H * p->W, k = 0;
+	size_t m = pool_item_size(p), s = m * p->C, k = 0;
 	for (size_t i = 0; i < p->n; i++) {
 		if (!p->gt[i])
 			continue;
@@ -314,7 +317,7 @@ void train_evaluate(struct unet *u, const struct pool *va, enum lossfn loss, dou
 void train_evaluate_pw(struct unet *u, const struct pool *va, enum lossfn loss,
                        double pos_weight, double *val_loss, double *dsc)
 {
-	size_t s = (size_t)va->C * va->H * va->W, m = (size_t)va->H * va->W;
+	size_t m = pool_item_size(va), s = m * va->C;
 	double bce = 0, si = 0, ss = 0;
 	size_t lab = 0, tp = 0, fp = 0, fn = 0;
 	for (size_t i = 0; i < va->n; i += u->B) {
@@ -345,7 +348,7 @@ void train_evaluate_pw(struct unet *u, const struct pool *va, enum lossfn loss,
 int train_run(struct unet *u, const struct pool *tr, const struct pool *va,
               const struct train_opts *o)
 {
-	size_t np = u->nparams, s = (size_t)tr->C * tr->H * tr->W, m = (size_t)tr->H * tr->W;
+	size_t np = u->nparams, m = pool_item_size(tr), s = m * tr->C;
 	int B = o->batch < u->B ? o->batch : u->B;
 	float *st1 = xcalloc(np, sizeof(float)), *st2 = xcalloc(np, sizeof(float));
 	float *best = xmalloc(np * sizeof(float)), *in = xmalloc(B * s * sizeof(float));
@@ -383,7 +386,7 @@ int train_run(struct unet *u, const struct pool *tr, const struct pool *va,
 			int n = (int)(tr->n - i < (size_t)B ? tr->n - i : (size_t)B);
 			for (int k = 0; k < n; k++) {
 				size_t q = perm[i + k];
-				if (o->augment == 1 || (o->augment == 2 && tr->gt[q])) {
+				if (!tr->zmult && (o->augment == 1 || (o->augment == 2 && tr->gt[q]))) {
 					struct augment a;
 					augment_draw(&a, &r, o->max_angle);
 					augment_apply(in + k * s, mk + k * m, tr->img + q * s, tr->mask + q * m,

@@ -22,6 +22,9 @@ struct pool {
 	float *nsi;         /* [n] normalised slice index z/(nz-1) (0.5 when nz = 1) */
 	uint8_t *gt;        /* [n] 1: ground truth ('g' in the mask's SLICES key, or no key) */
 	size_t volumes;     /* slab pairs read */
+	int zmult;          /* > 0: a pool of whole volumes (volpool.h), depths padded to a
+	                       multiple of zmult; set before loading */
+	int Z;              /* volume pools: the depth of every item (slices: 0) */
 };
 
 /* Add the labelled slices of one image slab (any type, C channels) and its

@@ -1,9 +1,11 @@
-/* unet-predict: probabilities of the foreground for every slice of image slabs. */
+/* unet-predict: probabilities of the foreground for every slice of image
+ * slabs, slice by slice (2-D model) or volume by volume (3-D model). */
 #include "layers.h"
 #include "model.h"
 #include "slab.h"
 #include "unet.h"
 #include "util.h"
+#include "volpool.h"
 
 #include <getopt.h>
 #include <stdint.h>
@@ -16,7 +18,7 @@ static const char usage[] =
 	"  -m MODEL   model file from unet-train\n"
 	"  -z A:B     predict z-slices A..B-1 only (A or B may be left out); the other\n"
 	"             slices of the output are 0\n"
-	"  -b BATCH   slices per forward pass (16)\n"
+	"  -b BATCH   slices per forward pass (16; a 3-D model takes whole volumes)\n"
 	"  --flip     test-time flips: the probability is the mean of the outputs on the\n"
 	"             slice and on its flips along x, along y and both, each flipped back\n"
 	"  -o OUT     output file (default stdout)";
@@ -90,6 +92,11 @@ int main(int argc, char **argv)
 		in = argv[optind];
 	if (model_load(mpath, &cfg, &params))
 		return 1;
+	int d3 = unet_dims(&cfg) == 3;
+	if (d3 && flip) {
+		free(params);
+		die("--flip applies to 2-D models, not to the 3-D model '%s'", mpath);
+	}
 
 	struct slab_reader r;
 	struct outfile o;
@@ -118,7 +125,21 @@ int main(int argc, char **argv)
 		           slab_alloc_like(&p, &s, s.nx, s.ny, s.nz, 1, SLAB_F32) == 0) {
 			rc = 0;
 		}
-		if (rc == 0 && (!have_net || u.H != s.ny || u.W != s.nx)) {
+		if (rc == 0 && d3) {
+			/* the whole volume, then the range */
+			if (unet_predict_volume(&u, &cfg, params, &s, p.data))
+				rc = -1;
+			have_net = 1;
+			size_t m = (size_t)s.nx * s.ny;
+			float *pd = p.data;
+			if (rc == 0 && a > 0)
+				memset(pd, 0, a * m * sizeof *pd);
+			if (rc == 0 && b < s.nz)
+				memset(pd + b * m, 0, (s.nz - b) * m * sizeof *pd);
+			if (rc == 0 && slab_write(o.f, &p))
+				rc = error("cannot write '%s'", out);
+			slab_free(&p);
+		} else if (rc == 0 && (!have_net || u.H != s.ny || u.W != s.nx)) {
 			if (have_net)
 				unet_free(&u);
 			have_net = 0;
@@ -130,7 +151,7 @@ int main(int argc, char **argv)
 				have_net = 1;
 			}
 		}
-		if (rc == 0) {
+		if (rc == 0 && !d3) {
 			size_t m = (size_t)s.nx * s.ny, sl = m * s.nc;
 			float *x = xmalloc((size_t)batch * sl * sizeof(float)), *pd = p.data;
 			float *xf = flip ? xmalloc((size_t)batch * sl * sizeof(float)) : NULL;

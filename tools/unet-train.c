@@ -1,8 +1,10 @@
-/* unet-train: train (or fine-tune) the 2-D U-Net on labelled slices. */
+/* unet-train: train (or fine-tune) the 2-D U-Net on labelled slices, or the
+ * 3-D U-Net on whole volumes (--dims 3). */
 #include "model.h"
 #include "train.h"
 #include "unet.h"
 #include "util.h"
+#include "volpool.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -10,12 +12,12 @@
 
 static const char usage[] =
 	"unet-train [options] -o MODEL TRAIN.list [VAL.list]\n"
-	"       unet-train --summary [-c CHANNELS]\n"
+	"       unet-train --summary [--dims 2|3] [-c CHANNELS]\n"
 	"  list files: one 'IMAGE.slab MASK.slab' pair per line ('#' comments)\n"
 	"  -o MODEL           output model file ('-' for stdout)\n"
 	"  --init MODEL       start from this model (fine-tuning)\n"
 	"  -e, --epochs N     at most N epochs (150)\n"
-	"  -b, --batch N      mini-batch size (32)\n"
+	"  -b, --batch N      mini-batch size (32 slices; 2 volumes with --dims 3)\n"
 	"  --lr X             initial learning rate (1e-3)\n"
 	"  --patience N       early stopping after N epochs without improvement (6)\n"
 	"  --lr-patience N    learning rate x0.1 after N epochs without val-loss improvement (3)\n"
@@ -37,6 +39,9 @@ static const char usage[] =
 	"  -q, --quiet        no progress on stderr\n"
 	"  --filters N        filters at full resolution for a new model (8)\n"
 	"  --depth N          poolings of a new model (4)\n"
+	"  --dims N           2: a new 2-D model on slices (default); 3: a new 3-D model on whole\n"
+	"                     volumes, each padded after its last slice to a multiple of 2^depth\n"
+	"                     (image 0, mask 255); no --augment, --weights (--init: the model's)\n"
 	"  --summary          print the layer table and parameter total, then exit\n"
 	"  -c, --channels N   input channels for --summary (1)";
 
@@ -52,7 +57,8 @@ static int pick(const char *s, const char *const *names, const char *what)
 int main(int argc, char **argv)
 {
 	enum { O_INIT = 256, O_LR, O_PATIENCE, O_LRPAT, O_LRFACTOR, O_AUGMENT, O_ANGLE, O_WEIGHTS,
-	       O_OPT, O_LOSS, O_SELECT, O_LOG, O_FILTERS, O_DEPTH, O_SUMMARY, O_VALGT, O_POSW, O_EMA };
+	       O_OPT, O_LOSS, O_SELECT, O_LOG, O_FILTERS, O_DEPTH, O_SUMMARY, O_VALGT, O_POSW, O_EMA,
+	       O_DIMS };
 	static const struct option lo[] = {
 		{"init", 1, 0, O_INIT}, {"epochs", 1, 0, 'e'}, {"batch", 1, 0, 'b'},
 		{"lr", 1, 0, O_LR}, {"patience", 1, 0, O_PATIENCE}, {"lr-patience", 1, 0, O_LRPAT},
@@ -62,7 +68,7 @@ int main(int argc, char **argv)
 		{"log", 1, 0, O_LOG}, {"quiet", 0, 0, 'q'}, {"filters", 1, 0, O_FILTERS},
 		{"depth", 1, 0, O_DEPTH}, {"summary", 0, 0, O_SUMMARY}, {"channels", 1, 0, 'c'},
 		{"val-gt", 0, 0, O_VALGT}, {"pos-weight", 1, 0, O_POSW}, {"ema", 1, 0, O_EMA},
-		{"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+		{"dims", 1, 0, O_DIMS}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
 	static const char *const weights[] = {"uniform", "gaussian", "stepwise", NULL};
 	static const char *const opts[] = {"rmsprop", "adam", "sgd", NULL};
 	static const char *const losses[] = {"bce", "bcedice", NULL};
@@ -70,7 +76,7 @@ int main(int argc, char **argv)
 	struct train_opts o;
 	struct unet_config cfg = {1, 8, 4, 2};
 	const char *out = NULL, *init = NULL, *logpath = NULL;
-	int summary = 0, c, k, set_arch = 0, val_gt = 0;
+	int summary = 0, c, k, set_arch = 0, val_gt = 0, set_batch = 0;
 	long v;
 	double d;
 
@@ -86,7 +92,7 @@ int main(int argc, char **argv)
 			break;
 		case 'b':
 			if (parse_long(optarg, 1, 4096, "batch size", &v)) usage_die(usage);
-			o.batch = (int)v;
+			o.batch = (int)v, set_batch = 1;
 			break;
 		case O_LR:
 			if (parse_double(optarg, 1e-12, 1e6, "learning rate", &o.lr)) usage_die(usage);
@@ -166,6 +172,10 @@ int main(int argc, char **argv)
 			cfg.depth = (int)v, set_arch = 1;
 			break;
 		case O_SUMMARY: summary = 1; break;
+		case O_DIMS:
+			if (parse_long(optarg, 2, 3, "dimensionality", &v)) usage_die(usage);
+			cfg.dims = (int)v, set_arch = 1;
+			break;
 		case 'c':
 			if (parse_long(optarg, 1, 64, "channels", &v)) usage_die(usage);
 			cfg.in_channels = (int)v;
@@ -185,13 +195,25 @@ int main(int argc, char **argv)
 	if (!out || optind >= argc || argc - optind > 2)
 		usage_die(usage);
 	if (init && set_arch)
-		die("--filters and --depth apply to new models, not to --init");
+		die("--filters, --depth and --dims apply to new models, not to --init");
+	float *params = NULL;
+	if (init && model_load(init, &cfg, &params))
+		return 1;
+	int d3 = unet_dims(&cfg) == 3;
+	if (d3 && o.augment)
+		die("--augment applies to 2-D training, not to a 3-D model");
+	if (d3 && o.weights != WEIGHT_UNIFORM)
+		die("--weights applies to 2-D training, not to a 3-D model");
+	if (d3 && !set_batch)
+		o.batch = 2;
 	if (val_gt && optind + 1 >= argc) {
 		error("--val-gt needs a validation list");
 		usage_die(usage);
 	}
 
 	struct pool tr = {0}, va = {0};
+	if (d3)
+		tr.zmult = va.zmult = 1 << cfg.depth;
 	if (pool_load_list(&tr, argv[optind]))
 		return 1;
 	if (tr.n == 0)
@@ -220,10 +242,9 @@ int main(int argc, char **argv)
 		         "foreground pixels weigh %g in the BCE (--pos-weight)\n", o.pos_weight);
 	if (*note)
 		o.log_note = note;
-	float *params = NULL;
+	if (d3 && (pool_set_depth(&tr, va.Z > tr.Z ? va.Z : tr.Z) || pool_set_depth(&va, tr.Z)))
+		return 1;
 	if (init) {
-		if (model_load(init, &cfg, &params))
-			return 1;
 		if (cfg.in_channels != tr.C)
 			die("model '%s' takes %d input channels, the data have %d", init, cfg.in_channels,
 			    tr.C);
@@ -234,7 +255,7 @@ int main(int argc, char **argv)
 	}
 	int B = (size_t)o.batch < tr.n ? o.batch : (int)tr.n;
 	struct unet u;
-	if (unet_create(&u, &cfg, B, tr.H, tr.W, 1))
+	if (unet_create_vol(&u, &cfg, B, d3 ? tr.Z : 1, tr.H, tr.W, 1, 0))
 		return 1;
 	if (params)
 		memcpy(u.params, params, u.nparams * sizeof(float));
@@ -248,7 +269,11 @@ int main(int argc, char **argv)
 			return 1;
 		o.log = lf.f;
 	}
-	if (!o.quiet)
+	if (!o.quiet && d3)
+		fprintf(stderr, "%s: 3-D: %zu training volumes of %zu read, %zu validation volumes; "
+		        "%dx%dx%dx%d (depth padded), %zu parameters\n", progname, tr.n, tr.volumes,
+		        va.n, tr.W, tr.H, tr.Z, tr.C, u.nparams);
+	else if (!o.quiet)
 		fprintf(stderr, "%s: %zu training slices from %zu volumes, %zu validation slices; "
 		        "%dx%dx%d, %zu parameters\n", progname, tr.n, tr.volumes, va.n, tr.W, tr.H,
 		        tr.C, u.nparams);

@@ -163,7 +163,7 @@ static void on_step(void *ctx, long step, const float *w, const double *avg, siz
 
 static void ema(void)
 {
-	struct unet_config cfg = {1, 2, 1};
+	struct unet_config cfg = {1, 2, 1, 2};
 	struct slab img, msk;
 	struct pool tr = {0}, va = {0};
 	mkpair(&img, &msk, 6, NULL);

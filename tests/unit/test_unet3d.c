@@ -39,7 +39,7 @@ static double maxdiff(const float *a, const float *b, size_t n)
 
 /* ---- the convolution against the naive loops ---------------------------- */
 
-static void conv_vs_naive(int N, int C, int K, int Z, int H, int W, int chunk)
+static void conv_vs_naive(int mode, int N, int C, int K, int Z, int H, int W, int chunk)
 {
 	size_t nin = (size_t)C * N * Z * H * W, nout = (size_t)K * N * Z * H * W;
 	size_t nw = (size_t)K * C * 27;
@@ -54,6 +54,7 @@ static void conv_vs_naive(int N, int C, int K, int Z, int H, int W, int chunk)
 	memcpy(dbr, db0, K * sizeof(float)), memcpy(di, di0, nin * sizeof(float));
 	memcpy(dw, dw0, nw * sizeof(float)), memcpy(db, db0, K * sizeof(float));
 	conv3d_chunk_rows = chunk;
+	conv3d_mode = mode;
 	float *col = zeros(conv3d_scratch(N, C, K, Z, H, W));
 	conv3d_forward_naive(ref, in, w, b, N, C, K, Z, H, W);
 	conv3d_backward_naive(dir, dwr, dbr, dout, in, w, N, C, K, Z, H, W);
@@ -61,8 +62,9 @@ static void conv_vs_naive(int N, int C, int K, int Z, int H, int W, int chunk)
 	conv3d_backward(di, dw, db, col, dout, in, w, N, C, K, Z, H, W);
 	double e[4] = {maxdiff(o, ref, nout), maxdiff(di, dir, nin), maxdiff(dw, dwr, nw),
 	               maxdiff(db, dbr, K)};
-	printf("conv3d vs naive N=%d C=%d K=%d %dx%dx%d chunk %d rows: max |diff| out %.1e din %.1e "
-	       "dw %.1e db %.1e\n", N, C, K, W, H, Z, chunk, e[0], e[1], e[2], e[3]);
+	printf("conv3d %s vs naive N=%d C=%d K=%d %dx%dx%d chunk %d: max |diff| out %.1e din %.1e "
+	       "dw %.1e db %.1e\n", mode == 1 ? "direct" : "sgemm", N, C, K, W, H, Z, chunk, e[0],
+	       e[1], e[2], e[3]);
 	CHECK(e[0] < 2e-5 * C && e[1] < 2e-5 * K);
 	CHECK(e[2] < 1e-6 * N * Z * H * W && e[3] < 1e-6 * N * Z * H * W);
 
@@ -83,6 +85,7 @@ static void conv_vs_naive(int N, int C, int K, int Z, int H, int W, int chunk)
 	CHECK(maxdiff(di2, di3, nin) == 0 && maxdiff(dw2, dw3, nw) == 0 &&
 	      maxdiff(db2, db3, K) == 0);
 	conv3d_chunk_rows = 0;
+	conv3d_mode = 0;
 	free(in), free(w), free(b), free(dout), free(ref), free(o), free(col);
 	free(di0), free(dw0), free(db0), free(dir), free(dwr), free(dbr), free(di), free(dw);
 	free(db), free(orelu), free(d2), free(di2), free(dw2), free(db2), free(di3), free(dw3);
@@ -516,10 +519,13 @@ int main(void)
 	struct unet_config bad = {1, 8, 4, 5};
 	CHECK(unet_config_check(&bad) == -1);
 
-	conv_vs_naive(2, 3, 4, 4, 5, 6, 0);
-	conv_vs_naive(1, 2, 3, 3, 4, 5, 1);
-	conv_vs_naive(2, 2, 2, 2, 3, 2, 3);
-	conv_vs_naive(1, 5, 3, 1, 1, 7, 2);
+	for (int m = 1; m <= 2; m++) {
+		conv_vs_naive(m, 2, 3, 4, 4, 5, 6, 0);
+		conv_vs_naive(m, 1, 2, 3, 3, 4, 5, 1);
+		conv_vs_naive(m, 2, 2, 2, 2, 3, 2, 3);
+		conv_vs_naive(m, 1, 5, 3, 1, 1, 7, 2);
+		conv_vs_naive(m, 1, 3, 2, 9, 2, 19, 0);
+	}
 	double worst = 0;
 	worst = fmax(worst, check_layer("conv3d", CONV, 2, 3, 2, 3, 4, 5));
 	worst = fmax(worst, check_layer("upconv3d", UPCONV, 2, 3, 2, 2, 2, 3));
