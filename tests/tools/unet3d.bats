@@ -122,6 +122,9 @@ tiny3() { unet-train -q --dims 3 --filters 4 --depth 2 "$@"; }
 	run --separate-stderr unet-predict -m m.model -o p.slab i18.slab
 	[ "$status" -eq 1 ] && [ -z "$output" ] && [ ! -e p.slab ]
 	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ] && [[ "$stderr" == *"not a multiple of 4"* ]]
+	run --separate-stderr unet-predict -m m.model --flip -o p.slab img_a.slab
+	[ "$status" -eq 1 ] && [ -z "$output" ] && [ ! -e p.slab ]
+	[ "$stderr" = "unet-predict: --flip applies to 2-D models, not to the 3-D model 'm.model'" ]
 	head -c 900 img_a.slab > t.slab
 	run --separate-stderr unet-predict -m m.model -o p.slab t.slab
 	[ "$status" -eq 1 ] && [ -z "$output" ] && [ ! -e p.slab ]
