@@ -161,7 +161,9 @@ static void on_step(void *ctx, long step, const float *w, const double *avg, siz
 	r->steps = step;
 }
 
-static void ema(void)
+/* inv: validation labels opposite to the training ones, so the kept epoch
+ * is an early one, not the last. Returns the kept epoch. */
+static int ema(int inv)
 {
 	struct unet_config cfg = {1, 2, 1, 2};
 	struct slab img, msk;
@@ -170,6 +172,8 @@ static void ema(void)
 	CHECK(pool_add(&tr, &img, &msk, "tr") == 0);
 	slab_free(&img), slab_free(&msk);
 	mkpair(&img, &msk, 3, NULL);
+	for (size_t i = 0; inv && i < 3 * 256; i++)
+		((uint8_t *)msk.data)[i] ^= 1;
 	CHECK(pool_add(&va, &img, &msk, "va") == 0);
 	slab_free(&img), slab_free(&msk);
 
@@ -248,7 +252,8 @@ static void ema(void)
 	int same = 1;
 	for (size_t j = 0; j < np; j++)
 		same &= u.params[j] == (float)ra.avg[(kept * per - 1) * np + j];
-	printf("ema: kept epoch %d, returned weights %s its average\n", kept, same ? "equal" : "differ from");
+	printf("ema: kept epoch %d of %d, returned weights %s its average\n", kept, epochs,
+	       same ? "equal" : "differ from");
 	CHECK(same);
 	/* and the validation figures of the kept epoch are those of the average */
 	double vl, dsc;
@@ -259,6 +264,7 @@ static void ema(void)
 	free(ra.w), free(ra.avg), free(rb.w), free(rb.avg), free(w0);
 	unet_free(&u);
 	pool_free(&tr), pool_free(&va);
+	return kept;
 }
 
 int main(void)
@@ -266,6 +272,7 @@ int main(void)
 	progname = "test_train";
 	weighted_bce();
 	keep_gt();
-	ema();
+	CHECK(ema(0) >= 1);
+	CHECK(ema(1) < 4);
 	return CHECK_DONE();
 }
