@@ -146,19 +146,18 @@ int main(int argc, char **argv)
 			break;
 		case O_VALGT: val_gt = 1; break;
 		case O_POSW:
-			if (parse_double(optarg, 0, 1e6, "positive weight", &d)) usage_die(usage);
-			if (d <= 0) {
-				error("positive weight: must be > 0: '%s'", optarg);
-				usage_die(usage);
-			}
+			/* bad values of the issue-6 options: one line, exit 2 */
+			if (parse_double(optarg, 0, 1e6, "positive weight", &d))
+				return 2;
+			if (d <= 0)
+				return error("positive weight: must be > 0: '%s'", optarg), 2;
 			o.pos_weight = d;
 			break;
 		case O_EMA:
-			if (parse_double(optarg, 0, 1, "ema decay", &d)) usage_die(usage);
-			if (d <= 0 || d >= 1) {
-				error("ema decay: must be strictly between 0 and 1: '%s'", optarg);
-				usage_die(usage);
-			}
+			if (parse_double(optarg, 0, 1, "ema decay", &d))
+				return 2;
+			if (d <= 0 || d >= 1)
+				return error("ema decay: must be strictly between 0 and 1: '%s'", optarg), 2;
 			o.ema = d;
 			break;
 		case O_LOG: logpath = optarg; break;
@@ -206,10 +205,8 @@ int main(int argc, char **argv)
 		die("--weights applies to 2-D training, not to a 3-D model");
 	if (d3 && !set_batch)
 		o.batch = 2;
-	if (val_gt && optind + 1 >= argc) {
-		error("--val-gt needs a validation list");
-		usage_die(usage);
-	}
+	if (val_gt && optind + 1 >= argc)
+		return error("--val-gt needs a validation list"), 2;
 
 	struct pool tr = {0}, va = {0};
 	if (d3)
