@@ -36,6 +36,9 @@ export PATH := $(SELFLABEL)/bin:$(PATH)
 -include config.mk
 PREDICT ?= unet-predict
 PREDICT_OPTS ?=
+FLIP ?= no
+# as the run's iterations predict (selflabel.mk's PREDICT_FLAGS)
+DIAG_PREDICT_FLAGS = $(if $(filter yes,$(FLIP)),--flip) $(PREDICT_OPTS)
 METRICS ?= metrics
 PLOT ?= tsv-plot
 LAUNCH ?=
@@ -53,7 +56,7 @@ $1 && mv -f $@.tmp $@ || { rm -f $@.tmp; exit 1; }
 endef
 # (stage programs see SL_ITER, the model's iteration or "full", and SL_CASE)
 diag_predict = $(call run,SL_ITER=$(word 3,$(subst /, ,$@)) SL_CASE=$(basename $(notdir $@)) \
-	$(LAUNCH) $(PREDICT) -m $< $(PREDICT_OPTS) -o $@.tmp $(word 2,$^))
+	$(LAUNCH) $(PREDICT) -m $< $(DIAG_PREDICT_FLAGS) -o $@.tmp $(word 2,$^))
 
 # metrics with per-slice counts: $(call slices,PRED FILES,GT FILES,THR)
 define slices

@@ -33,8 +33,8 @@ $(METRICS) -t $(THR) --hd95 $(HD95_OPTS) --nsi-bins $(NSI_BINS) --nsi-out $$b-ns
 endef
 
 define model_rules
-test/$1/%.slab: $$(M_$1) data/images/%.slab params/predict
-	$$(call run,$$(LAUNCH),$$(PREDICT) -m $$< $$(PREDICT_OPTS) -o $$@.tmp $$(word 2,$$^))
+test/$1/%.slab: $$(M_$1) data/images/%.slab params/testpredict
+	$$(call run,$$(LAUNCH),$$(PREDICT) -m $$< $$(REPORT_PREDICT_FLAGS) -o $$@.tmp $$(word 2,$$^))
 report/$1-cases.tsv: $$(CASES_TEST:%=test/$1/%.slab) $$(GT_TEST) params/report
 	$$(metrics_recipe)
 report/fig/%-$1-montage.png: data/images/%.slab data/labels/%.slab test/$1/%.slab

@@ -46,8 +46,11 @@ FG_LABELS ?=
 SPLIT ?= 70/15/15
 SPLIT_SEED ?= 1
 INGEST_OPTS ?=
-# which slices are annotated (central = floor(z/2), or NSIs "0.33,0.5,0.67")
+# which slices are annotated: central = floor(z/2); auto = one per volume
+# picked from the image alone (slice-pick: the intensity-weighted centre along
+# z of the bright content); or NSIs "0.33,0.5,0.67" (several per volume)
 ANNOTATE ?= central
+PICK_OPTS ?=
 # expansion: k percent of the depth per iteration (half per side, >= 1 each)
 K ?= 5
 EXPANSION ?= gradual
@@ -56,6 +59,10 @@ FOLDS ?= 5
 # pseudo-labels: binary (p >= THETA -> 1, else 0) or band (uncertain -> 255)
 THETA ?= 0.8
 MODE ?= binary
+# adaptive threshold LO:HI (empty: off): per new slice, t = the n-th largest
+# probability clamped to [LO, HI], n the foreground count of the nearest
+# labelled slice of the volume's current labels (threshold-filter -a -l)
+ADAPTIVE ?=
 # training (the paper: RMSprop 1e-3, BCE, up to 150 epochs, patience 6)
 EPOCHS ?= 150
 EPOCHS0 ?= $(EPOCHS)
@@ -66,6 +73,18 @@ BATCH ?= 32
 LR ?= 1e-3
 OPTIMIZER ?= rmsprop
 LOSS ?= bce
+# BCE weight of foreground pixels (empty: 1)
+POS_WEIGHT ?=
+# fine-tuning's validation figures (early stopping, kept epoch): on all the
+# validation volumes' labels (all) or on their ground-truth slices only (gt)
+SELECT_ON ?= all
+# fine-tuning keeps a moving average of the weights with this decay (empty:
+# off); the averaged model is the output, so it labels the next slices
+EMA ?=
+# the iterations' predictions average the slice's four flips (yes|no); the test
+# report's predictions follow REPORT_FLIP (default: the same)
+FLIP ?= no
+REPORT_FLIP ?= $(FLIP)
 WEIGHTS ?= uniform
 AUGMENT0 ?= yes
 FULL_AUGMENT ?= no
@@ -100,6 +119,7 @@ LAUNCH ?=
 LAUNCH_TRAIN ?=
 GEN ?= $(PIPE)/selflabel-gen
 PICK ?= $(PIPE)/selflabel-pick
+SLICE_PICK ?= slice-pick
 REPORTER ?= $(PIPE)/selflabel-report
 DIAG ?= $(PIPE)/selflabel-diag
 
@@ -108,14 +128,16 @@ yes = $(filter yes,$1)
 INGEST_FLAGS = $(if $(CROP),-c $(CROP)) $(if $(RESIZE),-r $(RESIZE)) \
 	$(if $(FG_LABELS),-f $(FG_LABELS)) -s $(SPLIT_SEED) -p $(SPLIT) $(INGEST_OPTS)
 TRAIN_COMMON = -b $(BATCH) --lr $(LR) --seed $(SEED) --optimizer $(OPTIMIZER) --loss $(LOSS) \
-	$(TRAIN_OPTS)
+	$(if $(POS_WEIGHT),--pos-weight $(POS_WEIGHT)) $(TRAIN_OPTS)
 TRAIN0_FLAGS = -e $(EPOCHS0) --patience $(PATIENCE0) $(TRAIN_COMMON) --select $(SELECT0) \
 	$(if $(call yes,$(AUGMENT0)),--augment) $(TRAIN0_OPTS)
 FINETUNE_FLAGS = -e $(EPOCHS) --patience $(PATIENCE) $(TRAIN_COMMON) --select $(SELECT) --weights $(WEIGHTS) \
-	$(FINETUNE_OPTS)
+	$(if $(filter gt,$(SELECT_ON)),--val-gt) $(if $(EMA),--ema $(EMA)) $(FINETUNE_OPTS)
 FULL_FLAGS = -e $(FULL_EPOCHS) --patience $(PATIENCE) $(TRAIN_COMMON) --select $(SELECT) \
 	$(if $(call yes,$(FULL_AUGMENT)),--augment) $(FULL_OPTS)
-FILTER_FLAGS = -t $(THETA) -m $(MODE)
+FILTER_FLAGS = -t $(THETA) -m $(MODE) $(if $(ADAPTIVE),-l $(ADAPTIVE))
+PREDICT_FLAGS = $(if $(call yes,$(FLIP)),--flip) $(PREDICT_OPTS)
+REPORT_PREDICT_FLAGS = $(if $(call yes,$(REPORT_FLIP)),--flip) $(PREDICT_OPTS)
 SCHEDULE_FLAGS = -k $(K) -e $(EXPANSION) -s $(SEED) -f $(FOLDS) -a $(ANNOTATE)
 
 # ---- parameter stamps ----------------------------------------------------------
@@ -133,7 +155,9 @@ _ := $(call param,annotate,$(EXTRACT))
 _ := $(call param,train0,$(TRAIN) $(TRAIN0_FLAGS))
 _ := $(call param,finetune,$(TRAIN) $(FINETUNE_FLAGS))
 _ := $(call param,full,$(TRAIN) $(FULL_FLAGS))
-_ := $(call param,predict,$(PREDICT) $(PREDICT_OPTS))
+_ := $(call param,predict,$(PREDICT) $(PREDICT_FLAGS))
+_ := $(call param,testpredict,$(PREDICT) $(REPORT_PREDICT_FLAGS))
+_ := $(call param,pick,$(SLICE_PICK) $(PICK_OPTS))
 _ := $(call param,filter,$(FILTER) $(FILTER_FLAGS))
 _ := $(call param,merge,$(MERGE))
 _ := $(call param,report,$(THR) $(NSI_BINS) $(METRICS) $(HD95_OPTS))
@@ -154,9 +178,11 @@ endef
 # iteration 0: keep the annotated slices' ground truth, 255 elsewhere
 annotate_recipe = $(call run,$(LAUNCH),$(EXTRACT) -k $(S_$(it)_$(case)) -o $@.tmp $<)
 # the previous model's probabilities for the whole volume
-predict_recipe = $(call run,$(LAUNCH),$(PREDICT) -m $< $(PREDICT_OPTS) -o $@.tmp $(word 2,$^))
-# pseudo-labels on this iteration's new slices only (255 elsewhere)
-filter_recipe = $(call run,$(LAUNCH),$(FILTER) $(FILTER_FLAGS) -k $(S_$(it)_$(case)) -o $@.tmp $<)
+predict_recipe = $(call run,$(LAUNCH),$(PREDICT) -m $< $(PREDICT_FLAGS) -o $@.tmp $(word 2,$^))
+# pseudo-labels on this iteration's new slices only (255 elsewhere); with
+# ADAPTIVE the volume's current labels (a prerequisite then) set the threshold
+filter_recipe = $(call run,$(LAUNCH),$(FILTER) $(FILTER_FLAGS) \
+	$(if $(ADAPTIVE),-a $(filter labels/%,$^)) -k $(S_$(it)_$(case)) -o $@.tmp $<)
 # merged into the volume's labels; ground truth is never overwritten
 merge_recipe = $(call run,$(LAUNCH),$(MERGE) -i $(it) -k $(S_$(it)_$(case)) -o $@.tmp $(wordlist 1,2,$^))
 # the training and (when the run has validation volumes) validation lists
@@ -177,8 +203,13 @@ data/split.tsv: params/data
 	$(PIPE)/selflabel-split -p $(SPLIT) -s $(SPLIT_SEED) $(abspath $(DATASET)) data.tmp)
 	rm -rf data && mv data.tmp data
 
-mk/run.mk: data/split.tsv params/schedule $(GEN)
-	$(GEN) $(SCHEDULE_FLAGS) -d data
+mk/run.mk: data/split.tsv params/schedule $(GEN) $(if $(filter auto,$(ANNOTATE)),data/auto-annotate.tsv)
+	$(GEN) $(SCHEDULE_FLAGS) $(if $(filter auto,$(ANNOTATE)),-A data/auto-annotate.tsv) -d data
+
+# ANNOTATE=auto: the slice to annotate per volume, from its image alone
+data/auto-annotate.tsv: data/split.tsv params/pick
+	$(call run,,$(SLICE_PICK) $(PICK_OPTS) -o $@.tmp <(tail -n +2 data/split.tsv | \
+	  awk -F'\t' '$$2 != "test" { print "data/images/" $$1 ".slab" }' | xargs cat))
 
 ifeq ($(filter clean help,$(MAKECMDGOALS)),)
 include mk/run.mk

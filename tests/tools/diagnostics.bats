@@ -18,8 +18,8 @@ setup() {
 }
 
 setup_run() {
-	"$P/selflabel-setup" --k 20 --folds 2 --set TRAIN="$S/train" --set PREDICT="$S/predict" \
-		--set EXTRACT="$S/extract" "$@" ds run >/dev/null
+	"$P/selflabel-setup" --preset paper --k 20 --folds 2 --set TRAIN="$S/train" \
+		--set PREDICT="$S/predict" --set EXTRACT="$S/extract" "$@" ds run >/dev/null
 }
 
 # cell ITER COLUMN: a value of diag/diagnostics.tsv

@@ -18,8 +18,8 @@ setup() {
 
 # setup_run [OPTIONS]: a run directory "run" with stand-in TRAIN, PREDICT, EXTRACT
 setup_run() {
-	"$P/selflabel-setup" --k 20 --folds 2 --set TRAIN="$S/train" --set PREDICT="$S/predict" \
-		--set EXTRACT="$S/extract" "$@" ds run >/dev/null
+	"$P/selflabel-setup" --preset paper --k 20 --folds 2 --set TRAIN="$S/train" \
+		--set PREDICT="$S/predict" --set EXTRACT="$S/extract" "$@" ds run >/dev/null
 }
 
 # calls STAGE [ITER]: how many times a stand-in ran (for one iteration)

@@ -4,6 +4,7 @@
 #                          path matches the glob PATTERN
 #   STANDIN_WAIT=PATTERN   sleep 60 s first when the output path matches
 #   STANDIN_BARRIER=DIR    predict: wait until another predict is running
+#   STANDIN_ARGS=FILE      log the whole command line too
 set -eu
 me=$(basename "$0")
 out= log= args=("$@")
@@ -17,6 +18,8 @@ done
 set -- "${args[@]}"
 [ -n "$out" ] || { echo "$me: no -o" >&2; exit 2; }
 printf '%s\t%s\t%s\t%s\n' "$me" "${SL_ITER-}" "${SL_CASE-}" "$out" >> "${STANDIN_LOG:-/dev/null}"
+# STANDIN_ARGS=FILE: also the whole command line, "stage<TAB>output<TAB>arguments"
+[ -z "${STANDIN_ARGS-}" ] || printf '%s\t%s\t%s\n' "$me" "$out" "$*" >> "$STANDIN_ARGS"
 target=${out%.tmp}
 if [ -n "${STANDIN_WAIT-}" ] && [[ $target == $STANDIN_WAIT ]]; then
 	echo started > "$target.waiting"

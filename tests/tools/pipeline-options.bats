@@ -1,0 +1,148 @@
+#!/usr/bin/env bats
+# The method options of selflabel-setup (issue 6's remedies): each reaches its
+# stage's command line, and a changed value rebuilds exactly what depends on
+# it. Stand-in TRAIN/PREDICT/EXTRACT (tests/tools/stand-ins) log their command
+# lines; the filter and the merge are the real tools.
+
+bats_require_minimum_version 1.5.0
+load loop_helper
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+	S=$SELFLABEL_ROOT/tests/tools/stand-ins
+	P=$SELFLABEL_ROOT/pipelines
+	export STANDIN_LOG=$PWD/calls.log STANDIN_ARGS=$PWD/args.log
+	: > calls.log
+	: > args.log
+	mkdata ds train:a:10 train:b:7 train:c:20 train:d:5 train:e:9 val:v:8 test:t:6
+}
+
+setup_run() {
+	"$P/selflabel-setup" --k 20 --folds 2 --set TRAIN="$S/train" --set PREDICT="$S/predict" \
+		--set EXTRACT="$S/extract" "$@" ds run >/dev/null
+}
+
+# calls STAGE [ITER]: how many times a stand-in ran (for one iteration)
+calls() {
+	awk -F'\t' -v s="$1" -v i="${2-}" '$1 == s && (i == "" || $2 == i) { n++ } END { print n + 0 }' calls.log
+}
+
+# args OUTPUT: the command line of the stand-in that wrote OUTPUT (run/OUTPUT)
+args() { awk -F'\t' -v o="$1.tmp" '$2 == o { a = $3 } END { print a }' args.log; }
+
+# conf VAR: a value in run/config.mk
+conf() { sed -n "s/^$1 = //p" run/config.mk; }
+
+@test "presets: default without --preset, paper on request, options after a preset override it" {
+	setup_run -n
+	[ "$(conf PRESET)" = default ] && [ "$(conf MODE)" = band ] && [ "$(conf SELECT_ON)" = gt ]
+	[ "$(conf THETA)" = 0.8 ] && [ "$(conf ANNOTATE)" = central ] && [ "$(conf FLIP)" = no ]
+	# an option without --preset overrides the default preset
+	setup_run -n --mode binary
+	[ "$(conf MODE)" = binary ] && [ "$(conf SELECT_ON)" = gt ]
+	setup_run -n --preset paper
+	[ "$(conf PRESET)" = paper ] && [ "$(conf MODE)" = binary ] && [ "$(conf SELECT_ON)" = all ]
+	[ "$(conf LOSS)" = bce ] && [ -z "$(conf EMA)" ] && [ -z "$(conf ADAPTIVE)" ]
+	setup_run -n --preset paper --mode band
+	[ "$(conf MODE)" = band ]
+	setup_run -n --mode band --preset paper
+	[ "$(conf MODE)" = binary ]
+	# each variable once in config.mk
+	[ -z "$(sed -n 's/ = .*//p' run/config.mk | sort | uniq -d)" ]
+	# help lists the new options; bad values exit 2
+	run "$P/selflabel-setup" -h
+	for o in --preset --select-on --pos-weight --adaptive --ema --flip auto; do [[ "$output" == *"$o"* ]]; done
+	for bad in "--preset fast" "--select-on val" "--pos-weight x" "--adaptive 0.5" "--ema 2" \
+		"--flip maybe" "--annotate top"; do
+		run "$P/selflabel-setup" -n $bad ds run
+		[ "$status" -eq 2 ]
+	done
+}
+
+@test "--select-on gt, --ema, --pos-weight reach unet-train; a change retrains only what it should" {
+	setup_run --preset paper --select-on gt --ema 0.99 --pos-weight 3
+	make -s -C run -j2 iterations baselines > make.out 2>&1
+	# fine-tunings: --val-gt and --ema; every training: --pos-weight
+	[[ "$(args models/03.model)" == *" --val-gt "*"--ema 0.99"* ]]
+	[[ "$(args models/00-fold1.model)" != *--val-gt* ]] && [[ "$(args models/00-fold1.model)" != *--ema* ]]
+	[[ "$(args models/full.model)" != *--val-gt* ]]
+	for m in models/00-fold1.model models/02.model models/full.model; do
+		[[ "$(args $m)" == *"--pos-weight 3 "* ]]
+	done
+	# back to all: the fine-tunings again, no fold, no prediction of iteration 1
+	: > calls.log
+	make -s -C run -j2 iterations baselines SELECT_ON=all > make.out 2>&1
+	[ "$(calls train)" -eq 5 ] && [ "$(calls predict 01)" -eq 0 ]
+	[[ "$(cat run/params/finetune)" != *--val-gt* ]]
+	# no ema: the same; pos-weight: every training
+	: > calls.log
+	make -s -C run -j2 iterations baselines SELECT_ON=all EMA= > make.out 2>&1
+	[ "$(calls train)" -eq 5 ]
+	: > calls.log
+	make -s -C run -j2 iterations baselines SELECT_ON=all EMA= POS_WEIGHT= > make.out 2>&1
+	[ "$(calls train)" -eq 8 ] && [ "$(calls extract)" -eq 0 ]
+}
+
+@test "--flip reaches the iterations' and the test report's predictions; REPORT_FLIP alone" {
+	setup_run --preset paper --flip yes
+	make -s -C run -j2 > make.out 2>&1
+	[[ "$(args prob/02/c.slab)" == *--flip* ]] && [[ "$(args test/selflabel/t.slab)" == *--flip* ]]
+	# the diagnostics predict as the iterations do
+	[[ "$(args diag/prob/05/v.slab)" == *--flip* ]]
+	# the report without flips: only the test predictions again
+	: > calls.log
+	make -s -C run -j2 REPORT_FLIP=no > make.out 2>&1
+	[ "$(calls train)" -eq 0 ] && [ "$(calls predict)" -eq 3 ]
+	[[ "$(args test/central/t.slab)" != *--flip* ]]
+	# no flips anywhere: every prediction, no initial model
+	: > calls.log
+	make -s -C run -j2 iterations FLIP=no > make.out 2>&1
+	[ "$(calls train)" -eq 5 ] && [ "$(calls predict 01)" -eq 6 ]
+}
+
+@test "--adaptive: threshold-filter -a gets the volume's current labels, which become a prerequisite" {
+	setup_run --preset paper --adaptive 0.9:0.95
+	make -s -C run -j2 iteration-1 > make.out 2>&1
+	grep -q 'pseudo/01/d.slab: prob/01/d.slab sched/01.tsv params/filter $(if $(ADAPTIVE),labels/00/d.slab)' \
+		run/mk/iter-01.mk
+	grep -q 'pseudo/03/c.slab: .*labels/02/c.slab)$' run/mk/iter-03.mk
+	[ "$(cat run/params/filter)" = "threshold-filter -t 0.8 -m binary -l 0.9:0.95" ]
+	run make -s -C run -n iteration-2
+	[[ "$output" == *"threshold-filter -t 0.8 -m binary -l 0.9:0.95 -a labels/01/d.slab -k 0,4 "* ]]
+	# known answer: the annotated slice has 1 foreground pixel, so t = the
+	# largest probability 0.875 clamped to [0.9, 0.95] = 0.9: nothing is foreground
+	# (theta 0.8 alone marks 2 of 4 pixels)
+	[ "$(samples run/labels/01/d.slab 20)" = "255 255 255 255 0 0 0 0 1 0 0 0 0 0 0 0 255 255 255 255" ]
+	# adaptive off: the pseudo-labels again, not the predictions
+	: > calls.log
+	make -s -C run -j2 iteration-1 ADAPTIVE= > make.out 2>&1
+	[ "$(calls predict)" -eq 0 ] && [ "$(calls train)" -eq 1 ]
+	[ "$(samples run/labels/01/d.slab 20)" = "255 255 255 255 1 1 0 0 1 0 0 0 1 1 0 0 255 255 255 255" ]
+	# adaptive again: a newer current label file re-filters that volume
+	make -s -C run -j2 iteration-1 > make.out 2>&1
+	make -s -C run -q pseudo/01/d.slab
+	touch run/labels/00/d.slab
+	run make -s -C run -q pseudo/01/d.slab
+	[ "$status" -ne 0 ]
+}
+
+@test "--annotate auto: the slice picked from the image, per volume" {
+	# case a: slice 2 of its image is bright, the others constant (0): the
+	# pick is 2; the other volumes are constant: floor(nz/2)
+	{ mkslab a "2 2 10" f32 "$(for z in 0 1 2 3 4 5 6 7 8 9; do
+		for p in 1 2 3 4; do if [ $z = 2 ]; then printf '%s' "$F1"; else printf '%s' "$F0"; fi; done; done)"; } \
+		> ds/images/a.slab
+	setup_run --preset paper --annotate auto
+	[ "$(awk -F'\t' '$1 == "a" { print $5 }' run/schedule.tsv)" = 2 ]
+	[ "$(awk -F'\t' '$1 == "c" { print $5 }' run/schedule.tsv)" = 10 ]
+	[ "$(awk -F'\t' '$1 == "a" { print $8 }' run/schedule.tsv)" = "2 1 0 1 2 3 4 5 6 7" ]
+	[ "$(awk -F'\t' '$1 == "a" { print $2 }' run/data/auto-annotate.tsv)" = 2 ]
+	make -s -C run iteration-0 > make.out 2>&1
+	# the annotated slice keeps its ground truth (pixel 0), the rest is 255
+	[ "$(samples run/labels/00/a.slab 40 | cut -d' ' -f 1-12)" = "255 255 255 255 255 255 255 255 1 0 0 0" ]
+	# back to central: a new schedule, the annotation of a again
+	: > calls.log
+	make -s -C run iteration-0 ANNOTATE=central > make.out 2>&1
+	[ "$(awk -F'\t' '$1 == "a" { print $5 }' run/schedule.tsv)" = 5 ]
+	[ "$(calls extract)" -ge 1 ]
+}
