@@ -254,4 +254,5 @@ clean:
 	rm -rf prob pseudo labels models logs lists sched mk test report report.md params diag \
 	  schedule.tsv data data.tmp
 
+include $(PIPE)/baseline3d.mk
 include $(PIPE)/report.mk
