@@ -5,85 +5,10 @@
  * these kernels are nothing but such sums. */
 #pragma GCC optimize("fp-contract=fast")
 
+#include "vec.h"
+
 #include <math.h>
 #include <string.h>
-#if defined(__AVX__)
-#include <immintrin.h>
-#endif
-
-#if defined(__AVX512F__)
-#define VL 16
-#define MB 8  /* gemm_rows: rows of C per block */
-#define RB 3  /* gemm_rows: vectors of pixels per block */
-#define XB 4  /* gemm_dots: rows of X per block */
-#define YB 6  /* gemm_dots: rows of Y per block */
-#elif defined(__AVX__)
-#define VL 8
-#define MB 4
-#define RB 3
-#define XB 3
-#define YB 4
-#else /* SSE: no wider vectors assumed (and no ABI warnings) */
-#define VL 4
-#define MB 4
-#define RB 3
-#define XB 3
-#define YB 4
-#endif
-
-typedef float vf __attribute__((vector_size(VL * sizeof(float))));
-typedef int vi __attribute__((vector_size(VL * sizeof(int))));
-
-/* Where keep (all bits set or clear per lane), v; else 0. */
-static inline vf vselect(vi keep, vf v)
-{
-	return (vf)(keep & (vi)v);
-}
-
-static inline vf vload(const float *p)
-{
-	vf v;
-	memcpy(&v, p, sizeof v);
-	return v;
-}
-
-static inline void vstore(float *p, vf v)
-{
-	memcpy(p, &v, sizeof v);
-}
-
-/* The first n (0 < n < VL) lanes; the others 0 / untouched. Masked
- * accesses never touch memory beyond the n floats. */
-static inline vf vload_n(const float *p, int n)
-{
-#if defined(__AVX512F__)
-	return (vf)_mm512_maskz_loadu_ps((__mmask16)((1u << n) - 1), p);
-#else
-	vf v = {0};
-	memcpy(&v, p, (size_t)n * sizeof(float));
-	return v;
-#endif
-}
-
-static inline void vstore_n(float *p, vf v, int n)
-{
-#if defined(__AVX512F__)
-	_mm512_mask_storeu_ps(p, (__mmask16)((1u << n) - 1), (__m512)v);
-#else
-	memcpy(p, &v, (size_t)n * sizeof(float));
-#endif
-}
-
-static inline vf vbcast(float x)
-{
-#if defined(__AVX512F__)
-	return (vf)_mm512_set1_ps(x);
-#elif defined(__AVX__)
-	return (vf)_mm256_set1_ps(x);
-#else
-	return (vf){x, x, x, x};
-#endif
-}
 
 /* One block of MB rows of C (some perhaps repeats of the last real row,
  * not stored) by R vectors of pixels starting at i. */

@@ -3,6 +3,7 @@
 #include "layers.h"
 
 #include "kernels.h"
+#include "winograd.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -156,14 +157,18 @@ static int chunk_rows(int C, int W, int rows)
 }
 
 /* Which implementation: 1 chunks and kernels.c, 2 chunks and sgemm, 3 one
- * im2col and sgemm. The register-blocked kernels win where channels are
- * few and pixels many; OpenBLAS where channels are many. */
+ * im2col and sgemm, 4 Winograd F(2x2,3x3) (winograd.h). The register-blocked
+ * kernels win where channels are few and pixels many; Winograd where both
+ * channel counts are 32 or more and rows have 11 tiles or more (its
+ * transforms are vectorized along tile rows); OpenBLAS on small images. */
 static int conv_mode(int N, int C, int K, int H, int W)
 {
 	if (conv3x3_mode)
 		return conv3x3_mode;
 	(void)N, (void)H;
 	/* measured on a Xeon (AVX-512) with unet-bench -t layers */
+	if (W >= 22 && C >= 32 && K >= 32)
+		return 4;
 	if (W < 12)
 		return 3;
 	return C * K <= 1024 ? 1 : C * K <= 2048 ? 2 : 3;
@@ -197,6 +202,8 @@ size_t conv3x3_scratch(int N, int C, int K, int H, int W)
 	int m = conv_mode(N, C, K, H, W), rows = pad_rows_per_chunk(C, K, H, W);
 	int mx = C > K ? C : K;
 	switch (m) {
+	case 4:
+		return wino_scratch(N, C, K, H, W);
 	case 1: /* see conv3x3_backward */
 		return pad_size(C, rows, W) + pad_size(K, rows, W) +
 		       (size_t)mx * rows * (W + 2) + (size_t)9 * C * K + (size_t)rows * (W + 2) +
@@ -286,6 +293,10 @@ static void conv_forward(float *out, float *col, const float *in, const float *w
 {
 	size_t p = (size_t)N * H * W;
 	int mode = conv_mode(N, C, K, H, W);
+	if (mode == 4) {
+		wino_forward(out, col, in, w, b, N, C, K, H, W, relu);
+		return;
+	}
 	if (mode == 1) {
 		int rc = pad_rows_per_chunk(C, K, H, W);
 		const float **rows = malloc((size_t)9 * C * sizeof *rows);
@@ -365,6 +376,10 @@ static void conv_backward(float *din, float *dw, float *db, float *col, float *d
 {
 	size_t p = (size_t)N * H * W;
 	int mode = conv_mode(N, C, K, H, W), J = 9 * C;
+	if (mode == 4) {
+		wino_backward(din, dw, db, col, dout, relu_out, in, w, N, C, K, H, W);
+		return;
+	}
 	if (mode == 1) {
 		int rc = pad_rows_per_chunk(C, K, H, W), mx = C > K ? C : K;
 		/* the scratch: two padded chunks and an output chunk, w transposed to

@@ -45,7 +45,8 @@ void conv3x3_backward_blas(float *din, float *dw, float *db, float *col, const f
                            const float *in, const float *w, int N, int C, int K, int H, int W);
 /* How conv3x3_forward/backward work: 0 chosen by the shape (default),
  * 1 a few rows at a time with kernels.c, 2 a few rows at a time with
- * cblas_sgemm, 3 as the _blas versions. For tests and benchmarks. */
+ * cblas_sgemm, 3 as the _blas versions, 4 Winograd F(2x2,3x3)
+ * (winograd.h; rounding differs slightly). For tests and benchmarks. */
 extern int conv3x3_mode;
 /* Direct loops, accumulated in double: the test reference of all of these. */
 void conv3x3_forward_naive(float *out, const float *in, const float *w, const float *b,

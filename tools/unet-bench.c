@@ -45,7 +45,7 @@ static int layers(int W, int H, int C, int B, int steps)
 {
 	struct rng r;
 	rng_seed(&r, 2);
-	printf("level\tcin\tk\tsize\tmode1_ms\tmode2_ms\tmode3_ms\tauto_fwd_ms\tauto_bwd_ms\n");
+	printf("level\tcin\tk\tsize\tmode1_ms\tmode2_ms\tmode3_ms\tmode4_ms\tauto_fwd_ms\tauto_bwd_ms\n");
 	for (int l = 0; l <= 4; l++) {
 		int f = 8 << l, h = H >> l, w = W >> l;
 		int shapes[3][2] = {{l ? f / 2 : C, f}, {f, f}, {2 * f, f}};
@@ -53,7 +53,7 @@ static int layers(int W, int H, int C, int B, int steps)
 			int ci = shapes[s][0], k = shapes[s][1];
 			size_t nin = (size_t)ci * B * h * w, nout = (size_t)k * B * h * w;
 			size_t scr = 0;
-			for (int m = 1; m <= 3; m++) {
+			for (int m = 1; m <= 4; m++) {
 				conv3x3_mode = m;
 				size_t x = conv3x3_scratch(B, ci, k, h, w);
 				scr = x > scr ? x : scr;
@@ -64,7 +64,7 @@ static int layers(int W, int H, int C, int B, int steps)
 			for (size_t i = 0; i < nin; i++) in[i] = (float)rng_normal(&r);
 			for (size_t i = 0; i < (size_t)k * ci * 9; i++) wt[i] = (float)rng_normal(&r) * 0.1f;
 			printf("%d\t%d\t%d\t%dx%d", l, ci, k, w, h);
-			for (int m = 1; m <= 3; m++) {
+			for (int m = 1; m <= 4; m++) {
 				conv3x3_mode = m;
 				double t0 = 0;
 				for (int it = -1; it < steps; it++) {

@@ -25,7 +25,7 @@ static float *zeros(size_t n) { return calloc(n, sizeof(float)); }
 static size_t scratch_all(int N, int C, int K, int H, int W)
 {
 	size_t m = 0;
-	for (int v = 1; v <= 3; v++) {
+	for (int v = 1; v <= 4; v++) {
 		conv3x3_mode = v;
 		size_t x = conv3x3_scratch(N, C, K, H, W);
 		m = x > m ? x : m;
@@ -160,11 +160,11 @@ static void conv_vs_naive(int N, int C, int K, int H, int W)
 	memcpy(dir, di0, nin * sizeof(float)), memcpy(dwr, dw0, nw * sizeof(float)), memcpy(dbr, db0, K * sizeof(float));
 	conv3x3_forward_naive(ref, in, w, b, N, C, K, H, W);
 	conv3x3_backward_naive(dir, dwr, dbr, dout, in, w, N, C, K, H, W);
-	for (int v = 0; v < 4; v++) {
-		const char *name[4] = {"rows/kernels", "rows/sgemm", "im2col/sgemm", "_blas"};
+	for (int v = 0; v < 5; v++) {
+		const char *name[5] = {"rows/kernels", "rows/sgemm", "im2col/sgemm", "_blas", "winograd"};
 		memcpy(di, di0, nin * sizeof(float)), memcpy(dw, dw0, nw * sizeof(float)), memcpy(db, db0, K * sizeof(float));
-		conv3x3_mode = v + 1;
-		if (v < 3) {
+		conv3x3_mode = v == 4 ? 4 : v + 1;
+		if (v != 3) {
 			conv3x3_forward(o, col, in, w, b, N, C, K, H, W);
 			conv3x3_backward(di, dw, db, col, dout, in, w, N, C, K, H, W);
 		} else {
@@ -179,6 +179,30 @@ static void conv_vs_naive(int N, int C, int K, int H, int W)
 		CHECK(e[0] < 1e-5 * C && e[1] < 1e-5 * K);
 		CHECK(e[2] < 1e-6 * N * H * W && e[3] < 1e-6 * N * H * W);
 	}
+	/* the fused conv + ReLU against naive conv, ReLU, masked gradient */
+	float *rout = malloc(nout * sizeof(float)), *dm = malloc(nout * sizeof(float));
+	float *dcopy = malloc(nout * sizeof(float));
+	for (size_t i = 0; i < nout; i++) {
+		rout[i] = ref[i] > 0 ? ref[i] : 0;
+		dm[i] = ref[i] > 0 ? dout[i] : 0;
+	}
+	memcpy(dir, di0, nin * sizeof(float)), memcpy(dwr, dw0, nw * sizeof(float)), memcpy(dbr, db0, K * sizeof(float));
+	conv3x3_backward_naive(dir, dwr, dbr, dm, in, w, N, C, K, H, W);
+	for (int v = 1; v <= 4; v++) {
+		memcpy(di, di0, nin * sizeof(float)), memcpy(dw, dw0, nw * sizeof(float)), memcpy(db, db0, K * sizeof(float));
+		memcpy(dcopy, dout, nout * sizeof(float));
+		conv3x3_mode = v;
+		conv3x3_relu_forward(o, col, in, w, b, N, C, K, H, W);
+		conv3x3_relu_backward(di, dw, db, col, dcopy, rout, in, w, N, C, K, H, W);
+		conv3x3_mode = 0;
+		double e[4] = {maxdiff(o, rout, nout), maxdiff(di, dir, nin), maxdiff(dw, dwr, nw),
+		               maxdiff(db, dbr, K)};
+		printf("conv3x3+relu mode %d vs naive N=%d C=%d K=%d %dx%d: max |diff| out %.1e din %.1e dw %.1e db %.1e\n",
+		       v, N, C, K, W, H, e[0], e[1], e[2], e[3]);
+		CHECK(e[0] < 1e-5 * C && e[1] < 1e-5 * K);
+		CHECK(e[2] < 1e-6 * N * H * W && e[3] < 1e-6 * N * H * W);
+	}
+	free(rout), free(dm), free(dcopy);
 	free(in), free(w), free(b), free(dout), free(ref), free(o), free(col);
 	free(di0), free(dw0), free(db0), free(dir), free(dwr), free(dbr), free(di), free(dw), free(db);
 }
@@ -287,6 +311,8 @@ int main(void)
 	conv_vs_naive(2, 130, 3, 2, 2);    /* one row per chunk */
 	conv_vs_naive(2, 600, 3, 3, 2);    /* one row per chunk, rows of one element */
 	conv_vs_naive(3, 300, 4, 3, 17);   /* one row per chunk, several rows per image */
+	conv_vs_naive(2, 33, 34, 5, 40);   /* Winograd by default: several tile vectors per row */
+	conv_vs_naive(3, 40, 32, 7, 23);   /* Winograd: odd sizes, several blocks */
 	upconv_known();
 
 	CHECK(check_layer("conv3x3", CONV3, 2, 3, 4, 5, 6) < 1e-3);
