@@ -158,16 +158,17 @@ static int chunk_rows(int C, int W, int rows)
 
 /* Which implementation: 1 chunks and kernels.c, 2 chunks and sgemm, 3 one
  * im2col and sgemm, 4 Winograd F(2x2,3x3) (winograd.h). The register-blocked
- * kernels win where channels are few and pixels many; Winograd where both
- * channel counts are 32 or more and rows have 11 tiles or more (its
- * transforms are vectorized along tile rows); OpenBLAS on small images. */
+ * kernels win where channels are few and pixels many; Winograd from 32
+ * output channels on images of 8x8 or more, up to 192 channels in and out
+ * (beyond, its blocks of tiles get too small for the cache); OpenBLAS on
+ * small images. */
 static int conv_mode(int N, int C, int K, int H, int W)
 {
 	if (conv3x3_mode)
 		return conv3x3_mode;
-	(void)N, (void)H;
+	(void)N;
 	/* measured on a Xeon (AVX-512) with unet-bench -t layers */
-	if (W >= 22 && C >= 32 && K >= 32)
+	if (K >= 32 && C >= 16 && C + K <= 192 && H >= 8 && W >= 8)
 		return 4;
 	if (W < 12)
 		return 3;

@@ -14,6 +14,7 @@
 #include "vec.h"
 
 #include <cblas.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,24 +24,35 @@
 #define WINO_FLOATS 98304
 
 struct geo {
-	int th, tw, ts; /* tile rows and tiles per image row, ts = tw + 1 */
+	int th, tw, ts; /* tile rows and tiles per image row; ts = tw + 1 (a
+	                   dummy), or tw for narrow rows (scalar transforms) */
+	int scalar;     /* narrow rows: tiles packed without dummies and
+	                   transformed one at a time (vectors would be mostly
+	                   empty), the products still over all tiles */
 	int rows;       /* tile rows per block */
 };
 
+/* Rows narrower than this many tiles use the scalar transforms. */
+#define WINO_SCALAR_TW 8
+
 static void geo_init(struct geo *g, int N, int C, int K, int H, int W)
 {
-	g->th = (H + 1) / 2, g->tw = (W + 1) / 2, g->ts = g->tw + 1;
+	g->th = (H + 1) / 2, g->tw = (W + 1) / 2;
+	g->scalar = g->tw < WINO_SCALAR_TW;
+	g->ts = g->tw + !g->scalar;
 	long r = WINO_FLOATS / (16L * (C + K) * g->ts);
 	long G = (long)N * g->th;
 	g->rows = r < 1 ? 1 : r > G ? (int)G : (int)r;
 }
+
+static size_t table_floats(const struct geo *g, size_t L);
 
 size_t wino_scratch(int N, int C, int K, int H, int W)
 {
 	struct geo g;
 	geo_init(&g, N, C, K, H, W);
 	size_t L = (size_t)g.rows * g.ts;
-	return 16 * (size_t)(C + K) * L + 32 * (size_t)K * C;
+	return 16 * (size_t)(C + K) * L + 32 * (size_t)K * C + table_floats(&g, L);
 }
 
 /* U[xi][k][c] = (G g G^T)[a][b] for g = w[k][c]. */
@@ -231,6 +243,360 @@ static void input_adjoint(float *plane, const float *DV, size_t xs, int H, int W
 	}
 }
 
+/* The scalar transforms of narrow rows, tile by tile, the same arithmetic
+ * as the vector ones. in(y, x): 0 outside the image. */
+static float at(const float *img, int H, int W, int y, int x)
+{
+	return y >= 0 && y < H && x >= 0 && x < W ? img[(size_t)y * W + x] : 0;
+}
+
+static void input_transform1(float *V, size_t xs, const float *plane, int H, int W, int n,
+                             int ty, const struct geo *g)
+{
+	const float *img = plane + (size_t)n * H * W;
+	for (int u = 0; u < g->tw; u++) {
+		float d[4][4], r[4][4];
+		for (int i = 0; i < 4; i++)
+			for (int j = 0; j < 4; j++)
+				d[i][j] = at(img, H, W, 2 * ty - 1 + i, 2 * u - 1 + j);
+		for (int j = 0; j < 4; j++) {
+			r[0][j] = d[0][j] - d[2][j];
+			r[1][j] = d[1][j] + d[2][j];
+			r[2][j] = d[2][j] - d[1][j];
+			r[3][j] = d[1][j] - d[3][j];
+		}
+		for (int a = 0; a < 4; a++) {
+			V[(4 * a + 0) * xs + u] = r[a][0] - r[a][2];
+			V[(4 * a + 1) * xs + u] = r[a][1] + r[a][2];
+			V[(4 * a + 2) * xs + u] = r[a][2] - r[a][1];
+			V[(4 * a + 3) * xs + u] = r[a][1] - r[a][3];
+		}
+	}
+}
+
+static void output_transform1(float *plane, const float *M, size_t xs, float bias, int relu,
+                              int H, int W, int n, int ty, const struct geo *g)
+{
+	float *img = plane + (size_t)n * H * W;
+	for (int u = 0; u < g->tw; u++) {
+		float s[2][4];
+		for (int j = 0; j < 4; j++) {
+			float m0 = M[j * xs + u], m1 = M[(4 + j) * xs + u];
+			float m2 = M[(8 + j) * xs + u], m3 = M[(12 + j) * xs + u];
+			s[0][j] = m0 + m1 + m2;
+			s[1][j] = m1 - m2 - m3;
+		}
+		for (int r = 0; r < 2 && 2 * ty + r < H; r++) {
+			float y0 = s[r][0] + s[r][1] + s[r][2] + bias;
+			float y1 = s[r][1] - s[r][2] - s[r][3] + bias;
+			if (relu)
+				y0 = y0 > 0 ? y0 : 0, y1 = y1 > 0 ? y1 : 0;
+			float *o = img + (size_t)(2 * ty + r) * W + 2 * u;
+			o[0] = y0;
+			if (2 * u + 1 < W)
+				o[1] = y1;
+		}
+	}
+}
+
+static void dout_transform1(float *DM, size_t xs, const float *plane, int H, int W, int n,
+                            int ty, const struct geo *g)
+{
+	const float *img = plane + (size_t)n * H * W;
+	for (int u = 0; u < g->tw; u++) {
+		float c[2][4];
+		for (int r = 0; r < 2; r++) {
+			float d0 = at(img, H, W, 2 * ty + r, 2 * u), d1 = at(img, H, W, 2 * ty + r, 2 * u + 1);
+			c[r][0] = d0, c[r][1] = d0 + d1, c[r][2] = d0 - d1, c[r][3] = -d1;
+		}
+		for (int j = 0; j < 4; j++) {
+			DM[j * xs + u] = c[0][j];
+			DM[(4 + j) * xs + u] = c[0][j] + c[1][j];
+			DM[(8 + j) * xs + u] = c[0][j] - c[1][j];
+			DM[(12 + j) * xs + u] = -c[1][j];
+		}
+	}
+}
+
+static void input_adjoint1(float *plane, const float *DV, size_t xs, int H, int W, int n,
+                           int ty, const struct geo *g)
+{
+	float *img = plane + (size_t)n * H * W;
+	for (int u = 0; u < g->tw; u++) {
+		float e[4][4];
+		for (int a = 0; a < 4; a++) {
+			float d0 = DV[(4 * a) * xs + u], d1 = DV[(4 * a + 1) * xs + u];
+			float d2 = DV[(4 * a + 2) * xs + u], d3 = DV[(4 * a + 3) * xs + u];
+			e[a][0] = d0;
+			e[a][1] = d1 - d2 + d3;
+			e[a][2] = d1 + d2 - d0;
+			e[a][3] = -d3;
+		}
+		for (int i = 0; i < 4; i++) {
+			int y = 2 * ty - 1 + i;
+			if (y < 0 || y >= H)
+				continue;
+			for (int j = 0; j < 4; j++) {
+				int x = 2 * u - 1 + j;
+				if (x < 0 || x >= W)
+					continue;
+				float dd = i == 0 ? e[0][j] : i == 1 ? e[1][j] - e[2][j] + e[3][j]
+				           : i == 2 ? e[1][j] + e[2][j] - e[0][j] : -e[3][j];
+				img[(size_t)y * W + x] += dd;
+			}
+		}
+	}
+}
+
+#if defined(__AVX512F__)
+/* With AVX-512, narrow rows are still vectorized: 16 consecutive tiles of a
+ * block (any rows, any images) at once, their patches gathered and their
+ * results scattered through a table of patch origins and edge masks. */
+struct tiles {
+	int L, nq;         /* tiles, chunks of 16 */
+	int W;
+	__m512i *org;      /* [nq] patch origin (row 2ty-1, column 2u-1) offsets */
+	__mmask16 (*rm)[4], (*cm)[4]; /* [nq][4]: rows / columns i of the patch
+	                                 inside the image (and the lane live) */
+};
+
+static void tiles_build(struct tiles *tl, int g0, int g1, int H, int W, const struct geo *g)
+{
+	tl->L = (g1 - g0) * g->tw, tl->nq = (tl->L + 15) / 16, tl->W = W;
+	for (int q = 0; q < tl->nq; q++) {
+		int32_t o[16];
+		__mmask16 rm[4] = {0}, cm[4] = {0};
+		for (int l = 0; l < 16; l++) {
+			int t = 16 * q + l;
+			o[l] = 0;
+			if (t >= tl->L)
+				continue;
+			int r = g0 + t / g->tw, n = r / g->th, ty = r % g->th, u = t % g->tw;
+			o[l] = (int32_t)(((long)n * H + 2 * ty - 1) * W + 2 * u - 1);
+			for (int i = 0; i < 4; i++) {
+				if (2 * ty - 1 + i >= 0 && 2 * ty - 1 + i < H)
+					rm[i] |= (__mmask16)(1u << l);
+				if (2 * u - 1 + i >= 0 && 2 * u - 1 + i < W)
+					cm[i] |= (__mmask16)(1u << l);
+			}
+		}
+		tl->org[q] = _mm512_loadu_si512(o);
+		memcpy(tl->rm[q], rm, sizeof rm), memcpy(tl->cm[q], cm, sizeof cm);
+	}
+}
+
+/* Bytes of a table for up to L tiles. */
+static size_t tiles_bytes(size_t L)
+{
+	size_t nq = (L + 15) / 16;
+	return nq * (sizeof(__m512i) + 8 * sizeof(__mmask16)) + 64;
+}
+
+static void tiles_point(struct tiles *tl, void *mem, size_t L)
+{
+	size_t nq = (L + 15) / 16;
+	uintptr_t a = ((uintptr_t)mem + 63) & ~(uintptr_t)63;
+	tl->org = (__m512i *)a;
+	tl->rm = (__mmask16(*)[4])(tl->org + nq);
+	tl->cm = tl->rm + nq;
+}
+
+static inline __m512i offs(__m512i o, int d)
+{
+	return _mm512_add_epi32(o, _mm512_set1_epi32(d));
+}
+
+static void input_transform_g(float *V, size_t xs, const float *plane, const struct tiles *tl)
+{
+	int W = tl->W;
+	for (int q = 0; q < tl->nq; q++) {
+		vf d[4][4], r[4][4];
+		_Pragma("GCC unroll 4") for (int i = 0; i < 4; i++)
+			_Pragma("GCC unroll 4") for (int j = 0; j < 4; j++)
+				d[i][j] = (vf)_mm512_mask_i32gather_ps(_mm512_setzero_ps(),
+				                                        tl->rm[q][i] & tl->cm[q][j],
+				                                        offs(tl->org[q], i * W + j), plane, 4);
+		_Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {
+			r[0][j] = d[0][j] - d[2][j];
+			r[1][j] = d[1][j] + d[2][j];
+			r[2][j] = d[2][j] - d[1][j];
+			r[3][j] = d[1][j] - d[3][j];
+		}
+		float *v = V + 16 * q;
+		int m = tl->L - 16 * q;
+		_Pragma("GCC unroll 4") for (int a = 0; a < 4; a++) {
+			vstore_upto(v + (4 * a + 0) * xs, r[a][0] - r[a][2], m);
+			vstore_upto(v + (4 * a + 1) * xs, r[a][1] + r[a][2], m);
+			vstore_upto(v + (4 * a + 2) * xs, r[a][2] - r[a][1], m);
+			vstore_upto(v + (4 * a + 3) * xs, r[a][1] - r[a][3], m);
+		}
+	}
+}
+
+static void output_transform_g(float *plane, const float *M, size_t xs, float bias, int relu,
+                               const struct tiles *tl)
+{
+	int W = tl->W;
+	vf bv = vbcast(bias), z = vbcast(0);
+	for (int q = 0; q < tl->nq; q++) {
+		int m = tl->L - 16 * q;
+		const float *mp = M + 16 * q;
+		vf s[2][4];
+		_Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {
+			vf m0 = vload_upto(mp + j * xs, m), m1 = vload_upto(mp + (4 + j) * xs, m);
+			vf m2 = vload_upto(mp + (8 + j) * xs, m), m3 = vload_upto(mp + (12 + j) * xs, m);
+			s[0][j] = m0 + m1 + m2;
+			s[1][j] = m1 - m2 - m3;
+		}
+		_Pragma("GCC unroll 2") for (int r = 0; r < 2; r++) {
+			vf y[2] = {s[r][0] + s[r][1] + s[r][2] + bv, s[r][1] - s[r][2] - s[r][3] + bv};
+			_Pragma("GCC unroll 2") for (int c = 0; c < 2; c++) {
+				vf v = relu ? vselect(y[c] > z, y[c]) : y[c];
+				_mm512_mask_i32scatter_ps(plane, tl->rm[q][1 + r] & tl->cm[q][1 + c],
+				                          offs(tl->org[q], (1 + r) * W + 1 + c), (__m512)v, 4);
+			}
+		}
+	}
+}
+
+static void dout_transform_g(float *DM, size_t xs, const float *plane, const struct tiles *tl)
+{
+	int W = tl->W;
+	for (int q = 0; q < tl->nq; q++) {
+		vf c[2][4];
+		_Pragma("GCC unroll 2") for (int r = 0; r < 2; r++) {
+			vf d[2];
+			_Pragma("GCC unroll 2") for (int k = 0; k < 2; k++)
+				d[k] = (vf)_mm512_mask_i32gather_ps(_mm512_setzero_ps(),
+				                                     tl->rm[q][1 + r] & tl->cm[q][1 + k],
+				                                     offs(tl->org[q], (1 + r) * W + 1 + k),
+				                                     plane, 4);
+			c[r][0] = d[0], c[r][1] = d[0] + d[1], c[r][2] = d[0] - d[1], c[r][3] = -d[1];
+		}
+		float *o = DM + 16 * q;
+		int m = tl->L - 16 * q;
+		_Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {
+			vstore_upto(o + j * xs, c[0][j], m);
+			vstore_upto(o + (4 + j) * xs, c[0][j] + c[1][j], m);
+			vstore_upto(o + (8 + j) * xs, c[0][j] - c[1][j], m);
+			vstore_upto(o + (12 + j) * xs, -c[1][j], m);
+		}
+	}
+}
+
+static void input_adjoint_g(float *plane, const float *DV, size_t xs, const struct tiles *tl)
+{
+	int W = tl->W;
+	for (int q = 0; q < tl->nq; q++) {
+		int m = tl->L - 16 * q;
+		const float *v = DV + 16 * q;
+		vf e[4][4];
+		_Pragma("GCC unroll 4") for (int a = 0; a < 4; a++) {
+			vf d0 = vload_upto(v + 4 * a * xs, m), d1 = vload_upto(v + (4 * a + 1) * xs, m);
+			vf d2 = vload_upto(v + (4 * a + 2) * xs, m), d3 = vload_upto(v + (4 * a + 3) * xs, m);
+			e[a][0] = d0;
+			e[a][1] = d1 - d2 + d3;
+			e[a][2] = d1 + d2 - d0;
+			e[a][3] = -d3;
+		}
+		_Pragma("GCC unroll 4") for (int i = 0; i < 4; i++)
+			_Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {
+				vf dd = i == 0 ? e[0][j] : i == 1 ? e[1][j] - e[2][j] + e[3][j]
+				        : i == 2 ? e[1][j] + e[2][j] - e[0][j] : -e[3][j];
+				__mmask16 k = tl->rm[q][i] & tl->cm[q][j];
+				__m512i ix = offs(tl->org[q], i * W + j);
+				__m512 old = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), k, ix, plane, 4);
+				_mm512_mask_i32scatter_ps(plane, k, ix, _mm512_add_ps(old, (__m512)dd), 4);
+			}
+	}
+}
+#endif
+
+/* Floats of scratch for the tile table of a block of L tiles. */
+static size_t table_floats(const struct geo *g, size_t L)
+{
+#if defined(__AVX512F__)
+	return g->scalar ? tiles_bytes(L) / sizeof(float) + 1 : 0;
+#else
+	(void)g, (void)L;
+	return 0;
+#endif
+}
+
+/* The four transforms of the tile rows g0 .. g1-1 of a block, for planes
+ * 0 .. P-1 of a tensor (V/M: [16][P][L], xs = P*L). */
+struct blk {
+	const struct geo *g;
+	int g0, g1, H, W;
+	size_t L, plane;
+#if defined(__AVX512F__)
+	struct tiles tl;
+#endif
+};
+
+static void blk_start(struct blk *b, const struct geo *g, int g0, int g1, int H, int W,
+                      size_t plane, float *table)
+{
+	b->g = g, b->g0 = g0, b->g1 = g1, b->H = H, b->W = W, b->plane = plane;
+	b->L = (size_t)(g1 - g0) * g->ts;
+#if defined(__AVX512F__)
+	if (g->scalar) {
+		tiles_point(&b->tl, table, b->L);
+		tiles_build(&b->tl, g0, g1, H, W, g);
+	}
+#else
+	(void)table;
+#endif
+}
+
+enum { T_INPUT, T_OUTPUT, T_DOUT, T_ADJOINT };
+
+/* what: T_INPUT V <- t; T_OUTPUT t <- M (bias, relu); T_DOUT M <- t;
+ * T_ADJOINT t += adjoint of V. */
+static void blk_run(const struct blk *b, int what, float *X, const float *t, float *tw,
+                    int P, const float *bias, int relu)
+{
+	const struct geo *g = b->g;
+	size_t L = b->L, xs = (size_t)P * L;
+	for (int p = 0; p < P; p++) {
+		float *x = X + p * L;
+#if defined(__AVX512F__)
+		if (g->scalar) {
+			switch (what) {
+			case T_INPUT: input_transform_g(x, xs, t + p * b->plane, &b->tl); break;
+			case T_OUTPUT:
+				output_transform_g(tw + p * b->plane, x, xs, bias[p], relu, &b->tl);
+				break;
+			case T_DOUT: dout_transform_g(x, xs, t + p * b->plane, &b->tl); break;
+			default: input_adjoint_g(tw + p * b->plane, x, xs, &b->tl); break;
+			}
+			continue;
+		}
+#endif
+		for (int r = b->g0; r < b->g1; r++) {
+			float *xr = x + (size_t)(r - b->g0) * g->ts;
+			int n = r / g->th, ty = r % g->th, H = b->H, W = b->W;
+			switch (what) {
+			case T_INPUT:
+				(g->scalar ? input_transform1 : input_transform)(xr, xs, t + p * b->plane,
+				                                                 H, W, n, ty, g);
+				break;
+			case T_OUTPUT:
+				(g->scalar ? output_transform1 : output_transform)(
+					tw + p * b->plane, xr, xs, bias[p], relu, H, W, n, ty, g);
+				break;
+			case T_DOUT:
+				(g->scalar ? dout_transform1 : dout_transform)(xr, xs, t + p * b->plane, H,
+				                                               W, n, ty, g);
+				break;
+			default:
+				(g->scalar ? input_adjoint1 : input_adjoint)(tw + p * b->plane, xr, xs, H,
+				                                             W, n, ty, g);
+			}
+		}
+	}
+}
+
 void wino_forward(float *out, float *scratch, const float *in, const float *w,
                   const float *b, int N, int C, int K, int H, int W, int relu)
 {
@@ -238,26 +604,23 @@ void wino_forward(float *out, float *scratch, const float *in, const float *w,
 	geo_init(&g, N, C, K, H, W);
 	size_t plane = (size_t)N * H * W, Lmax = (size_t)g.rows * g.ts;
 	float *V = scratch, *M = V + 16 * (size_t)C * Lmax, *U = M + 16 * (size_t)K * Lmax;
+	float *table = U + 32 * (size_t)K * C;
 	const float **rows = malloc((size_t)C * sizeof *rows);
 	weights_transform(U, w, K, C);
 	int G = N * g.th;
 	for (int g0 = 0; g0 < G; g0 += g.rows) {
 		int g1 = g0 + g.rows < G ? g0 + g.rows : G;
-		size_t L = (size_t)(g1 - g0) * g.ts;
-		for (int c = 0; c < C; c++)
-			for (int r = g0; r < g1; r++)
-				input_transform(V + c * L + (size_t)(r - g0) * g.ts, (size_t)C * L,
-				                in + c * plane, H, W, r / g.th, r % g.th, &g);
+		struct blk bk;
+		blk_start(&bk, &g, g0, g1, H, W, plane, table);
+		size_t L = bk.L;
+		blk_run(&bk, T_INPUT, V, in, NULL, C, NULL, 0);
 		for (int xi = 0; xi < 16; xi++) {
 			for (int c = 0; c < C; c++)
 				rows[c] = V + ((size_t)xi * C + c) * L;
 			gemm_rows(K, (int)L, C, U + (size_t)xi * K * C, C, 1, rows,
 			          M + (size_t)xi * K * L, (ptrdiff_t)L, 0, NULL);
 		}
-		for (int k = 0; k < K; k++)
-			for (int r = g0; r < g1; r++)
-				output_transform(out + k * plane, M + k * L + (size_t)(r - g0) * g.ts,
-				                 (size_t)K * L, b[k], relu, H, W, r / g.th, r % g.th, &g);
+		blk_run(&bk, T_OUTPUT, M, NULL, out, K, b, relu);
 	}
 	free(rows);
 }
@@ -270,7 +633,7 @@ void wino_backward(float *din, float *dw, float *db, float *scratch, float *dout
 	geo_init(&g, N, C, K, H, W);
 	size_t plane = (size_t)N * H * W, Lmax = (size_t)g.rows * g.ts;
 	float *V = scratch, *M = V + 16 * (size_t)C * Lmax, *U = M + 16 * (size_t)K * Lmax;
-	float *dU = U + 16 * (size_t)K * C;
+	float *dU = U + 16 * (size_t)K * C, *table = dU + 16 * (size_t)K * C;
 	const float **rows = malloc((size_t)K * sizeof *rows);
 	if (relu_out)
 		vec_relu_mask(dout, relu_out, K * plane);
@@ -282,15 +645,11 @@ void wino_backward(float *din, float *dw, float *db, float *scratch, float *dout
 	int G = N * g.th;
 	for (int g0 = 0; g0 < G; g0 += g.rows) {
 		int g1 = g0 + g.rows < G ? g0 + g.rows : G;
-		size_t L = (size_t)(g1 - g0) * g.ts;
-		for (int c = 0; c < C; c++)
-			for (int r = g0; r < g1; r++)
-				input_transform(V + c * L + (size_t)(r - g0) * g.ts, (size_t)C * L,
-				                in + c * plane, H, W, r / g.th, r % g.th, &g);
-		for (int k = 0; k < K; k++)
-			for (int r = g0; r < g1; r++)
-				dout_transform(M + k * L + (size_t)(r - g0) * g.ts, (size_t)K * L,
-				               dout + k * plane, H, W, r / g.th, r % g.th, &g);
+		struct blk bk;
+		blk_start(&bk, &g, g0, g1, H, W, plane, table);
+		size_t L = bk.L;
+		blk_run(&bk, T_INPUT, V, in, NULL, C, NULL, 0);
+		blk_run(&bk, T_DOUT, M, dout, NULL, K, NULL, 0);
 		/* dU[xi] += M[xi] V[xi]^T */
 		for (int xi = 0; xi < 16; xi++)
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, K, C, (int)L, 1.0f,
@@ -305,10 +664,7 @@ void wino_backward(float *din, float *dw, float *db, float *scratch, float *dout
 			gemm_rows(C, (int)L, K, U + (size_t)xi * K * C, 1, C, rows,
 			          V + (size_t)xi * C * L, (ptrdiff_t)L, 0, NULL);
 		}
-		for (int c = 0; c < C; c++)
-			for (int r = g0; r < g1; r++)
-				input_adjoint(din + c * plane, V + c * L + (size_t)(r - g0) * g.ts,
-				              (size_t)C * L, H, W, r / g.th, r % g.th, &g);
+		blk_run(&bk, T_ADJOINT, V, NULL, din, C, NULL, 0);
 	}
 	weights_adjoint(dw, dU, K, C);
 	free(rows);

@@ -313,6 +313,7 @@ int main(void)
 	conv_vs_naive(3, 300, 4, 3, 17);   /* one row per chunk, several rows per image */
 	conv_vs_naive(2, 33, 34, 5, 40);   /* Winograd by default: several tile vectors per row */
 	conv_vs_naive(3, 40, 32, 7, 23);   /* Winograd: odd sizes, several blocks */
+	conv_vs_naive(4, 300, 40, 6, 6);   /* Winograd on narrow rows (gathers): several blocks */
 	upconv_known();
 
 	CHECK(check_layer("conv3x3", CONV3, 2, 3, 4, 5, 6) < 1e-3);
