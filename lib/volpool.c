@@ -111,8 +111,20 @@ int pool_add_volume(struct pool *p, const struct slab *img, const struct slab *m
 	return 0;
 }
 
+/* dst = src flipped along x (fx) and/or y (fy), over planes of H x W. */
+static void flip_planes(float *dst, const float *src, size_t planes, int H, int W, int fx, int fy)
+{
+	for (size_t p = 0; p < planes; p++)
+		for (int y = 0; y < H; y++) {
+			const float *a = src + (p * H + (fy ? H - 1 - y : y)) * W;
+			float *d = dst + (p * H + y) * W;
+			for (int x = 0; x < W; x++)
+				d[x] = a[fx ? W - 1 - x : x];
+		}
+}
+
 int unet_predict_volume(struct unet *u, const struct unet_config *c, const float *params,
-                        const struct slab *s, float *prob)
+                        const struct slab *s, float *prob, int flip)
 {
 	int m = 1 << c->depth, Z = (s->nz + m - 1) / m * m;
 	if (s->nc != c->in_channels)
@@ -123,18 +135,40 @@ int unet_predict_volume(struct unet *u, const struct unet_config *c, const float
 			return -1;
 		memcpy(u->params, params, u->nparams * sizeof(float));
 	}
-	size_t hw = (size_t)s->nx * s->ny, n = hw * s->nc * s->nz;
-	float *x = xcalloc(hw * s->nc * Z, sizeof *x);
-	if (!x)
+	size_t hw = (size_t)s->nx * s->ny, n = hw * s->nc * s->nz, nv = hw * s->nz;
+	size_t nx = hw * s->nc * Z;
+	float *x = xcalloc(nx, sizeof *x), *xf = flip ? xcalloc(nx, sizeof *xf) : NULL;
+	float *pf = flip ? xmalloc(5 * nv * sizeof *pf) : NULL;
+	if (!x || (flip && (!xf || !pf))) {
+		free(x), free(xf), free(pf);
 		return -1;
+	}
 	if (s->type == SLAB_F32)
 		memcpy(x, s->data, n * sizeof *x);
 	else
 		for (size_t i = 0; i < n; i++)
 			x[i] = (float)slab_get(s, i);
-	unet_forward(u, x, 1);
-	for (size_t i = 0; i < hw * s->nz; i++)
-		prob[i] = sigmoidf(u->a.logit[i]);
-	free(x);
+	if (!flip) {
+		unet_forward(u, x, 1);
+		for (size_t i = 0; i < nv; i++)
+			prob[i] = sigmoidf(u->a.logit[i]);
+	} else {
+		/* as unet-predict --flip in 2-D: k = 0 as is, 1 flipped along x, 2
+		 * along y, 3 both, each flipped back; (p0 + p1) + (p2 + p3) */
+		float *tmp = pf + 4 * nv;
+		for (int k = 0; k < 4; k++) {
+			if (k)
+				flip_planes(xf, x, (size_t)Z * s->nc, s->ny, s->nx, k & 1, k >> 1);
+			unet_forward(u, k ? xf : x, 1);
+			for (size_t i = 0; i < nv; i++)
+				tmp[i] = sigmoidf(u->a.logit[i]);
+			flip_planes(pf + k * nv, tmp, (size_t)s->nz, s->ny, s->nx, k & 1, k >> 1);
+		}
+		for (size_t i = 0; i < nv; i++) {
+			double a = (double)pf[i] + pf[nv + i], b = (double)pf[2 * nv + i] + pf[3 * nv + i];
+			prob[i] = (float)((a + b) * 0.25);
+		}
+	}
+	free(x), free(xf), free(pf);
 	return 0;
 }

@@ -37,9 +37,12 @@ size_t pool_item_size(const struct pool *p);
  * configuration c and parameters params: the volume is padded after its
  * last slice with zeros to a multiple of 2^depth (as in training),
  * predicted whole and cropped; prob gets nz*ny*nx floats in slab order.
- * *u is created on first use (zero it before) and again when the padded
- * size changes; unet_free it at the end. 0 or -1 with a message. */
+ * With flip set, prob is the mean of the probabilities of the volume and of
+ * its in-plane flips along x, y and both, each flipped back (as unet-predict
+ * --flip in 2-D). *u is created on first use (zero it before) and again
+ * when the padded size changes; unet_free it at the end. 0 or -1 with a
+ * message. */
 int unet_predict_volume(struct unet *u, const struct unet_config *c, const float *params,
-                        const struct slab *s, float *prob);
+                        const struct slab *s, float *prob, int flip);
 
 #endif

@@ -20,7 +20,8 @@ static const char usage[] =
 	"             slices of the output are 0\n"
 	"  -b BATCH   slices per forward pass (16; a 3-D model takes whole volumes)\n"
 	"  --flip     test-time flips: the probability is the mean of the outputs on the\n"
-	"             slice and on its flips along x, along y and both, each flipped back\n"
+	"             slice (3-D: volume) and on its flips along x, along y and both, each\n"
+	"             flipped back\n"
 	"  -o OUT     output file (default stdout)";
 
 /* Parse "A:B", "A:", ":B" into *a, *b (-1 for a missing end). */
@@ -93,10 +94,6 @@ int main(int argc, char **argv)
 	if (model_load(mpath, &cfg, &params))
 		return 1;
 	int d3 = unet_dims(&cfg) == 3;
-	if (d3 && flip) {
-		free(params);
-		die("--flip applies to 2-D models, not to the 3-D model '%s'", mpath);
-	}
 
 	struct slab_reader r;
 	struct outfile o;
@@ -127,7 +124,7 @@ int main(int argc, char **argv)
 		}
 		if (rc == 0 && d3) {
 			/* the whole volume, then the range */
-			if (unet_predict_volume(&u, &cfg, params, &s, p.data))
+			if (unet_predict_volume(&u, &cfg, params, &s, p.data, flip))
 				rc = -1;
 			have_net = 1;
 			size_t m = (size_t)s.nx * s.ny;
