@@ -3,6 +3,7 @@
 #include "layers.h"
 
 #include "kernels.h"
+#include "vec.h"
 #include "winograd.h"
 
 #include <cblas.h>
@@ -589,6 +590,16 @@ void conv1x1_backward(float *din, float *dw, float *db, const float *dout, const
 
 /* ---- max-pooling ------------------------------------------------------ */
 
+/* The four values of the 2x2 windows of outputs x0 .. x0+VL-1 of output
+ * row y: a (0,0), b (0,1), c (1,0), d (1,1); n outputs live. */
+static inline void pool_windows(const float *r0, const float *r1, int x0, int n, vf *a, vf *b,
+                                vf *c, vf *d)
+{
+	vf p = vload_upto(r0 + 2 * x0, 2 * n), q = vload_upto(r0 + 2 * x0 + VL, 2 * n - VL);
+	vf s = vload_upto(r1 + 2 * x0, 2 * n), t = vload_upto(r1 + 2 * x0 + VL, 2 * n - VL);
+	*a = veven(p, q), *b = vodd(p, q), *c = veven(s, t), *d = vodd(s, t);
+}
+
 void maxpool2_forward(float *out, const float *in, size_t planes, int H, int W)
 {
 	int h = H / 2, w = W / 2;
@@ -597,12 +608,15 @@ void maxpool2_forward(float *out, const float *in, size_t planes, int H, int W)
 		float *dst = out + q * h * w;
 		for (int y = 0; y < h; y++) {
 			const float *r0 = src + (size_t)(2 * y) * W, *r1 = r0 + W;
-			for (int x = 0; x < w; x++) {
-				float m = r0[2 * x];
-				if (r0[2 * x + 1] > m) m = r0[2 * x + 1];
-				if (r1[2 * x] > m) m = r1[2 * x];
-				if (r1[2 * x + 1] > m) m = r1[2 * x + 1];
-				dst[(size_t)y * w + x] = m;
+			for (int x0 = 0; x0 < w; x0 += VL) {
+				vf a, b, c, d;
+				pool_windows(r0, r1, x0, w - x0, &a, &b, &c, &d);
+				/* the scalar order: m = a, then b, c, d where strictly greater */
+				vf m = a;
+				m = vblend(b > m, b, m);
+				m = vblend(c > m, c, m);
+				m = vblend(d > m, d, m);
+				vstore_upto(dst + (size_t)y * w + x0, m, w - x0);
 			}
 		}
 	}
@@ -617,13 +631,30 @@ void maxpool2_backward(float *din, const float *dout, const float *in, size_t pl
 		float *d = din + q * H * W;
 		const float *g = dout + q * h * w;
 		for (int y = 0; y < h; y++) {
-			size_t i0 = (size_t)(2 * y) * W, i1 = i0 + W;
-			for (int x = 0; x < w; x++) {
-				size_t best = i0 + 2 * x;
-				if (src[i0 + 2 * x + 1] > src[best]) best = i0 + 2 * x + 1;
-				if (src[i1 + 2 * x] > src[best]) best = i1 + 2 * x;
-				if (src[i1 + 2 * x + 1] > src[best]) best = i1 + 2 * x + 1;
-				d[best] += g[(size_t)y * w + x];
+			const float *r0 = src + (size_t)(2 * y) * W, *r1 = r0 + W;
+			float *d0 = d + (size_t)(2 * y) * W, *d1 = d0 + W;
+			for (int x0 = 0; x0 < w; x0 += VL) {
+				int n = w - x0;
+				vf a, b, c, e, m = vbcast(0);
+				pool_windows(r0, r1, x0, n, &a, &b, &c, &e);
+				vi ib = b > a;
+				m = vblend(ib, b, a);
+				vi ic = c > m;
+				m = vblend(ic, c, m);
+				vi ie = e > m;
+				/* which of the four: the last that was strictly greater */
+				vi se = ie, sc = ic & ~ie, sb = ib & ~ic & ~ie, sa = ~ib & ~ic & ~ie;
+				vf gv = vload_upto(g + (size_t)y * w + x0, n);
+				vf ga = vselect(sa, gv), gb = vselect(sb, gv), gc = vselect(sc, gv);
+				vf ge = vselect(se, gv);
+				vstore_upto(d0 + 2 * x0, vload_upto(d0 + 2 * x0, 2 * n) + vilo(ga, gb), 2 * n);
+				vstore_upto(d0 + 2 * x0 + VL,
+				            vload_upto(d0 + 2 * x0 + VL, 2 * n - VL) + vihi(ga, gb),
+				            2 * n - VL);
+				vstore_upto(d1 + 2 * x0, vload_upto(d1 + 2 * x0, 2 * n) + vilo(gc, ge), 2 * n);
+				vstore_upto(d1 + 2 * x0 + VL,
+				            vload_upto(d1 + 2 * x0 + VL, 2 * n - VL) + vihi(gc, ge),
+				            2 * n - VL);
 			}
 		}
 	}

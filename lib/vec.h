@@ -38,6 +38,12 @@ static inline vf vselect(vi keep, vf v)
 	return (vf)(keep & (vi)v);
 }
 
+/* Where keep, x; else y (bit-exact). */
+static inline vf vblend(vi keep, vf x, vf y)
+{
+	return (vf)((keep & (vi)x) | (~keep & (vi)y));
+}
+
 static inline vf vload(const float *p)
 {
 	vf v;

@@ -207,6 +207,39 @@ static void conv_vs_naive(int N, int C, int K, int H, int W)
 	free(di0), free(dw0), free(db0), free(dir), free(dwr), free(dbr), free(di), free(dw), free(db);
 }
 
+/* Max-pooling against the scalar definition, on integer values (many ties:
+ * the first maximum in scan order takes the gradient), rows of several
+ * vectors and a tail. */
+static void pool_known(int planes, int H, int W)
+{
+	size_t n = (size_t)planes * H * W, m = n / 4;
+	float *in = malloc(n * sizeof(float)), *out = malloc(m * sizeof(float));
+	float *g = rnd(m, 1), *din = rnd(n, 1), *ref = malloc(n * sizeof(float));
+	for (size_t i = 0; i < n; i++)
+		in[i] = (float)(int)(rng_uniform(&R) * 4) - 1;
+	memcpy(ref, din, n * sizeof(float));
+	maxpool2_forward(out, in, planes, H, W);
+	maxpool2_backward(din, g, in, planes, H, W);
+	int bad = 0;
+	for (int q = 0; q < planes; q++)
+		for (int y = 0; y < H / 2; y++)
+			for (int x = 0; x < W / 2; x++) {
+				size_t o = ((size_t)q * (H / 2) + y) * (W / 2) + x;
+				size_t i0 = ((size_t)q * H + 2 * y) * W + 2 * x, best = i0;
+				size_t c[4] = {i0, i0 + 1, i0 + W, i0 + W + 1};
+				for (int k = 1; k < 4; k++)
+					if (in[c[k]] > in[best])
+						best = c[k];
+				bad += out[o] != in[best];
+				ref[best] += g[o];
+			}
+	for (size_t i = 0; i < n; i++)
+		bad += din[i] != ref[i];
+	printf("maxpool2 %d planes %dx%d against the scalar definition: %d wrong\n", planes, W, H, bad);
+	CHECK(bad == 0);
+	free(in), free(out), free(g), free(din), free(ref);
+}
+
 /* Up-convolution against its definition, written out. */
 static void upconv_known(void)
 {
@@ -315,6 +348,8 @@ int main(void)
 	conv_vs_naive(3, 40, 32, 7, 23);   /* Winograd: odd sizes, several blocks */
 	conv_vs_naive(4, 300, 40, 6, 6);   /* Winograd on narrow rows (gathers): several blocks */
 	upconv_known();
+	pool_known(3, 6, 70);
+	pool_known(2, 4, 2);
 
 	CHECK(check_layer("conv3x3", CONV3, 2, 3, 4, 5, 6) < 1e-3);
 	CHECK(check_layer("upconv2x2", UPCONV, 2, 3, 4, 3, 2) < 1e-3);
