@@ -10,7 +10,12 @@
  * adaptive (-a REF): the threshold of each filtered slice is the n-th largest
  *         probability of the slice, clamped to [LO, HI], where n is the
  *         foreground count of the nearest labelled slice of the matching REF
- *         mask (issue 6: keep the foreground fraction of the neighbour). */
+ *         mask (issue 6: keep the foreground fraction of the neighbour).
+ * confine (-c R, with -a REF or -n REF): foreground only within R pixels
+ *         (chessboard distance, in-plane) of the foreground of that nearest
+ *         labelled slice; elsewhere the slice is background (0), so a
+ *         structure cannot appear from nothing or outgrow its neighbour by
+ *         more than R pixels a slice (issue 6: no hallucinated tails). */
 #include "slab.h"
 #include "util.h"
 #include "slicelist.h"
@@ -21,8 +26,8 @@
 #include <unistd.h>
 
 static const char usage[] =
-	"threshold-filter [-t THETA] [-m binary|band] [-a REF [-l LO:HI] [-v]] [-k LIST | -r A:B]\n"
-	"                        [-o OUT] [IN]";
+	"threshold-filter [-t THETA] [-m binary|band] [-a REF [-l LO:HI] [-v] | -n REF] [-c R]\n"
+	"                        [-k LIST | -r A:B] [-o OUT] [IN]";
 
 static void help(void)
 {
@@ -43,6 +48,11 @@ static void help(void)
 	       "            else 255\n"
 	       "  -l LO:HI  the clamp of -a (default 0.5:0.99), 0 <= LO <= HI <= 1\n"
 	       "  -v        with -a: one line per filtered slice on stderr (z, n, t)\n"
+	       "  -n REF    a reference stream like -a's, for -c only (no adaptive threshold)\n"
+	       "  -c R      confine: pixels farther than R (chessboard distance, in-plane\n"
+	       "            pixels) from every foreground pixel of the nearest labelled slice\n"
+	       "            of REF count as p = 0 (so background, also for -a's ranking); a\n"
+	       "            slice whose nearest labelled slice has no foreground is all 0\n"
 	       "  -o OUT    output file (default stdout)\n"
 	       "IN is a stream of one or more slabs (default stdin).\n", usage);
 }
@@ -66,9 +76,10 @@ static int parse_clamp(const char *s, double *lo, double *hi)
 
 /* For every slice z of the reference mask r (u8, one channel, the dims of
  * the probability slab p): n[z] = the foreground count of the nearest
- * labelled slice (ties: the lower z). 0 or -1 with a message. */
+ * labelled slice (ties: the lower z), near[z] that slice's index. 0 or -1
+ * with a message. */
 static int reference_counts(const struct slab *r, const struct slab *p, const char *src,
-                            long *n)
+                            long *n, int *near)
 {
 	size_t per = (size_t)r->nx * r->ny;
 	const uint8_t *d = r->data;
@@ -126,9 +137,9 @@ static int reference_counts(const struct slab *r, const struct slab *p, const ch
 		n[z] = -1;
 		for (k = 0; k < nz && n[z] < 0; k++) {
 			if (z - k >= 0 && lab[z - k])
-				n[z] = fg[z - k];
+				n[z] = fg[z - k], near[z] = z - k;
 			else if (z + k < nz && lab[z + k])
-				n[z] = fg[z + k];
+				n[z] = fg[z + k], near[z] = z + k;
 		}
 		if (n[z] < 0) {
 			free(lab), free(fg);
@@ -137,6 +148,28 @@ static int reference_counts(const struct slab *r, const struct slab *p, const ch
 	}
 	free(lab), free(fg);
 	return 0;
+}
+
+/* allow[i] = 1 where pixel i of the nx x ny slice m lies within chessboard
+ * distance rad of a pixel with m == 1 (a separable dilation), else 0.
+ * tmp holds nx * ny bytes. */
+static void confine_mask(const uint8_t *m, int nx, int ny, int rad, uint8_t *tmp, uint8_t *allow)
+{
+	int x, y, k;
+	for (y = 0; y < ny; y++)
+		for (x = 0; x < nx; x++) {
+			uint8_t v = 0;
+			for (k = x - rad; k <= x + rad && !v; k++)
+				v = k >= 0 && k < nx && m[(size_t)y * nx + k] == 1;
+			tmp[(size_t)y * nx + x] = v;
+		}
+	for (y = 0; y < ny; y++)
+		for (x = 0; x < nx; x++) {
+			uint8_t v = 0;
+			for (k = y - rad; k <= y + rad && !v; k++)
+				v = k >= 0 && k < ny && tmp[(size_t)k * nx + x];
+			allow[(size_t)y * nx + x] = v;
+		}
 }
 
 static int desc(const void *a, const void *b)
@@ -157,7 +190,8 @@ int main(int argc, char **argv)
 	struct outfile of;
 	const char *ref = NULL;
 	double lo = 0.5, hi = 0.99;
-	int have_clamp = 0;
+	int have_clamp = 0, adaptive = 0;
+	long rad = -1;
 	struct slab_reader rr;
 
 	progname = "threshold-filter";
@@ -165,7 +199,7 @@ int main(int argc, char **argv)
 		help();
 		return 0;
 	}
-	while ((opt = getopt(argc, argv, "t:m:k:r:a:l:vo:h")) != -1) {
+	while ((opt = getopt(argc, argv, "t:m:k:r:a:n:c:l:vo:h")) != -1) {
 		switch (opt) {
 		case 't':
 			if (parse_double(optarg, 0, 1, "threshold", &theta))
@@ -190,7 +224,15 @@ int main(int argc, char **argv)
 				return 2;
 			break;
 		case 'a':
+		case 'n':
+			if (ref)
+				return error("give one of -a and -n, once"), 2;
 			ref = optarg;
+			adaptive = opt == 'a';
+			break;
+		case 'c':
+			if (parse_long(optarg, 0, 10000, "confine radius", &rad))
+				return 2;
 			break;
 		case 'l':
 			if (parse_clamp(optarg, &lo, &hi))
@@ -216,10 +258,14 @@ int main(int argc, char **argv)
 		in = argv[optind];
 	if (band && theta < 0.5)
 		return error("band mode needs a threshold of at least 0.5: '%g'", theta), 2;
-	if (have_clamp && !ref)
+	if (have_clamp && !adaptive)
 		return error("-l LO:HI goes with -a REF"), 2;
-	if (verbose && !ref)
+	if (verbose && !adaptive)
 		return error("-v goes with -a REF"), 2;
+	if (rad >= 0 && !ref)
+		return error("-c R needs a reference: -a REF or -n REF"), 2;
+	if (ref && rad < 0 && !adaptive)
+		return error("-n REF goes with -c R"), 2;
 	if (ref && !strcmp(ref, "-") && !strcmp(in, "-"))
 		return error("the input and the reference cannot both be stdin: '%s'", ref), 2;
 
@@ -257,21 +303,26 @@ int main(int argc, char **argv)
 			return 1;
 		per = slab_slice_count(&s);
 		long *refn = NULL;
-		float *sorted = NULL;
+		int *near = NULL;
+		float *sorted = NULL, *conf = NULL;
+		uint8_t *allow = NULL, *tmp = NULL;
+		struct slab r;
 		if (ref) {
-			struct slab r;
 			int rrc = slab_read(&rr, &r);
 			if (rrc < 0)
 				return 1;
 			if (rrc == 0)
 				die("%s: fewer slabs than %s: no reference for '%s'", rr.src, rd.src, s.name);
 			refn = malloc(s.nz * sizeof *refn);
+			near = malloc(s.nz * sizeof *near);
 			sorted = malloc(per * sizeof *sorted);
-			if (!refn || !sorted)
+			conf = malloc(per * sizeof *conf);
+			allow = malloc(per);
+			tmp = malloc(per);
+			if (!refn || !near || !sorted || !conf || !allow || !tmp)
 				die("out of memory");
-			if (reference_counts(&r, &s, rr.src, refn))
+			if (reference_counts(&r, &s, rr.src, refn, near))
 				return 1;
-			slab_free(&r);
 		}
 		for (z = 0; z < (size_t)s.nz; z++) {
 			const float *p = (const float *)s.data + z * per;
@@ -285,7 +336,15 @@ int main(int argc, char **argv)
 				if (!(p[j] >= 0 && p[j] <= 1))
 					die("%s: probability out of [0,1]: '%g' at slice %zu in '%s'",
 					    rd.src, p[j], z, s.name);
-			if (ref) {
+			if (rad >= 0) {
+				/* pixels outside the neighbour's grown foreground count as 0 */
+				confine_mask((const uint8_t *)r.data + near[z] * per, s.nx, s.ny,
+				             (int)rad, tmp, allow);
+				for (j = 0; j < per; j++)
+					conf[j] = allow[j] ? p[j] : 0;
+				p = conf;
+			}
+			if (adaptive) {
 				long n = refn[z];
 				if (n == 0) {
 					t = hi;
@@ -309,7 +368,9 @@ int main(int argc, char **argv)
 					q[j] = SLAB_UNLABELLED;
 			}
 		}
-		free(want), free(refn), free(sorted);
+		free(want), free(refn), free(near), free(sorted), free(conf), free(allow), free(tmp);
+		if (ref)
+			slab_free(&r);
 		slab_free(&s);
 		nr = realloc(res, (nres + 1) * sizeof *res);
 		if (!nr)

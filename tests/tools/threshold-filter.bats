@@ -269,3 +269,55 @@ setup() {
 	fail z.slab p.slab "reference case 'zz' paired with case 'a'"
 	fail p.slab p.slab "reference must be u8 with one channel, not f32"
 }
+
+@test "threshold-filter -c: foreground confined near the neighbour's foreground (known answers)" {
+	# 5x1x2, every probability 0.875; the reference labels slice 0 (foreground at x = 0)
+	local p5="" i
+	for i in 1 2 3 4 5 6 7 8 9 10; do p5="$p5$F875"; done
+	mkslab c "5 1 2" f32 "$p5" > p5.slab
+	mkslab c "5 1 2" u8 '\x01\x00\x00\x00\x00\xff\xff\xff\xff\xff' > r5.slab
+	threshold-filter -n r5.slab -c 1 -k 1 p5.slab > m.slab
+	[ "$(samples m.slab 10)" = "255 255 255 255 255 1 1 0 0 0" ]
+	threshold-filter -n r5.slab -c 0 -k 1 p5.slab > m.slab
+	[ "$(samples m.slab 10)" = "255 255 255 255 255 1 0 0 0 0" ]
+	threshold-filter -n r5.slab -c 3 -k 1 p5.slab > m.slab
+	[ "$(samples m.slab 10)" = "255 255 255 255 255 1 1 1 1 0" ]
+	# band mode: outside the region is background (0), not unlabelled
+	threshold-filter -n r5.slab -c 1 -m band -k 1 p5.slab > m.slab
+	[ "$(samples m.slab 10)" = "255 255 255 255 255 1 1 0 0 0" ]
+	# with -a the ranking sees only the region: n = 1, t = 0.875, both region pixels pass
+	threshold-filter -a r5.slab -c 1 -k 1 p5.slab > m.slab
+	[ "$(samples m.slab 10)" = "255 255 255 255 255 1 1 0 0 0" ]
+	# without -c, -a alone labels all five
+	threshold-filter -a r5.slab -l 0:1 -k 1 p5.slab > m.slab
+	[ "$(samples m.slab 10)" = "255 255 255 255 255 1 1 1 1 1" ]
+	# a neighbour with no foreground: the slice is all background
+	mkslab c "5 1 2" u8 '\x00\x00\x00\x00\x00\xff\xff\xff\xff\xff' > rz.slab
+	threshold-filter -n rz.slab -c 2 -k 1 p5.slab > m.slab
+	[ "$(samples m.slab 10)" = "255 255 255 255 255 0 0 0 0 0" ]
+	# chessboard distance in the plane: 4x4, foreground at (0,0), R = 1 -> the 2x2 corner
+	local p16=""
+	for i in $(seq 32); do p16="$p16$F875"; done
+	mkslab c "4 4 2" f32 "$p16" > p16.slab
+	mkslab c "4 4 2" u8 "\\x01$(printf '\\x00%.0s' $(seq 15))$(printf '\\xff%.0s' $(seq 16))" > r16.slab
+	threshold-filter -n r16.slab -c 1 -k 1 p16.slab > m.slab
+	[ "$(samples m.slab 32 | cut -d' ' -f17-)" = "1 1 0 0 1 1 0 0 0 0 0 0 0 0 0 0" ]
+}
+
+@test "threshold-filter -c and -n reject bad use with exit 2" {
+	mkslab a "2 1 3" u8 '\xff\xff\x01\x01\xff\xff' > r.slab
+	run threshold-filter -c 1 p.slab
+	[ "$status" -eq 2 ] && [ "$output" = "threshold-filter: -c R needs a reference: -a REF or -n REF" ]
+	run threshold-filter -n r.slab p.slab
+	[ "$status" -eq 2 ] && [ "$output" = "threshold-filter: -n REF goes with -c R" ]
+	run threshold-filter -n r.slab -c -1 p.slab
+	[ "$status" -eq 2 ]
+	run threshold-filter -n r.slab -c x p.slab
+	[ "$status" -eq 2 ]
+	run threshold-filter -a r.slab -n r.slab -c 1 p.slab
+	[ "$status" -eq 2 ]
+	run threshold-filter -n r.slab -l 0:1 -c 1 p.slab
+	[ "$status" -eq 2 ]
+	run threshold-filter -n missing.slab -c 1 p.slab
+	[ "$status" -eq 1 ] && [ "${#lines[@]}" -eq 1 ]
+}
