@@ -2,8 +2,10 @@
  * (base 8, depth 4) on 32x32 and 64x48 slices, forward and all gradients
  * with the convolutions chosen by shape (direct kernels, Winograd, sgemm)
  * against every convolution done by im2col + sgemm (conv3x3_mode 3, itself
- * tested against naive loops in test_layers); and the same bits twice. */
+ * tested against naive loops in test_layers); the same bits twice; and a
+ * short fixed-seed training follows the reference's loss curve. */
 #include "check.h"
+#include "kernels.h"
 #include "layers.h"
 #include "unet.h"
 #include "util.h"
@@ -70,10 +72,66 @@ static void compare(int C, int N, int H, int W)
 	free(l0), free(l1), free(l2), free(g0), free(g1), free(g2);
 }
 
+/* Losses of `steps` RMSprop steps on one fixed random batch (a blob to
+ * segment) in conv3x3_mode `mode`. */
+static void train(int mode, int steps, double *loss)
+{
+	struct unet_config cfg = {1, 8, 4, 2};
+	int N = 4, H = 32, W = 32;
+	size_t P = (size_t)H * W;
+	struct unet u;
+	struct rng r;
+	conv3x3_mode = mode;
+	if (unet_create_threads(&u, &cfg, N, H, W, 1, 1))
+		exit(1);
+	unet_params_init(u.params, &cfg, 11);
+	float *in = malloc((size_t)N * P * sizeof *in), *ms = calloc(u.nparams, sizeof *ms);
+	uint8_t *mask = malloc((size_t)N * P);
+	rng_seed(&r, 9);
+	for (int n = 0; n < N; n++)
+		for (int y = 0; y < H; y++)
+			for (int x = 0; x < W; x++) {
+				int fg = (x - 10 - 3 * n) * (x - 10 - 3 * n) + (y - 16) * (y - 16) < 40;
+				mask[n * P + y * W + x] = (uint8_t)fg;
+				in[n * P + y * W + x] = (float)(fg + 0.5 * rng_normal(&r));
+			}
+	for (int s = 0; s < steps; s++) {
+		unet_forward(&u, in, N);
+		loss[s] = bce_forward(u.a.logit, mask, NULL, N, P, NULL);
+		memset(u.d.logit, 0, (size_t)N * P * sizeof(float));
+		bce_backward(u.d.logit, u.a.logit, mask, NULL, N, P, 1.0);
+		unet_zero_grad(&u);
+		unet_backward(&u);
+		vec_rmsprop(u.params, u.grads, ms, u.nparams, 1e-3f, 0.9f, 1e-7f);
+	}
+	unet_free(&u);
+	free(in), free(ms), free(mask);
+	conv3x3_mode = 0;
+}
+
 int main(void)
 {
 	progname = "test_engine";
 	compare(1, 4, 32, 32);
 	compare(4, 2, 48, 64);
+
+	/* a short training: the same loss curve within float noise. RMSprop
+	 * turns the rounding differences of tiny gradients into full steps, so
+	 * curves drift apart; the noise is gauged by two exact implementations
+	 * (the direct kernels everywhere, mode 1, against the reference) */
+	enum { STEPS = 30 };
+	double a[STEPS], b[STEPS], c[STEPS], worst = 0, noise = 0;
+	train(3, STEPS, a);
+	train(0, STEPS, b);
+	train(1, STEPS, c);
+	for (int s = 0; s < STEPS; s++) {
+		worst = fmax(worst, fabs(a[s] - b[s]) / a[s]);
+		noise = fmax(noise, fabs(a[s] - c[s]) / a[s]);
+	}
+	printf("training %d steps: loss %.4f -> %.4f (reference), %.4f -> %.4f (engine), "
+	       "%.4f -> %.4f (direct kernels); worst rel. diff engine %.1e, direct %.1e\n",
+	       STEPS, a[0], a[STEPS - 1], b[0], b[STEPS - 1], c[0], c[STEPS - 1], worst, noise);
+	CHECK(a[STEPS - 1] < 0.5 * a[0]);
+	CHECK(worst < 0.1 && worst < 4 * noise + 1e-3);
 	return CHECK_DONE();
 }
