@@ -40,7 +40,11 @@ static void geo_init(struct geo *g, int N, int C, int K, int H, int W)
 	g->th = (H + 1) / 2, g->tw = (W + 1) / 2;
 	g->scalar = g->tw < WINO_SCALAR_TW;
 	g->ts = g->tw + !g->scalar;
-	long r = WINO_FLOATS / (16L * (C + K) * g->ts);
+	/* about WINO_FLOATS of V and M, but at least 128 tiles: the products
+	 * need some length to run near peak (measured) */
+	long r = WINO_FLOATS / (16L * (C + K) * g->ts), rmin = (128 + g->ts - 1) / g->ts;
+	if (r < rmin)
+		r = rmin;
 	long G = (long)N * g->th;
 	g->rows = r < 1 ? 1 : r > G ? (int)G : (int)r;
 }

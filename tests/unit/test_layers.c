@@ -346,7 +346,8 @@ int main(void)
 	conv_vs_naive(3, 300, 4, 3, 17);   /* one row per chunk, several rows per image */
 	conv_vs_naive(2, 33, 34, 5, 40);   /* Winograd by default: several tile vectors per row */
 	conv_vs_naive(3, 40, 32, 7, 23);   /* Winograd: odd sizes, several blocks */
-	conv_vs_naive(4, 300, 40, 6, 6);   /* Winograd on narrow rows (gathers): several blocks */
+	conv_vs_naive(4, 300, 40, 6, 6);   /* Winograd on narrow rows (gathers) */
+	conv_vs_naive(12, 48, 32, 8, 6);   /* Winograd on narrow rows: several blocks */
 	upconv_known();
 	pool_known(3, 6, 70);
 	pool_known(2, 4, 2);
