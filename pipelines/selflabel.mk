@@ -81,6 +81,11 @@ SELECT_ON ?= all
 # fine-tuning keeps a moving average of the weights with this decay (empty:
 # off); the averaged model is the output, so it labels the next slices
 EMA ?=
+# the initial (fold) models' moving average (default: EMA's)
+EMA0 ?= $(EMA)
+# confine: pseudo-label foreground only within CONFINE pixels of the nearest
+# labelled slice's foreground (threshold-filter -c; empty: off)
+CONFINE ?=
 # the iterations' predictions average the slice's four flips (yes|no); the test
 # report's predictions follow REPORT_FLIP (default: the same)
 FLIP ?= no
@@ -130,12 +135,12 @@ INGEST_FLAGS = $(if $(CROP),-c $(CROP)) $(if $(RESIZE),-r $(RESIZE)) \
 TRAIN_COMMON = -b $(BATCH) --lr $(LR) --seed $(SEED) --optimizer $(OPTIMIZER) --loss $(LOSS) \
 	$(if $(POS_WEIGHT),--pos-weight $(POS_WEIGHT)) $(TRAIN_OPTS)
 TRAIN0_FLAGS = -e $(EPOCHS0) --patience $(PATIENCE0) $(TRAIN_COMMON) --select $(SELECT0) \
-	$(if $(call yes,$(AUGMENT0)),--augment) $(TRAIN0_OPTS)
+	$(if $(call yes,$(AUGMENT0)),--augment) $(if $(EMA0),--ema $(EMA0)) $(TRAIN0_OPTS)
 FINETUNE_FLAGS = -e $(EPOCHS) --patience $(PATIENCE) $(TRAIN_COMMON) --select $(SELECT) --weights $(WEIGHTS) \
 	$(if $(filter gt,$(SELECT_ON)),--val-gt) $(if $(EMA),--ema $(EMA)) $(FINETUNE_OPTS)
 FULL_FLAGS = -e $(FULL_EPOCHS) --patience $(PATIENCE) $(TRAIN_COMMON) --select $(SELECT) \
 	$(if $(call yes,$(FULL_AUGMENT)),--augment) $(FULL_OPTS)
-FILTER_FLAGS = -t $(THETA) -m $(MODE) $(if $(ADAPTIVE),-l $(ADAPTIVE))
+FILTER_FLAGS = $(strip -t $(THETA) -m $(MODE) $(if $(ADAPTIVE),-l $(ADAPTIVE)) $(if $(CONFINE),-c $(CONFINE)))
 PREDICT_FLAGS = $(if $(call yes,$(FLIP)),--flip) $(PREDICT_OPTS)
 REPORT_PREDICT_FLAGS = $(if $(call yes,$(REPORT_FLIP)),--flip) $(PREDICT_OPTS)
 SCHEDULE_FLAGS = -k $(K) -e $(EXPANSION) -s $(SEED) -f $(FOLDS) -a $(ANNOTATE)
@@ -180,9 +185,10 @@ annotate_recipe = $(call run,$(LAUNCH),$(EXTRACT) -k $(S_$(it)_$(case)) -o $@.tm
 # the previous model's probabilities for the whole volume
 predict_recipe = $(call run,$(LAUNCH),$(PREDICT) -m $< $(PREDICT_FLAGS) -o $@.tmp $(word 2,$^))
 # pseudo-labels on this iteration's new slices only (255 elsewhere); with
-# ADAPTIVE the volume's current labels (a prerequisite then) set the threshold
+# ADAPTIVE the volume's current labels (a prerequisite then) set the threshold,
+# with CONFINE they bound where foreground may be
 filter_recipe = $(call run,$(LAUNCH),$(FILTER) $(FILTER_FLAGS) \
-	$(if $(ADAPTIVE),-a $(filter labels/%,$^)) -k $(S_$(it)_$(case)) -o $@.tmp $<)
+	$(if $(ADAPTIVE),-a $(filter labels/%,$^),$(if $(CONFINE),-n $(filter labels/%,$^))) -k $(S_$(it)_$(case)) -o $@.tmp $<)
 # merged into the volume's labels; ground truth is never overwritten
 merge_recipe = $(call run,$(LAUNCH),$(MERGE) -i $(it) -k $(S_$(it)_$(case)) -o $@.tmp $(wordlist 1,2,$^))
 # the training and (when the run has validation volumes) validation lists

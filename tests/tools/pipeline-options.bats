@@ -18,8 +18,8 @@ setup() {
 }
 
 setup_run() {
-	"$P/selflabel-setup" --k 20 --folds 2 --set TRAIN="$S/train" --set PREDICT="$S/predict" \
-		--set EXTRACT="$S/extract" "$@" ds run >/dev/null
+	"$P/selflabel-setup" "$@" --k 20 --folds 2 --set TRAIN="$S/train" --set PREDICT="$S/predict" \
+		--set EXTRACT="$S/extract" ds run >/dev/null
 }
 
 # calls STAGE [ITER]: how many times a stand-in ran (for one iteration)
@@ -37,6 +37,13 @@ conf() { sed -n "s/^$1 = //p" run/config.mk; }
 	setup_run -n
 	[ "$(conf PRESET)" = default ] && [ "$(conf MODE)" = band ] && [ "$(conf SELECT_ON)" = gt ]
 	[ "$(conf THETA)" = 0.8 ] && [ "$(conf ANNOTATE)" = central ] && [ "$(conf FLIP)" = no ]
+	# the ablation's choice (examples/hippocampus/results.md); --k 20 given after it wins
+	[ "$(conf EMA)" = 0.99 ] && [ "$(conf ADAPTIVE)" = 0.5:0.99 ] && [ "$(conf CONFINE)" = 2 ]
+	[ "$(conf K)" = 20 ]
+	"$P/selflabel-setup" -n ds run2 > /dev/null
+	[ "$(sed -n 's/^K = //p' run2/config.mk)" = 10 ]
+	"$P/selflabel-setup" -n --preset paper ds run2 > /dev/null
+	[ "$(sed -n 's/^K = //p' run2/config.mk)" = 5 ] && [ -z "$(sed -n 's/^CONFINE = //p' run2/config.mk)" ]
 	# an option without --preset overrides the default preset
 	setup_run -n --mode binary
 	[ "$(conf MODE)" = binary ] && [ "$(conf SELECT_ON)" = gt ]
@@ -64,7 +71,8 @@ conf() { sed -n "s/^$1 = //p" run/config.mk; }
 	make -s -C run -j2 iterations baselines > make.out 2>&1
 	# fine-tunings: --val-gt and --ema; every training: --pos-weight
 	[[ "$(args models/03.model)" == *" --val-gt "*"--ema 0.99"* ]]
-	[[ "$(args models/00-fold1.model)" != *--val-gt* ]] && [[ "$(args models/00-fold1.model)" != *--ema* ]]
+	# the folds keep the average too (EMA0 follows EMA), never --val-gt
+	[[ "$(args models/00-fold1.model)" != *--val-gt* ]] && [[ "$(args models/00-fold1.model)" == *"--ema 0.99"* ]]
 	[[ "$(args models/full.model)" != *--val-gt* ]]
 	for m in models/00-fold1.model models/02.model models/full.model; do
 		[[ "$(args $m)" == *"--pos-weight 3 "* ]]
@@ -74,10 +82,10 @@ conf() { sed -n "s/^$1 = //p" run/config.mk; }
 	make -s -C run -j2 iterations baselines SELECT_ON=all > make.out 2>&1
 	[ "$(calls train)" -eq 5 ] && [ "$(calls predict 01)" -eq 0 ]
 	[[ "$(cat run/params/finetune)" != *--val-gt* ]]
-	# no ema: the same; pos-weight: every training
+	# no ema: the folds and the fine-tunings; pos-weight: every training
 	: > calls.log
 	make -s -C run -j2 iterations baselines SELECT_ON=all EMA= > make.out 2>&1
-	[ "$(calls train)" -eq 5 ]
+	[ "$(calls train)" -eq 7 ]
 	: > calls.log
 	make -s -C run -j2 iterations baselines SELECT_ON=all EMA= POS_WEIGHT= > make.out 2>&1
 	[ "$(calls train)" -eq 8 ] && [ "$(calls extract)" -eq 0 ]
@@ -103,7 +111,7 @@ conf() { sed -n "s/^$1 = //p" run/config.mk; }
 @test "--adaptive: threshold-filter -a gets the volume's current labels, which become a prerequisite" {
 	setup_run --preset paper --adaptive 0.9:0.95
 	make -s -C run -j2 iteration-1 > make.out 2>&1
-	grep -q 'pseudo/01/d.slab: prob/01/d.slab sched/01.tsv params/filter $(if $(ADAPTIVE),labels/00/d.slab)' \
+	grep -q 'pseudo/01/d.slab: prob/01/d.slab sched/01.tsv params/filter $(if $(ADAPTIVE)$(CONFINE),labels/00/d.slab)' \
 		run/mk/iter-01.mk
 	grep -q 'pseudo/03/c.slab: .*labels/02/c.slab)$' run/mk/iter-03.mk
 	[ "$(cat run/params/filter)" = "threshold-filter -t 0.8 -m binary -l 0.9:0.95" ]
@@ -145,4 +153,21 @@ conf() { sed -n "s/^$1 = //p" run/config.mk; }
 	make -s -C run iteration-0 ANNOTATE=central > make.out 2>&1
 	[ "$(awk -F'\t' '$1 == "a" { print $5 }' run/schedule.tsv)" = 5 ]
 	[ "$(calls extract)" -ge 1 ]
+}
+
+@test "--confine: threshold-filter -c with the volume's current labels (-n, or -a with --adaptive)" {
+	setup_run --preset paper --confine 1
+	make -s -C run -j2 iteration-1 > make.out 2>&1
+	grep -q 'pseudo/03/c.slab: .*labels/02/c.slab)$' run/mk/iter-03.mk
+	[ "$(cat run/params/filter)" = "threshold-filter -t 0.8 -m binary -c 1" ]
+	run make -s -C run -n iteration-2
+	[[ "$output" == *"threshold-filter -t 0.8 -m binary -c 1 -n labels/01/d.slab -k 0,4 "* ]]
+	run make -s -C run -n iteration-2 ADAPTIVE=0.5:0.99
+	[[ "$output" == *"-l 0.5:0.99 -c 1 -a labels/01/d.slab -k 0,4 "* ]]
+	# off: the pseudo-labels again, not the predictions
+	: > calls.log
+	make -s -C run -j2 iteration-1 CONFINE= > make.out 2>&1
+	[ "$(calls predict)" -eq 0 ] && [ "$(calls train)" -eq 1 ]
+	run "$P/selflabel-setup" -n --confine x ds run
+	[ "$status" -eq 2 ]
 }
