@@ -73,7 +73,7 @@ slices() { awk -F'\t' -v c="$1" '$1 == c { print $8 }' run/schedule.tsv; }
 
 @test "the paper's k = 5 % gives one slice per side on hippocampus depths" {
 	mkdata hip train:h35:35 train:h36:36 train:h47:47 val:hv:24
-	"$P/selflabel-setup" --set EXTRACT="$S/extract" hip run >/dev/null
+	"$P/selflabel-setup" --preset paper --set EXTRACT="$S/extract" hip run >/dev/null
 	[ "$(sed -n 's/^ITERS := //p' run/mk/run.mk)" = 23 ]
 	[ "$(awk -F'\t' '$1 == "h35" { print $4, $5, $6 }' run/schedule.tsv)" = "1 17 17" ]
 	[ "$(awk -F'\t' '$1 == "h36" { print $4, $5, $6 }' run/schedule.tsv)" = "1 18 18" ]
