@@ -1,0 +1,111 @@
+/* prob-mean: the voxel-wise mean of several probability slab streams (e.g.
+ * the predictions of models trained along different planes, fused). */
+#include "slab.h"
+#include "util.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] = "prob-mean [-o OUT] IN1 IN2 [IN...]";
+
+static void help(void)
+{
+	printf("usage: %s\n\n"
+	       "Average f32 slab streams voxel by voxel: the k-th output slab is the mean of\n"
+	       "the k-th slab of every input (same dims and channels; the header is the first\n"
+	       "input's). One input may be '-' (stdin).\n"
+	       "  -o OUT  output file (default stdout), written whole or not at all\n",
+	       usage);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = { { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+	const char *out = "-";
+	int opt, k, m, n = 0, rc = 0, stdin_used = 0;
+	struct slab_reader *r;
+	struct slab *s;
+	struct outfile of;
+	char *buf = NULL;
+	size_t len = 0, i, cnt;
+	FILE *mf;
+
+	progname = "prob-mean";
+	while ((opt = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'o':
+			out = optarg;
+			break;
+		case 'h':
+			help();
+			return 0;
+		default:
+			usage_die(usage);
+		}
+	}
+	m = argc - optind;
+	if (m < 2)
+		usage_die(usage);
+	for (k = 0; k < m; k++)
+		if (!strcmp(argv[optind + k], "-") && stdin_used++)
+			return error("stdin given twice"), 2;
+	r = xcalloc(m, sizeof *r);
+	s = xcalloc(m, sizeof *s);
+	if (!r || !s)
+		return 1;
+	for (k = 0; k < m; k++)
+		if (slab_reader_open(&r[k], argv[optind + k]))
+			return 1;
+	if (!(mf = open_memstream(&buf, &len)))
+		die("out of memory");
+	for (;;) {
+		int ended = 0;
+		for (k = 0; k < m; k++) {
+			rc = slab_read(&r[k], &s[k]);
+			if (rc < 0)
+				return 1;
+			ended += rc == 0;
+		}
+		if (ended) {
+			if (ended < m)
+				return error("the inputs hold different numbers of slabs (%d in some)", n), 1;
+			break;
+		}
+		n++;
+		for (k = 0; k < m; k++) {
+			if (s[k].type != SLAB_F32)
+				return error("%s: not f32 probabilities (slab %d): '%s'", r[k].src, n,
+				             s[k].name), 1;
+			if (s[k].nx != s[0].nx || s[k].ny != s[0].ny || s[k].nz != s[0].nz ||
+			    s[k].nc != s[0].nc)
+				return error("%s: dims differ from %s's (slab %d): '%s'", r[k].src,
+				             r[0].src, n, s[k].name), 1;
+		}
+		cnt = slab_count(&s[0]);
+		for (i = 0; i < cnt; i++) {
+			double v = 0;
+			for (k = 0; k < m; k++)
+				v += ((float *)s[k].data)[i];
+			((float *)s[0].data)[i] = (float)(v / m);
+		}
+		if (slab_write(mf, &s[0]))
+			return 1;
+		for (k = 0; k < m; k++)
+			slab_free(&s[k]);
+	}
+	if (n == 0)
+		return error("%s: empty, no slab in it", r[0].src), 1;
+	for (k = 0; k < m; k++)
+		slab_reader_close(&r[k]);
+	if (fclose(mf))
+		die("out of memory");
+	if (outfile_open(&of, out))
+		return 1;
+	fwrite(buf, 1, len, of.f);
+	if (outfile_commit(&of))
+		return 1;
+	free(buf), free(r), free(s);
+	return close_stdout() ? 1 : 0;
+}
