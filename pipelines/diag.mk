@@ -58,6 +58,16 @@ endef
 diag_predict = $(call run,SL_ITER=$(word 3,$(subst /, ,$@)) SL_CASE=$(basename $(notdir $@)) \
 	$(LAUNCH) $(PREDICT) -m $< $(DIAG_PREDICT_FLAGS) -o $@.tmp $(word 2,$^))
 
+# multi-plane runs: a plane model's prediction put back in place; the mean
+PERMUTE ?= slab-permute
+MEAN ?= prob-mean
+PLANE_ORDER_cor := xzy
+PLANE_ORDER_sag := zyx
+diag_plane_predict = $(call run,$(LAUNCH) $(PREDICT) -m $< $(DIAG_PREDICT_FLAGS) -o $@.p.tmp \
+	$(word 2,$^) && $(PERMUTE) -p $(PLANE_ORDER_$1) -r $(word 3,$^) -o $@.tmp $@.p.tmp && \
+	rm -f $@.p.tmp || { rm -f $@.p.tmp; false; })
+diag_mean = $(call run,$(MEAN) -o $@.tmp $^)
+
 # metrics with per-slice counts: $(call slices,PRED FILES,GT FILES,THR)
 define slices
 @mkdir -p $(@D)

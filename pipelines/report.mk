@@ -32,9 +32,10 @@ $(METRICS) -t $(THR) --hd95 $(HD95_OPTS) --nsi-bins $(NSI_BINS) --nsi-out $$b-ns
   mv -f $@.tmp $@ || { rm -f $$b-*.tmp; exit 1; }
 endef
 
+# (a model without M_NAME, like `planes`, has its own rule for test/NAME/)
 define model_rules
-test/$1/%.slab: $$(M_$1) data/images/%.slab params/testpredict
-	$$(call run,$$(LAUNCH),$$(PREDICT) -m $$< $$(REPORT_PREDICT_FLAGS) -o $$@.tmp $$(word 2,$$^))
+$(if $(M_$1),test/$1/%.slab: $$(M_$1) data/images/%.slab params/testpredict
+	$$(call run,$$(LAUNCH),$$(PREDICT) -m $$< $$(REPORT_PREDICT_FLAGS) -o $$@.tmp $$(word 2,$$^)))
 report/$1-cases.tsv: $$(CASES_TEST:%=test/$1/%.slab) $$(GT_TEST) params/report
 	$$(metrics_recipe)
 report/fig/%-$1-montage.png: data/images/%.slab data/labels/%.slab test/$1/%.slab

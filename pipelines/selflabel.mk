@@ -108,7 +108,13 @@ THR ?= 0.5
 NSI_BINS ?= 10
 HD95_OPTS ?= -e diag
 SHOW ?= 3
-REPORT_MODELS ?= central selflabel full
+REPORT_MODELS ?= central selflabel full$(if $(filter 3,$(PLANES)), planes)
+# multi-plane (pipelines/planes.mk): 3 = also train along the two other planes
+# on the final labels and fuse the three predictions (report model `planes`);
+# in-plane sizes padded to multiples of 2^PLANE_DEPTH (the network's poolings)
+PLANES ?= 1
+PLANE_DEPTH ?= 4
+PLANES_OPTS ?=
 
 # ---- stage commands ----------------------------------------------------------
 INGEST ?= msd2slab
@@ -125,6 +131,8 @@ LAUNCH_TRAIN ?=
 GEN ?= $(PIPE)/selflabel-gen
 PICK ?= $(PIPE)/selflabel-pick
 SLICE_PICK ?= slice-pick
+PERMUTE ?= slab-permute
+MEAN ?= prob-mean
 REPORTER ?= $(PIPE)/selflabel-report
 DIAG ?= $(PIPE)/selflabel-diag
 
@@ -163,6 +171,8 @@ _ := $(call param,full,$(TRAIN) $(FULL_FLAGS))
 _ := $(call param,predict,$(PREDICT) $(PREDICT_FLAGS))
 _ := $(call param,testpredict,$(PREDICT) $(REPORT_PREDICT_FLAGS))
 _ := $(call param,pick,$(SLICE_PICK) $(PICK_OPTS))
+_ := $(call param,planes,$(PERMUTE) $(PLANE_DEPTH))
+_ := $(call param,planetrain,$(TRAIN) $(PLANE_FLAGS))
 _ := $(call param,filter,$(FILTER) $(FILTER_FLAGS))
 _ := $(call param,merge,$(MERGE))
 _ := $(call param,report,$(THR) $(NSI_BINS) $(METRICS) $(HD95_OPTS))
@@ -257,8 +267,11 @@ help:
 	@sed -n '3,22s/^# \{0,1\}//p' $(PIPE)/selflabel.mk
 
 clean:
-	rm -rf prob pseudo labels models logs lists sched mk test report report.md params diag \
+	rm -rf prob pseudo labels models logs lists sched mk test report report.md params diag planes \
 	  schedule.tsv data data.tmp
 
 include $(PIPE)/baseline3d.mk
 include $(PIPE)/report.mk
+ifeq ($(filter 3,$(PLANES)),3)
+include $(PIPE)/planes.mk
+endif

@@ -171,3 +171,29 @@ conf() { sed -n "s/^$1 = //p" run/config.mk; }
 	run "$P/selflabel-setup" -n --confine x ds run
 	[ "$status" -eq 2 ]
 }
+
+@test "--planes 3: models along the two other planes on the final labels, fused test predictions" {
+	setup_run --preset paper --planes 3
+	make -s -C run -j2 > make.out 2>&1
+	# the volumes reordered and padded to multiples of 16 in-plane (depth 20 -> 32)
+	[ "$(header run/planes/cor/images/a.slab DIMS)" = "16 32 2" ]
+	[ "$(header run/planes/sag/labels/c.slab DIMS)" = "32 16 2" ]
+	[ "$(samples run/planes/cor/labels/d.slab 16)" = "255 255 255 255 255 255 255 255 255 255 255 255 255 255 255 255" ]
+	[ "$(cat run/planes/sag/sag-train.list | wc -l)" -eq 5 ]
+	grep -q 'planes/cor/cor-train.list planes/cor/cor-val.list' run/models/plane-cor.model
+	[ "$(header run/test/planes/t.slab DIMS)" = "2 2 6" ]
+	# known answer: each stand-in model marks the first half of its slices; put
+	# back and averaged, every pixel of t is >= 0.5, the truth 1 of 4: DSC 0.4
+	[ "$(awk -F'\t' '$1 == "planes" { print $3 }' run/report/summary.tsv)" = 0.4 ]
+	grep -q '^| 2D self-labelling, 3 planes fused | 0.400 ' run/report.md
+	run make -s -C run val-report
+	[[ "$output" == *"| 2D self-labelling, 3 planes fused | 0.400 ± nan |"* ]]
+	# plane training options retrain the two plane models only
+	: > calls.log
+	make -s -C run -j2 PLANES_OPTS=-q > make.out 2>&1
+	[ "$(calls train)" -eq 2 ] && [ "$(calls predict)" -eq 2 ] && [ "$(calls extract)" -eq 0 ]
+	# nothing to redo
+	: > calls.log
+	make -s -C run -j2 PLANES_OPTS=-q > make.out 2>&1
+	[ ! -s calls.log ]
+}
