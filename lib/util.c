@@ -105,9 +105,17 @@ int outfile_open(struct outfile *o, const char *path)
 {
 	int fd;
 	size_t n;
+	struct stat st;
 	memset(o, 0, sizeof *o);
 	if (!strcmp(path, "-")) {
 		o->f = stdout;
+		return 0;
+	}
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		o->f = fopen(path, "wb");
+		if (!o->f)
+			return error("cannot open '%s': %s", path, strerror(errno));
+		o->direct = 1;
 		return 0;
 	}
 	n = strlen(path);
@@ -141,6 +149,13 @@ fail:
 int outfile_commit(struct outfile *o)
 {
 	int bad;
+	if (o->direct) {
+		bad = ferror(o->f) != 0;
+		if (fclose(o->f))
+			bad = 1;
+		memset(o, 0, sizeof *o);
+		return bad ? error("write error: %s", strerror(errno ? errno : EIO)) : 0;
+	}
 	if (!o->tmp) {
 		if (fflush(stdout) || ferror(stdout))
 			return error("write error on standard output: %s", strerror(errno));
@@ -166,6 +181,8 @@ int outfile_commit(struct outfile *o)
 
 void outfile_abort(struct outfile *o)
 {
+	if (o->direct && o->f)
+		fclose(o->f);
 	if (o->tmp) {
 		if (o->f)
 			fclose(o->f);

@@ -39,11 +39,14 @@ int mul_size(size_t a, size_t b, size_t *out);
 
 /* An output that appears whole or not at all. Path "-" is stdout.
  * For a file, data go to a temp file in the same folder that
- * outfile_commit() renames over the path; outfile_abort() removes it. */
+ * outfile_commit() renames over the path; outfile_abort() removes it.
+ * A path that is a device or a pipe (/dev/null, a FIFO) is written in place:
+ * a temp file renamed over it would replace the device. */
 struct outfile {
 	FILE *f;
 	char *path;   /* final path (NULL for stdout) */
-	char *tmp;    /* temp path (NULL for stdout) */
+	char *tmp;    /* temp path (NULL for stdout and direct outputs) */
+	int direct;   /* path is a device or pipe (e.g. /dev/null): written in place */
 };
 
 /* Open `path` for writing ("-" is stdout). Returns 0 or -1 (error printed). */

@@ -321,3 +321,16 @@ setup() {
 	run threshold-filter -n missing.slab -c 1 p.slab
 	[ "$status" -eq 1 ] && [ "${#lines[@]}" -eq 1 ]
 }
+
+@test "threshold-filter -o writes into a pipe or device in place (no temp file renamed over it)" {
+	mkfifo fifo
+	timeout 20 cat fifo > got.slab &
+	threshold-filter -o fifo p.slab
+	wait
+	[ -p fifo ]
+	threshold-filter p.slab > want.slab
+	cmp want.slab got.slab
+	threshold-filter -o /dev/null p.slab
+	[ -c /dev/null ]
+	[ -z "$(ls -a /dev | grep '^null\.tmp')" ]
+}
