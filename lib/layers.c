@@ -674,8 +674,8 @@ void relu_backward(float *d, const float *out, size_t n)
 
 /* ---- losses ----------------------------------------------------------- */
 
-double bce_forward(const float *logit, const uint8_t *mask, const float *sw, int N,
-                   size_t P, size_t *nlab)
+double wbce_forward(const float *logit, const uint8_t *mask, const float *sw, int N, size_t P,
+                    double pw, size_t *nlab)
 {
 	double s = 0;
 	size_t cnt = 0;
@@ -686,7 +686,8 @@ double bce_forward(const float *logit, const uint8_t *mask, const float *sw, int
 			if (m == 255)
 				continue;
 			double z = logit[n * P + i];
-			sn += (z > 0 ? z : 0) - z * (m ? 1 : 0) + log1p(exp(-fabs(z)));
+			double l = (z > 0 ? z : 0) - z * (m ? 1 : 0) + log1p(exp(-fabs(z)));
+			sn += m ? pw * l : l;
 			cnt++;
 		}
 		s += wn * sn;
@@ -696,8 +697,8 @@ double bce_forward(const float *logit, const uint8_t *mask, const float *sw, int
 	return cnt ? s / cnt : 0;
 }
 
-void bce_backward(float *dlogit, const float *logit, const uint8_t *mask, const float *sw,
-                  int N, size_t P, double scale)
+void wbce_backward(float *dlogit, const float *logit, const uint8_t *mask, const float *sw,
+                   int N, size_t P, double pw, double scale)
 {
 	size_t cnt = 0;
 	for (size_t i = 0; i < (size_t)N * P; i++)
@@ -705,14 +706,28 @@ void bce_backward(float *dlogit, const float *logit, const uint8_t *mask, const 
 	if (!cnt)
 		return;
 	for (int n = 0; n < N; n++) {
-		float g = (float)((sw ? sw[n] : 1.0) * scale / cnt);
+		double g = (sw ? sw[n] : 1.0) * scale / cnt;
+		float g0 = (float)g, g1 = (float)(g * pw);
 		for (size_t i = 0; i < P; i++) {
 			uint8_t m = mask[n * P + i];
 			if (m == 255)
 				continue;
-			dlogit[n * P + i] += g * (sigmoidf(logit[n * P + i]) - (m ? 1.0f : 0.0f));
+			float p = sigmoidf(logit[n * P + i]);
+			dlogit[n * P + i] += m ? g1 * (p - 1.0f) : g0 * p;
 		}
 	}
+}
+
+double bce_forward(const float *logit, const uint8_t *mask, const float *sw, int N,
+                   size_t P, size_t *nlab)
+{
+	return wbce_forward(logit, mask, sw, N, P, 1.0, nlab);
+}
+
+void bce_backward(float *dlogit, const float *logit, const uint8_t *mask, const float *sw,
+                  int N, size_t P, double scale)
+{
+	wbce_backward(dlogit, logit, mask, sw, N, P, 1.0, scale);
 }
 
 /* The sums of the soft Dice: si = sum w p y, ss = sum w p + sum w y. */

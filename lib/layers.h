@@ -102,6 +102,18 @@ double bce_forward(const float *logit, const uint8_t *mask, const float *sw, int
 void bce_backward(float *dlogit, const float *logit, const uint8_t *mask, const float *sw,
                   int N, size_t P, double scale);
 
+/* Class-weighted binary cross-entropy from logits: as bce_forward
+ * above but a foreground pixel (mask 1) counts pw times:
+ *     sum over labelled pixels of sw[n] * (y ? pw : 1) * bce(z, y)
+ *     / number of labelled pixels
+ * (PyTorch's BCEWithLogitsLoss pos_weight, mean reduction). *nlab (if not
+ * NULL) gets the count. wbce_backward ADDS scale times its gradient
+ * sw[n] (y ? pw : 1) (sigmoid(z) - y) / count into dlogit. Cannot fail. */
+double wbce_forward(const float *logit, const uint8_t *mask, const float *sw, int N, size_t P,
+                    double pw, size_t *nlab);
+void wbce_backward(float *dlogit, const float *logit, const uint8_t *mask, const float *sw,
+                   int N, size_t P, double pw, double scale);
+
 /* Soft Dice loss over the labelled pixels of the whole batch:
  *     1 - (2 sum w p y + 1) / (sum w p + sum w y + 1),  p = sigmoid(z),
  * w = slice weight. Returns it; dice_backward ADDS scale times its gradient. */

@@ -238,60 +238,6 @@ double slice_weight(enum weighting w, double nsi)
 	}
 }
 
-/* ---- the class-weighted loss ----------------------------------------- */
-
-double wbce_forward(const float *logit, const uint8_t *mask, const float *sw, int N, size_t P,
-                    double pw, size_t *nlab)
-{
-	double s = 0;
-	size_t cnt = 0;
-	for (int n = 0; n < N; n++) {
-		double wn = sw ? sw[n] : 1.0, sn = 0;
-		for (size_t i = 0; i < P; i++) {
-			uint8_t m = mask[n * P + i];
-			if (m == 255)
-				continue;
-			double z = logit[n * P + i];
-			double l = (z > 0 ? z : 0) - z * (m ? 1 : 0) + log1p(exp(-fabs(z)));
-			sn += m ? pw * l : l;
-			cnt++;
-		}
-		s += wn * sn;
-	}
-	if (nlab)
-		*nlab = cnt;
-	return cnt ? s / cnt : 0;
-}
-
-void wbce_backward(float *dlogit, const float *logit, const uint8_t *mask, const float *sw,
-                   int N, size_t P, double pw, double scale)
-{
-	size_t cnt = 0;
-	for (size_t i = 0; i < (size_t)N * P; i++)
-		cnt += mask[i] != 255;
-	if (!cnt)
-		return;
-	for (int n = 0; n < N; n++) {
-		double g = (sw ? sw[n] : 1.0) * scale / cnt;
-		float g0 = (float)g, g1 = (float)(g * pw);
-		for (size_t i = 0; i < P; i++) {
-			uint8_t m = mask[n * P + i];
-			if (m == 255)
-				continue;
-			float p = sigmoidf(logit[n * P + i]);
-			dlogit[n * P + i] += m ? g1 * (p - 1.0f) : g0 * p;
-		}
-	}
-}
-
-/* The BCE part of the loss: the plain one (layers.c) unless pw != 1. */
-static double bce_any(const float *logit, const uint8_t *mask, const float *sw, int N,
-                      size_t P, double pw, size_t *nlab)
-{
-	return pw == 1 ? bce_forward(logit, mask, sw, N, P, nlab)
-	               : wbce_forward(logit, mask, sw, N, P, pw, nlab);
-}
-
 /* ---- training --------------------------------------------------------- */
 
 void train_opts_default(struct train_opts *o)
@@ -325,7 +271,7 @@ void train_evaluate_pw(struct unet *u, const struct pool *va, enum lossfn loss,
 		size_t cnt;
 		const uint8_t *mk = va->mask + i * m;
 		unet_forward(u, va->img + i * s, n);
-		bce += bce_any(u->a.logit, mk, NULL, n, m, pos_weight, &cnt) * cnt;
+		bce += wbce_forward(u->a.logit, mk, NULL, n, m, pos_weight, &cnt) * cnt;
 		lab += cnt;
 		for (size_t j = 0; j < n * m; j++) {
 			if (mk[j] == 255)
@@ -398,12 +344,9 @@ int train_run(struct unet *u, const struct pool *tr, const struct pool *va,
 				sw[k] = (float)slice_weight(o->weights, tr->nsi[q]);
 			}
 			unet_forward(u, in, n);
-			double l = bce_any(u->a.logit, mk, sw, n, m, o->pos_weight, NULL);
+			double l = wbce_forward(u->a.logit, mk, sw, n, m, o->pos_weight, NULL);
 			memset(u->d.logit, 0, n * m * sizeof(float));
-			if (o->pos_weight == 1)
-				bce_backward(u->d.logit, u->a.logit, mk, sw, n, m, 1.0);
-			else
-				wbce_backward(u->d.logit, u->a.logit, mk, sw, n, m, o->pos_weight, 1.0);
+			wbce_backward(u->d.logit, u->a.logit, mk, sw, n, m, o->pos_weight, 1.0);
 			if (o->loss == LOSS_BCEDICE) {
 				l += dice_forward(u->a.logit, mk, sw, n, m);
 				dice_backward(u->d.logit, u->a.logit, mk, sw, n, m, 1.0);

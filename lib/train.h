@@ -105,21 +105,10 @@ int train_run(struct unet *u, const struct pool *tr, const struct pool *va,
  * every labelled pixel (1 when both are empty). */
 void train_evaluate(struct unet *u, const struct pool *va, enum lossfn loss, double *val_loss,
                     double *dsc);
-/* The same with a foreground weight pos_weight in the BCE (as wbce_forward;
+/* The same with a foreground weight pos_weight in the BCE (as wbce_forward, layers.h;
  * 1 gives exactly train_evaluate). */
 void train_evaluate_pw(struct unet *u, const struct pool *va, enum lossfn loss,
                        double pos_weight, double *val_loss, double *dsc);
 
-/* Class-weighted binary cross-entropy from logits: as bce_forward
- * (layers.h) but a foreground pixel (mask 1) counts pw times:
- *     sum over labelled pixels of sw[n] * (y ? pw : 1) * bce(z, y)
- *     / number of labelled pixels
- * (PyTorch's BCEWithLogitsLoss pos_weight, mean reduction). *nlab (if not
- * NULL) gets the count. wbce_backward ADDS scale times its gradient
- * sw[n] (y ? pw : 1) (sigmoid(z) - y) / count into dlogit. Cannot fail. */
-double wbce_forward(const float *logit, const uint8_t *mask, const float *sw, int N, size_t P,
-                    double pw, size_t *nlab);
-void wbce_backward(float *dlogit, const float *logit, const uint8_t *mask, const float *sw,
-                   int N, size_t P, double pw, double scale);
 
 #endif
