@@ -43,6 +43,10 @@ METRICS ?= metrics
 PLOT ?= tsv-plot
 LAUNCH ?=
 THR ?= 0.5
+# the self-labelling models' threshold, as in selflabel.mk (setup --threshold)
+SL_THR ?=
+THR_selflabel = $(or $(SL_THR),$(THR))
+THR_planes = $(THR_selflabel)
 HD95_OPTS ?= -e diag
 # the threshold of the models' own masks (central_dsc, val_dsc)
 DIAG_THR ?= 0.5
@@ -110,10 +114,11 @@ diagnostics: diag/diagnostics.tsv diag/diagnostics.png
 
 # ---- val-report: the models on the validation volumes, like the test report ----
 define val_rules
-diag/val-$1-cases.tsv: $$(VR_$1) $$(GT_V)
+diag/val-$1-cases.tsv: MODEL = $1
+diag/val-$1-cases.tsv: $$(VR_$1) $$(GT_V) params/report
 	@mkdir -p $$(@D)
 	b=$$(@:-cases.tsv=); \
-	$$(METRICS) -t $$(THR) --hd95 $$(HD95_OPTS) -s $$$$b-summary.tsv.tmp -o $$@.tmp \
+	$$(METRICS) -t $$(or $$(THR_$$(MODEL)),$$(THR)) --hd95 $$(HD95_OPTS) -s $$$$b-summary.tsv.tmp -o $$@.tmp \
 	  <(cat $$(VR_$1)) <(cat $$(GT_V)) && mv -f $$$$b-summary.tsv.tmp $$$$b-summary.tsv && \
 	  mv -f $$@.tmp $$@ || { rm -f $$$$b-*.tmp; exit 1; }
 endef

@@ -26,7 +26,7 @@ GT_TEST = $(CASES_TEST:%=data/labels/%.slab)
 define metrics_recipe
 @mkdir -p $(@D)
 b=$(@:-cases.tsv=); \
-$(METRICS) -t $(THR) --hd95 $(HD95_OPTS) --nsi-bins $(NSI_BINS) --nsi-out $$b-nsi.tsv.tmp \
+$(METRICS) -t $(or $(THR_$(MODEL)),$(THR)) --hd95 $(HD95_OPTS) --nsi-bins $(NSI_BINS) --nsi-out $$b-nsi.tsv.tmp \
   -s $$b-summary.tsv.tmp -o $@.tmp <(cat $(filter test/%,$^)) <(cat $(GT_TEST)) && \
   mv -f $$b-nsi.tsv.tmp $$b-nsi.tsv && mv -f $$b-summary.tsv.tmp $$b-summary.tsv && \
   mv -f $@.tmp $@ || { rm -f $$b-*.tmp; exit 1; }
@@ -36,6 +36,7 @@ endef
 define model_rules
 $(if $(M_$1),test/$1/%.slab: $$(M_$1) data/images/%.slab params/testpredict
 	$$(call run,$$(LAUNCH),$$(PREDICT) -m $$< $$(REPORT_PREDICT_FLAGS) -o $$@.tmp $$(word 2,$$^)))
+report/$1-cases.tsv: MODEL = $1
 report/$1-cases.tsv: $$(CASES_TEST:%=test/$1/%.slab) $$(GT_TEST) params/report
 	$$(metrics_recipe)
 report/fig/%-$1-montage.png: data/images/%.slab data/labels/%.slab test/$1/%.slab

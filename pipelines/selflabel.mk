@@ -105,6 +105,14 @@ PREDICT_OPTS ?=
 # report: threshold of the final masks, NSI bins, HD95 options (metrics
 # --hd95; -e diag: an empty mask scores the grid's diagonal), cases drawn
 THR ?= 0.5
+# the threshold of the self-labelling model's masks (rows selflabel and planes;
+# setup --threshold): its pseudo-labels leave uncertain pixels out, so it ends
+# less confident than a model trained on full masks, and a lower threshold
+# recovers recall (chosen on the validation split, examples/hippocampus)
+# (empty: THR)
+SL_THR ?=
+THR_selflabel = $(or $(SL_THR),$(THR))
+THR_planes = $(THR_selflabel)
 NSI_BINS ?= 10
 HD95_OPTS ?= -e diag
 SHOW ?= 3
@@ -175,7 +183,7 @@ _ := $(call param,planes,$(PERMUTE) $(PLANE_DEPTH))
 _ := $(call param,planetrain,$(TRAIN) $(PLANE_FLAGS))
 _ := $(call param,filter,$(FILTER) $(FILTER_FLAGS))
 _ := $(call param,merge,$(MERGE))
-_ := $(call param,report,$(THR) $(NSI_BINS) $(METRICS) $(HD95_OPTS))
+_ := $(call param,report,$(THR) $(THR_selflabel) $(NSI_BINS) $(METRICS) $(HD95_OPTS))
 endif
 
 # ---- recipes (the generated makefiles mk/iter-*.mk use them) -------------------

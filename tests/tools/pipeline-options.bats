@@ -197,3 +197,34 @@ conf() { sed -n "s/^$1 = //p" run/config.mk; }
 	make -s -C run -j2 PLANES_OPTS=-q > make.out 2>&1
 	[ ! -s calls.log ]
 }
+
+@test "--threshold: the self-labelling model's masks at T, the baselines' at THR; a change only re-scores" {
+	setup_run --preset paper --threshold 0.2
+	[ "$(conf SL_THR)" = 0.2 ]
+	make -s -C run -j2 > make.out 2>&1
+	# known answer: the stand-in predicts 0.875 on the first half of each slice
+	# and 0.25 on the rest, so at 0.2 every pixel is foreground (no true
+	# negative: TNR 0, TPR 1), at 0.5 only the first half (TNR > 0)
+	col() { awk -F'\t' -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) k[$i] = i; next } { print $k[c] }' "$1"; }
+	[ "$(col run/report/selflabel-cases.tsv tnr)" = 0 ] && [ "$(col run/report/selflabel-cases.tsv tpr)" = 1 ]
+	[ "$(col run/report/central-cases.tsv tnr)" != 0 ] && [ "$(col run/report/full-cases.tsv tnr)" != 0 ]
+	grep -q "predictions thresholded at p >= 0.5, the" run/report.md
+	grep -q "model's at p >= 0.2 " run/report.md
+	make -s -C run val-report > make.out 2>&1
+	[ "$(col run/diag/val-selflabel-cases.tsv tnr)" = 0 ] && [ "$(col run/diag/val-central-cases.tsv tnr)" != 0 ]
+	# back to 0.5: no training, no prediction, the self-labelling rows re-scored
+	: > calls.log
+	setup_run --preset paper --threshold 0.5
+	make -s -C run -j2 > make.out 2>&1
+	make -s -C run val-report > make.out 2>&1
+	[ ! -s calls.log ]
+	[ "$(col run/report/selflabel-cases.tsv tnr)" != 0 ] && [ "$(col run/diag/val-selflabel-cases.tsv tnr)" != 0 ]
+	grep -q "predictions thresholded at p >= 0.5\.$" run/report.md
+	# both presets leave it to THR (empty); a preset after --threshold resets it
+	setup_run -n --threshold 0.3 --preset paper
+	[ -z "$(conf SL_THR)" ]
+	setup_run -n --preset default --threshold 0.3
+	[ "$(conf SL_THR)" = 0.3 ]
+	run "$P/selflabel-setup" -n --threshold x ds run
+	[ "$status" -eq 2 ]
+}
