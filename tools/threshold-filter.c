@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 static const char usage[] =
-	"threshold-filter [-t THETA] [-m binary|band] [-a REF [-l LO:HI] [-v] | -n REF] [-c R]\n"
+	"threshold-filter [-t THETA] [-m binary|band] [-a REF [-l LO:HI] [-s] [-v] | -n REF] [-c R]\n"
 	"                        [-k LIST | -r A:B] [-o OUT] [IN]";
 
 static void help(void)
@@ -47,6 +47,9 @@ static void help(void)
 	       "            binary: p >= t -> 1, else 0; band: p >= t -> 1, p <= 1-THETA -> 0,\n"
 	       "            else 255\n"
 	       "  -l LO:HI  the clamp of -a (default 0.5:0.99), 0 <= LO <= HI <= 1\n"
+	       "  -s        with -a: n = the smaller of that count and the slice's\n"
+	       "            expected foreground count, the sum of its probabilities (after\n"
+	       "            -c), rounded: a structure that thins out on the slice shrinks\n"
 	       "  -v        with -a: one line per filtered slice on stderr (z, n, t)\n"
 	       "  -n REF    a reference stream like -a's, for -c only (no adaptive threshold)\n"
 	       "  -c R      confine: pixels farther than R (chessboard distance, in-plane\n"
@@ -190,7 +193,7 @@ int main(int argc, char **argv)
 	struct outfile of;
 	const char *ref = NULL;
 	double lo = 0.5, hi = 0.99;
-	int have_clamp = 0, adaptive = 0;
+	int have_clamp = 0, adaptive = 0, soft = 0;
 	long rad = -1;
 	struct slab_reader rr;
 
@@ -199,7 +202,7 @@ int main(int argc, char **argv)
 		help();
 		return 0;
 	}
-	while ((opt = getopt(argc, argv, "t:m:k:r:a:n:c:l:vo:h")) != -1) {
+	while ((opt = getopt(argc, argv, "t:m:k:r:a:n:c:l:svo:h")) != -1) {
 		switch (opt) {
 		case 't':
 			if (parse_double(optarg, 0, 1, "threshold", &theta))
@@ -239,6 +242,9 @@ int main(int argc, char **argv)
 				return 2;
 			have_clamp = 1;
 			break;
+		case 's':
+			soft = 1;
+			break;
 		case 'v':
 			verbose = 1;
 			break;
@@ -260,6 +266,8 @@ int main(int argc, char **argv)
 		return error("band mode needs a threshold of at least 0.5: '%g'", theta), 2;
 	if (have_clamp && !adaptive)
 		return error("-l LO:HI goes with -a REF"), 2;
+	if (soft && !adaptive)
+		return error("-s goes with -a REF"), 2;
 	if (verbose && !adaptive)
 		return error("-v goes with -a REF"), 2;
 	if (rad >= 0 && !ref)
@@ -346,6 +354,14 @@ int main(int argc, char **argv)
 			}
 			if (adaptive) {
 				long n = refn[z];
+				if (soft) {
+					/* the slice's expected foreground count, if smaller */
+					double sum = 0;
+					for (j = 0; j < per; j++)
+						sum += p[j];
+					if (sum + 0.5 < (double)n)
+						n = (long)(sum + 0.5);
+				}
 				if (n == 0) {
 					t = hi;
 				} else {

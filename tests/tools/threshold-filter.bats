@@ -174,6 +174,23 @@ setup() {
 	[ "$(samples m.slab 6)" = "1 1 1 0 1 0" ]
 }
 
+@test "threshold-filter -a -s: n no larger than the slice's rounded probability sum" {
+	# reference: slice 1 labelled, n = 2; sums: slice 0 1.625 -> 2, slice 1
+	# 0.375 -> 0 (t = HI), slice 2 1 -> 1
+	mkslab a "2 1 3" u8 '\xff\xff\x01\x01\xff\xff' > r.slab
+	threshold-filter -a r.slab -l 0:1 p.slab > m.slab
+	[ "$(samples m.slab 6)" = "1 1 1 1 1 1" ]
+	threshold-filter -a r.slab -l 0:1 -s -v p.slab > m.slab 2> err.txt
+	[ "$(samples m.slab 6)" = "1 1 0 0 1 0" ]
+	[ "$(cut -d' ' -f5,6 err.txt | tr '\n' ' ')" = "n 2, n 0, n 1, " ]
+	# with -c: slice 0 confined to pixel 0 (sum 0.875 -> 1, n 1)
+	mkslab a "2 1 3" u8 '\xff\xff\x01\x00\xff\xff' > r1.slab
+	threshold-filter -a r1.slab -l 0:1 -s -c 0 -v -k 0 p.slab > m.slab 2> err.txt
+	[ "$(samples m.slab 2)" = "1 0" ] && grep -q "z 0: n 1, t 0.875" err.txt
+	run --separate-stderr threshold-filter -s -o m.slab p.slab
+	[ "$status" -eq 2 ] && [ "$stderr" = "threshold-filter: -s goes with -a REF" ]
+}
+
 @test "threshold-filter -a: SLICES decides which reference slices are labelled" {
 	# slice 0 holds labels but SLICES says '.'; slice 2 is 'g' with n = 1
 	mkslab a "2 1 3" u8 '\x01\x01\xff\xff\x01\x00' "SLICES . . g" > r.slab
