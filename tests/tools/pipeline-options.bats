@@ -39,7 +39,7 @@ conf() { sed -n "s/^$1 = //p" run/config.mk; }
 	[ "$(conf THETA)" = 0.8 ] && [ "$(conf ANNOTATE)" = central ] && [ "$(conf FLIP)" = no ]
 	# the ablation's choice (examples/hippocampus/results.md); --k 20 given after it wins
 	[ "$(conf EMA)" = 0.99 ] && [ "$(conf ADAPTIVE)" = 0.5:0.99 ] && [ "$(conf CONFINE)" = 2 ]
-	[ "$(conf K)" = 20 ]
+	[ "$(conf K)" = 20 ] && [ "$(conf PLANES)" = 3 ]
 	"$P/selflabel-setup" -n ds run2 > /dev/null
 	[ "$(sed -n 's/^K = //p' run2/config.mk)" = 10 ]
 	"$P/selflabel-setup" -n --preset paper ds run2 > /dev/null
@@ -49,7 +49,7 @@ conf() { sed -n "s/^$1 = //p" run/config.mk; }
 	[ "$(conf MODE)" = binary ] && [ "$(conf SELECT_ON)" = gt ]
 	setup_run -n --preset paper
 	[ "$(conf PRESET)" = paper ] && [ "$(conf MODE)" = binary ] && [ "$(conf SELECT_ON)" = all ]
-	[ "$(conf LOSS)" = bce ] && [ -z "$(conf EMA)" ] && [ -z "$(conf ADAPTIVE)" ]
+	[ "$(conf LOSS)" = bce ] && [ -z "$(conf EMA)" ] && [ -z "$(conf ADAPTIVE)" ] && [ "$(conf PLANES)" = 1 ]
 	setup_run -n --preset paper --mode band
 	[ "$(conf MODE)" = band ]
 	setup_run -n --mode band --preset paper
