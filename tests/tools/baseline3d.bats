@@ -17,7 +17,7 @@ setup() {
 
 @test "the 3-D baseline is off by default and adds a report row with BASELINE3D=yes" {
 	mkdata ds train:a:10 train:b:7 train:c:20 val:v:8 test:t:6
-	"$P/selflabel-setup" --k 20 --folds 2 --set TRAIN="$S/train" --set PREDICT="$S/predict" \
+	"$P/selflabel-setup" --planes 1 --k 20 --folds 2 --set TRAIN="$S/train" --set PREDICT="$S/predict" \
 		--set EXTRACT="$S/extract" ds run > /dev/null
 	run make -s -C run -n baselines
 	[ "$status" -eq 0 ] && [[ "$output" != *full3d* ]]
