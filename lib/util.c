@@ -179,6 +179,15 @@ int outfile_commit(struct outfile *o)
 	return bad ? -1 : 0;
 }
 
+int outfile_write(const char *path, const void *buf, size_t len)
+{
+	struct outfile o;
+	if (outfile_open(&o, path))
+		return -1;
+	fwrite(buf, 1, len, o.f); /* a short write sets ferror, which commit checks */
+	return outfile_commit(&o);
+}
+
 void outfile_abort(struct outfile *o)
 {
 	if (o->direct && o->f)

@@ -59,6 +59,11 @@ int outfile_commit(struct outfile *o);
 /* Discard the output: close and remove the temp file. Cannot fail. */
 void outfile_abort(struct outfile *o);
 
+/* Write len bytes of buf to `path` whole or not at all (outfile_open, one
+ * write, outfile_commit): a tool that kept its output in memory. 0 or -1
+ * (error printed, nothing left behind). */
+int outfile_write(const char *path, const void *buf, size_t len);
+
 /* Open an input path for reading; "-" is stdin. NULL with an error on failure. */
 FILE *open_in(const char *path);
 

@@ -27,7 +27,6 @@ int main(int argc, char **argv)
 	int opt, k, m, n = 0, rc = 0, stdin_used = 0;
 	struct slab_reader *r;
 	struct slab *s;
-	struct outfile of;
 	char *buf = NULL;
 	size_t len = 0, i, cnt;
 	FILE *mf;
@@ -101,10 +100,7 @@ int main(int argc, char **argv)
 		slab_reader_close(&r[k]);
 	if (fclose(mf))
 		die("out of memory");
-	if (outfile_open(&of, out))
-		return 1;
-	fwrite(buf, 1, len, of.f);
-	if (outfile_commit(&of))
+	if (outfile_write(out, buf, len))
 		return 1;
 	free(buf), free(r), free(s);
 	return close_stdout() ? 1 : 0;

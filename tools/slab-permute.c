@@ -35,7 +35,6 @@ int main(int argc, char **argv)
 	int perm[3], dims[3] = { 0, 0, 0 }, opt, rc, n = 0;
 	struct slab_reader r, rr;
 	struct slab s, d, ref;
-	struct outfile of;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *mf;
@@ -116,10 +115,7 @@ int main(int argc, char **argv)
 		slab_reader_close(&rr);
 	if (fclose(mf))
 		die("out of memory");
-	if (outfile_open(&of, out))
-		return 1;
-	fwrite(buf, 1, len, of.f);
-	if (outfile_commit(&of))
+	if (outfile_write(out, buf, len))
 		return 1;
 	free(buf);
 	return close_stdout() ? 1 : 0;

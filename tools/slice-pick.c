@@ -37,7 +37,6 @@ int main(int argc, char **argv)
 	int opt, rc, n = 0;
 	struct slab_reader r;
 	struct slab s;
-	struct outfile of;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *mf;
@@ -97,10 +96,7 @@ int main(int argc, char **argv)
 	slab_reader_close(&r);
 	if (fclose(mf))
 		die("out of memory");
-	if (outfile_open(&of, out))
-		return 1;
-	fwrite(buf, 1, len, of.f);
-	if (outfile_commit(&of))
+	if (outfile_write(out, buf, len))
 		return 1;
 	free(buf);
 	return close_stdout() ? 1 : 0;

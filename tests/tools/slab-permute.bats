@@ -62,6 +62,12 @@ hdr() { sed -n "/^ENDHDR\$/q; s/^$2 //p" "$1"; }
 	cat p.slab p.slab > pp.slab
 	run --separate-stderr prob-mean p.slab pp.slab
 	[ "$status" -eq 1 ] && [ -z "$output" ] && [[ "$stderr" == *"different numbers of slabs"* ]]
+	# an output that cannot be written: one line naming it, nothing left
+	run --separate-stderr slab-permute -p xzy -o nodir/out.slab a.slab
+	[ "$status" -eq 1 ] && [ "${#stderr_lines[@]}" -eq 1 ] && [[ "$stderr" == *"nodir/out.slab"* ]]
+	run --separate-stderr prob-mean -o nodir/m.slab p.slab q.slab
+	[ "$status" -eq 1 ] && [ "${#stderr_lines[@]}" -eq 1 ] && [[ "$stderr" == *"nodir/m.slab"* ]]
+	[ ! -e nodir ]
 }
 
 @test "slab-permute moves the axes, the spacing and the transform" {

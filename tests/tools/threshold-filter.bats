@@ -183,10 +183,16 @@ setup() {
 	threshold-filter -a r.slab -l 0:1 -s -v p.slab > m.slab 2> err.txt
 	[ "$(samples m.slab 6)" = "1 1 0 0 1 0" ]
 	[ "$(cut -d' ' -f5,6 err.txt | tr '\n' ' ')" = "n 2, n 0, n 1, " ]
-	# with -c: slice 0 confined to pixel 0 (sum 0.875 -> 1, n 1)
-	mkslab a "2 1 3" u8 '\xff\xff\x01\x00\xff\xff' > r1.slab
-	threshold-filter -a r1.slab -l 0:1 -s -c 0 -v -k 0 p.slab > m.slab 2> err.txt
-	[ "$(samples m.slab 2)" = "1 0" ] && grep -q "z 0: n 1, t 0.875" err.txt
+	# the sum is taken after -c: 3x1x2, slice 0 = 0.875 0.25 0.875, slice 1
+	# labelled 1 1 0 (n 2); confined to pixels 0-1 the sum is 1.125 -> n 1,
+	# t 0.875 (the whole slice's 2.0 would keep n 2, t 0.25: 1 1 0)
+	mkslab c "3 1 2" f32 "$F875$F25$F875$F0$F0$F0" > p3.slab
+	mkslab c "3 1 2" u8 '\xff\xff\xff\x01\x01\x00' > r3.slab
+	threshold-filter -a r3.slab -l 0:1 -s -c 0 -v -k 0 p3.slab > m.slab 2> err.txt
+	[ "$(samples m.slab 6)" = "1 0 0 255 255 255" ]
+	grep -q "z 0: n 1, t 0.875" err.txt
+	threshold-filter -a r3.slab -l 0:1 -c 0 -k 0 p3.slab > m.slab
+	[ "$(samples m.slab 6)" = "1 1 0 255 255 255" ]
 	run --separate-stderr threshold-filter -s -o m.slab p.slab
 	[ "$status" -eq 2 ] && [ "$stderr" = "threshold-filter: -s goes with -a REF" ]
 }
