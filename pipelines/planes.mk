@@ -20,7 +20,6 @@ PLANE_ORDER_sag := zyx
 r16 = $(shell echo $$(( ($1 + (1 << $(PLANE_DEPTH)) - 1) >> $(PLANE_DEPTH) << $(PLANE_DEPTH) )))
 PLANE_DIMS_cor = $(call r16,$(word 1,$(DIMS_MAX))),$(call r16,$(word 3,$(DIMS_MAX)))
 PLANE_DIMS_sag = $(call r16,$(word 3,$(DIMS_MAX))),$(call r16,$(word 2,$(DIMS_MAX)))
-PLANE_FLAGS = -e $(FULL_EPOCHS) --patience $(PATIENCE) $(TRAIN_COMMON) --select $(SELECT) $(PLANES_OPTS)
 CASES_TV = $(CASES_TRAIN) $(CASES_VAL)
 
 .PHONY: planes

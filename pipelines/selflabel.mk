@@ -160,6 +160,8 @@ FILTER_FLAGS = $(strip -t $(THETA) -m $(MODE) $(if $(ADAPTIVE),-l $(ADAPTIVE)) $
 PREDICT_FLAGS = $(if $(call yes,$(FLIP)),--flip) $(PREDICT_OPTS)
 REPORT_PREDICT_FLAGS = $(if $(call yes,$(REPORT_FLIP)),--flip) $(PREDICT_OPTS)
 SCHEDULE_FLAGS = -k $(K) -e $(EXPANSION) -s $(SEED) -f $(FOLDS) -a $(ANNOTATE)
+# the plane models (pipelines/planes.mk); here, before the stamps read it
+PLANE_FLAGS = -e $(FULL_EPOCHS) --patience $(PATIENCE) $(TRAIN_COMMON) --select $(SELECT) $(PLANES_OPTS)
 
 # ---- parameter stamps ----------------------------------------------------------
 # $(call param,NAME,VALUE): params/NAME holds VALUE; rewritten only when it
