@@ -20,7 +20,8 @@ setup() {
 	"$P/selflabel-setup" --planes 1 --k 20 --folds 2 --set TRAIN="$S/train" --set PREDICT="$S/predict" \
 		--set EXTRACT="$S/extract" ds run > /dev/null
 	run make -s -C run -n baselines
-	[ "$status" -eq 0 ] && [[ "$output" != *full3d* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" != *full3d* ]]
 	make -s -C run -j2 BASELINE3D=yes FULL3D_EPOCHS=7 > make.out 2>&1
 	[ -f run/models/full3d.model ]
 	grep -q -- '--dims 3 -e 7 --patience 6 -b 2 ' run/params/full3d
@@ -52,6 +53,7 @@ setup() {
 		[ "$(header run/test/full3d/$c.slab TYPE)" = f32 ]
 	done
 	n=$(awk -F'\t' '$2 == "test"' run/data/split.tsv | wc -l)
-	[ "$n" -ge 1 ] && [ "$(tail -n +2 run/report/full3d-cases.tsv | grep -vc '^#')" -eq "$n" ]
+	[ "$n" -ge 1 ]
+	[ "$(tail -n +2 run/report/full3d-cases.tsv | grep -vc '^#')" -eq "$n" ]
 	grep -q '^hd95' run/report/full3d-summary.tsv
 }

@@ -36,20 +36,24 @@ scheduled() {
 
 @test "selflabel-diag: usage, bad options, a directory that is no run" {
 	run "$P/selflabel-diag" -h
-	[ "$status" -eq 0 ] && [[ "$output" == usage:* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == usage:* ]]
 	run "$P/selflabel-diag" -x run
 	[ "$status" -eq 2 ]
 	run "$P/selflabel-diag"
 	[ "$status" -eq 2 ]
 	run --separate-stderr "$P/selflabel-diag" nothere
-	[ "$status" -eq 1 ] && [ "$stderr" = "selflabel-diag: no such run directory: 'nothere'" ]
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selflabel-diag: no such run directory: 'nothere'" ]
 	mkdir empty
 	run --separate-stderr "$P/selflabel-diag" empty
-	[ "$status" -eq 1 ] && [[ "$stderr" == *"not a set-up run directory"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"not a set-up run directory"* ]]
 	# set up, nothing trained yet
 	setup_run
 	run --separate-stderr "$P/selflabel-diag" run
-	[ "$status" -eq 1 ] && [[ "$stderr" == *"no finished iteration yet"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"no finished iteration yet"* ]]
 	[ ! -e run/diag/diagnostics.tsv ]
 }
 
@@ -63,18 +67,27 @@ scheduled() {
 	for i in 0 1 2 3 4 5; do [ "$(cell $i new_slices)" -eq "$(scheduled $i)" ]; done
 	# iteration 0: the annotated ground truth; the initial model marks 2 of 4
 	# pixels, the truth 1 of them: DSC 2/3 on every slice
-	[ "$(cell 0 pseudo_dsc)" = 1.0000 ] && [ "$(cell 0 fg_pseudo)" -eq 6 ]
-	[ "$(cell 0 central_dsc)" = 0.6667 ] && [ "$(cell 0 val_dsc)" = 0.6667 ]
+	[ "$(cell 0 pseudo_dsc)" = 1.0000 ]
+	[ "$(cell 0 fg_pseudo)" -eq 6 ]
+	[ "$(cell 0 central_dsc)" = 0.6667 ]
+	[ "$(cell 0 val_dsc)" = 0.6667 ]
 	# iterations 1-2: pseudo-labels of a sound model, 2 pixels per true one
-	[ "$(cell 2 pseudo_dsc)" = 0.6667 ] && [ "$(cell 2 fg_ratio)" = 2.0000 ]
-	[ "$(cell 2 fg_pseudo)" -eq $((2 * $(scheduled 2))) ] && [ "$(cell 2 fg_true)" -eq "$(scheduled 2)" ]
-	[ "$(cell 2 bg_share)" = 0.0000 ] && [ "$(cell 1 val_dsc)" = 0.6667 ]
+	[ "$(cell 2 pseudo_dsc)" = 0.6667 ]
+	[ "$(cell 2 fg_ratio)" = 2.0000 ]
+	[ "$(cell 2 fg_pseudo)" -eq $((2 * $(scheduled 2))) ]
+	[ "$(cell 2 fg_true)" -eq "$(scheduled 2)" ]
+	[ "$(cell 2 bg_share)" = 0.0000 ]
+	[ "$(cell 1 val_dsc)" = 0.6667 ]
 	# model 02 sees nothing: validation DSC 0 from iteration 2, and iteration 3's
 	# pseudo-labels are all background, far below the initial model's 2/3
-	[ "$(cell 2 val_dsc)" = 0.0000 ] && [ "$(cell 5 val_dsc_mean)" = 0.0000 ]
-	[ "$(cell 3 pseudo_dsc)" = 0.0000 ] && [ "$(cell 3 bg_share)" = 1.0000 ]
-	[ "$(cell 3 fg_pseudo)" -eq 0 ] && [ "$(cell 3 central_dsc)" = 0.6667 ]
-	[ "$(cell 5 bg_share_true)" = 0.0000 ] && [ "$(cell 4 unlabelled_share)" = 0.0000 ]
+	[ "$(cell 2 val_dsc)" = 0.0000 ]
+	[ "$(cell 5 val_dsc_mean)" = 0.0000 ]
+	[ "$(cell 3 pseudo_dsc)" = 0.0000 ]
+	[ "$(cell 3 bg_share)" = 1.0000 ]
+	[ "$(cell 3 fg_pseudo)" -eq 0 ]
+	[ "$(cell 3 central_dsc)" = 0.6667 ]
+	[ "$(cell 5 bg_share_true)" = 0.0000 ]
+	[ "$(cell 4 unlabelled_share)" = 0.0000 ]
 	[ "$(head -c 8 run/diag/diagnostics.png | od -An -tx1 | tr -d ' ')" = 89504e470d0a1a0a ]
 	# the run's probabilities are reused: only model 04 and 05 on the validation
 	# volume (v is fully labelled after iteration 4) are predicted anew
@@ -95,7 +108,8 @@ scheduled() {
 	make -s -C run -j2 iteration-2 > make.out 2>&1
 	"$P/selflabel-diag" run
 	# p = 0.25 is uncertain at theta 0.8: half of every new slice is 255
-	[ "$(cell 1 unlabelled_share)" = 0.5000 ] && [ "$(cell 1 pseudo_dsc)" = 0.6667 ]
+	[ "$(cell 1 unlabelled_share)" = 0.5000 ]
+	[ "$(cell 1 pseudo_dsc)" = 0.6667 ]
 	[ "$(cell 0 unlabelled_share)" = 0.0000 ]
 }
 
@@ -122,7 +136,8 @@ scheduled() {
 	rm -rf run/diag/prob run/diag/rows/05.tsv run/diag/val/05-cases.tsv
 	run env STANDIN_FAIL='diag/prob/05/v.slab' "$P/selflabel-diag" run
 	[ "$status" -ne 0 ]
-	[ ! -e run/diag/rows/05.tsv ] && [ -z "$(find run/diag -name '*.tmp')" ]
+	[ ! -e run/diag/rows/05.tsv ]
+	[ -z "$(find run/diag -name '*.tmp')" ]
 }
 
 @test "make val-report: the initial, the final and the full model on the validation volumes" {
@@ -135,14 +150,16 @@ scheduled() {
 	[[ "$output" == *"| 2D self-labelling (iteration 5 of 5) | 0.000 ± nan |"* ]]
 	[[ "$output" == *"| 2D full ground truth | 0.667 ± nan |"* ]]
 	[ "$(awk -F'\t' '$1 == "hd95" { print $2 }' run/diag/val-central-summary.tsv)" = 1 ]
-	[ -f run/diag/val-selflabel-cases.tsv ] && [ -f run/diag/val-report.md ]
+	[ -f run/diag/val-selflabel-cases.tsv ]
+	[ -f run/diag/val-report.md ]
 	# no validation volumes: said so
 	mkdata nv train:a:10 train:b:7 test:t:6
 	"$P/selflabel-setup" --k 20 --folds 2 --set TRAIN="$S/train" --set PREDICT="$S/predict" \
 		--set EXTRACT="$S/extract" nv run2 >/dev/null
 	make -s -C run2 iteration-1 > make.out 2>&1
 	run --separate-stderr "$P/selflabel-diag" run2 val-report
-	[ "$status" -eq 1 ] && [[ "$stderr" == *"no validation volumes"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"no validation volumes"* ]]
 	"$P/selflabel-diag" run2
 	[ "$(cut -f 11 run2/diag/diagnostics.tsv | tail -n 1)" = - ]
 }

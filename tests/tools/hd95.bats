@@ -26,21 +26,25 @@ setup() {
 
 @test "hd95 rejects a bad option, a bad mode and a missing operand with exit 2" {
 	run --separate-stderr hd95 -x a.slab b.slab
-	[ "$status" -eq 2 ] && [ -z "$output" ]
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
 	run --separate-stderr hd95 -m median a.slab b.slab
-	[ "$status" -eq 2 ] && [ -z "$output" ]
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
 	[[ "$stderr" == "hd95: unknown mode, want medpy, max, hd or assd: 'median'" ]]
 	run --separate-stderr hd95 -c 8 a.slab b.slab
 	[ "$status" -eq 2 ]
 	run --separate-stderr hd95 -e -3 a.slab b.slab
 	[ "$status" -eq 2 ]
 	run --separate-stderr hd95 a.slab
-	[ "$status" -eq 2 ] && [ -z "$output" ]
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
 }
 
 @test "hd95 fails on a missing file with one line and no output" {
 	run --separate-stderr hd95 -o out.tsv nosuch.slab b.slab
-	[ "$status" -eq 1 ] && [ -z "$output" ]
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
 	[ "${#stderr_lines[@]}" -eq 1 ]
 	[[ "$stderr" == *"cannot open 'nosuch.slab'"* ]]
 	[ ! -e out.tsv ]
@@ -49,11 +53,14 @@ setup() {
 @test "hd95 fails on a truncated or malformed stream and writes nothing" {
 	head -c -5 b.slab >short.slab
 	run --separate-stderr hd95 -o out.tsv a.slab short.slab
-	[ "$status" -eq 1 ] && [ -z "$output" ] && [ ! -e out.tsv ]
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ ! -e out.tsv ]
 	[ "${#stderr_lines[@]}" -eq 1 ]
 	printf 'SLAB 1\nDIMS 2 2\nENDHDR\n' >bad.slab
 	run --separate-stderr hd95 a.slab bad.slab
-	[ "$status" -eq 1 ] && [ -z "$output" ]
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
 	[ "${#stderr_lines[@]}" -eq 1 ]
 	[ -z "$(ls out.tsv* 2>/dev/null)" ]
 }
@@ -61,21 +68,26 @@ setup() {
 @test "hd95 fails on mismatched dims, a missing case, or a non-mask" {
 	mkslab p.slab c1 "20 20 19" "0.5 1 3" u8 0
 	run --separate-stderr hd95 p.slab a.slab
-	[ "$status" -eq 1 ] && [ -z "$output" ]
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
 	[[ "$stderr" == *"dims differ"*"'c1'" ]]
 	mkslab q.slab c9 "20 20 20" "0.5 1 3" u8 0
 	run --separate-stderr hd95 q.slab a.slab
-	[ "$status" -eq 1 ] && [ -z "$output" ]
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
 	[[ "$stderr" == *"no prediction for this case: 'c1'" ]]
 	cat b.slab q.slab >bq.slab
 	run --separate-stderr hd95 bq.slab a.slab
-	[ "$status" -eq 1 ] && [[ "$stderr" == *"no ground truth for this case: 'c9'" ]]
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"no ground truth for this case: 'c9'" ]]
 	mkslab v.slab c1 "20 20 20" "0.5 1 3" u8 2
 	run --separate-stderr hd95 v.slab a.slab
-	[ "$status" -eq 1 ] && [[ "$stderr" == *"holds 0 or 1, not 2"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"holds 0 or 1, not 2"* ]]
 	mkslab s.slab c1 "20 20 20" "0.5 1 2" u8 0
 	run --separate-stderr hd95 s.slab a.slab
-	[ "$status" -eq 1 ] && [[ "$stderr" == *"spacing differs"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"spacing differs"* ]]
 }
 
 @test "hd95 gives 3 voxels in the shifted axis' spacing: 1.5, 3 and 9 mm" {
@@ -83,7 +95,8 @@ setup() {
 	near "$(col out.tsv c1 hd95)" 1.5
 	near "$(col out.tsv c2 hd95)" 3
 	near "$(col out.tsv c3 hd95)" 9
-	[ "$(col out.tsv c1 pred_surface)" = 488 ] && [ "$(col out.tsv c1 empty)" = none ]
+	[ "$(col out.tsv c1 pred_surface)" = 488 ]
+	[ "$(col out.tsv c1 empty)" = none ]
 	hd95 -m hd b.slab a.slab >hd.tsv 2>/dev/null
 	near "$(col hd.tsv c3 hd)" 9
 	hd95 -m assd b.slab a.slab >assd.tsv 2>/dev/null
@@ -136,7 +149,8 @@ setup() {
 	mkslab z.slab c2 "20 20 20" "0.5 1 3" u8 "$(box 2 12 2 12 2 12)"
 	mkslab z.slab c3 "20 20 20" "0.5 1 3" u8 "$(box 2 12 2 12 2 12)"
 	hd95 e.slab a.slab >o.tsv 2>sum.txt
-	[ "$(col o.tsv c1 hd95)" = inf ] && [ "$(col o.tsv c1 empty)" = pred ]
+	[ "$(col o.tsv c1 hd95)" = inf ]
+	[ "$(col o.tsv c1 empty)" = pred ]
 	grep -q 'one mask empty -> inf, both empty -> 0' sum.txt
 	grep -q $'^hd95\t6\t.*\t2\t3\t.*1 prediction.*1 inf left out of the mean' sum.txt
 	hd95 -e nan e.slab a.slab >o.tsv 2>/dev/null
@@ -146,9 +160,12 @@ setup() {
 	hd95 -e diag e.slab a.slab >o.tsv 2>/dev/null
 	near "$(col o.tsv c1 hd95)" "$(awk 'BEGIN { print sqrt(9.5 ^ 2 + 19 ^ 2 + 57 ^ 2) }')" 1e-4
 	hd95 e.slab z.slab >o.tsv 2>/dev/null
-	[ "$(col o.tsv c1 hd95)" = 0 ] && [ "$(col o.tsv c1 empty)" = both ]
+	[ "$(col o.tsv c1 hd95)" = 0 ]
+	[ "$(col o.tsv c1 empty)" = both ]
 	run --separate-stderr hd95 -e error -o o2.tsv e.slab a.slab
-	[ "$status" -eq 1 ] && [ -z "$output" ] && [ ! -e o2.tsv ]
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ ! -e o2.tsv ]
 	[[ "$stderr" == *"prediction mask is empty"*"'c1'" ]]
 }
 
@@ -156,7 +173,8 @@ setup() {
 	mkslab g.slab c1 "20 20 20" "0.5 1 3" u8 "z >= 15 ? 255 : ($(box 2 12 2 12 2 12))"
 	mkslab p.slab c1 "20 20 20" "0.5 1 3" u8 "z >= 15 ? 1 : ($(box 2 12 2 12 2 12))"
 	run --separate-stderr hd95 p.slab g.slab
-	[ "$status" -eq 1 ] && [ -z "$output" ]
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
 	[[ "$stderr" == *"unlabelled voxels (255)"* ]]
 	hd95 -U exclude p.slab g.slab >o.tsv 2>/dev/null
 	[ "$(col o.tsv c1 hd95)" = 0 ]
@@ -176,7 +194,9 @@ setup() {
 
 @test "hd95 writes the summary to -s FILE and the rows to -o FILE" {
 	run --separate-stderr hd95 -s sum.txt -o rows.tsv b.slab a.slab
-	[ "$status" -eq 0 ] && [ -z "$output" ] && [ -z "$stderr" ]
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ -z "$stderr" ]
 	[ "$(wc -l <rows.tsv)" -eq 4 ]
 	grep -q '^# hd95: mode medpy, connectivity 6' sum.txt
 }

@@ -24,21 +24,26 @@ setup() {
 
 @test "metrics rejects a bad option or operand count with exit 2" {
 	run --separate-stderr metrics --bogus p.slab g.slab
-	[ "$status" -eq 2 ] && [ -z "$output" ]
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
 	[[ "$stderr" == *usage:* ]]
 	run --separate-stderr metrics p.slab
-	[ "$status" -eq 2 ] && [ -z "$output" ]
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
 	run --separate-stderr metrics -t 1.5 p.slab g.slab
-	[ "$status" -eq 2 ] && [ -z "$output" ]
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
 	run --separate-stderr metrics -u maybe p.slab g.slab
 	[ "$status" -eq 2 ]
 	run --separate-stderr metrics --nsi-bins 4 p.slab g.slab
-	[ "$status" -eq 2 ] && [[ "$stderr" == *"go together"* ]]
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"go together"* ]]
 }
 
 @test "metrics fails on a missing file with one line and no output" {
 	run --separate-stderr metrics -o out.tsv p.slab nosuch.slab
-	[ "$status" -eq 1 ] && [ -z "$output" ]
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
 	[ "${#stderr_lines[@]}" -eq 1 ]
 	[[ "$stderr" == *"cannot open 'nosuch.slab'"* ]]
 	[ -z "$(ls out.tsv* 2>/dev/null)" ]
@@ -47,37 +52,45 @@ setup() {
 @test "metrics fails on a truncated or malformed stream and writes nothing" {
 	head -c -1 p.slab >short.slab
 	run --separate-stderr metrics -o out.tsv -s sum.txt short.slab g.slab
-	[ "$status" -eq 1 ] && [ -z "$output" ]
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
 	[ "${#stderr_lines[@]}" -eq 1 ]
 	[ -z "$(ls out.tsv* sum.txt* 2>/dev/null)" ]
 	printf 'SLAB 1\nDIMS 4 1 1\nCHANNELS 1\nTYPE u9\nSPACING 1 1 1\nENDHDR\n' >bad.slab
 	run --separate-stderr metrics bad.slab g.slab
-	[ "$status" -eq 1 ] && [ -z "$output" ]
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
 	[ "${#stderr_lines[@]}" -eq 1 ]
 	: >empty.slab
 	run --separate-stderr metrics empty.slab g.slab
-	[ "$status" -eq 1 ] && [[ "$stderr" == *"no slab in the prediction"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"no slab in the prediction"* ]]
 }
 
 @test "metrics fails on mismatched dims, names or counts, and on bad values" {
 	mkslab d.slab k1 "4 1 2" "1 1 1" u8 0
 	run --separate-stderr metrics d.slab g.slab
-	[ "$status" -eq 1 ] && [ -z "$output" ]
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
 	[[ "$stderr" == *"dims differ: prediction 4x1x2, ground truth 4x1x1: 'k1'" ]]
 	mkslab n.slab k1 "4 1 1" "1 1 1" u8 0
 	run --separate-stderr metrics n.slab g.slab
-	[ "$status" -eq 1 ] && [[ "$stderr" == *"no prediction for this case: 'k2'" ]]
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"no prediction for this case: 'k2'" ]]
 	mkslab u1.slab "" "4 1 1" "1 1 1" u8 0
 	mkslab u2.slab "" "4 1 1" "1 1 1" u8 0
 	mkslab u2.slab "" "4 1 1" "1 1 1" u8 0
 	run --separate-stderr metrics u1.slab u2.slab
-	[ "$status" -eq 1 ] && [[ "$stderr" == *"more slabs"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"more slabs"* ]]
 	mkslab v.slab "" "4 1 1" "1 1 1" u8 'x == 1 ? 7 : 0'
 	run --separate-stderr metrics u1.slab v.slab
-	[ "$status" -eq 1 ] && [[ "$stderr" == *"holds 0, 1 or 255, not 7"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"holds 0, 1 or 255, not 7"* ]]
 	mkslab f.slab "" "4 1 1" "1 1 1" f32 'x == 1 ? 2 : 0'
 	run --separate-stderr metrics f.slab u1.slab
-	[ "$status" -eq 1 ] && [[ "$stderr" == *"probability out of [0,1]"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"probability out of [0,1]"* ]]
 }
 
 @test "metrics gives the known counts and ratios, leaving 255 out" {
@@ -96,7 +109,8 @@ setup() {
 	mkslab pe.slab e2 "3 3 1" "1 1 1" u8 'x == 0 ? 1 : 0'
 	mkslab ge.slab e2 "3 3 1" "1 1 1" u8 'x == 1 ? 1 : 0'
 	metrics pe.slab ge.slab >o.tsv 2>sum.txt
-	[ "$(col o.tsv e1 dsc)" = 1 ] && [ "$(col o.tsv e2 dsc)" = 0 ]
+	[ "$(col o.tsv e1 dsc)" = 1 ]
+	[ "$(col o.tsv e2 dsc)" = 0 ]
 	grep -q $'^dsc\t0.5\t.*\t2\t2\t.*1 case 0/0 (both masks empty) counted as 1$' sum.txt
 	grep -q $'^tpr\t0.5\t.*1 case 0/0 (no foreground in ground truth) counted as 1$' sum.txt
 	metrics -u nan pe.slab ge.slab >o.tsv 2>sum.txt
@@ -110,12 +124,15 @@ setup() {
 	mkslab pf.slab k1 "4 1 1" "1 1 1" f32 'x == 0 ? 1 : (x == 1 ? 0.5 : (x == 2 ? 0.25 : 0))'
 	mkslab pf.slab k2 "2 2 2" "1 1 1" f32 'y == 0 && z == 0 ? 0.75 : 0'
 	metrics pf.slab g.slab >o.tsv 2>sum.txt
-	[ "$(col o.tsv k1 tp)" = 1 ] && [ "$(col o.tsv k1 fp)" = 1 ]
+	[ "$(col o.tsv k1 tp)" = 1 ]
+	[ "$(col o.tsv k1 fp)" = 1 ]
 	grep -q '2 f32 predictions thresholded at p >= 0.5' sum.txt
 	metrics -t 0.25 pf.slab g.slab >o.tsv 2>/dev/null
-	[ "$(col o.tsv k1 tp)" = 2 ] && [ "$(col o.tsv k1 fn)" = 0 ]
+	[ "$(col o.tsv k1 tp)" = 2 ]
+	[ "$(col o.tsv k1 fn)" = 0 ]
 	metrics -t 0.8 pf.slab g.slab >o.tsv 2>/dev/null
-	[ "$(col o.tsv k2 tp)" = 0 ] && [ "$(col o.tsv k2 fn)" = 2 ]
+	[ "$(col o.tsv k2 tp)" = 0 ]
+	[ "$(col o.tsv k2 fn)" = 2 ]
 }
 
 @test "metrics reads stdin as the same stream as the file" {
@@ -146,7 +163,9 @@ setup() {
 	hd95 -m hd -c 26 b.slab a.slab >h.tsv 2>/dev/null
 	[ "$(col o.tsv c1 hd)" = "$(col h.tsv c1 hd)" ]
 	run --separate-stderr metrics --hd95 p.slab g.slab
-	[ "$status" -eq 1 ] && [ -z "$output" ] && [[ "$stderr" == *"unlabelled voxels (255)"* ]]
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *"unlabelled voxels (255)"* ]]
 	metrics --hd95 -U exclude p.slab g.slab >o.tsv 2>/dev/null
 	[ "$(col o.tsv k2 hd95)" = 0 ]
 }
@@ -181,7 +200,8 @@ setup() {
 	[ "$(tail -n 1 sl.tsv)" = "$(printf 's2\t0\t0\t0\t2\t0\t0')" ]
 	# a failed run writes no slice file
 	run --separate-stderr metrics --slices-out sl2.tsv -o o2.tsv ps.slab nosuch.slab
-	[ "$status" -eq 1 ] && [ -z "$(ls sl2.tsv* o2.tsv* 2>/dev/null)" ]
+	[ "$status" -eq 1 ]
+	[ -z "$(ls sl2.tsv* o2.tsv* 2>/dev/null)" ]
 }
 
 @test "metrics counts agree with numpy on random masks" {
@@ -207,8 +227,10 @@ setup() {
 	for c in hippocampus_001 hippocampus_003 hippocampus_004; do
 		n1=$(awk -F '\t' -v c=$c '$1 == c { print $10 }' "$d/cases.tsv")
 		n2=$(awk -F '\t' -v c=$c '$1 == c { print $11 }' "$d/cases.tsv")
-		[ "$(col o.tsv $c tp)" = "$n1" ] && [ "$(col o.tsv $c fn)" = "$n2" ]
-		[ "$(col o.tsv $c fp)" = 0 ] && [ "$(col o.tsv $c precision)" = 1 ]
+		[ "$(col o.tsv $c tp)" = "$n1" ]
+		[ "$(col o.tsv $c fn)" = "$n2" ]
+		[ "$(col o.tsv $c fp)" = 0 ]
+		[ "$(col o.tsv $c precision)" = 1 ]
 		near "$(col o.tsv $c tpr)" "$(awk -v a=$n1 -v b=$n2 'BEGIN { print a / (a + b) }')" 1e-5
 		awk -v h="$(col o.tsv $c hd95)" 'BEGIN { exit !(h > 0 && h < 50) }'
 	done

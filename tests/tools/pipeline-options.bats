@@ -35,21 +35,35 @@ conf() { sed -n "s/^$1 = //p" run/config.mk; }
 
 @test "presets: default without --preset, paper on request, options after a preset override it" {
 	setup_run -n
-	[ "$(conf PRESET)" = default ] && [ "$(conf MODE)" = band ] && [ "$(conf SELECT_ON)" = gt ]
-	[ "$(conf THETA)" = 0.8 ] && [ "$(conf ANNOTATE)" = central ] && [ "$(conf FLIP)" = no ]
+	[ "$(conf PRESET)" = default ]
+	[ "$(conf MODE)" = band ]
+	[ "$(conf SELECT_ON)" = gt ]
+	[ "$(conf THETA)" = 0.8 ]
+	[ "$(conf ANNOTATE)" = central ]
+	[ "$(conf FLIP)" = no ]
 	# the ablation's choice (examples/hippocampus/results.md); --k 20 given after it wins
-	[ "$(conf EMA)" = 0.99 ] && [ "$(conf ADAPTIVE)" = 0.5:0.99 ] && [ "$(conf CONFINE)" = 2 ]
-	[ "$(conf K)" = 20 ] && [ "$(conf PLANES)" = 3 ]
+	[ "$(conf EMA)" = 0.99 ]
+	[ "$(conf ADAPTIVE)" = 0.5:0.99 ]
+	[ "$(conf CONFINE)" = 2 ]
+	[ "$(conf K)" = 20 ]
+	[ "$(conf PLANES)" = 3 ]
 	"$P/selflabel-setup" -n ds run2 > /dev/null
 	[ "$(sed -n 's/^K = //p' run2/config.mk)" = 10 ]
 	"$P/selflabel-setup" -n --preset paper ds run2 > /dev/null
-	[ "$(sed -n 's/^K = //p' run2/config.mk)" = 5 ] && [ -z "$(sed -n 's/^CONFINE = //p' run2/config.mk)" ]
+	[ "$(sed -n 's/^K = //p' run2/config.mk)" = 5 ]
+	[ -z "$(sed -n 's/^CONFINE = //p' run2/config.mk)" ]
 	# an option without --preset overrides the default preset
 	setup_run -n --mode binary
-	[ "$(conf MODE)" = binary ] && [ "$(conf SELECT_ON)" = gt ]
+	[ "$(conf MODE)" = binary ]
+	[ "$(conf SELECT_ON)" = gt ]
 	setup_run -n --preset paper
-	[ "$(conf PRESET)" = paper ] && [ "$(conf MODE)" = binary ] && [ "$(conf SELECT_ON)" = all ]
-	[ "$(conf LOSS)" = bce ] && [ -z "$(conf EMA)" ] && [ -z "$(conf ADAPTIVE)" ] && [ "$(conf PLANES)" = 1 ]
+	[ "$(conf PRESET)" = paper ]
+	[ "$(conf MODE)" = binary ]
+	[ "$(conf SELECT_ON)" = all ]
+	[ "$(conf LOSS)" = bce ]
+	[ -z "$(conf EMA)" ]
+	[ -z "$(conf ADAPTIVE)" ]
+	[ "$(conf PLANES)" = 1 ]
 	setup_run -n --preset paper --mode band
 	[ "$(conf MODE)" = band ]
 	setup_run -n --mode band --preset paper
@@ -72,7 +86,8 @@ conf() { sed -n "s/^$1 = //p" run/config.mk; }
 	# fine-tunings: --val-gt and --ema; every training: --pos-weight
 	[[ "$(args models/03.model)" == *" --val-gt "*"--ema 0.99"* ]]
 	# the folds keep the average too (EMA0 follows EMA), never --val-gt
-	[[ "$(args models/00-fold1.model)" != *--val-gt* ]] && [[ "$(args models/00-fold1.model)" == *"--ema 0.99"* ]]
+	[[ "$(args models/00-fold1.model)" != *--val-gt* ]]
+	[[ "$(args models/00-fold1.model)" == *"--ema 0.99"* ]]
 	[[ "$(args models/full.model)" != *--val-gt* ]]
 	for m in models/00-fold1.model models/02.model models/full.model; do
 		[[ "$(args $m)" == *"--pos-weight 3 "* ]]
@@ -80,7 +95,8 @@ conf() { sed -n "s/^$1 = //p" run/config.mk; }
 	# back to all: the fine-tunings again, no fold, no prediction of iteration 1
 	: > calls.log
 	make -s -C run -j2 iterations baselines SELECT_ON=all > make.out 2>&1
-	[ "$(calls train)" -eq 5 ] && [ "$(calls predict 01)" -eq 0 ]
+	[ "$(calls train)" -eq 5 ]
+	[ "$(calls predict 01)" -eq 0 ]
 	[[ "$(cat run/params/finetune)" != *--val-gt* ]]
 	# no ema: the folds and the fine-tunings; pos-weight: every training
 	: > calls.log
@@ -88,24 +104,28 @@ conf() { sed -n "s/^$1 = //p" run/config.mk; }
 	[ "$(calls train)" -eq 7 ]
 	: > calls.log
 	make -s -C run -j2 iterations baselines SELECT_ON=all EMA= POS_WEIGHT= > make.out 2>&1
-	[ "$(calls train)" -eq 8 ] && [ "$(calls extract)" -eq 0 ]
+	[ "$(calls train)" -eq 8 ]
+	[ "$(calls extract)" -eq 0 ]
 }
 
 @test "--flip reaches the iterations' and the test report's predictions; REPORT_FLIP alone" {
 	setup_run --preset paper --flip yes
 	make -s -C run -j2 > make.out 2>&1
-	[[ "$(args prob/02/c.slab)" == *--flip* ]] && [[ "$(args test/selflabel/t.slab)" == *--flip* ]]
+	[[ "$(args prob/02/c.slab)" == *--flip* ]]
+	[[ "$(args test/selflabel/t.slab)" == *--flip* ]]
 	# the diagnostics predict as the iterations do
 	[[ "$(args diag/prob/05/v.slab)" == *--flip* ]]
 	# the report without flips: only the test predictions again
 	: > calls.log
 	make -s -C run -j2 REPORT_FLIP=no > make.out 2>&1
-	[ "$(calls train)" -eq 0 ] && [ "$(calls predict)" -eq 3 ]
+	[ "$(calls train)" -eq 0 ]
+	[ "$(calls predict)" -eq 3 ]
 	[[ "$(args test/central/t.slab)" != *--flip* ]]
 	# no flips anywhere: every prediction, no initial model
 	: > calls.log
 	make -s -C run -j2 iterations FLIP=no > make.out 2>&1
-	[ "$(calls train)" -eq 5 ] && [ "$(calls predict 01)" -eq 6 ]
+	[ "$(calls train)" -eq 5 ]
+	[ "$(calls predict 01)" -eq 6 ]
 }
 
 @test "--adaptive: threshold-filter -a gets the volume's current labels, which become a prerequisite" {
@@ -124,7 +144,8 @@ conf() { sed -n "s/^$1 = //p" run/config.mk; }
 	# adaptive off: the pseudo-labels again, not the predictions
 	: > calls.log
 	make -s -C run -j2 iteration-1 ADAPTIVE= > make.out 2>&1
-	[ "$(calls predict)" -eq 0 ] && [ "$(calls train)" -eq 1 ]
+	[ "$(calls predict)" -eq 0 ]
+	[ "$(calls train)" -eq 1 ]
 	[ "$(samples run/labels/01/d.slab 20)" = "255 255 255 255 1 1 0 0 1 0 0 0 1 1 0 0 255 255 255 255" ]
 	# adaptive again: a newer current label file re-filters that volume
 	make -s -C run -j2 iteration-1 > make.out 2>&1
@@ -167,7 +188,8 @@ conf() { sed -n "s/^$1 = //p" run/config.mk; }
 	# off: the pseudo-labels again, not the predictions
 	: > calls.log
 	make -s -C run -j2 iteration-1 CONFINE= > make.out 2>&1
-	[ "$(calls predict)" -eq 0 ] && [ "$(calls train)" -eq 1 ]
+	[ "$(calls predict)" -eq 0 ]
+	[ "$(calls train)" -eq 1 ]
 	run "$P/selflabel-setup" -n --confine x ds run
 	[ "$status" -eq 2 ]
 }
@@ -191,7 +213,9 @@ conf() { sed -n "s/^$1 = //p" run/config.mk; }
 	# plane training options retrain the two plane models only
 	: > calls.log
 	make -s -C run -j2 PLANES_OPTS=-q > make.out 2>&1
-	[ "$(calls train)" -eq 2 ] && [ "$(calls predict)" -eq 2 ] && [ "$(calls extract)" -eq 0 ]
+	[ "$(calls train)" -eq 2 ]
+	[ "$(calls predict)" -eq 2 ]
+	[ "$(calls extract)" -eq 0 ]
 	# nothing to redo
 	: > calls.log
 	make -s -C run -j2 PLANES_OPTS=-q > make.out 2>&1
@@ -206,19 +230,23 @@ conf() { sed -n "s/^$1 = //p" run/config.mk; }
 	# and 0.25 on the rest, so at 0.2 every pixel is foreground (no true
 	# negative: TNR 0, TPR 1), at 0.5 only the first half (TNR > 0)
 	col() { awk -F'\t' -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) k[$i] = i; next } { print $k[c] }' "$1"; }
-	[ "$(col run/report/selflabel-cases.tsv tnr)" = 0 ] && [ "$(col run/report/selflabel-cases.tsv tpr)" = 1 ]
-	[ "$(col run/report/central-cases.tsv tnr)" != 0 ] && [ "$(col run/report/full-cases.tsv tnr)" != 0 ]
+	[ "$(col run/report/selflabel-cases.tsv tnr)" = 0 ]
+	[ "$(col run/report/selflabel-cases.tsv tpr)" = 1 ]
+	[ "$(col run/report/central-cases.tsv tnr)" != 0 ]
+	[ "$(col run/report/full-cases.tsv tnr)" != 0 ]
 	grep -q "predictions thresholded at p >= 0.5, the" run/report.md
 	grep -q "model's at p >= 0.2 " run/report.md
 	make -s -C run val-report > make.out 2>&1
-	[ "$(col run/diag/val-selflabel-cases.tsv tnr)" = 0 ] && [ "$(col run/diag/val-central-cases.tsv tnr)" != 0 ]
+	[ "$(col run/diag/val-selflabel-cases.tsv tnr)" = 0 ]
+	[ "$(col run/diag/val-central-cases.tsv tnr)" != 0 ]
 	# back to 0.5: no training, no prediction, the self-labelling rows re-scored
 	: > calls.log
 	setup_run --preset paper --threshold 0.5
 	make -s -C run -j2 > make.out 2>&1
 	make -s -C run val-report > make.out 2>&1
 	[ ! -s calls.log ]
-	[ "$(col run/report/selflabel-cases.tsv tnr)" != 0 ] && [ "$(col run/diag/val-selflabel-cases.tsv tnr)" != 0 ]
+	[ "$(col run/report/selflabel-cases.tsv tnr)" != 0 ]
+	[ "$(col run/diag/val-selflabel-cases.tsv tnr)" != 0 ]
 	grep -q "predictions thresholded at p >= 0.5\.$" run/report.md
 	# both presets leave it to THR (empty); a preset after --threshold resets it
 	setup_run -n --threshold 0.3 --preset paper

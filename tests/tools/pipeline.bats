@@ -289,8 +289,11 @@ slices() { awk -F'\t' -v c="$1" '$1 == c { print $8 }' run/schedule.tsv; }
 	[[ "$output" == *"done     models/01.model"* ]]
 	[[ "$output" == *"to do    models/05.model"* ]]
 	make -s -C run clean > make.out 2>&1
-	[ ! -e run/models ] && [ ! -e run/data ] && [ ! -e run/mk ]
-	[ -f run/config.mk ] && [ -f run/Makefile ]
+	[ ! -e run/models ]
+	[ ! -e run/data ]
+	[ ! -e run/mk ]
+	[ -f run/config.mk ]
+	[ -f run/Makefile ]
 	# and it all comes back
 	make -s -C run iteration-1 > make.out 2>&1
 	[ -f run/models/01.model ]

@@ -23,56 +23,82 @@ hdr() { sed -n "/^ENDHDR\$/q; s/^$2 //p" "$1"; }
 
 @test "slab-permute and prob-mean print usage; bad options and operands exit 2" {
 	run slab-permute -h
-	[ "$status" -eq 0 ] && [[ "$output" == usage:\ slab-permute* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == usage:\ slab-permute* ]]
 	run prob-mean -h
-	[ "$status" -eq 0 ] && [[ "$output" == usage:\ prob-mean* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == usage:\ prob-mean* ]]
 	for bad in "-p xxy" "-p xy" "-p xyz -d 4" "-p xyz -d 4,x" "-p xyz -d 1,2 -r a.slab" "" "--bogus"; do
 		run --separate-stderr slab-permute $bad a.slab
-		[ "$status" -eq 2 ] && [ -z "$output" ]
+		[ "$status" -eq 2 ]
+		[ -z "$output" ]
 	done
 	run --separate-stderr prob-mean p.slab
-	[ "$status" -eq 2 ] && [ -z "$output" ]
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
 	run --separate-stderr prob-mean - -
-	[ "$status" -eq 2 ] && [ -z "$output" ]
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
 }
 
 @test "slab-permute and prob-mean fail on missing, truncated or malformed input, writing nothing" {
 	run --separate-stderr slab-permute -p xzy -o out.slab nosuch.slab
-	[ "$status" -eq 1 ] && [ "${#stderr_lines[@]}" -eq 1 ] && [[ "$stderr" == *"'nosuch.slab'"* ]]
+	[ "$status" -eq 1 ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "$stderr" == *"'nosuch.slab'"* ]]
 	head -c -1 a.slab > short.slab
 	run --separate-stderr slab-permute -p xzy short.slab
-	[ "$status" -eq 1 ] && [ -z "$output" ] && [ "${#stderr_lines[@]}" -eq 1 ]
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
 	run --separate-stderr slab-permute -p xzy -o out.slab short.slab
-	[ "$status" -eq 1 ] && [ -z "$(ls out.slab* 2>/dev/null)" ]
+	[ "$status" -eq 1 ]
+	[ -z "$(ls out.slab* 2>/dev/null)" ]
 	printf 'SLAB 1\nDIMS 2 2\nCHANNELS 1\nTYPE u8\nSPACING 1 1 1\nENDHDR\n' > bad.slab
 	run --separate-stderr slab-permute -p xzy bad.slab
-	[ "$status" -eq 1 ] && [ -z "$output" ] && [ "${#stderr_lines[@]}" -eq 1 ]
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
 	# -r with fewer slabs than the input
 	mkslab one.slab k "2 3 4" "1 2 3" u8 0
 	run --separate-stderr slab-permute -p xyz -r one.slab a.slab
-	[ "$status" -eq 1 ] && [ -z "$output" ] && [[ "$stderr" == *"fewer slabs"* ]]
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *"fewer slabs"* ]]
 	# prob-mean: a u8 input, other dims, a missing file, other slab counts
 	run --separate-stderr prob-mean p.slab a.slab
-	[ "$status" -eq 1 ] && [ -z "$output" ] && [[ "$stderr" == *"not f32"* ]]
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *"not f32"* ]]
 	mkslab r.slab k "1 2 2" "1 1 1" f32 0
 	run --separate-stderr prob-mean -o m.slab p.slab r.slab
-	[ "$status" -eq 1 ] && [[ "$stderr" == *"dims differ"* ]] && [ -z "$(ls m.slab* 2>/dev/null)" ]
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"dims differ"* ]]
+	[ -z "$(ls m.slab* 2>/dev/null)" ]
 	run --separate-stderr prob-mean p.slab nosuch.slab
-	[ "$status" -eq 1 ] && [ "${#stderr_lines[@]}" -eq 1 ]
+	[ "$status" -eq 1 ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
 	cat p.slab p.slab > pp.slab
 	run --separate-stderr prob-mean p.slab pp.slab
-	[ "$status" -eq 1 ] && [ -z "$output" ] && [[ "$stderr" == *"different numbers of slabs"* ]]
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *"different numbers of slabs"* ]]
 	# an output that cannot be written: one line naming it, nothing left
 	run --separate-stderr slab-permute -p xzy -o nodir/out.slab a.slab
-	[ "$status" -eq 1 ] && [ "${#stderr_lines[@]}" -eq 1 ] && [[ "$stderr" == *"nodir/out.slab"* ]]
+	[ "$status" -eq 1 ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "$stderr" == *"nodir/out.slab"* ]]
 	run --separate-stderr prob-mean -o nodir/m.slab p.slab q.slab
-	[ "$status" -eq 1 ] && [ "${#stderr_lines[@]}" -eq 1 ] && [[ "$stderr" == *"nodir/m.slab"* ]]
+	[ "$status" -eq 1 ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "$stderr" == *"nodir/m.slab"* ]]
 	[ ! -e nodir ]
 }
 
 @test "slab-permute moves the axes, the spacing and the transform" {
 	slab-permute -p xzy -o b.slab a.slab
-	[ "$(hdr b.slab DIMS)" = "2 4 3" ] && [ "$(hdr b.slab SPACING)" = "1 3 2" ]
+	[ "$(hdr b.slab DIMS)" = "2 4 3" ]
+	[ "$(hdr b.slab SPACING)" = "1 3 2" ]
 	[ "$(hdr b.slab TRANSFORM)" = "1 0 0 0 0 0 2 0 0 3 0 0" ]
 	# new (i, j, k) = old (x = i, z = j, y = k): value i + 3k + 9j, of the first slab
 	want=$(awk 'BEGIN { for (k = 0; k < 3; k++) for (j = 0; j < 4; j++) for (i = 0; i < 2; i++)
@@ -82,7 +108,8 @@ hdr() { sed -n "/^ENDHDR\$/q; s/^$2 //p" "$1"; }
 	# a translation and SLICES: zyx swaps x and z, SLICES goes (z is another axis)
 	printf 'SLAB 1\nNAME t\nDIMS 2 1 1\nCHANNELS 1\nTYPE u8\nSPACING 1 1 1\nTRANSFORM 1 0 0 5 0 2 0 6 0 0 3 7\nSLICES g\nENDHDR\n\x01\x00' > t.slab
 	slab-permute -p zyx t.slab > u.slab
-	[ "$(hdr u.slab TRANSFORM)" = "0 0 1 5 0 2 0 6 3 0 0 7" ] && [ -z "$(hdr u.slab SLICES)" ]
+	[ "$(hdr u.slab TRANSFORM)" = "0 0 1 5 0 2 0 6 3 0 0 7" ]
+	[ -z "$(hdr u.slab SLICES)" ]
 	slab-permute -p yxz t.slab > v.slab
 	[ "$(hdr v.slab SLICES)" = g ]
 	# stdin is the same stream
@@ -103,7 +130,8 @@ hdr() { sed -n "/^ENDHDR\$/q; s/^$2 //p" "$1"; }
 	slab-permute -p xzy -r a.slab big.slab | cmp - a0.slab
 	# f32 pads with 0; -d X,Y,Z sets z too
 	slab-permute -p xyz -d 2,1,3 p.slab > p3.slab
-	[ "$(hdr p3.slab DIMS)" = "2 1 3" ] && [ "$(data p3.slab 8)" = "0 0 0 0 0 0 0 0" ]
+	[ "$(hdr p3.slab DIMS)" = "2 1 3" ]
+	[ "$(data p3.slab 8)" = "0 0 0 0 0 0 0 0" ]
 }
 
 @test "prob-mean averages voxel by voxel" {

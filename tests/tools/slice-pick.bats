@@ -18,30 +18,42 @@ setup() {
 
 @test "slice-pick -h prints usage; a bad option or operand exits 2" {
 	run slice-pick -h
-	[ "$status" -eq 0 ] && [[ "$output" == usage:\ slice-pick* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == usage:\ slice-pick* ]]
 	run --separate-stderr slice-pick --bogus a.slab
-	[ "$status" -eq 2 ] && [ -z "$output" ]
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
 	run --separate-stderr slice-pick -k x a.slab
-	[ "$status" -eq 2 ] && [ -z "$output" ]
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
 	run --separate-stderr slice-pick a.slab b.slab
-	[ "$status" -eq 2 ] && [ -z "$output" ]
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
 }
 
 @test "slice-pick fails on a missing, truncated or malformed input with one line and no output" {
 	run --separate-stderr slice-pick -o out.tsv nosuch.slab
-	[ "$status" -eq 1 ] && [ -z "$output" ] && [ "${#stderr_lines[@]}" -eq 1 ]
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
 	[[ "$stderr" == *"cannot open 'nosuch.slab'"* ]]
 	head -c -1 a.slab > short.slab
 	run --separate-stderr slice-pick -o out.tsv short.slab
-	[ "$status" -eq 1 ] && [ "${#stderr_lines[@]}" -eq 1 ]
+	[ "$status" -eq 1 ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
 	printf 'SLAB 1\nDIMS 2 2 x\nCHANNELS 1\nTYPE f32\nSPACING 1 1 1\nENDHDR\n' > bad.slab
 	run --separate-stderr slice-pick bad.slab
-	[ "$status" -eq 1 ] && [ -z "$output" ] && [ "${#stderr_lines[@]}" -eq 1 ]
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
 	run --separate-stderr slice-pick -c 1 a.slab
-	[ "$status" -eq 1 ] && [ -z "$output" ] && [[ "$stderr" == *"channel 1 out of range"* ]]
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *"channel 1 out of range"* ]]
 	: > empty.slab
 	run --separate-stderr slice-pick empty.slab
-	[ "$status" -eq 1 ] && [ -z "$output" ]
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
 	[ -z "$(ls out.tsv* 2>/dev/null)" ]
 }
 

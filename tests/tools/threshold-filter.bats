@@ -141,11 +141,13 @@ setup() {
 	# reference: only slice 1 is labelled, with 2 foreground pixels
 	mkslab a "2 1 3" u8 '\xff\xff\x01\x01\xff\xff' > r.slab
 	run --separate-stderr threshold-filter -a r.slab p.slab
-	[ "$status" -eq 0 ] && [ -z "$stderr" ]
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
 	# t: slice 0 = 0.75 (2nd largest), 1 = 0.125 -> 0.5, 2 = 0 -> 0.5
 	threshold-filter -a r.slab -o m.slab p.slab
 	[ "$(samples m.slab 6)" = "1 1 0 0 1 0" ]
-	[ "$(header m.slab NAME)" = a ] && [ "$(header m.slab EXTRA)" = kept ]
+	[ "$(header m.slab NAME)" = a ]
+	[ "$(header m.slab EXTRA)" = kept ]
 	threshold-filter -a r.slab -l 0:1 p.slab > m.slab
 	[ "$(samples m.slab 6)" = "1 1 1 1 1 1" ]
 	# clamped from below: 0.75 -> 0.9 in slice 0, 0 -> 0.9 in slice 2
@@ -194,7 +196,8 @@ setup() {
 	threshold-filter -a r3.slab -l 0:1 -c 0 -k 0 p3.slab > m.slab
 	[ "$(samples m.slab 6)" = "1 1 0 255 255 255" ]
 	run --separate-stderr threshold-filter -s -o m.slab p.slab
-	[ "$status" -eq 2 ] && [ "$stderr" = "threshold-filter: -s goes with -a REF" ]
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "threshold-filter: -s goes with -a REF" ]
 }
 
 @test "threshold-filter -a: SLICES decides which reference slices are labelled" {
@@ -241,9 +244,11 @@ setup() {
 	threshold-filter -a r.slab p.slab > a.slab
 	threshold-filter -a r.slab < p.slab > b.slab
 	threshold-filter -a - p.slab < r.slab > c.slab
-	cmp a.slab b.slab && cmp a.slab c.slab
+	cmp a.slab b.slab
+	cmp a.slab c.slab
 	run --separate-stderr threshold-filter -a - - < r.slab
-	[ "$status" -eq 2 ] && [ -z "$output" ]
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
 }
 
 @test "threshold-filter -a rejects bad -l, -l or -v without -a with exit 2" {
@@ -251,13 +256,17 @@ setup() {
 	for l in 0.9:0.5 x:1 0.5 0:2 -0.1:0.5 0.5: :0.5; do
 		run --separate-stderr threshold-filter -a r.slab -l "$l" -o m.slab p.slab
 		echo "$l: $status $stderr"
-		[ "$status" -eq 2 ] && [ -z "$output" ] && [ ! -e m.slab ]
+		[ "$status" -eq 2 ]
+		[ -z "$output" ]
+		[ ! -e m.slab ]
 		[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
 	done
 	run --separate-stderr threshold-filter -l 0.5:0.9 p.slab
-	[ "$status" -eq 2 ] && [ "$stderr" = "threshold-filter: -l LO:HI goes with -a REF" ]
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "threshold-filter: -l LO:HI goes with -a REF" ]
 	run --separate-stderr threshold-filter -v p.slab
-	[ "$status" -eq 2 ] && [ "$stderr" = "threshold-filter: -v goes with -a REF" ]
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "threshold-filter: -v goes with -a REF" ]
 }
 
 @test "threshold-filter -a fails cleanly on a bad reference" {
@@ -268,7 +277,9 @@ setup() {
 	fail() {
 		run --separate-stderr threshold-filter -a "$1" -o m.slab "${2:-p.slab}"
 		echo "$1: $status $stderr"
-		[ "$status" -eq 1 ] && [ -z "$output" ] && [ ! -e m.slab ]
+		[ "$status" -eq 1 ]
+		[ -z "$output" ]
+		[ ! -e m.slab ]
 		[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
 		[[ "$stderr" == *"$3"* ]]
 	}
@@ -330,9 +341,11 @@ setup() {
 @test "threshold-filter -c and -n reject bad use with exit 2" {
 	mkslab a "2 1 3" u8 '\xff\xff\x01\x01\xff\xff' > r.slab
 	run threshold-filter -c 1 p.slab
-	[ "$status" -eq 2 ] && [ "$output" = "threshold-filter: -c R needs a reference: -a REF or -n REF" ]
+	[ "$status" -eq 2 ]
+	[ "$output" = "threshold-filter: -c R needs a reference: -a REF or -n REF" ]
 	run threshold-filter -n r.slab p.slab
-	[ "$status" -eq 2 ] && [ "$output" = "threshold-filter: -n REF goes with -c R" ]
+	[ "$status" -eq 2 ]
+	[ "$output" = "threshold-filter: -n REF goes with -c R" ]
 	run threshold-filter -n r.slab -c -1 p.slab
 	[ "$status" -eq 2 ]
 	run threshold-filter -n r.slab -c x p.slab
@@ -342,7 +355,8 @@ setup() {
 	run threshold-filter -n r.slab -l 0:1 -c 1 p.slab
 	[ "$status" -eq 2 ]
 	run threshold-filter -n missing.slab -c 1 p.slab
-	[ "$status" -eq 1 ] && [ "${#lines[@]}" -eq 1 ]
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
 }
 
 @test "threshold-filter -o writes into a pipe or device in place (no temp file renamed over it)" {

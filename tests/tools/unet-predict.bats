@@ -13,33 +13,46 @@ setup() {
 
 @test "unet-predict -h prints usage on stdout" {
 	run --separate-stderr unet-predict -h
-	[ "$status" -eq 0 ] && [[ "$output" == usage:* ]] && [ -z "$stderr" ]
+	[ "$status" -eq 0 ]
+	[[ "$output" == usage:* ]]
+	[ -z "$stderr" ]
 }
 
 @test "unet-predict rejects a bad option, a missing model and a bad range with exit 2" {
 	run --separate-stderr unet-predict -x -m m.model img_a.slab
-	[ "$status" -eq 2 ] && [ -z "$output" ]
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
 	run --separate-stderr unet-predict img_a.slab
-	[ "$status" -eq 2 ] && [ -z "$output" ]
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
 	run --separate-stderr unet-predict -m m.model -z 3:2 img_a.slab
-	[ "$status" -eq 2 ] && [[ "$stderr" == *"empty slice range: '3:2'"* ]]
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"empty slice range: '3:2'"* ]]
 	run --separate-stderr unet-predict -m m.model -z 3 img_a.slab
-	[ "$status" -eq 2 ] && [[ "$stderr" == *"bad slice range: '3'"* ]]
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"bad slice range: '3'"* ]]
 }
 
 @test "unet-predict fails cleanly on missing, truncated and malformed inputs" {
 	run --separate-stderr unet-predict -m m.model -o p.slab nosuch.slab
-	[ "$status" -eq 1 ] && [ -z "$output" ] && [ ! -e p.slab ]
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ ! -e p.slab ]
 	[[ "$stderr" == *"cannot open 'nosuch.slab'"* ]]
 	head -c 700 img_a.slab > t.slab
 	run --separate-stderr unet-predict -m m.model t.slab
-	[ "$status" -eq 1 ] && [ -z "$output" ] && [ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
 	sed 's/^DIMS .*/DIMS 16 x 6/' img_a.slab > bad.slab
 	run --separate-stderr unet-predict -m m.model -o p.slab bad.slab
-	[ "$status" -eq 1 ] && [ -z "$output" ] && [ ! -e p.slab ]
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ ! -e p.slab ]
 	: > empty.slab
 	run --separate-stderr unet-predict -m m.model empty.slab
-	[ "$status" -eq 1 ] && [[ "$stderr" == *"no slabs"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"no slabs"* ]]
 	ls | grep -v tmp > /dev/null
 	[ -z "$(ls | grep '\.tmp\.')" ]
 }
@@ -47,16 +60,22 @@ setup() {
 @test "unet-predict rejects a truncated or foreign model and a channel mismatch" {
 	head -c 1000 m.model > t.model
 	run --separate-stderr unet-predict -m t.model img_a.slab
-	[ "$status" -eq 1 ] && [ -z "$output" ] && [[ "$stderr" == *"truncated model"* ]]
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *"truncated model"* ]]
 	run --separate-stderr unet-predict -m img_a.slab img_a.slab
-	[ "$status" -eq 1 ] && [[ "$stderr" == *"not a model file"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"not a model file"* ]]
 	mkslab i2.slab x 16 16 3 2 img
 	run --separate-stderr unet-predict -m m.model -o p.slab i2.slab
-	[ "$status" -eq 1 ] && [ -z "$output" ] && [ ! -e p.slab ]
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ ! -e p.slab ]
 	[ "$stderr" = "unet-predict: case x has 2 channels, model 'm.model' takes 1" ]
 	mkslab i18.slab y 18 16 3 1 img
 	run --separate-stderr unet-predict -m m.model i18.slab
-	[ "$status" -eq 1 ] && [[ "$stderr" == *"not a multiple of 4"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"not a multiple of 4"* ]]
 }
 
 @test "unet-predict keeps the header and writes probabilities" {
@@ -78,7 +97,9 @@ setup() {
 	unet-predict -m m.model < two.slab > b.slab
 	unet-predict -m m.model -b 1 - < two.slab > c.slab
 	unet-predict -m m.model -b 5 -o d.slab two.slab
-	cmp a.slab b.slab && cmp a.slab c.slab && cmp a.slab d.slab
+	cmp a.slab b.slab
+	cmp a.slab c.slab
+	cmp a.slab d.slab
 	[ "$(grep -a -c '^NAME case' a.slab)" -eq 2 ]
 }
 
@@ -91,7 +112,8 @@ setup() {
 	unet-predict -m m.model -z 4: -o tail.slab img_a.slab
 	[ "$(slab_f32 tail.slab | awk 'NR > 1024 && $1 != 0' | wc -l)" -gt 0 ]
 	run --separate-stderr unet-predict -m m.model -z 2:7 img_a.slab
-	[ "$status" -eq 1 ] && [ -z "$output" ]
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
 	[ "$stderr" = "unet-predict: slice range 2:7 outside the 6 slices of case casea" ]
 }
 
@@ -140,11 +162,13 @@ mean_of_flips() {
 		flip_u8 img.slab i1.slab 1 0
 		flip_u8 img.slab i2.slab 0 1
 		flip_u8 img.slab i3.slab 1 1
-		! cmp -s i0.slab i1.slab && ! cmp -s i1.slab i3.slab
+		! cmp -s i0.slab i1.slab
+		! cmp -s i1.slab i3.slab
 		for k in 0 1 2 3; do unet-predict -m m$c.model -o p$k.slab i$k.slab; done
 		mean_of_flips 32 16 5 > want.txt
 		slab_f32 f.slab > got.txt
-		[ "$(wc -l < got.txt)" -eq 2560 ] && [ "$(wc -l < want.txt)" -eq 2560 ]
+		[ "$(wc -l < got.txt)" -eq 2560 ]
+		[ "$(wc -l < want.txt)" -eq 2560 ]
 		run awk '{ getline w < "want.txt"; d = $1 - w; if (d < 0) d = -d; if (d > m) m = d }
 			END { printf "%.3g\n", m }' got.txt
 		echo "channels $c: largest difference from the mean of four runs: $output"
@@ -153,8 +177,10 @@ mean_of_flips() {
 		! cmp -s f.slab p0.slab
 	done
 	# the header is kept, -z applies, stdin works
-	[ "$(header f.slab NAME)" = caser ] && [ "$(header f.slab DIMS)" = "32 16 5" ]
-	[ "$(header f.slab TYPE)" = f32 ] && [ "$(header f.slab SPACING)" = "0.5 1 2" ]
+	[ "$(header f.slab NAME)" = caser ]
+	[ "$(header f.slab DIMS)" = "32 16 5" ]
+	[ "$(header f.slab TYPE)" = f32 ]
+	[ "$(header f.slab SPACING)" = "0.5 1 2" ]
 	unet-predict -m m2.model --flip < img.slab | cmp - f.slab
 	unet-predict -m m2.model --flip -z 1:3 -o fz.slab img.slab
 	[ "$(slab_f32 fz.slab | sed -n '513,1536p')" = "$(slab_f32 f.slab | sed -n '513,1536p')" ]
@@ -184,6 +210,7 @@ mean_of_flips() {
 
 @test "unet-predict rejects --flip with an argument with exit 2" {
 	run --separate-stderr unet-predict -m m.model --flip=2 img_a.slab
-	[ "$status" -eq 2 ] && [ -z "$output" ]
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
 	[[ "$stderr" == *"--flip"* ]]
 }

@@ -15,13 +15,17 @@ setup() { cd "$BATS_TEST_TMPDIR"; }
 
 @test "unet-train rejects a bad option and a missing model path with exit 2" {
 	run --separate-stderr unet-train --bogus -o m tr.list
-	[ "$status" -eq 2 ] && [ -z "$output" ]
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
 	run --separate-stderr unet-train tr.list
-	[ "$status" -eq 2 ] && [ -z "$output" ]
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
 	run --separate-stderr unet-train -o m -e 0 tr.list
-	[ "$status" -eq 2 ] && [[ "$stderr" == *"epochs"* ]]
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"epochs"* ]]
 	run --separate-stderr unet-train -o m --optimizer lbfgs tr.list
-	[ "$status" -eq 2 ] && [[ "$stderr" == *"unknown optimizer: 'lbfgs'"* ]]
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"unknown optimizer: 'lbfgs'"* ]]
 }
 
 @test "unet-train --summary prints the paper's parameter totals" {
@@ -36,11 +40,13 @@ setup() { cd "$BATS_TEST_TMPDIR"; }
 
 @test "unet-train fails cleanly on a missing list or slab file" {
 	run --separate-stderr unet-train -o m.model nosuch.list
-	[ "$status" -eq 1 ] && [ -z "$output" ]
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
 	[ "$stderr" = "unet-train: cannot open 'nosuch.list': No such file or directory" ]
 	echo "nosuch.slab nosuch_mask.slab" > tr.list
 	run --separate-stderr unet-train -o m.model tr.list
-	[ "$status" -eq 1 ] && [ -z "$output" ]
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
 	[[ "$stderr" == *"cannot open 'nosuch.slab'"* ]]
 	[ ! -e m.model ]
 }
@@ -49,29 +55,35 @@ setup() { cd "$BATS_TEST_TMPDIR"; }
 	mkset
 	head -c 500 msk_bb.slab > t.slab && mv t.slab msk_bb.slab
 	run --separate-stderr tiny_train -o m.model tr.list
-	[ "$status" -eq 1 ] && [ -z "$output" ]
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
 	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
-	[ ! -e m.model ] && [ -z "$(ls | grep tmp)" ]
+	[ ! -e m.model ]
+	[ -z "$(ls | grep tmp)" ]
 }
 
 @test "unet-train rejects malformed lists, masks and sizes" {
 	mkset
 	echo "img_a.slab" > bad.list
 	run --separate-stderr unet-train -o m.model bad.list
-	[ "$status" -eq 1 ] && [[ "$stderr" == *"bad.list:1: expected 'IMAGE.slab MASK.slab'"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"bad.list:1: expected 'IMAGE.slab MASK.slab'"* ]]
 	mkslab m7.slab casea 16 16 6 1 mask
 	LC_ALL=C sed -i '$ s/\x01/\x07/' m7.slab
 	echo "img_a.slab m7.slab" > bad.list
 	run --separate-stderr unet-train -o m.model bad.list
-	[ "$status" -eq 1 ] && [[ "$stderr" == *"mask value 7"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"mask value 7"* ]]
 	mkslab i2.slab casea 16 16 6 2 img
 	echo "img_a.slab i2.slab" > bad.list
 	run --separate-stderr unet-train -o m.model bad.list
-	[ "$status" -eq 1 ] && [[ "$stderr" == *"mask must be u8 with one channel"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"mask must be u8 with one channel"* ]]
 	mkslab i20.slab x 20 16 3 1 img && mkslab m20.slab x 20 16 3 1 mask
 	echo "i20.slab m20.slab" > bad.list
 	run --separate-stderr unet-train -o m.model bad.list
-	[ "$status" -eq 1 ] && [[ "$stderr" == *"slice size 20x16 is not a multiple of 16"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"slice size 20x16 is not a multiple of 16"* ]]
 	[ ! -e m.model ]
 }
 
@@ -80,10 +92,13 @@ setup() { cd "$BATS_TEST_TMPDIR"; }
 	tiny_train -e 1 -o m.model tr.list
 	head -c 100 m.model > trunc.model
 	run --separate-stderr unet-train -o m2.model --init trunc.model tr.list
-	[ "$status" -eq 1 ] && [[ "$stderr" == *"truncated model"* ]] && [ ! -e m2.model ]
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"truncated model"* ]]
+	[ ! -e m2.model ]
 	mkset 2
 	run --separate-stderr unet-train -o m2.model --init m.model tr.list
-	[ "$status" -eq 1 ] && [ ! -e m2.model ]
+	[ "$status" -eq 1 ]
+	[ ! -e m2.model ]
 	[[ "$stderr" == *"model 'm.model' takes 1 input channels, the data have 2"* ]]
 }
 
@@ -167,7 +182,9 @@ setup() { cd "$BATS_TEST_TMPDIR"; }
 		"--ema 0" "--ema 1" "--ema 1.5" "--ema -0.5" "--ema abc"; do
 		run --separate-stderr tiny_train $a -o m.model tr.list va.list
 		echo "$a: $status $stderr"
-		[ "$status" -eq 2 ] && [ -z "$output" ] && [ ! -e m.model ]
+		[ "$status" -eq 2 ]
+		[ -z "$output" ]
+		[ ! -e m.model ]
 		[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
 	done
 	run --separate-stderr tiny_train --pos-weight 0 -o m.model tr.list
@@ -175,7 +192,8 @@ setup() { cd "$BATS_TEST_TMPDIR"; }
 	run --separate-stderr tiny_train --ema 1 -o m.model tr.list
 	[ "$stderr" = "unet-train: ema decay: must be strictly between 0 and 1: '1'" ]
 	run --separate-stderr tiny_train --val-gt -o m.model tr.list
-	[ "$status" -eq 2 ] && [ "$stderr" = "unet-train: --val-gt needs a validation list" ]
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "unet-train: --val-gt needs a validation list" ]
 	[ ! -e m.model ]
 }
 
@@ -223,9 +241,11 @@ mk_wrong_val() {
 	mkset
 	mkslab msk_v.slab casev 16 16 6 1 mask "SLICES 1 1 2 2 1 1"
 	run --separate-stderr tiny_train -e 1 --val-gt --log l.tsv -o m.model tr.list va.list
-	[ "$status" -eq 1 ] && [ -z "$output" ]
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
 	[ "$stderr" = "unet-train: no ground-truth validation slice in 'va.list' (--val-gt)" ]
-	[ ! -e m.model ] && [ ! -e l.tsv ]
+	[ ! -e m.model ]
+	[ ! -e l.tsv ]
 }
 
 @test "unet-train --pos-weight: 1 is the default, more weight means more foreground" {

@@ -14,7 +14,8 @@ tiny3() { unet-train -q --dims 3 --filters 4 --depth 2 "$@"; }
 
 @test "unet-train --dims 3 --summary prints the paper's 3-D parameter totals" {
 	run --separate-stderr unet-train --dims 3 --summary
-	[ "$status" -eq 0 ] && [ -z "$stderr" ]
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
 	[[ "$output" == *"total parameters: 1411769"* ]]
 	[[ "$output" == *"enc0_conv3x3x3_a"*"Z x H x W x 8"*"224"* ]]
 	[[ "$output" == *"dec0_upconv2x2x2"* ]]
@@ -28,17 +29,24 @@ tiny3() { unet-train -q --dims 3 --filters 4 --depth 2 "$@"; }
 	mkset
 	for d in 1 4 x 3d ""; do
 		run --separate-stderr unet-train --dims "$d" -o m.model tr.list
-		[ "$status" -eq 2 ] && [ -z "$output" ] && [ ! -e m.model ]
+		[ "$status" -eq 2 ]
+		[ -z "$output" ]
+		[ ! -e m.model ]
 		[[ "$stderr" == *"dimensionality"* ]]
 	done
 	run --separate-stderr tiny3 --augment -o m.model tr.list
-	[ "$status" -eq 1 ] && [ -z "$output" ] && [ ! -e m.model ]
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ ! -e m.model ]
 	[ "$stderr" = "unet-train: --augment applies to 2-D training, not to a 3-D model" ]
 	run --separate-stderr tiny3 --weights gaussian -o m.model tr.list
-	[ "$status" -eq 1 ] && [ ! -e m.model ] && [ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+	[ "$status" -eq 1 ]
+	[ ! -e m.model ]
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
 	tiny3 -e 1 -o m.model tr.list
 	run --separate-stderr unet-train --dims 3 --init m.model -o m2.model tr.list
-	[ "$status" -eq 1 ] && [ ! -e m2.model ]
+	[ "$status" -eq 1 ]
+	[ ! -e m2.model ]
 	[[ "$stderr" == *"apply to new models"* ]]
 }
 
@@ -127,7 +135,8 @@ tiny3() { unet-train -q --dims 3 --filters 4 --depth 2 "$@"; }
 		for (i = 0; i < 1536; i++) printf "%c", 255 }' > msk_dddd.slab
 	run --separate-stderr unet-train --init m.model -e 2 -o m2.model tr.list va.list
 	[ "$status" -eq 0 ]
-	[[ "$stderr" == *"3-D: 3 training volumes of 4 read"* ]] && [[ "$stderr" == *"epoch 2/2"* ]]
+	[[ "$stderr" == *"3-D: 3 training volumes of 4 read"* ]]
+	[[ "$stderr" == *"epoch 2/2"* ]]
 	[ "$(head -c 8 m2.model)" = SLUNET3D ]
 	! cmp -s m.model m2.model
 	[ "$(stat -c %s m.model)" -eq "$(stat -c %s m2.model)" ]
@@ -138,23 +147,33 @@ tiny3() { unet-train -q --dims 3 --filters 4 --depth 2 "$@"; }
 	tiny3 -e 1 -o m.model tr.list
 	mkslab i2.slab x 16 16 6 2 img
 	run --separate-stderr unet-predict -m m.model -o p.slab i2.slab
-	[ "$status" -eq 1 ] && [ -z "$output" ] && [ ! -e p.slab ]
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ ! -e p.slab ]
 	[ "$stderr" = "unet-predict: case x has 2 channels, model 'm.model' takes 1" ]
 	mkslab i18.slab y 18 16 6 1 img
 	run --separate-stderr unet-predict -m m.model -o p.slab i18.slab
-	[ "$status" -eq 1 ] && [ -z "$output" ] && [ ! -e p.slab ]
-	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ] && [[ "$stderr" == *"not a multiple of 4"* ]]
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ ! -e p.slab ]
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+	[[ "$stderr" == *"not a multiple of 4"* ]]
 	head -c 900 img_a.slab > t.slab
 	run --separate-stderr unet-predict -m m.model -o p.slab t.slab
-	[ "$status" -eq 1 ] && [ -z "$output" ] && [ ! -e p.slab ]
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ ! -e p.slab ]
 	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
 	head -c 2000 m.model > t.model
 	run --separate-stderr unet-predict -m t.model img_a.slab
-	[ "$status" -eq 1 ] && [ -z "$output" ] && [[ "$stderr" == *"truncated model"* ]]
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *"truncated model"* ]]
 	# 2-D training data with a 3-D model of another channel count
 	mkset 2
 	run --separate-stderr unet-train --init m.model -e 1 -o m2.model tr.list
-	[ "$status" -eq 1 ] && [ ! -e m2.model ]
+	[ "$status" -eq 1 ]
+	[ ! -e m2.model ]
 	[[ "$stderr" == *"takes 1 input channels, the data have 2"* ]]
 }
 
