@@ -159,21 +159,35 @@ static int chunk_rows(int C, int W, int rows)
 
 /* Which implementation: 1 chunks and kernels.c, 2 chunks and sgemm, 3 one
  * im2col and sgemm, 4 Winograd F(2x2,3x3) (winograd.h). The register-blocked
- * kernels win where channels are few and pixels many; Winograd from 32
- * output channels on images of 8x8 or more, up to 192 channels in and out
- * (beyond, its blocks of tiles get too small for the cache); OpenBLAS on
- * small images. */
-static int conv_mode(int N, int C, int K, int H, int W)
+ * kernels win where channels are few and pixels many; Winograd where there
+ * are enough channels and tiles to amortise its transforms; OpenBLAS on
+ * small images. Measured per layer with unet-bench -t layers; the rule
+ * differs with the vector width, which changes what the kernels and the
+ * transforms cost against sgemm. */
+int conv3x3_auto_mode(int N, int C, int K, int H, int W)
 {
-	if (conv3x3_mode)
-		return conv3x3_mode;
 	(void)N;
-	/* measured on a Xeon (AVX-512) with unet-bench -t layers */
+#ifdef __AVX512F__
+	/* measured on a Xeon and a Zen 4 (AVX-512) */
 	if (K >= 32 && C >= 16 && C + K <= 192 && H >= 8 && W >= 8)
 		return 4;
 	if (W < 12)
 		return 3;
 	return C * K <= 1024 ? 1 : C * K <= 2048 ? 2 : 3;
+#else
+	/* measured on a Zen 3 (AVX2): Winograd only from 32 input channels
+	 * on images of 1000 pixels or more */
+	if (C >= 32 && K <= 64 && C + K <= 192 && (long)H * W >= 1000)
+		return 4;
+	if (W < 12 || K >= 64)
+		return 3;
+	return C * K <= 2048 ? 1 : 3;
+#endif
+}
+
+static int conv_mode(int N, int C, int K, int H, int W)
+{
+	return conv3x3_mode ? conv3x3_mode : conv3x3_auto_mode(N, C, K, H, W);
 }
 
 /* Mode 1 works on a few rows of one image at a time ("a chunk"), copied

@@ -48,6 +48,8 @@ void conv3x3_backward_blas(float *din, float *dw, float *db, float *col, const f
  * cblas_sgemm, 3 as the _blas versions, 4 Winograd F(2x2,3x3)
  * (winograd.h; rounding differs slightly). For tests and benchmarks. */
 extern int conv3x3_mode;
+/* The mode 0 picks for this shape (1 to 4). */
+int conv3x3_auto_mode(int N, int C, int K, int H, int W);
 /* Direct loops, accumulated in double: the test reference of all of these. */
 void conv3x3_forward_naive(float *out, const float *in, const float *w, const float *b,
                            int N, int C, int K, int H, int W);

@@ -39,13 +39,19 @@ static double cpu_seconds(void)
 	return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
-/* CPU milliseconds of forward + backward of each 3x3 convolution of the
- * network, in each conv3x3_mode. */
-static int layers(int W, int H, int C, int B, int steps)
+/* CPU milliseconds of forward + backward, and of forward alone, of each 3x3
+ * convolution of the network in each conv3x3_mode; the fastest of reps
+ * blocks of steps. */
+static int layers(int W, int H, int C, int B, int steps, int reps)
 {
 	struct rng r;
 	rng_seed(&r, 2);
-	printf("level\tcin\tk\tsize\tmode1_ms\tmode2_ms\tmode3_ms\tmode4_ms\tauto_fwd_ms\tauto_bwd_ms\n");
+	printf("level\tcin\tk\tsize\tauto");
+	for (int m = 1; m <= 4; m++)
+		printf("\tmode%d_ms", m);
+	for (int m = 1; m <= 4; m++)
+		printf("\tfwd%d_ms", m);
+	printf("\n");
 	for (int l = 0; l <= 4; l++) {
 		int f = 8 << l, h = H >> l, w = W >> l;
 		int shapes[3][2] = {{l ? f / 2 : C, f}, {f, f}, {2 * f, f}};
@@ -58,33 +64,36 @@ static int layers(int W, int H, int C, int B, int steps)
 				size_t x = conv3x3_scratch(B, ci, k, h, w);
 				scr = x > scr ? x : scr;
 			}
+			conv3x3_mode = 0;
 			float *in = xmalloc(nin * 4), *out = xmalloc(nout * 4), *din = xcalloc(nin, 4);
 			float *wt = xmalloc((size_t)k * ci * 9 * 4), *dw = xcalloc((size_t)k * ci * 9, 4);
 			float *bb = xcalloc(k, 4), *db = xcalloc(k, 4), *col = xmalloc(scr * 4);
 			for (size_t i = 0; i < nin; i++) in[i] = (float)rng_normal(&r);
 			for (size_t i = 0; i < (size_t)k * ci * 9; i++) wt[i] = (float)rng_normal(&r) * 0.1f;
-			printf("%d\t%d\t%d\t%dx%d", l, ci, k, w, h);
+			printf("%d\t%d\t%d\t%dx%d\t%d", l, ci, k, w, h, conv3x3_auto_mode(B, ci, k, h, w));
+			double both[5], fwd[5];
 			for (int m = 1; m <= 4; m++) {
 				conv3x3_mode = m;
-				double t0 = 0;
-				for (int it = -1; it < steps; it++) {
-					if (it == 0)
-						t0 = cpu_seconds();
+				both[m] = fwd[m] = 1e300;
+				for (int rep = 0; rep < reps; rep++) {
+					double tf = 0, tb = 0;
 					conv3x3_forward(out, col, in, wt, bb, B, ci, k, h, w);
-					conv3x3_backward(l || s ? din : NULL, dw, db, col, out, in, wt, B, ci, k, h, w);
+					for (int it = 0; it < steps; it++) {
+						double a = cpu_seconds();
+						conv3x3_forward(out, col, in, wt, bb, B, ci, k, h, w);
+						double b2 = cpu_seconds();
+						conv3x3_backward(l || s ? din : NULL, dw, db, col, out, in, wt, B, ci,
+						                 k, h, w);
+						tf += b2 - a, tb += cpu_seconds() - b2;
+					}
+					both[m] = (tf + tb) < both[m] ? tf + tb : both[m];
+					fwd[m] = tf < fwd[m] ? tf : fwd[m];
 				}
-				printf("\t%.2f", (cpu_seconds() - t0) / steps * 1e3);
 			}
-			conv3x3_mode = 0;
-			double tf = 0, tb = 0;
-			for (int it = 0; it < steps; it++) {
-				double a = cpu_seconds();
-				conv3x3_forward(out, col, in, wt, bb, B, ci, k, h, w);
-				double b2 = cpu_seconds();
-				conv3x3_backward(l || s ? din : NULL, dw, db, col, out, in, wt, B, ci, k, h, w);
-				tf += b2 - a, tb += cpu_seconds() - b2;
-			}
-			printf("\t%.2f\t%.2f", tf / steps * 1e3, tb / steps * 1e3);
+			for (int m = 1; m <= 4; m++)
+				printf("\t%.2f", both[m] / steps * 1e3);
+			for (int m = 1; m <= 4; m++)
+				printf("\t%.2f", fwd[m] / steps * 1e3);
 			printf("\n");
 			conv3x3_mode = 0;
 			free(in), free(out), free(din), free(wt), free(dw), free(bb), free(db), free(col);
@@ -144,7 +153,7 @@ int main(int argc, char **argv)
 		return close_stdout() ? 1 : 0;
 	}
 	if (!strcmp(what, "layers"))
-		return layers(W, H, C, B, steps);
+		return layers(W, H, C, B, steps, reps);
 	int train = !strcmp(what, "train");
 	if (!train && strcmp(what, "infer"))
 		usage_die(usage);
