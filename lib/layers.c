@@ -280,6 +280,31 @@ static void col2im_rows(float *din, float *col, int N, int C, int H, int W, int 
 			                 g1, t / 3 - 1, t % 3 - 1);
 }
 
+/* out[m][i] = bias[m] (0 if NULL) + sum_q A[m*sam + q*saq] in[q][i] for
+ * m < M, i < P, q < Q (in and out rows of P floats). gemm_rows, not sgemm,
+ * so that a pixel's sum does not depend on P or on its place (the batch);
+ * see conv_forward. Blocked like a GEMM: PROD_L pixels by PROD_Q rows of
+ * in at a time stay in the L2 cache while every row of A passes over
+ * them; out accumulates across the blocks of rows, which keeps each sum in
+ * the order of q. */
+#define PROD_L 384
+#define PROD_Q 256
+static void rows_product(int M, size_t P, int Q, const float *A, ptrdiff_t sam, ptrdiff_t saq,
+                         const float *in, float *out, const float *bias)
+{
+	const float *tab[PROD_Q];
+	for (size_t i0 = 0; i0 < P; i0 += PROD_L) {
+		int L = P - i0 < PROD_L ? (int)(P - i0) : PROD_L;
+		for (int q0 = 0; q0 < Q; q0 += PROD_Q) {
+			int nq = Q - q0 < PROD_Q ? Q - q0 : PROD_Q;
+			for (int q = 0; q < nq; q++)
+				tab[q] = in + (size_t)(q0 + q) * P + i0;
+			gemm_rows(M, L, nq, A + q0 * saq, sam, saq, tab, out + i0, (ptrdiff_t)P, q0 > 0,
+			          q0 ? NULL : bias);
+		}
+	}
+}
+
 /* Mode 1, one chunk: out rows y0..y1-1 of image n. */
 static void direct_forward(float *out, float *sc, const float *in, const float *w,
                            const float *b, int N, int C, int K, int H, int W, int n, int y0,
@@ -323,19 +348,21 @@ static void conv_forward(float *out, float *col, const float *in, const float *w
 		free(rows);
 		return;
 	}
-	if (mode == 3) {
-		conv3x3_forward_blas(out, col, in, w, b, N, C, K, H, W);
+	/* modes 2 and 3. OpenBLAS's sums depend on the shape of the call and
+	 * on a pixel's place in it (seen on Zen 3), so a product over the
+	 * batch would make an image's output depend on the batch it came in:
+	 * one sgemm per image, or on small images, where those would be
+	 * inefficient, gemm_rows over the batch */
+	size_t hw = (size_t)H * W;
+	int J = 9 * C;
+	im2col3x3(col, in, N, C, H, W);
+	if (hw < 64) {
+		rows_product(K, p, J, w, J, 1, col, out, b);
 	} else {
-		int rows = N * H, rc = chunk_rows(C, W, rows), J = 9 * C;
-		for (int g0 = 0; g0 < rows; g0 += rc) {
-			int g1 = g0 + rc < rows ? g0 + rc : rows, L = (g1 - g0) * W;
-			im2col_rows(col, in, N, C, H, W, g0, g1);
-			for (int k = 0; k < K; k++)
-				for (int i = 0; i < L; i++)
-					out[k * p + (size_t)g0 * W + i] = b[k];
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, K, L, J, 1.0f, w, J,
-			            col, L, 1.0f, out + (size_t)g0 * W, (int)p);
-		}
+		for (int n = 0; n < N; n++)
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, K, (int)hw, J, 1.0f, w,
+			            J, col + n * hw, (int)p, 0.0f, out + n * hw, (int)p);
+		add_bias(out, b, K, p);
 	}
 	if (relu)
 		vec_relu(out, K * p);
@@ -532,8 +559,7 @@ void upconv2x2_forward(float *out, float *tmp, const float *in, const float *w,
 	size_t hw = (size_t)h * wd, p = (size_t)N * hw;
 	int W2 = 2 * wd;
 	/* tmp[k*4 + a*2 + bb][n][y][x] = sum_c w[c][k][a][bb] in[c][n][y][x] */
-	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K * 4, (int)p, C, 1.0f, w, K * 4,
-	            in, (int)p, 0.0f, tmp, (int)p);
+	rows_product(K * 4, p, C, w, 1, K * 4, in, tmp, NULL);
 	for (int k = 0; k < K; k++)
 		for (int n = 0; n < N; n++) {
 			float *o = out + ((size_t)k * N + n) * 4 * hw;
@@ -586,9 +612,7 @@ void upconv2x2_backward(float *din, float *dw, float *db, float *tmp, const floa
 void conv1x1_forward(float *out, const float *in, const float *w, const float *b,
                      int P, int C, int K)
 {
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, K, P, C, 1.0f, w, C, in, P, 0.0f,
-	            out, P);
-	add_bias(out, b, K, (size_t)P);
+	rows_product(K, (size_t)P, C, w, C, 1, in, out, b);
 }
 
 void conv1x1_backward(float *din, float *dw, float *db, const float *dout, const float *in,

@@ -331,6 +331,51 @@ static void losses(void)
 	free(zz), free(gg), free(mm);
 }
 
+/* An image's output does not depend on the batch it comes in (its size or
+ * the image's place in it), bit for bit: every conv3x3_mode, the
+ * up-convolution and the 1x1 convolution. OpenBLAS's sums are not like
+ * that on every CPU, which made unet-predict's output depend on -b. */
+static void batch_independent(int N, int C, int K, int H, int W)
+{
+	size_t hw = (size_t)H * W, p = N * hw;
+	float *in = rnd(C * p, 1), *w = rnd((size_t)9 * C * K, 0.3), *b = rnd(K, 0.1);
+	float *one = malloc(C * hw * sizeof *one), *out = malloc(4 * K * p * sizeof *out);
+	float *o1 = malloc(4 * K * hw * sizeof *o1);
+	float *col = malloc((scratch_all(N, C, K, H, W) + 4 * K * p) * sizeof *col);
+	for (int what = 1; what <= 6; what++) {
+		int bad = 0;
+		size_t ko = what == 5 ? 4 * (size_t)K : what == 6 ? 1 : (size_t)K; /* output planes per pixel */
+		conv3x3_mode = what <= 4 ? what : 0;
+		if (what <= 4)
+			conv3x3_relu_forward(out, col, in, w, b, N, C, K, H, W);
+		else if (what == 5)
+			upconv2x2_forward(out, col, in, w, b, N, C, K, H, W);
+		else
+			conv1x1_forward(out, in, w, b, (int)p, C, 1);
+		for (int n = 0; n < N; n++) {
+			for (int c = 0; c < C; c++)
+				memcpy(one + c * hw, in + c * p + n * hw, hw * sizeof *one);
+			if (what <= 4)
+				conv3x3_relu_forward(o1, col, one, w, b, 1, C, K, H, W);
+			else if (what == 5)
+				upconv2x2_forward(o1, col, one, w, b, 1, C, K, H, W);
+			else
+				conv1x1_forward(o1, one, w, b, (int)hw, C, 1);
+			size_t plane = what == 5 ? 4 * hw : hw; /* an image's floats per plane */
+			size_t nk = what == 5 ? (size_t)K : ko;
+			for (size_t k = 0; k < nk; k++)
+				bad += memcmp(o1 + k * plane, out + (k * N + n) * plane,
+				              plane * sizeof *o1) != 0;
+		}
+		if (bad)
+			fprintf(stderr, "batch_independent(%d, %d, %d, %d, %d) %s %d: %d planes differ\n",
+			        N, C, K, H, W, what <= 4 ? "mode" : "layer", what, bad);
+		CHECK(bad == 0);
+	}
+	conv3x3_mode = 0;
+	free(in), free(w), free(b), free(one), free(out), free(o1), free(col);
+}
+
 int main(void)
 {
 	progname = "test_layers";
@@ -348,6 +393,9 @@ int main(void)
 	conv_vs_naive(3, 40, 32, 7, 23);   /* Winograd: odd sizes, several blocks */
 	conv_vs_naive(4, 300, 40, 6, 6);   /* Winograd on narrow rows (gathers) */
 	conv_vs_naive(12, 48, 32, 8, 6);   /* Winograd on narrow rows: several blocks */
+	batch_independent(7, 64, 64, 12, 12); /* sgemm-sized products */
+	batch_independent(5, 128, 64, 4, 4);  /* small images */
+	batch_independent(6, 16, 32, 24, 20);
 	upconv_known();
 	pool_known(3, 6, 70);
 	pool_known(2, 4, 2);
