@@ -99,15 +99,19 @@ void gemm_dots(int M, int J, int L, const float *X, ptrdiff_t ldx, const float *
 			_Pragma("GCC unroll 16") for (int a = 0; a < XB; a++)
 				_Pragma("GCC unroll 16") for (int b = 0; b < YB; b++)
 					acc[a][b] = vbcast(0);
+			vf yv[YB];
 			for (int i = 0; i < Lv; i += VL) {
-				vf xv[XB], yv[YB];
-				_Pragma("GCC unroll 16") for (int a = 0; a < XB; a++)
-					xv[a] = vload(xr[a] + i);
+				/* the YB vectors of Y stay in registers, each X vector
+				 * is loaded once and used YB times: XB + YB loads per
+				 * XB*YB multiply-adds (spilling or reloading Y costs
+				 * more loads than the core issues) */
 				_Pragma("GCC unroll 16") for (int b = 0; b < YB; b++)
-					yv[b] = vload(yr[b] + i);
-				_Pragma("GCC unroll 16") for (int a = 0; a < XB; a++)
+					yv[b] = vpin(vload(yr[b] + i));
+				_Pragma("GCC unroll 16") for (int a = 0; a < XB; a++) {
+					vf xv = vpin(vload(xr[a] + i));
 					_Pragma("GCC unroll 16") for (int b = 0; b < YB; b++)
-						acc[a][b] += xv[a] * yv[b];
+						acc[a][b] += xv * yv[b];
+				}
 			}
 			if (tail) {
 				vf xv[XB], yv[YB];

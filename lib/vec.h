@@ -19,8 +19,8 @@
 #define VL 8
 #define MB 4
 #define RB 3
-#define XB 3
-#define YB 4
+#define XB 4 /* 12 accumulators, 3 Y vectors and 1 X vector: 16 registers */
+#define YB 3
 #else /* SSE: no wider vectors assumed (and no ABI warnings) */
 #define VL 4
 #define MB 4
@@ -76,6 +76,17 @@ static inline void vstore_n(float *p, vf v, int n)
 #else
 	memcpy(p, &v, (size_t)n * sizeof(float));
 #endif
+}
+
+/* v, as a value the compiler must keep in a register: it cannot fold the
+ * load that produced v into each of v's uses (GCC does that when registers
+ * run short, which multiplies the loads of a register-blocked kernel). */
+static inline vf vpin(vf v)
+{
+#if defined(__AVX__) || defined(__SSE__)
+	__asm__("" : "+x"(v));
+#endif
+	return v;
 }
 
 static inline vf vbcast(float x)
