@@ -40,8 +40,13 @@ static void zero_fixups(float *d, int H, int W, int g0, int g1, int dy, int dx)
 		int g = g0 - g0 % H + (dy < 0 ? 0 : H - 1);
 		if (g < g0)
 			g += H;
-		for (; g < g1; g += H)
-			memset(d + (size_t)(g - g0) * W, 0, (size_t)W * sizeof *d);
+		if (W < 16) /* a call per row costs more than the zeros */
+			for (; g < g1; g += H)
+				for (float *q = d + (size_t)(g - g0) * W, *e = q + W; q < e; q++)
+					*q = 0;
+		else
+			for (; g < g1; g += H)
+				memset(d + (size_t)(g - g0) * W, 0, (size_t)W * sizeof *d);
 	}
 }
 
@@ -280,26 +285,23 @@ static void col2im_rows(float *din, float *col, int N, int C, int H, int W, int 
 			                 g1, t / 3 - 1, t % 3 - 1);
 }
 
-/* out[m][i] = bias[m] (0 if NULL) + sum_q A[m*sam + q*saq] in[q][i] for
- * m < M, i < P, q < Q (in and out rows of P floats). gemm_rows, not sgemm,
- * so that a pixel's sum does not depend on P or on its place (the batch);
- * see conv_forward. Blocked like a GEMM: PROD_L pixels by PROD_Q rows of
+/* The blocks of rows_product (layers.h): PROD_L pixels by PROD_Q rows of
  * in at a time stay in the L2 cache while every row of A passes over
  * them; out accumulates across the blocks of rows, which keeps each sum in
  * the order of q. */
 #define PROD_L 384
 #define PROD_Q 256
-static void rows_product(int M, size_t P, int Q, const float *A, ptrdiff_t sam, ptrdiff_t saq,
-                         const float *in, float *out, const float *bias)
+void rows_product(int M, size_t L, int Q, const float *A, ptrdiff_t sam, ptrdiff_t saq,
+                  const float *in, size_t ldi, float *out, size_t ldo, const float *bias)
 {
 	const float *tab[PROD_Q];
-	for (size_t i0 = 0; i0 < P; i0 += PROD_L) {
-		int L = P - i0 < PROD_L ? (int)(P - i0) : PROD_L;
+	for (size_t i0 = 0; i0 < L; i0 += PROD_L) {
+		int n = L - i0 < PROD_L ? (int)(L - i0) : PROD_L;
 		for (int q0 = 0; q0 < Q; q0 += PROD_Q) {
 			int nq = Q - q0 < PROD_Q ? Q - q0 : PROD_Q;
 			for (int q = 0; q < nq; q++)
-				tab[q] = in + (size_t)(q0 + q) * P + i0;
-			gemm_rows(M, L, nq, A + q0 * saq, sam, saq, tab, out + i0, (ptrdiff_t)P, q0 > 0,
+				tab[q] = in + (size_t)(q0 + q) * ldi + i0;
+			gemm_rows(M, n, nq, A + q0 * saq, sam, saq, tab, out + i0, (ptrdiff_t)ldo, q0 > 0,
 			          q0 ? NULL : bias);
 		}
 	}
@@ -357,7 +359,7 @@ static void conv_forward(float *out, float *col, const float *in, const float *w
 	int J = 9 * C;
 	im2col3x3(col, in, N, C, H, W);
 	if (hw < 64) {
-		rows_product(K, p, J, w, J, 1, col, out, b);
+		rows_product(K, p, J, w, J, 1, col, p, out, p, b);
 	} else {
 		for (int n = 0; n < N; n++)
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, K, (int)hw, J, 1.0f, w,
@@ -559,7 +561,7 @@ void upconv2x2_forward(float *out, float *tmp, const float *in, const float *w,
 	size_t hw = (size_t)h * wd, p = (size_t)N * hw;
 	int W2 = 2 * wd;
 	/* tmp[k*4 + a*2 + bb][n][y][x] = sum_c w[c][k][a][bb] in[c][n][y][x] */
-	rows_product(K * 4, p, C, w, 1, K * 4, in, tmp, NULL);
+	rows_product(K * 4, p, C, w, 1, K * 4, in, p, tmp, p, NULL);
 	for (int k = 0; k < K; k++)
 		for (int n = 0; n < N; n++) {
 			float *o = out + ((size_t)k * N + n) * 4 * hw;
@@ -612,7 +614,7 @@ void upconv2x2_backward(float *din, float *dw, float *db, float *tmp, const floa
 void conv1x1_forward(float *out, const float *in, const float *w, const float *b,
                      int P, int C, int K)
 {
-	rows_product(K, (size_t)P, C, w, C, 1, in, out, b);
+	rows_product(K, (size_t)P, C, w, C, 1, in, (size_t)P, out, (size_t)P, b);
 }
 
 void conv1x1_backward(float *din, float *dw, float *db, const float *dout, const float *in,

@@ -48,6 +48,13 @@ void conv3x3_backward_blas(float *din, float *dw, float *db, float *col, const f
  * cblas_sgemm, 3 as the _blas versions, 4 Winograd F(2x2,3x3)
  * (winograd.h; rounding differs slightly). For tests and benchmarks. */
 extern int conv3x3_mode;
+/* out[m*ldo + i] = bias[m] (0 if NULL) + sum_q A[m*sam + q*saq] in[q*ldi + i]
+ * for m < M, i < L, q < Q: the forward products. Not sgemm, whose sums
+ * depend on the shape of the call and on a pixel's place in it (seen with
+ * OpenBLAS on Zen 3), which made an image's output depend on its batch:
+ * here every pixel's sum is the same whatever L and i. */
+void rows_product(int M, size_t L, int Q, const float *A, ptrdiff_t sam, ptrdiff_t saq,
+                  const float *in, size_t ldi, float *out, size_t ldo, const float *bias);
 /* The mode 0 picks for this shape (1 to 4). */
 int conv3x3_auto_mode(int N, int C, int K, int H, int W);
 /* Direct loops, accumulated in double: the test reference of all of these. */

@@ -5,6 +5,7 @@
 #include "layers3d.h"
 
 #include "kernels.h"
+#include "layers.h"
 
 #include <cblas.h>
 #include <stdlib.h>
@@ -293,11 +294,8 @@ static void conv_fwd(float *out, float *col, const float *in, const float *w, co
 		int L = (int)(g1 - g0) * W;
 		float *o = out + (size_t)g0 * W;
 		im2col3d_rows(col, in, N, C, Z, H, W, g0, g1);
-		for (int k = 0; k < K; k++)
-			for (int i = 0; i < L; i++)
-				o[k * p + i] = b[k];
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, K, L, J, 1.0f, w, J, col, L,
-		            1.0f, o, (int)p);
+		/* not sgemm: see rows_product */
+		rows_product(K, (size_t)L, J, w, J, 1, col, (size_t)L, o, p, b);
 		if (relu)
 			for (int k = 0; k < K; k++)
 				vec_relu(o + k * p, (size_t)L);
@@ -466,8 +464,7 @@ void upconv3d_forward(float *out, float *tmp, const float *in, const float *w, c
 {
 	size_t p = (size_t)N * z * h * wd;
 	/* tmp[k*8 + t][i] = sum_c w[c][k*8 + t] in[c][i] */
-	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K * 8, (int)p, C, 1.0f, w, K * 8, in,
-	            (int)p, 0.0f, tmp, (int)p);
+	rows_product(K * 8, p, C, w, 1, K * 8, in, p, tmp, p, NULL);
 	upconv_scatter(out, tmp, b, N, K, z, h, wd, 1);
 }
 

@@ -491,6 +491,43 @@ static void model_files(void)
 	unlink(path), unlink(old), rmdir(dir);
 }
 
+/* A volume's forward output does not depend on the batch it comes in, bit
+ * for bit (3x3x3 convolution in both modes, up-convolution). */
+static void batch_independent(int N, int C, int K, int Z, int H, int W)
+{
+	size_t v = (size_t)Z * H * W, p = N * v;
+	float *in = rnd(C * p, 1), *w = rnd((size_t)27 * C * K, 0.3), *b = rnd(K, 0.1);
+	float *one = malloc(C * v * sizeof *one), *out = malloc(8 * K * p * sizeof *out);
+	float *o1 = malloc(8 * K * v * sizeof *o1);
+	size_t sc = conv3d_scratch(N, C, K, Z, H, W) + 8 * K * p;
+	float *col = malloc(sc * sizeof *col);
+	for (int what = 1; what <= 3; what++) {
+		int bad = 0;
+		size_t plane = what == 3 ? 8 * v : v; /* a volume's floats per channel */
+		conv3d_mode = what <= 2 ? what : 0;
+		if (what <= 2)
+			conv3d_relu_forward(out, col, in, w, b, N, C, K, Z, H, W);
+		else
+			upconv3d_forward(out, col, in, w, b, N, C, K, Z, H, W);
+		for (int n = 0; n < N; n++) {
+			for (int c = 0; c < C; c++)
+				memcpy(one + c * v, in + c * p + n * v, v * sizeof *one);
+			if (what <= 2)
+				conv3d_relu_forward(o1, col, one, w, b, 1, C, K, Z, H, W);
+			else
+				upconv3d_forward(o1, col, one, w, b, 1, C, K, Z, H, W);
+			for (int k = 0; k < K; k++)
+				bad += memcmp(o1 + k * plane, out + ((size_t)k * N + n) * plane,
+				              plane * sizeof *o1) != 0;
+		}
+		if (bad)
+			fprintf(stderr, "3-D batch_independent %d: %d planes differ\n", what, bad);
+		CHECK(bad == 0);
+	}
+	conv3d_mode = 0;
+	free(in), free(w), free(b), free(one), free(out), free(o1), free(col);
+}
+
 int main(void)
 {
 	progname = "test_unet3d";
@@ -532,6 +569,7 @@ int main(void)
 	worst = fmax(worst, check_layer("maxpool3d", POOL, 2, 2, 1, 4, 4, 6));
 	printf("3-D layers: worst relative error %.2e\n", worst);
 	CHECK(worst < 1e-3);
+	batch_independent(5, 48, 32, 4, 6, 10);
 	known_answers();
 	net_gradcheck();
 	overfit();
