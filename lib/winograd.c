@@ -20,6 +20,13 @@
 
 #pragma GCC optimize("fp-contract=fast")
 
+/* AVX2 without AVX-512: the staged transforms (below). */
+#if defined(__AVX2__) && !defined(__AVX512F__)
+#define WINO_STAGED 1
+#else
+#define WINO_STAGED 0
+#endif
+
 /* Floats of V and M per block, about (L2-sized). */
 #define WINO_FLOATS 98304
 
@@ -38,8 +45,8 @@ struct geo {
 static void geo_init(struct geo *g, int N, int C, int K, int H, int W)
 {
 	g->th = (H + 1) / 2, g->tw = (W + 1) / 2;
-	g->scalar = g->tw < WINO_SCALAR_TW;
-	g->ts = g->tw + !g->scalar;
+	g->scalar = !WINO_STAGED && g->tw < WINO_SCALAR_TW;
+	g->ts = g->tw + !g->scalar - WINO_STAGED;
 	/* about WINO_FLOATS of V and M, but at least 128 tiles: the products
 	 * need some length to run near peak (measured) */
 	long r = WINO_FLOATS / (16L * (C + K) * g->ts), rmin = (128 + g->ts - 1) / g->ts;
@@ -51,12 +58,25 @@ static void geo_init(struct geo *g, int N, int C, int K, int H, int W)
 
 static size_t table_floats(const struct geo *g, size_t L);
 
+/* Row stride of V and M for blocks of up to L tiles, and the length of the
+ * products: staged, L rounded up to whole vectors (the extra columns
+ * zero), and a vector of slack for the stores past the last tile. */
+static size_t prod_len(size_t L)
+{
+	return WINO_STAGED ? (L + VL - 1) / VL * VL : L;
+}
+
+static size_t row_stride(size_t L)
+{
+	return WINO_STAGED ? prod_len(L) + VL : L;
+}
+
 size_t wino_scratch(int N, int C, int K, int H, int W)
 {
 	struct geo g;
 	geo_init(&g, N, C, K, H, W);
 	size_t L = (size_t)g.rows * g.ts;
-	return 16 * (size_t)(C + K) * L + 32 * (size_t)K * C + table_floats(&g, L);
+	return 16 * (size_t)(C + K) * row_stride(L) + 32 * (size_t)K * C + table_floats(&g, L);
 }
 
 /* U[xi][k][c] = (G g G^T)[a][b] for g = w[k][c]. */
@@ -516,11 +536,274 @@ static void input_adjoint_g(float *plane, const float *DV, size_t xs, const stru
 }
 #endif
 
+#if WINO_STAGED
+/* With AVX2 (8-float vectors, no masked stores worth using), rows of tiles
+ * are mostly a vector and a fraction wide, and their edges cost more than
+ * their insides. So the tiles of a block are vectorized over their index in
+ * the block instead, across tile rows, with no dummy tile (ts = tw): the
+ * image rows that a run of tile rows of one image ("a segment") reads are
+ * first copied, zero border included, into small arrays where element t
+ * is the value tile t needs ("staging", columns split into even and odd
+ * ones), so that each transform is plain vector loads and stores; results
+ * go the other way. Stores run up to a vector past a segment's last tile:
+ * into the next segment (written afterwards) or the slack at the end of
+ * each row of V and M (struct blk: stride Ls). */
+
+/* Lanes x0 .. x0+VL-1 of a row of W floats, 0 where x < 0 or x >= W
+ * (masked lanes are not read). */
+static inline vf vload_mask(const float *row, int x0, int W)
+{
+	const vi iota = {0, 1, 2, 3, 4, 5, 6, 7};
+	vi x = iota + x0;
+	vi m = (x >= 0) & (x < W);
+	return (vf)_mm256_maskload_ps(row + x0, (__m256i)m);
+}
+
+/* Even and odd lanes of a:b, in order (2 shuffles, not gcc's 3). */
+static inline vf even2(vf a, vf b)
+{
+	__m256 t = _mm256_shuffle_ps((__m256)a, (__m256)b, 0x88);
+	return (vf)_mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(t), 0xd8));
+}
+
+static inline vf odd2(vf a, vf b)
+{
+	__m256 t = _mm256_shuffle_ps((__m256)a, (__m256)b, 0xdd);
+	return (vf)_mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(t), 0xd8));
+}
+
+/* Columns x0 .. x0 + 2VL-1 of a row (0 outside it) as even and odd ones. */
+static inline void load_split(const float *row, int x0, int W, vf *ev, vf *od)
+{
+	vf a, b;
+	if (x0 >= 0 && x0 + 2 * VL <= W)
+		a = vload(row + x0), b = vload(row + x0 + VL);
+	else
+		a = vload_mask(row, x0, W), b = vload_mask(row, x0 + VL, W);
+	*ev = even2(a, b), *od = odd2(a, b);
+}
+
+/* Image row `row` (NULL: a zero row) into S[0..3] + o: element u of S[j]
+ * is column 2u - 1 + j, u < tw. */
+static void stage_row4(float *const S[4], size_t o, const float *row, int W, int tw)
+{
+	for (int u0 = 0; u0 < tw; u0 += VL) {
+		vf e = vbcast(0), od = e, e1 = e, o1 = e, x;
+		if (row) {
+			load_split(row, 2 * u0 - 2, W, &x, &e);
+			load_split(row, 2 * u0, W, &od, &e1);
+			load_split(row, 2 * u0 + 2, W, &o1, &x);
+		}
+		vstore(S[0] + o + u0, e), vstore(S[1] + o + u0, od);
+		vstore(S[2] + o + u0, e1), vstore(S[3] + o + u0, o1);
+	}
+}
+
+/* Floats of staging for segments of up to `rows` tile rows of tw tiles. */
+static size_t stage_floats(int rows, int tw)
+{
+	return 16 * ((size_t)(rows + 2) * tw + 4 * VL);
+}
+
+/* input_transform for the nr tile rows from ty0 of image n into V[xi*xs + t]:
+ * patch rows 0, 2 are odd image rows 2ty - 1 (+2), staged in A, rows 1, 3
+ * even ones 2ty (+2) in B; tile row ty + 1's first rows are ty's last. */
+static void input_staged(float *V, size_t xs, const float *plane, int H, int W, int n,
+                         int ty0, int nr, int tw, float *S)
+{
+	size_t sl = (size_t)(nr + 1) * tw + 2 * VL;
+	float *A[4], *B[4];
+	for (int j = 0; j < 4; j++)
+		A[j] = S + j * sl, B[j] = S + (4 + j) * sl;
+	const float *img = plane + (size_t)n * H * W;
+	for (int t = 0; t <= nr; t++) {
+		int y = 2 * (ty0 + t) - 1;
+		stage_row4(A, (size_t)t * tw, y >= 0 && y < H ? img + (size_t)y * W : NULL, W, tw);
+		stage_row4(B, (size_t)t * tw, y + 1 < H ? img + (size_t)(y + 1) * W : NULL, W, tw);
+	}
+	int ns = nr * tw;
+	for (int s = 0; s < ns; s += VL) {
+		vf d[4][4], r[4][4];
+		_Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {
+			d[0][j] = vload(A[j] + s), d[1][j] = vload(B[j] + s);
+			d[2][j] = vload(A[j] + s + tw), d[3][j] = vload(B[j] + s + tw);
+		}
+		_Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {
+			r[0][j] = d[0][j] - d[2][j];
+			r[1][j] = d[1][j] + d[2][j];
+			r[2][j] = d[2][j] - d[1][j];
+			r[3][j] = d[1][j] - d[3][j];
+		}
+		float *v = V + s;
+		_Pragma("GCC unroll 4") for (int a = 0; a < 4; a++) {
+			vstore(v + (4 * a + 0) * xs, r[a][0] - r[a][2]);
+			vstore(v + (4 * a + 1) * xs, r[a][1] + r[a][2]);
+			vstore(v + (4 * a + 2) * xs, r[a][2] - r[a][1]);
+			vstore(v + (4 * a + 3) * xs, r[a][1] - r[a][3]);
+		}
+	}
+}
+
+/* W floats from s to d; whole vectors, the last one overlapping. */
+static void copy_row(float *d, const float *s, int W)
+{
+	if (W < VL) {
+		for (int x = 0; x < W; x++)
+			d[x] = s[x];
+		return;
+	}
+	int x = 0;
+	for (; x + VL <= W; x += VL)
+		vstore(d + x, vload(s + x));
+	if (x < W)
+		vstore(d + W - VL, vload(s + W - VL));
+}
+
+/* output_transform of a segment: its image rows 2ty, 2ty + 1 are built in
+ * R[0], R[1] (2tw floats per tile row), then copied into the plane. */
+static void output_staged(float *plane, const float *M, size_t xs, float bias, int relu,
+                          int H, int W, int n, int ty0, int nr, int tw, float *S)
+{
+	size_t sl = (size_t)nr * 2 * tw + 2 * VL;
+	float *R[2] = {S, S + sl};
+	vf bv = vbcast(bias), z = vbcast(0);
+	int ns = nr * tw;
+	for (int i = 0; i < ns; i += VL) {
+		vf s[2][4];
+		_Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {
+			vf m0 = vload(M + j * xs + i), m1 = vload(M + (4 + j) * xs + i);
+			vf m2 = vload(M + (8 + j) * xs + i), m3 = vload(M + (12 + j) * xs + i);
+			s[0][j] = m0 + m1 + m2;
+			s[1][j] = m1 - m2 - m3;
+		}
+		_Pragma("GCC unroll 2") for (int r = 0; r < 2; r++) {
+			vf y0 = s[r][0] + s[r][1] + s[r][2] + bv, y1 = s[r][1] - s[r][2] - s[r][3] + bv;
+			if (relu)
+				y0 = vselect(y0 > z, y0), y1 = vselect(y1 > z, y1);
+			vstore(R[r] + 2 * i, vilo(y0, y1));
+			vstore(R[r] + 2 * i + VL, vihi(y0, y1));
+		}
+	}
+	float *img = plane + (size_t)n * H * W;
+	for (int t = 0; t < nr; t++)
+		for (int r = 0; r < 2; r++) {
+			int y = 2 * (ty0 + t) + r;
+			if (y < H)
+				copy_row(img + (size_t)y * W, R[r] + (size_t)t * 2 * tw, W);
+		}
+}
+
+/* dout_transform of a segment: rows 2ty + r staged as even (D[r][0]) and
+ * odd (D[r][1]) columns. */
+static void dout_staged(float *DM, size_t xs, const float *plane, int H, int W, int n,
+                        int ty0, int nr, int tw, float *S)
+{
+	size_t sl = (size_t)nr * tw + 2 * VL;
+	float *D[2][2] = {{S, S + sl}, {S + 2 * sl, S + 3 * sl}};
+	const float *img = plane + (size_t)n * H * W;
+	for (int t = 0; t < nr; t++)
+		for (int r = 0; r < 2; r++) {
+			int y = 2 * (ty0 + t) + r;
+			float *e = D[r][0] + (size_t)t * tw, *o = D[r][1] + (size_t)t * tw;
+			for (int u0 = 0; u0 < tw; u0 += VL) {
+				vf ev = vbcast(0), od = ev;
+				if (y < H)
+					load_split(img + (size_t)y * W, 2 * u0, W, &ev, &od);
+				vstore(e + u0, ev), vstore(o + u0, od);
+			}
+		}
+	int ns = nr * tw;
+	for (int i = 0; i < ns; i += VL) {
+		vf c[2][4];
+		_Pragma("GCC unroll 2") for (int r = 0; r < 2; r++) {
+			vf d0 = vload(D[r][0] + i), d1 = vload(D[r][1] + i);
+			c[r][0] = d0, c[r][1] = d0 + d1, c[r][2] = d0 - d1, c[r][3] = -d1;
+		}
+		float *o = DM + i;
+		_Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {
+			vstore(o + (0 + j) * xs, c[0][j]);
+			vstore(o + (4 + j) * xs, c[0][j] + c[1][j]);
+			vstore(o + (8 + j) * xs, c[0][j] - c[1][j]);
+			vstore(o + (12 + j) * xs, -c[1][j]);
+		}
+	}
+}
+
+/* input_adjoint of a segment: the 16 values each tile adds to its patch
+ * go to T[i][j] (patch row i, column j) at the tile's index, plus tw for
+ * rows 2, 3, so that element u of row t of T[i][.] and T[i + 2][.] both
+ * belong to image row 2(ty0 + t) - 1 + i; then each image row sums its
+ * four arrays, column 2u + 1 taking j = 0 of tile u + 1 and j = 2 of tile
+ * u, column 2u taking j = 1 of u and j = 3 of u - 1. */
+static void adjoint_staged(float *plane, const float *DV, size_t xs, int H, int W, int n,
+                           int ty0, int nr, int tw, float *S)
+{
+	size_t sl = (size_t)(nr + 2) * tw + 4 * VL;
+	float *T[4][4];
+	int ns = nr * tw;
+	for (int i = 0; i < 4; i++)
+		for (int j = 0; j < 4; j++)
+			T[i][j] = S + (4 * i + j) * sl + VL; /* VL zeros before */
+	for (int s = 0; s < ns; s += VL) {
+		vf e[4][4];
+		_Pragma("GCC unroll 4") for (int a = 0; a < 4; a++) {
+			const float *v = DV + s + 4 * a * xs;
+			vf d0 = vload(v), d1 = vload(v + xs), d2 = vload(v + 2 * xs), d3 = vload(v + 3 * xs);
+			e[a][0] = d0;
+			e[a][1] = d1 - d2 + d3;
+			e[a][2] = d1 + d2 - d0;
+			e[a][3] = -d3;
+		}
+		_Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {
+			vstore(T[0][j] + s, e[0][j]);
+			vstore(T[1][j] + s, e[1][j] - e[2][j] + e[3][j]);
+			vstore(T[2][j] + s + tw, e[1][j] + e[2][j] - e[0][j]);
+			vstore(T[3][j] + s + tw, -e[3][j]);
+		}
+	}
+	/* what no tile wrote (first and last rows, slack; the stores above ran
+	 * past the last tile) and columns -1 and 2tw are 0 */
+	for (int i = 0; i < 4; i++) {
+		size_t lo = i < 2 ? 0 : (size_t)tw, hi = lo + (size_t)ns, end = sl - VL;
+		for (int j = 0; j < 4; j++) {
+			memset(T[i][j] - VL, 0, (VL + lo) * sizeof(float));
+			memset(T[i][j] + hi, 0, (end - hi) * sizeof(float));
+		}
+		for (int t = 0; t < nr; t++) {
+			T[i][0][lo + (size_t)t * tw] = 0;
+			T[i][3][lo + (size_t)t * tw + tw - 1] = 0;
+		}
+	}
+	float *img = plane + (size_t)n * H * W;
+	for (int t = 0; t <= nr; t++)
+		for (int h = 0; h < 2; h++) {
+			int y = 2 * (ty0 + t) - 1 + h;
+			if (y < 0 || y >= H)
+				continue;
+			float *row = img + (size_t)y * W;
+			float *const *p = T[h], *const *q = T[h + 2];
+			size_t k = (size_t)t * tw;
+			for (int u0 = 0; u0 < tw && 2 * u0 < W; u0 += VL) {
+				size_t a = k + u0;
+				vf oc = (vload(p[1] + a) + vload(q[1] + a)) +
+				        (vload(p[3] + a - 1) + vload(q[3] + a - 1));
+				vf ec = (vload(p[0] + a + 1) + vload(q[0] + a + 1)) +
+				        (vload(p[2] + a) + vload(q[2] + a));
+				vadd_row(row, 2 * u0, W, vilo(oc, ec));
+				vadd_row(row, 2 * u0 + VL, W, vihi(oc, ec));
+			}
+		}
+}
+#endif
+
 /* Floats of scratch for the tile table of a block of L tiles. */
 static size_t table_floats(const struct geo *g, size_t L)
 {
 #if defined(__AVX512F__)
 	return g->scalar ? tiles_bytes(L) / sizeof(float) + 1 : 0;
+#elif WINO_STAGED
+	(void)L;
+	return stage_floats(g->rows, g->tw);
 #else
 	(void)g, (void)L;
 	return 0;
@@ -528,11 +811,13 @@ static size_t table_floats(const struct geo *g, size_t L)
 }
 
 /* The four transforms of the tile rows g0 .. g1-1 of a block, for planes
- * 0 .. P-1 of a tensor (V/M: [16][P][L], xs = P*L). */
+ * 0 .. P-1 of a tensor (V/M: [16][P][Ls], xs = P*Ls; the products over Lp
+ * tiles, L of them real). */
 struct blk {
 	const struct geo *g;
 	int g0, g1, H, W;
-	size_t L, plane;
+	size_t L, Lp, Ls, plane;
+	float *stage;
 #if defined(__AVX512F__)
 	struct tiles tl;
 #endif
@@ -543,6 +828,7 @@ static void blk_start(struct blk *b, const struct geo *g, int g0, int g1, int H,
 {
 	b->g = g, b->g0 = g0, b->g1 = g1, b->H = H, b->W = W, b->plane = plane;
 	b->L = (size_t)(g1 - g0) * g->ts;
+	b->Lp = prod_len(b->L), b->Ls = row_stride(b->L), b->stage = table;
 #if defined(__AVX512F__)
 	if (g->scalar) {
 		tiles_point(&b->tl, table, b->L);
@@ -555,13 +841,42 @@ static void blk_start(struct blk *b, const struct geo *g, int g0, int g1, int H,
 
 enum { T_INPUT, T_OUTPUT, T_DOUT, T_ADJOINT };
 
-/* what: T_INPUT V <- t; T_OUTPUT t <- M (bias, relu); T_DOUT M <- t;
- * T_ADJOINT t += adjoint of V. */
-static void blk_run(const struct blk *b, int what, float *X, const float *t, float *tw,
+/* what: T_INPUT X <- t; T_OUTPUT to <- X (bias, relu); T_DOUT X <- t;
+ * T_ADJOINT to += adjoint of X. */
+static void blk_run(const struct blk *b, int what, float *X, const float *t, float *to,
                     int P, const float *bias, int relu)
 {
 	const struct geo *g = b->g;
-	size_t L = b->L, xs = (size_t)P * L;
+	size_t L = b->L, xs = (size_t)P * b->Ls;
+#if WINO_STAGED
+	for (int p = 0; p < P; p++) {
+		float *x = X + p * b->Ls;
+		for (int r = b->g0, nr; r < b->g1; r += nr) {
+			int n = r / g->th, ty0 = r % g->th, H = b->H, W = b->W, tw = g->tw;
+			nr = g->th - ty0 < b->g1 - r ? g->th - ty0 : b->g1 - r;
+			float *xr = x + (size_t)(r - b->g0) * tw;
+			switch (what) {
+			case T_INPUT:
+				input_staged(xr, xs, t + p * b->plane, H, W, n, ty0, nr, tw, b->stage);
+				break;
+			case T_OUTPUT:
+				output_staged(to + p * b->plane, xr, xs, bias[p], relu, H, W, n, ty0, nr,
+				              tw, b->stage);
+				break;
+			case T_DOUT:
+				dout_staged(xr, xs, t + p * b->plane, H, W, n, ty0, nr, tw, b->stage);
+				break;
+			default:
+				adjoint_staged(to + p * b->plane, xr, xs, H, W, n, ty0, nr, tw, b->stage);
+			}
+		}
+	}
+	/* the columns the products run over past the last tile: 0 */
+	if (what == T_INPUT || what == T_DOUT)
+		for (size_t i = 0; i < 16 * (size_t)P && b->Lp > L; i++)
+			memset(X + i * b->Ls + L, 0, (b->Lp - L) * sizeof *X);
+	return;
+#endif
 	for (int p = 0; p < P; p++) {
 		float *x = X + p * L;
 #if defined(__AVX512F__)
@@ -569,10 +884,10 @@ static void blk_run(const struct blk *b, int what, float *X, const float *t, flo
 			switch (what) {
 			case T_INPUT: input_transform_g(x, xs, t + p * b->plane, &b->tl); break;
 			case T_OUTPUT:
-				output_transform_g(tw + p * b->plane, x, xs, bias[p], relu, &b->tl);
+				output_transform_g(to + p * b->plane, x, xs, bias[p], relu, &b->tl);
 				break;
 			case T_DOUT: dout_transform_g(x, xs, t + p * b->plane, &b->tl); break;
-			default: input_adjoint_g(tw + p * b->plane, x, xs, &b->tl); break;
+			default: input_adjoint_g(to + p * b->plane, x, xs, &b->tl); break;
 			}
 			continue;
 		}
@@ -587,14 +902,14 @@ static void blk_run(const struct blk *b, int what, float *X, const float *t, flo
 				break;
 			case T_OUTPUT:
 				(g->scalar ? output_transform1 : output_transform)(
-					tw + p * b->plane, xr, xs, bias[p], relu, H, W, n, ty, g);
+					to + p * b->plane, xr, xs, bias[p], relu, H, W, n, ty, g);
 				break;
 			case T_DOUT:
 				(g->scalar ? dout_transform1 : dout_transform)(xr, xs, t + p * b->plane, H,
 				                                               W, n, ty, g);
 				break;
 			default:
-				(g->scalar ? input_adjoint1 : input_adjoint)(tw + p * b->plane, xr, xs, H,
+				(g->scalar ? input_adjoint1 : input_adjoint)(to + p * b->plane, xr, xs, H,
 				                                             W, n, ty, g);
 			}
 		}
@@ -606,7 +921,7 @@ void wino_forward(float *out, float *scratch, const float *in, const float *w,
 {
 	struct geo g;
 	geo_init(&g, N, C, K, H, W);
-	size_t plane = (size_t)N * H * W, Lmax = (size_t)g.rows * g.ts;
+	size_t plane = (size_t)N * H * W, Lmax = row_stride((size_t)g.rows * g.ts);
 	float *V = scratch, *M = V + 16 * (size_t)C * Lmax, *U = M + 16 * (size_t)K * Lmax;
 	float *table = U + 32 * (size_t)K * C;
 	const float **rows = malloc((size_t)C * sizeof *rows);
@@ -616,13 +931,13 @@ void wino_forward(float *out, float *scratch, const float *in, const float *w,
 		int g1 = g0 + g.rows < G ? g0 + g.rows : G;
 		struct blk bk;
 		blk_start(&bk, &g, g0, g1, H, W, plane, table);
-		size_t L = bk.L;
+		size_t L = bk.Lp, Ls = bk.Ls;
 		blk_run(&bk, T_INPUT, V, in, NULL, C, NULL, 0);
 		for (int xi = 0; xi < 16; xi++) {
 			for (int c = 0; c < C; c++)
-				rows[c] = V + ((size_t)xi * C + c) * L;
+				rows[c] = V + ((size_t)xi * C + c) * Ls;
 			gemm_rows(K, (int)L, C, U + (size_t)xi * K * C, C, 1, rows,
-			          M + (size_t)xi * K * L, (ptrdiff_t)L, 0, NULL);
+			          M + (size_t)xi * K * Ls, (ptrdiff_t)Ls, 0, NULL);
 		}
 		blk_run(&bk, T_OUTPUT, M, NULL, out, K, b, relu);
 	}
@@ -635,7 +950,7 @@ void wino_backward(float *din, float *dw, float *db, float *scratch, float *dout
 {
 	struct geo g;
 	geo_init(&g, N, C, K, H, W);
-	size_t plane = (size_t)N * H * W, Lmax = (size_t)g.rows * g.ts;
+	size_t plane = (size_t)N * H * W, Lmax = row_stride((size_t)g.rows * g.ts);
 	float *V = scratch, *M = V + 16 * (size_t)C * Lmax, *U = M + 16 * (size_t)K * Lmax;
 	float *dU = U + 16 * (size_t)K * C, *table = dU + 16 * (size_t)K * C;
 	const float **rows = malloc((size_t)K * sizeof *rows);
@@ -651,22 +966,22 @@ void wino_backward(float *din, float *dw, float *db, float *scratch, float *dout
 		int g1 = g0 + g.rows < G ? g0 + g.rows : G;
 		struct blk bk;
 		blk_start(&bk, &g, g0, g1, H, W, plane, table);
-		size_t L = bk.L;
+		size_t L = bk.Lp, Ls = bk.Ls;
 		blk_run(&bk, T_INPUT, V, in, NULL, C, NULL, 0);
 		blk_run(&bk, T_DOUT, M, dout, NULL, K, NULL, 0);
 		/* dU[xi] += M[xi] V[xi]^T */
 		for (int xi = 0; xi < 16; xi++)
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, K, C, (int)L, 1.0f,
-			            M + (size_t)xi * K * L, (int)L, V + (size_t)xi * C * L, (int)L, 1.0f,
+			            M + (size_t)xi * K * Ls, (int)Ls, V + (size_t)xi * C * Ls, (int)Ls, 1.0f,
 			            dU + (size_t)xi * K * C, C);
 		if (!din)
 			continue;
 		/* V[xi] = U[xi]^T M[xi], then its adjoint transform into din */
 		for (int xi = 0; xi < 16; xi++) {
 			for (int k = 0; k < K; k++)
-				rows[k] = M + ((size_t)xi * K + k) * L;
+				rows[k] = M + ((size_t)xi * K + k) * Ls;
 			gemm_rows(C, (int)L, K, U + (size_t)xi * K * C, 1, C, rows,
-			          V + (size_t)xi * C * L, (ptrdiff_t)L, 0, NULL);
+			          V + (size_t)xi * C * Ls, (ptrdiff_t)Ls, 0, NULL);
 		}
 		blk_run(&bk, T_ADJOINT, V, NULL, din, C, NULL, 0);
 	}
