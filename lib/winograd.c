@@ -28,7 +28,12 @@
 #endif
 
 /* Floats of V and M per block, about (L2-sized). */
+#ifndef WINO_FLOATS
 #define WINO_FLOATS 98304
+#endif
+#ifndef WINO_MIN
+#define WINO_MIN 128
+#endif
 
 struct geo {
 	int th, tw, ts; /* tile rows and tiles per image row; ts = tw + 1 (a
@@ -49,7 +54,7 @@ static void geo_init(struct geo *g, int N, int C, int K, int H, int W)
 	g->ts = g->tw + !g->scalar - WINO_STAGED;
 	/* about WINO_FLOATS of V and M, but at least 128 tiles: the products
 	 * need some length to run near peak (measured) */
-	long r = WINO_FLOATS / (16L * (C + K) * g->ts), rmin = (128 + g->ts - 1) / g->ts;
+	long r = WINO_FLOATS / (16L * (C + K) * g->ts), rmin = (WINO_MIN + g->ts - 1) / g->ts;
 	if (r < rmin)
 		r = rmin;
 	long G = (long)N * g->th;
@@ -583,67 +588,6 @@ static inline void load_split(const float *row, int x0, int W, vf *ev, vf *od)
 	*ev = even2(a, b), *od = odd2(a, b);
 }
 
-/* Image row `row` (NULL: a zero row) into S[0..3] + o: element u of S[j]
- * is column 2u - 1 + j, u < tw. */
-static void stage_row4(float *const S[4], size_t o, const float *row, int W, int tw)
-{
-	for (int u0 = 0; u0 < tw; u0 += VL) {
-		vf e = vbcast(0), od = e, e1 = e, o1 = e, x;
-		if (row) {
-			load_split(row, 2 * u0 - 2, W, &x, &e);
-			load_split(row, 2 * u0, W, &od, &e1);
-			load_split(row, 2 * u0 + 2, W, &o1, &x);
-		}
-		vstore(S[0] + o + u0, e), vstore(S[1] + o + u0, od);
-		vstore(S[2] + o + u0, e1), vstore(S[3] + o + u0, o1);
-	}
-}
-
-/* Floats of staging for segments of up to `rows` tile rows of tw tiles. */
-static size_t stage_floats(int rows, int tw)
-{
-	return 16 * ((size_t)(rows + 2) * tw + 4 * VL);
-}
-
-/* input_transform for the nr tile rows from ty0 of image n into V[xi*xs + t]:
- * patch rows 0, 2 are odd image rows 2ty - 1 (+2), staged in A, rows 1, 3
- * even ones 2ty (+2) in B; tile row ty + 1's first rows are ty's last. */
-static void input_staged(float *V, size_t xs, const float *plane, int H, int W, int n,
-                         int ty0, int nr, int tw, float *S)
-{
-	size_t sl = (size_t)(nr + 1) * tw + 2 * VL;
-	float *A[4], *B[4];
-	for (int j = 0; j < 4; j++)
-		A[j] = S + j * sl, B[j] = S + (4 + j) * sl;
-	const float *img = plane + (size_t)n * H * W;
-	for (int t = 0; t <= nr; t++) {
-		int y = 2 * (ty0 + t) - 1;
-		stage_row4(A, (size_t)t * tw, y >= 0 && y < H ? img + (size_t)y * W : NULL, W, tw);
-		stage_row4(B, (size_t)t * tw, y + 1 < H ? img + (size_t)(y + 1) * W : NULL, W, tw);
-	}
-	int ns = nr * tw;
-	for (int s = 0; s < ns; s += VL) {
-		vf d[4][4], r[4][4];
-		_Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {
-			d[0][j] = vload(A[j] + s), d[1][j] = vload(B[j] + s);
-			d[2][j] = vload(A[j] + s + tw), d[3][j] = vload(B[j] + s + tw);
-		}
-		_Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {
-			r[0][j] = d[0][j] - d[2][j];
-			r[1][j] = d[1][j] + d[2][j];
-			r[2][j] = d[2][j] - d[1][j];
-			r[3][j] = d[1][j] - d[3][j];
-		}
-		float *v = V + s;
-		_Pragma("GCC unroll 4") for (int a = 0; a < 4; a++) {
-			vstore(v + (4 * a + 0) * xs, r[a][0] - r[a][2]);
-			vstore(v + (4 * a + 1) * xs, r[a][1] + r[a][2]);
-			vstore(v + (4 * a + 2) * xs, r[a][2] - r[a][1]);
-			vstore(v + (4 * a + 3) * xs, r[a][1] - r[a][3]);
-		}
-	}
-}
-
 /* W floats from s to d; whole vectors, the last one overlapping. */
 static void copy_row(float *d, const float *s, int W)
 {
@@ -657,6 +601,90 @@ static void copy_row(float *d, const float *s, int W)
 		vstore(d + x, vload(s + x));
 	if (x < W)
 		vstore(d + W - VL, vload(s + W - VL));
+}
+
+/* Even and odd columns of the 2VL floats at p. */
+static inline void split(const float *p, vf *ev, vf *od)
+{
+	vf a = vload(p), b = vload(p + VL);
+	*ev = even2(a, b), *od = odd2(a, b);
+}
+
+/* An image row, given as pad[x + 2] = column x with zeros around (NULL: a
+ * zero row), into S[0..3] + o with the horizontal half of the input
+ * transform done: element u of S[j] is (d B)[j] of the row's patch columns
+ * d[i] = column 2u - 1 + i. */
+static void stage_row4(float *const S[4], size_t o, const float *pad, int tw)
+{
+	for (int u0 = 0; u0 < tw; u0 += VL) {
+		vf e = vbcast(0), od = e, e1 = e, o1 = e, x;
+		if (pad) {
+			split(pad + 2 * u0, &x, &e);
+			split(pad + 2 * u0 + 2, &od, &e1);
+			split(pad + 2 * u0 + 4, &o1, &x);
+		}
+		vstore(S[0] + o + u0, e - e1), vstore(S[1] + o + u0, od + e1);
+		vstore(S[2] + o + u0, e1 - od), vstore(S[3] + o + u0, od - o1);
+	}
+}
+
+/* Floats of a padded row (pad_row), and of staging for segments of up to
+ * `rows` tile rows of tw tiles. */
+static size_t pad_floats(int tw)
+{
+	return 2 * (size_t)tw + 4 * VL;
+}
+
+static size_t stage_floats(int rows, int tw)
+{
+	size_t in = 8 * ((size_t)(rows + 1) * tw + 2 * VL) + 2 * (rows + 1) * pad_floats(tw) + VL;
+	size_t adj = 16 * ((size_t)(rows + 2) * tw + 4 * VL) + tw + 2 * VL + 2;
+	return in > adj ? in : adj;
+}
+
+/* pad[x + 2] = row[x], x < W, and 0 for x = -2, -1 and W .. 2tw + 2VL + 1. */
+static void pad_row(float *pad, const float *row, int W, int tw)
+{
+	vstore(pad, vbcast(0));
+	copy_row(pad + 2, row, W);
+	for (int x = W + 2; x < (int)pad_floats(tw); x += VL)
+		vstore(pad + x, vbcast(0));
+}
+
+/* input_transform for the nr tile rows from ty0 of image n into V[xi*xs + t]:
+ * patch rows 0, 2 are odd image rows 2ty - 1 (+2), staged in A, rows 1, 3
+ * even ones 2ty (+2) in B; tile row ty + 1's first rows are ty's last. */
+static void input_staged(float *V, size_t xs, const float *plane, int H, int W, int n,
+                         int ty0, int nr, int tw, float *S)
+{
+	size_t sl = (size_t)(nr + 1) * tw + 2 * VL, pl = pad_floats(tw);
+	float *A[4], *B[4], *pad = S + 8 * sl;
+	for (int j = 0; j < 4; j++)
+		A[j] = S + j * sl, B[j] = S + (4 + j) * sl;
+	/* all rows padded first: reading a row right after writing it, at other
+	 * offsets, would stall on the stores */
+	const float *img = plane + (size_t)n * H * W;
+	int y0 = 2 * ty0 - 1, y1 = 2 * (ty0 + nr) + 1; /* rows y0 .. y1 */
+	for (int y = y0 < 0 ? 0 : y0; y <= y1 && y < H; y++)
+		pad_row(pad + (y - y0) * pl, img + (size_t)y * W, W, tw);
+	for (int t = 0; t <= nr; t++)
+		for (int h = 0; h < 2; h++) {
+			int y = 2 * (ty0 + t) - 1 + h;
+			stage_row4(h ? B : A, (size_t)t * tw, y >= 0 && y < H ? pad + (y - y0) * pl : NULL,
+			           tw);
+		}
+	int ns = nr * tw;
+	for (int s = 0; s < ns; s += VL) {
+		float *v = V + s;
+		_Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {
+			vf d0 = vload(A[j] + s), d1 = vload(B[j] + s);
+			vf d2 = vload(A[j] + s + tw), d3 = vload(B[j] + s + tw);
+			vstore(v + j * xs, d0 - d2);
+			vstore(v + (4 + j) * xs, d1 + d2);
+			vstore(v + (8 + j) * xs, d2 - d1);
+			vstore(v + (12 + j) * xs, d1 - d3);
+		}
+	}
 }
 
 /* output_transform of a segment: its image rows 2ty, 2ty + 1 are built in
@@ -743,7 +771,7 @@ static void adjoint_staged(float *plane, const float *DV, size_t xs, int H, int 
 	int ns = nr * tw;
 	for (int i = 0; i < 4; i++)
 		for (int j = 0; j < 4; j++)
-			T[i][j] = S + (4 * i + j) * sl + VL; /* VL zeros before */
+			T[i][j] = S + (4 * i + j) * sl + VL;
 	for (int s = 0; s < ns; s += VL) {
 		vf e[4][4];
 		_Pragma("GCC unroll 4") for (int a = 0; a < 4; a++) {
@@ -761,19 +789,17 @@ static void adjoint_staged(float *plane, const float *DV, size_t xs, int H, int 
 			vstore(T[3][j] + s + tw, -e[3][j]);
 		}
 	}
-	/* what no tile wrote (first and last rows, slack; the stores above ran
-	 * past the last tile) and columns -1 and 2tw are 0 */
+	/* columns -1 and 2tw are 0, and the tile rows before the first and
+	 * after the last (Z, zeros) */
 	for (int i = 0; i < 4; i++) {
-		size_t lo = i < 2 ? 0 : (size_t)tw, hi = lo + (size_t)ns, end = sl - VL;
-		for (int j = 0; j < 4; j++) {
-			memset(T[i][j] - VL, 0, (VL + lo) * sizeof(float));
-			memset(T[i][j] + hi, 0, (end - hi) * sizeof(float));
-		}
-		for (int t = 0; t < nr; t++) {
+		size_t lo = i < 2 ? 0 : (size_t)tw;
+		for (int t = 0; t <= nr; t++) {
 			T[i][0][lo + (size_t)t * tw] = 0;
-			T[i][3][lo + (size_t)t * tw + tw - 1] = 0;
+			T[i][3][lo + (size_t)t * tw - 1] = 0;
 		}
 	}
+	float *Z = S + 16 * sl + 1;
+	memset(Z - 1, 0, ((size_t)tw + 2 * VL + 2) * sizeof *Z);
 	float *img = plane + (size_t)n * H * W;
 	for (int t = 0; t <= nr; t++)
 		for (int h = 0; h < 2; h++) {
@@ -781,16 +807,18 @@ static void adjoint_staged(float *plane, const float *DV, size_t xs, int H, int 
 			if (y < 0 || y >= H)
 				continue;
 			float *row = img + (size_t)y * W;
-			float *const *p = T[h], *const *q = T[h + 2];
-			size_t k = (size_t)t * tw;
-			for (int u0 = 0; u0 < tw && 2 * u0 < W; u0 += VL) {
-				size_t a = k + u0;
-				vf oc = (vload(p[1] + a) + vload(q[1] + a)) +
-				        (vload(p[3] + a - 1) + vload(q[3] + a - 1));
-				vf ec = (vload(p[0] + a + 1) + vload(q[0] + a + 1)) +
-				        (vload(p[2] + a) + vload(q[2] + a));
-				vadd_row(row, 2 * u0, W, vilo(oc, ec));
-				vadd_row(row, 2 * u0 + VL, W, vihi(oc, ec));
+			const float *p[4], *q[4];
+			for (int j = 0; j < 4; j++) {
+				p[j] = t < nr ? T[h][j] + (size_t)t * tw : Z;
+				q[j] = t > 0 ? T[h + 2][j] + (size_t)t * tw : Z;
+			}
+			for (int u = 0; u < tw && 2 * u < W; u += VL) {
+				vf oc = (vload(p[1] + u) + vload(q[1] + u)) +
+				        (vload(p[3] + u - 1) + vload(q[3] + u - 1));
+				vf ec = (vload(p[0] + u + 1) + vload(q[0] + u + 1)) +
+				        (vload(p[2] + u) + vload(q[2] + u));
+				vadd_row(row, 2 * u, W, vilo(oc, ec));
+				vadd_row(row, 2 * u + VL, W, vihi(oc, ec));
 			}
 		}
 }
