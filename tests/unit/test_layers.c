@@ -396,6 +396,8 @@ int main(void)
 	batch_independent(7, 64, 64, 12, 12); /* sgemm-sized products */
 	batch_independent(5, 128, 64, 4, 4);  /* small images */
 	batch_independent(6, 16, 32, 24, 20);
+	batch_independent(7, 16, 32, 10, 13); /* odd sizes */
+	batch_independent(40, 48, 32, 4, 6);  /* Winograd: several blocks, images split */
 	upconv_known();
 	pool_known(3, 6, 70);
 	pool_known(2, 4, 2);
