@@ -28,12 +28,7 @@
 #endif
 
 /* Floats of V and M per block, about (L2-sized). */
-#ifndef WINO_FLOATS
 #define WINO_FLOATS 98304
-#endif
-#ifndef WINO_MIN
-#define WINO_MIN 128
-#endif
 
 struct geo {
 	int th, tw, ts; /* tile rows and tiles per image row; ts = tw + 1 (a
@@ -54,7 +49,7 @@ static void geo_init(struct geo *g, int N, int C, int K, int H, int W)
 	g->ts = g->tw + !g->scalar - WINO_STAGED;
 	/* about WINO_FLOATS of V and M, but at least 128 tiles: the products
 	 * need some length to run near peak (measured) */
-	long r = WINO_FLOATS / (16L * (C + K) * g->ts), rmin = (WINO_MIN + g->ts - 1) / g->ts;
+	long r = WINO_FLOATS / (16L * (C + K) * g->ts), rmin = (128 + g->ts - 1) / g->ts;
 	if (r < rmin)
 		r = rmin;
 	long G = (long)N * g->th;
