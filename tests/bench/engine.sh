@@ -11,6 +11,8 @@
 # cpu_ratio is the same ratio by each process's CPU time (slices per
 # CPU-second): with 1 thread it shows the work done whatever the load; with
 # 2 it also counts idle spinning (PyTorch's OpenMP threads spin).
+# PyTorch runs with the same OPENBLAS_NUM_THREADS and OMP_NUM_THREADS as
+# ours (its OpenBLAS would otherwise start a thread per core).
 # Set BENCH_NCHW=1 to add PyTorch's default (NCHW) layout.
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -51,14 +53,14 @@ for t in 1 2; do
 			cl=- r=- rc=- tgf=- nchw=- rn=-
 			if [ $torch = 1 ]; then
 				inf=-; [ $what = infer ] && inf=infer
-				read -r cl ccpu < <("$py" "$root/tests/bench/unet_torch.py" bench "$c" "$w" "$h" \
+				read -r cl ccpu < <(OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t "$py" "$root/tests/bench/unet_torch.py" bench "$c" "$w" "$h" \
 					"$b" $steps $t channels_last $inf "$reps")
 				r=$(awk -v a="$ours" -v b="$cl" 'BEGIN { printf "%.2f", a / b }')
 				rc=$(awk -v a="$ocpu" -v b="$ccpu" 'BEGIN { printf "%.2f", a / b }')
 				tgf=$(awk -v a="$cl" -v m="$mflop" 'BEGIN { printf "%.1f", a * m / 1e3 }')
 				worst="$worst $r"
 				if [ "${BENCH_NCHW:-0}" = 1 ]; then
-					read -r nchw _ < <("$py" "$root/tests/bench/unet_torch.py" bench "$c" "$w" \
+					read -r nchw _ < <(OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t "$py" "$root/tests/bench/unet_torch.py" bench "$c" "$w" \
 						"$h" "$b" $steps $t nchw $inf "$reps")
 					rn=$(awk -v a="$ours" -v b="$nchw" 'BEGIN { printf "%.2f", a / b }')
 				fi
