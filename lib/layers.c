@@ -229,10 +229,10 @@ size_t conv3x3_scratch(int N, int C, int K, int H, int W)
 		return pad_size(C, rows, W) + pad_size(K, rows, W) +
 		       (size_t)mx * rows * (W + 2) + (size_t)9 * C * K + (size_t)rows * (W + 2) +
 		       (size_t)K * (9 * C + 1) * (1 + gemm_lanes());
-	case 2:
-		return (size_t)9 * C * W * chunk_rows(C, W, N * H);
-	default:
+	case 2: /* the forward's column matrix is the whole batch's, as mode 3's */
 		return (size_t)C * 9 * N * H * W;
+	default: /* see conv_backward: the columns of in or of dout, and w flipped */
+		return (size_t)mx * 9 * N * H * W + (size_t)9 * C * K;
 	}
 }
 
@@ -455,7 +455,24 @@ static void conv_backward(float *din, float *dw, float *db, float *col, float *d
 	if (relu_out)
 		vec_relu_mask(dout, relu_out, K * p);
 	if (mode == 3) {
-		conv3x3_backward_blas(din, dw, db, col, dout, in, w, N, C, K, H, W);
+		/* dw from in's columns; din as the forward convolution of dout
+		 * with w flipped and transposed: din[c][y][x] += sum_k sum_t
+		 * w[k][c][8 - t] dout[k](shifted by t). Its products have 9K
+		 * terms, not K, and nothing is scattered back (no col2im). */
+		float *wf = col + (size_t)(C > K ? C : K) * 9 * p;
+		sum_rows(db, dout, K, p);
+		im2col3x3(col, in, N, C, H, W);
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, K, J, (int)p, 1.0f, dout,
+		            (int)p, col, (int)p, 1.0f, dw, J);
+		if (!din)
+			return;
+		for (int c = 0; c < C; c++)
+			for (int k = 0; k < K; k++)
+				for (int t = 0; t < 9; t++)
+					wf[((size_t)c * K + k) * 9 + t] = w[((size_t)k * C + c) * 9 + 8 - t];
+		im2col3x3(col, dout, N, K, H, W);
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, C, (int)p, 9 * K, 1.0f, wf,
+		            9 * K, col, (int)p, 1.0f, din, (int)p);
 		return;
 	}
 	sum_rows(db, dout, K, p);
