@@ -27,7 +27,9 @@ float sigmoidf(float z)
  * their image: the first or last row of each image, the first or last
  * column of each row. Those are set to zero afterwards ("fix-ups"). */
 
-/* Zero the fix-up pixels of global rows g0..g1-1 in d (row g0 first). */
+/* Zero the fix-up pixels of global rows g0..g1-1 in d (row g0 first).
+ * GCC would turn the loop over short rows back into memset calls. */
+__attribute__((optimize("no-tree-loop-distribute-patterns")))
 static void zero_fixups(float *d, int H, int W, int g0, int g1, int dy, int dx)
 {
 	if (dx) {
@@ -231,8 +233,9 @@ size_t conv3x3_scratch(int N, int C, int K, int H, int W)
 		       (size_t)K * (9 * C + 1) * (1 + gemm_lanes());
 	case 2: /* the forward's column matrix is the whole batch's, as mode 3's */
 		return (size_t)C * 9 * N * H * W;
-	default: /* see conv_backward: the columns of in or of dout, and w flipped */
-		return (size_t)mx * 9 * N * H * W + (size_t)9 * C * K;
+	default: /* the forward's columns of in; conv_backward's of dout, w
+	          * flipped and the product for dw */
+		return (size_t)mx * 9 * N * H * W + (size_t)18 * C * K;
 	}
 }
 
@@ -455,22 +458,28 @@ static void conv_backward(float *din, float *dw, float *db, float *col, float *d
 	if (relu_out)
 		vec_relu_mask(dout, relu_out, K * p);
 	if (mode == 3) {
-		/* dw from in's columns; din as the forward convolution of dout
-		 * with w flipped and transposed: din[c][y][x] += sum_k sum_t
-		 * w[k][c][8 - t] dout[k](shifted by t). Its products have 9K
-		 * terms, not K, and nothing is scattered back (no col2im). */
-		float *wf = col + (size_t)(C > K ? C : K) * 9 * p;
+		/* One column matrix, dout's, serves both products. din is the
+		 * forward convolution of dout with w flipped and transposed:
+		 * din[c][q] += sum_k sum_t w[k][c][8 - t] dout[k](q shifted by t),
+		 * products of 9K terms and nothing scattered back (no col2im);
+		 * and dw[k][c][t] = sum_q in[c][q] dout[k](q shifted by 8 - t),
+		 * the product of in with the same columns. */
+		size_t J9 = (size_t)9 * C * K;
+		float *wf = col + (size_t)K * 9 * p, *g = wf + J9;
 		sum_rows(db, dout, K, p);
-		im2col3x3(col, in, N, C, H, W);
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, K, J, (int)p, 1.0f, dout,
-		            (int)p, col, (int)p, 1.0f, dw, J);
+		im2col3x3(col, dout, N, K, H, W);
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, C, 9 * K, (int)p, 1.0f, in,
+		            (int)p, col, (int)p, 0.0f, g, 9 * K);
+		for (int k = 0; k < K; k++)
+			for (int c = 0; c < C; c++)
+				for (int t = 0; t < 9; t++)
+					dw[((size_t)k * C + c) * 9 + t] += g[((size_t)c * K + k) * 9 + 8 - t];
 		if (!din)
 			return;
 		for (int c = 0; c < C; c++)
 			for (int k = 0; k < K; k++)
 				for (int t = 0; t < 9; t++)
 					wf[((size_t)c * K + k) * 9 + t] = w[((size_t)k * C + c) * 9 + 8 - t];
-		im2col3x3(col, dout, N, K, H, W);
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, C, (int)p, 9 * K, 1.0f, wf,
 		            9 * K, col, (int)p, 1.0f, din, (int)p);
 		return;
