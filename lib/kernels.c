@@ -76,6 +76,83 @@ void gemm_rows(int M, int L, int Q, const float *A, ptrdiff_t sam, ptrdiff_t saq
 	}
 }
 
+/* One block of MB rows of C (some perhaps repeats of the last real row,
+ * not stored) by the R vectors v .. v+R-1 of the rows x nv grid of pixel
+ * vectors; each lane's sum is formed in the same order wherever it lies. */
+#define PIX_BLOCK(R)                                                                   \
+	do {                                                                           \
+		ptrdiff_t bo[R], co[R];                                                \
+		int nl[R];                                                             \
+		_Pragma("GCC unroll 16") for (int r = 0; r < R; r++) {                 \
+			int y = (v + r) / nv, x = (v + r) % nv * VL;                   \
+			bo[r] = y * ldb + x, co[r] = y * ldr + x;                      \
+			nl[r] = W - x < VL ? W - x : VL;                               \
+		}                                                                      \
+		vf acc[MB][R];                                                         \
+		_Pragma("GCC unroll 16") for (int a = 0; a < MB; a++)                  \
+			_Pragma("GCC unroll 16") for (int r = 0; r < R; r++)           \
+				acc[a][r] = vbcast(b0[a]);                             \
+		for (int q = 0; q < Q; q++) {                                          \
+			const float *bq = B[q];                                        \
+			vf bv[R];                                                      \
+			_Pragma("GCC unroll 16") for (int r = 0; r < R; r++)           \
+				bv[r] = vload(bq + bo[r]);                             \
+			_Pragma("GCC unroll 16") for (int a = 0; a < MB; a++) {        \
+				vf w = vbcast(arow[a][q * saq]);                       \
+				_Pragma("GCC unroll 16") for (int r = 0; r < R; r++)   \
+					acc[a][r] += w * bv[r];                        \
+			}                                                              \
+		}                                                                      \
+		for (int a = 0; a < mb; a++)                                           \
+			_Pragma("GCC unroll 16") for (int r = 0; r < R; r++)           \
+				pix_store(crow[a] + co[r], acc[a][r], nl[r], accumulate, relu); \
+	} while (0)
+
+/* Store (or add) the n lanes of v at p, through a ReLU if relu. */
+static inline void pix_store(float *p, vf v, int n, int accumulate, int relu)
+{
+	if (n == VL) {
+		if (accumulate)
+			v += vload(p);
+		if (relu)
+			v = vselect(v > vbcast(0), v);
+		vstore(p, v);
+		return;
+	}
+	if (accumulate)
+		v += vload_n(p, n);
+	if (relu)
+		v = vselect(v > vbcast(0), v);
+	vstore_n(p, v, n);
+}
+
+void gemm_rows2d(int M, int rows, int W, int Q, const float *A, ptrdiff_t sam, ptrdiff_t saq,
+                 const float *const *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc, ptrdiff_t ldr,
+                 int accumulate, const float *bias, int relu)
+{
+	int nv = (W + VL - 1) / VL, total = rows * nv;
+	for (int m0 = 0; m0 < M; m0 += MB) {
+		int mb = M - m0 < MB ? M - m0 : MB;
+		const float *arow[MB];
+		float *crow[MB], b0[MB];
+		_Pragma("GCC unroll 16") for (int a = 0; a < MB; a++) {
+			int m = m0 + (a < mb ? a : mb - 1);
+			arow[a] = A + m * sam;
+			crow[a] = C + m * ldc;
+			b0[a] = bias ? bias[m] : 0;
+		}
+		int v = 0;
+		for (; v + RB <= total; v += RB)
+			PIX_BLOCK(RB);
+		if (v + 2 <= total) {
+			PIX_BLOCK(2);
+			v += 2;
+		}
+		if (v < total)
+			PIX_BLOCK(1);
+	}
+}
+
 int gemm_lanes(void)
 {
 	return VL;

@@ -18,6 +18,17 @@ void gemm_rows(int M, int L, int Q, const float *A, ptrdiff_t sam, ptrdiff_t saq
                const float *const *B, float *C, ptrdiff_t ldc, int accumulate,
                const float *bias);
 
+/* gemm_rows over a block of rows x W pixels that are not contiguous:
+ * pixel (y, x) of row q of B is B[q][y*ldb + x], of row m of C is
+ * C[m*ldc + y*ldr + x]. The sum over q comes first, then (if accumulate)
+ * C's old value is added and (if relu) the ReLU applied. Reads up to
+ * gemm_lanes() - 1 floats beyond each row of W in B (unused; they must be
+ * readable), writes only the W. A pixel's result does not depend on where
+ * it lies in the block. */
+void gemm_rows2d(int M, int rows, int W, int Q, const float *A, ptrdiff_t sam, ptrdiff_t saq,
+                 const float *const *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc, ptrdiff_t ldr,
+                 int accumulate, const float *bias, int relu);
+
 /* Floats per vector (16 with AVX-512, 8 with AVX, else 4). */
 int gemm_lanes(void);
 

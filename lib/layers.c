@@ -199,10 +199,10 @@ static int conv_mode(int N, int C, int K, int H, int W)
 
 /* Mode 1 works on a few rows of one image at a time ("a chunk"), copied
  * with a zero border: padded row r, column x' holds image row y0 - 1 + r,
- * column x' - 1. In that flat layout, output f = r*(W+2) + x' needs input
- * f + ky*(W+2) + kx - 1 for tap (ky, kx): nine shifted views of one buffer,
- * so the convolution is a product with a table of row pointers and no
- * column matrix. Outputs at the border columns are computed and dropped. */
+ * column x' - 1. Output (r, x) needs padded (r + ky, x + kx) for tap
+ * (ky, kx): nine shifted views of one buffer, so the convolution is a
+ * product with a table of row pointers and no column matrix
+ * (gemm_rows2d, which writes the output rows in place). */
 #define PAD_FLOATS 24576
 static int pad_rows_per_chunk(int C, int K, int H, int W)
 {
@@ -214,10 +214,11 @@ static int pad_rows_per_chunk(int C, int K, int H, int W)
 }
 
 /* Floats of one padded chunk of C channels and rows rows, with one float of
- * slack before and after. */
+ * slack before and 1 + VL after (gemm_rows2d reads whole vectors past the
+ * end of a row). */
 static size_t pad_size(int C, int rows, int W)
 {
-	return (size_t)C * (rows + 2) * (W + 2) + 2;
+	return (size_t)C * (rows + 2) * (W + 2) + 2 + VL;
 }
 
 size_t conv3x3_scratch(int N, int C, int K, int H, int W)
@@ -228,9 +229,8 @@ size_t conv3x3_scratch(int N, int C, int K, int H, int W)
 	case 4:
 		return wino_scratch(N, C, K, H, W);
 	case 1: /* see conv3x3_backward */
-		return pad_size(C, rows, W) + pad_size(K, rows, W) +
-		       (size_t)mx * rows * (W + 2) + (size_t)9 * C * K + (size_t)rows * (W + 2) +
-		       (size_t)K * (9 * C + 1) * (1 + gemm_lanes());
+		return pad_size(C, rows, W) + pad_size(K, rows, W) + (size_t)9 * C * K +
+		       (size_t)rows * (W + 2) + (size_t)K * (9 * C + 1) * (1 + gemm_lanes());
 	case 2: /* the forward's column matrix is the whole batch's, as mode 3's */
 		return (size_t)C * 9 * N * H * W;
 	default: /* the forward's columns of in; conv_backward's of dout, w
@@ -264,7 +264,7 @@ static void pad_rows(float *pad, const float *t, const float *relu_out, int N, i
 			dst[W + 1] = 0;
 		}
 	}
-	pad[1 + C * cs] = 0;
+	memset(pad + 1 + C * cs, 0, (1 + VL) * sizeof *pad);
 }
 
 /* col[c*9 + t][(g - g0)*W + x] for global rows g0..g1-1. */
@@ -315,23 +315,15 @@ static void direct_forward(float *out, float *sc, const float *in, const float *
                            const float *b, int N, int C, int K, int H, int W, int n, int y0,
                            int y1, const float **rows, int relu)
 {
-	int nr = y1 - y0, Wp = W + 2, L = nr * Wp;
+	int nr = y1 - y0, Wp = W + 2;
 	size_t plane = (size_t)N * H * W, cs = (size_t)(nr + 2) * Wp;
-	float *pad = sc, *o = sc + pad_size(C, nr, W);
+	float *pad = sc;
 	pad_rows(pad, in, NULL, N, C, H, W, n, y0, y1);
 	for (int c = 0; c < C; c++)
 		for (int t = 0; t < 9; t++)
-			rows[c * 9 + t] = pad + 1 + c * cs + (t / 3) * Wp + t % 3 - 1;
-	gemm_rows(K, L, 9 * C, w, 9 * C, 1, rows, o, L, 0, b);
-	for (int k = 0; k < K; k++)
-		for (int r = 0; r < nr; r++) {
-			float *d = out + k * plane + ((size_t)n * H + y0 + r) * W;
-			const float *s = o + (size_t)k * L + r * Wp + 1;
-			if (relu)
-				vec_relu_copy(d, s, (size_t)W);
-			else
-				memcpy(d, s, (size_t)W * sizeof *d);
-		}
+			rows[c * 9 + t] = pad + 1 + c * cs + (t / 3) * Wp + t % 3;
+	gemm_rows2d(K, nr, W, 9 * C, w, 9 * C, 1, rows, Wp, out + ((size_t)n * H + y0) * W,
+	            (ptrdiff_t)plane, W, 0, b, relu);
 }
 
 static void conv_forward(float *out, float *col, const float *in, const float *w,
@@ -394,7 +386,7 @@ static void direct_backward(float *din, float *part, float *sc, const float *dou
 {
 	int nr = y1 - y0, Wp = W + 2, L = nr * Wp;
 	size_t plane = (size_t)N * H * W, cs = (size_t)(nr + 2) * Wp;
-	float *ipad = sc, *dpad = ipad + pad_size(C, nr, W), *o = dpad + pad_size(K, nr, W);
+	float *ipad = sc, *dpad = ipad + pad_size(C, nr, W);
 	pad_rows(ipad, in, NULL, N, C, H, W, n, y0, y1);
 	pad_rows(dpad, dout, relu_out, N, K, H, W, n, y0, y1);
 	/* dw[k][c*9 + t] += sum_f dout[k][f] * in(c, t)[f] over the chunk's rows,
@@ -406,16 +398,12 @@ static void direct_backward(float *din, float *part, float *sc, const float *dou
 	gemm_dots(K, 9 * C + 1, L, dpad + 1 + Wp, (ptrdiff_t)cs, rows, part);
 	if (!din)
 		return;
-	/* din[c][f] = sum_k sum_t w[k][c][t] * dout[k][f + (2-ky)*Wp + 1 - kx] */
+	/* din[c](r, x) += sum_k sum_t w[k][c][t] * dpad[k](r + 2 - ky, x + 2 - kx) */
 	for (int k = 0; k < K; k++)
 		for (int t = 0; t < 9; t++)
-			rows[k * 9 + t] = dpad + 1 + k * cs + (2 - t / 3) * Wp + 1 - t % 3;
-	gemm_rows(C, L, 9 * K, wt, 9 * K, 1, rows, o, L, 0, NULL);
-	for (int c = 0; c < C; c++)
-		for (int r = 0; r < nr; r++) {
-			float *d = din + c * plane + ((size_t)n * H + y0 + r) * W;
-			vec_add(d, o + (size_t)c * L + r * Wp + 1, (size_t)W);
-		}
+			rows[k * 9 + t] = dpad + 1 + k * cs + (2 - t / 3) * Wp + 2 - t % 3;
+	gemm_rows2d(C, nr, W, 9 * K, wt, 9 * K, 1, rows, Wp, din + ((size_t)n * H + y0) * W,
+	            (ptrdiff_t)plane, W, 1, NULL, 0);
 }
 
 static void conv_backward(float *din, float *dw, float *db, float *col, float *dout,
@@ -430,9 +418,9 @@ static void conv_backward(float *din, float *dw, float *db, float *col, float *d
 	}
 	if (mode == 1) {
 		int rc = pad_rows_per_chunk(C, K, H, W), mx = C > K ? C : K;
-		/* the scratch: two padded chunks and an output chunk, w transposed to
-		 * [C][K][9], a row of ones, dw|db and their partial sums */
-		float *wt = col + pad_size(C, rc, W) + pad_size(K, rc, W) + (size_t)mx * rc * (W + 2);
+		/* the scratch: two padded chunks, w transposed to [C][K][9], a row
+		 * of ones, dw|db and their partial sums */
+		float *wt = col + pad_size(C, rc, W) + pad_size(K, rc, W);
 		float *ones = wt + (size_t)9 * C * K;
 		float *dwb = ones + (size_t)rc * (W + 2), *part = dwb + (size_t)K * (J + 1);
 		const float **rows = malloc(((size_t)9 * mx + 1) * sizeof *rows);

@@ -56,12 +56,23 @@ static inline void vstore(float *p, vf v)
 	memcpy(p, &v, sizeof v);
 }
 
+#if defined(__AVX2__) && !defined(__AVX512F__)
+/* The AVX2 lane mask of the first n (0 <= n <= 8) lanes. */
+static inline __m256i vmask_n(int n)
+{
+	static const int tbl[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+	return _mm256_loadu_si256((const __m256i *)(tbl + 8 - n));
+}
+#endif
+
 /* The first n (0 < n < VL) lanes; the others 0 / untouched. Masked
  * accesses never touch memory beyond the n floats. */
 static inline vf vload_n(const float *p, int n)
 {
 #if defined(__AVX512F__)
 	return (vf)_mm512_maskz_loadu_ps((__mmask16)((1u << n) - 1), p);
+#elif defined(__AVX2__)
+	return (vf)_mm256_maskload_ps(p, vmask_n(n));
 #else
 	vf v = {0};
 	memcpy(&v, p, (size_t)n * sizeof(float));
@@ -73,6 +84,8 @@ static inline void vstore_n(float *p, vf v, int n)
 {
 #if defined(__AVX512F__)
 	_mm512_mask_storeu_ps(p, (__mmask16)((1u << n) - 1), (__m512)v);
+#elif defined(__AVX2__)
+	_mm256_maskstore_ps(p, vmask_n(n), (__m256)v);
 #else
 	memcpy(p, &v, (size_t)n * sizeof(float));
 #endif
