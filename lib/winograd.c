@@ -981,8 +981,8 @@ static void blk_run(const struct blk *b, int what, float *X, const float *t, flo
 	}
 }
 
-/* Floats of B per product chunk: half of L1 (measured: 128 channels at
- * 11x9 about 9 % faster, fewer channels the same). */
+/* Floats of B per product chunk: half of L1 (measured with AVX2: 128
+ * channels at 11x9 about 9 % faster, fewer channels the same). */
 #define WINO_CHUNK_FLOATS 4096
 
 /* Cm (M x L, row stride ldc) = A B, B given as Q row pointers, by
@@ -995,6 +995,8 @@ static void product(int M, size_t L, int Q, const float *A, ptrdiff_t sam, ptrdi
 	size_t step = RB * VL, chunk = WINO_CHUNK_FLOATS / Q / step * step;
 	if (chunk < step)
 		chunk = step;
+	if (!WINO_STAGED) /* not measured with AVX-512 */
+		chunk = L;
 	for (size_t i0 = 0; i0 < L; i0 += chunk) {
 		size_t n = L - i0 < chunk ? L - i0 : chunk;
 		for (int q = 0; q < Q; q++)
