@@ -71,12 +71,29 @@ static size_t row_stride(size_t L)
 	return WINO_STAGED ? prod_len(L) + VL : L;
 }
 
+/* The weight gradient's products dU[xi] += M[xi] V[xi]^T: OpenBLAS copies
+ * both operands at every call, which costs as much as the product with 16
+ * channels in and out; with few channels gemm_dots instead, its vector
+ * partial sums kept over the blocks (16 K C VL floats) and added up at the
+ * end. */
+static int use_dots(int K, int C)
+{
+	return WINO_STAGED && K * C <= 512; /* measured with AVX2: 3-13 % faster
+	                                       up to 512, 7-11 % slower from 1024 */
+}
+
+static size_t dots_floats(int K, int C)
+{
+	return use_dots(K, C) ? 16 * (size_t)K * C * VL : 0;
+}
+
 size_t wino_scratch(int N, int C, int K, int H, int W)
 {
 	struct geo g;
 	geo_init(&g, N, C, K, H, W);
 	size_t L = (size_t)g.rows * g.ts;
-	return 16 * (size_t)(C + K) * row_stride(L) + 32 * (size_t)K * C + table_floats(&g, L);
+	return 16 * (size_t)(C + K) * row_stride(L) + 32 * (size_t)K * C + table_floats(&g, L) +
+	       dots_floats(K, C);
 }
 
 /* The weight transforms, written once for a float or a vector of VL
@@ -1042,7 +1059,10 @@ void wino_backward(float *din, float *dw, float *db, float *scratch, float *dout
 	size_t plane = (size_t)N * H * W, Lmax = row_stride((size_t)g.rows * g.ts);
 	float *V = scratch, *M = V + 16 * (size_t)C * Lmax, *U = M + 16 * (size_t)K * Lmax;
 	float *dU = U + 16 * (size_t)K * C, *table = dU + 16 * (size_t)K * C;
-	const float **rows = malloc(2 * (size_t)K * sizeof *rows);
+	float *P = use_dots(K, C) ? table + table_floats(&g, (size_t)g.rows * g.ts) : NULL;
+	if (P)
+		memset(P, 0, dots_floats(K, C) * sizeof *P);
+	const float **rows = malloc(((size_t)K + (K > C ? K : C)) * sizeof *rows);
 	if (relu_out)
 		vec_relu_mask(dout, relu_out, K * plane);
 	for (int k = 0; k < K; k++)
@@ -1059,7 +1079,13 @@ void wino_backward(float *din, float *dw, float *db, float *scratch, float *dout
 		blk_run(&bk, T_INPUT, V, in, NULL, C, NULL, 0);
 		blk_run(&bk, T_DOUT, M, dout, NULL, K, NULL, 0);
 		/* dU[xi] += M[xi] V[xi]^T */
-		for (int xi = 0; xi < 16; xi++)
+		for (int xi = 0; xi < 16 && P; xi++) {
+			for (int c = 0; c < C; c++)
+				rows[K + c] = V + ((size_t)xi * C + c) * Ls;
+			gemm_dots(K, C, (int)L, M + (size_t)xi * K * Ls, (ptrdiff_t)Ls, rows + K,
+			          P + (size_t)xi * K * C * VL);
+		}
+		for (int xi = 0; xi < 16 && !P; xi++)
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, K, C, (int)L, 1.0f,
 			            M + (size_t)xi * K * Ls, (int)Ls, V + (size_t)xi * C * Ls, (int)Ls, 1.0f,
 			            dU + (size_t)xi * K * C, C);
@@ -1074,6 +1100,8 @@ void wino_backward(float *din, float *dw, float *db, float *scratch, float *dout
 		}
 		blk_run(&bk, T_ADJOINT, V, NULL, din, C, NULL, 0);
 	}
+	for (int xi = 0; xi < 16 && P; xi++)
+		gemm_dots_finish(K, C, P + (size_t)xi * K * C * VL, dU + (size_t)xi * K * C, C);
 	weights_adjoint(dw, dU, K, C);
 	free(rows);
 }
