@@ -103,9 +103,11 @@ void gemm_rows(int M, int L, int Q, const float *A, ptrdiff_t sam, ptrdiff_t saq
 					acc[a][r] += w * bv[r];                        \
 			}                                                              \
 		}                                                                      \
-		for (int a = 0; a < mb; a++)                                           \
+		_Pragma("GCC unroll 16") for (int a = 0; a < MB; a++)                  \
 			_Pragma("GCC unroll 16") for (int r = 0; r < R; r++)           \
-				pix_store(crow[a] + co[r], acc[a][r], nl[r], accumulate, relu); \
+				if (a < mb)                                            \
+					pix_store(crow[a] + co[r], acc[a][r], nl[r],   \
+					          accumulate, relu);                   \
 	} while (0)
 
 /* Store (or add) the n lanes of v at p, through a ReLU if relu. */
