@@ -239,6 +239,23 @@ size_t conv3x3_scratch(int N, int C, int K, int H, int W)
 	}
 }
 
+/* d[0..W) = s[0..W), or 0 where out (if not NULL) is <= 0. Inline vector
+ * moves: a chunk copies a few hundred short rows, where memcpy's calls
+ * cost more than the moves. */
+static inline void pad_row(float *d, const float *s, const float *out, int W)
+{
+	int x = 0;
+	vf z = vbcast(0);
+	for (; x + VL <= W; x += VL) {
+		vf v = vload(s + x);
+		vstore(d + x, out ? vselect(vload(out + x) > z, v) : v);
+	}
+	if (x < W) {
+		vf v = vload_n(s + x, W - x);
+		vstore_n(d + x, out ? vselect(vload_n(out + x, W - x) > z, v) : v, W - x);
+	}
+}
+
 /* Copy rows y0-1 .. y1 of image n of a CNHW tensor (C channel planes of
  * plane floats) into a padded chunk at pad + 1 (zeros outside the image);
  * where relu_out (same layout, may be NULL) is <= 0, zeros too. */
@@ -256,11 +273,8 @@ static void pad_rows(float *pad, const float *t, const float *relu_out, int N, i
 				continue;
 			}
 			dst[0] = 0;
-			if (relu_out)
-				vec_mask_copy(dst + 1, src + (size_t)y * W,
-				              relu_out + (src - t) + (size_t)y * W, (size_t)W);
-			else
-				memcpy(dst + 1, src + (size_t)y * W, (size_t)W * sizeof *dst);
+			pad_row(dst + 1, src + (size_t)y * W,
+			        relu_out ? relu_out + (src - t) + (size_t)y * W : NULL, W);
 			dst[W + 1] = 0;
 		}
 	}
