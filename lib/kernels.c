@@ -128,11 +128,48 @@ static inline void pix_store(float *p, vf v, int n, int accumulate, int relu)
 	vstore_n(p, v, n);
 }
 
+/* Walks the cache lines of a struct prefetch, a few at a time. */
+struct pf_walk {
+	const struct prefetch *pf;
+	int region, per_step;
+	size_t off; /* bytes into the region */
+};
+
+static void pf_start(struct pf_walk *w, const struct prefetch *pf, long steps)
+{
+	w->pf = pf && pf->n > 0 && pf->len > 0 ? pf : NULL;
+	w->region = 0, w->off = 0, w->per_step = 0;
+	if (w->pf) {
+		long lines = (long)pf->n * (long)((pf->len * sizeof(float) + 63) / 64);
+		w->per_step = (int)((lines + steps - 1) / (steps > 0 ? steps : 1));
+	}
+}
+
+static inline void pf_step(struct pf_walk *w)
+{
+	if (!w->pf)
+		return;
+	size_t bytes = w->pf->len * sizeof(float);
+	for (int i = 0; i < w->per_step; i++) {
+		__builtin_prefetch((const char *)w->pf->base[w->region] + w->off, 0, 2);
+		w->off += 64;
+		if (w->off >= bytes) {
+			w->off = 0;
+			if (++w->region == w->pf->n) {
+				w->pf = NULL;
+				return;
+			}
+		}
+	}
+}
+
 void gemm_rows2d(int M, int rows, int W, int Q, const float *A, ptrdiff_t sam, ptrdiff_t saq,
                  const float *const *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc, ptrdiff_t ldr,
-                 int accumulate, const float *bias, int relu)
+                 int accumulate, const float *bias, int relu, const struct prefetch *pf)
 {
 	int nv = (W + VL - 1) / VL, total = rows * nv;
+	struct pf_walk walk;
+	pf_start(&walk, pf, (long)((M + MB - 1) / MB) * ((total + RB - 1) / RB));
 	for (int m0 = 0; m0 < M; m0 += MB) {
 		int mb = M - m0 < MB ? M - m0 : MB;
 		const float *arow[MB];
@@ -144,8 +181,10 @@ void gemm_rows2d(int M, int rows, int W, int Q, const float *A, ptrdiff_t sam, p
 			b0[a] = bias ? bias[m] : 0;
 		}
 		int v = 0;
-		for (; v + RB <= total; v += RB)
+		for (; v + RB <= total; v += RB) {
+			pf_step(&walk);
 			PIX_BLOCK(RB);
+		}
 		if (v + 2 <= total) {
 			PIX_BLOCK(2);
 			v += 2;
@@ -163,7 +202,15 @@ int gemm_lanes(void)
 void gemm_dots(int M, int J, int L, const float *X, ptrdiff_t ldx, const float *const *Y,
                float *P)
 {
+	gemm_dots_pf(M, J, L, X, ldx, Y, P, NULL);
+}
+
+void gemm_dots_pf(int M, int J, int L, const float *X, ptrdiff_t ldx, const float *const *Y,
+                  float *P, const struct prefetch *pf)
+{
 	int tail = L % VL, Lv = L - tail;
+	struct pf_walk walk;
+	pf_start(&walk, pf, (long)((M + XB - 1) / XB) * ((J + YB - 1) / YB));
 	for (int m0 = 0; m0 < M; m0 += XB) {
 		int mb = M - m0 < XB ? M - m0 : XB;
 		const float *xr[XB];
@@ -171,6 +218,7 @@ void gemm_dots(int M, int J, int L, const float *X, ptrdiff_t ldx, const float *
 			xr[a] = X + (m0 + (a < mb ? a : mb - 1)) * ldx;
 		for (int j0 = 0; j0 < J; j0 += YB) {
 			int jb = J - j0 < YB ? J - j0 : YB;
+			pf_step(&walk);
 			const float *yr[YB];
 			_Pragma("GCC unroll 16") for (int b = 0; b < YB; b++)
 				yr[b] = Y[j0 + (b < jb ? b : jb - 1)];

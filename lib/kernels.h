@@ -18,6 +18,15 @@ void gemm_rows(int M, int L, int Q, const float *A, ptrdiff_t sam, ptrdiff_t saq
                const float *const *B, float *C, ptrdiff_t ldc, int accumulate,
                const float *bias);
 
+/* Memory to bring into the cache while a kernel computes (the next chunk
+ * of a convolution): n regions of len floats at base[0] .. base[n-1],
+ * spread over the kernel's blocks. */
+struct prefetch {
+	const float *const *base;
+	int n;
+	size_t len;
+};
+
 /* gemm_rows over a block of rows x W pixels that are not contiguous:
  * pixel (y, x) of row q of B is B[q][y*ldb + x], of row m of C is
  * C[m*ldc + y*ldr + x]. The sum over q comes first, then (if accumulate)
@@ -27,7 +36,7 @@ void gemm_rows(int M, int L, int Q, const float *A, ptrdiff_t sam, ptrdiff_t saq
  * it lies in the block. */
 void gemm_rows2d(int M, int rows, int W, int Q, const float *A, ptrdiff_t sam, ptrdiff_t saq,
                  const float *const *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc, ptrdiff_t ldr,
-                 int accumulate, const float *bias, int relu);
+                 int accumulate, const float *bias, int relu, const struct prefetch *pf);
 
 /* Floats per vector (16 with AVX-512, 8 with AVX, else 4). */
 int gemm_lanes(void);
@@ -39,6 +48,9 @@ int gemm_lanes(void);
  * block of pixels. */
 void gemm_dots(int M, int J, int L, const float *X, ptrdiff_t ldx, const float *const *Y,
                float *P);
+/* gemm_dots, fetching pf (may be NULL) into the cache meanwhile. */
+void gemm_dots_pf(int M, int J, int L, const float *X, ptrdiff_t ldx, const float *const *Y,
+                  float *P, const struct prefetch *pf);
 void gemm_dots_finish(int M, int J, float *P, float *D, ptrdiff_t ldd);
 
 /* x[i] = max(x[i], 0). */

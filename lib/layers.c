@@ -324,7 +324,23 @@ void rows_product(int M, size_t L, int Q, const float *A, ptrdiff_t sam, ptrdiff
 	}
 }
 
-/* Mode 1, one chunk: out rows y0..y1-1 of image n. */
+/* Adds to base[*n ..] the C planes' rows of t that pad_rows reads for the
+ * chunk after rows y0..y1-1 of image n (chunks of nr rows), less the rows
+ * this chunk read too; returns their floats per plane (0: no next chunk). */
+static size_t next_chunk(const float **base, int *np, const float *t, int N, int C, int H,
+                         int W, int n, int y1, int nr)
+{
+	size_t plane = (size_t)N * H * W;
+	int y0 = y1 < H ? y1 : 0, nn = y1 < H ? n : n + 1;
+	if (nn >= N || !t)
+		return 0;
+	int e = y0 + nr + 1 < H ? y0 + nr + 1 : H;
+	for (int c = 0; c < C; c++)
+		base[(*np)++] = t + c * plane + ((size_t)nn * H + y0) * W;
+	return (size_t)(e - y0) * W;
+}
+
+/* Mode 1, one chunk: out rows y0..y1-1 of image n. rows has 10 C entries. */
 static void direct_forward(float *out, float *sc, const float *in, const float *w,
                            const float *b, int N, int C, int K, int H, int W, int n, int y0,
                            int y1, const float **rows, int relu)
@@ -336,8 +352,12 @@ static void direct_forward(float *out, float *sc, const float *in, const float *
 	for (int c = 0; c < C; c++)
 		for (int t = 0; t < 9; t++)
 			rows[c * 9 + t] = pad + 1 + c * cs + (t / 3) * Wp + t % 3;
+	/* the next chunk's rows of in, fetched while this one computes (the
+	 * copy above would wait on memory) */
+	struct prefetch pf = {rows + 9 * C, 0, 0};
+	pf.len = next_chunk(rows + 9 * C, &pf.n, in, N, C, H, W, n, y1, nr);
 	gemm_rows2d(K, nr, W, 9 * C, w, 9 * C, 1, rows, Wp, out + ((size_t)n * H + y0) * W,
-	            (ptrdiff_t)plane, W, 0, b, relu);
+	            (ptrdiff_t)plane, W, 0, b, relu, &pf);
 }
 
 static void conv_forward(float *out, float *col, const float *in, const float *w,
@@ -351,7 +371,7 @@ static void conv_forward(float *out, float *col, const float *in, const float *w
 	}
 	if (mode == 1) {
 		int rc = pad_rows_per_chunk(C, K, H, W);
-		const float **rows = malloc((size_t)9 * C * sizeof *rows);
+		const float **rows = malloc((size_t)10 * C * sizeof *rows);
 		for (int n = 0; n < N; n++)
 			for (int y0 = 0; y0 < H; y0 += rc)
 				direct_forward(out, col, in, w, b, N, C, K, H, W, n, y0,
@@ -391,8 +411,9 @@ void conv3x3_relu_forward(float *out, float *col, const float *in, const float *
 	conv_forward(out, col, in, w, b, N, C, K, H, W, 1);
 }
 
-/* Mode 1 backward, one chunk. rows has 9 max(C, K) + 1 entries; its last
- * is a row of ones, so that the dots also sum dout for db. */
+/* Mode 1 backward, one chunk. rows has 9 max(C, K) + 1 + 2 (C + K)
+ * entries; entry 9C is a row of ones, so that the dots also sum dout for
+ * db; the last 2 (C + K) are for prefetches. */
 static void direct_backward(float *din, float *part, float *sc, const float *dout,
                             const float *relu_out, const float *in, const float *wt, int N,
                             int C, int K, int H, int W, int n, int y0, int y1,
@@ -409,7 +430,23 @@ static void direct_backward(float *din, float *part, float *sc, const float *dou
 		for (int t = 0; t < 9; t++)
 			rows[c * 9 + t] = ipad + 1 + c * cs + (t / 3) * Wp + t % 3 - 1;
 	rows[9 * C] = ones;
-	gemm_dots(K, 9 * C + 1, L, dpad + 1 + Wp, (ptrdiff_t)cs, rows, part);
+	/* meanwhile fetch this chunk's rows of din and the next chunk's of in,
+	 * and during the din product the next chunk's of dout and relu_out:
+	 * the copies and din's sums would wait on memory otherwise */
+	int mx = C > K ? C : K;
+	const float **pfb = rows + 9 * mx + 1;
+	struct prefetch pf1 = {pfb, 0, 0}, pf2 = {pfb + 2 * C, 0, 0};
+	size_t len = next_chunk(pfb, &pf1.n, in, N, C, H, W, n, y1, nr);
+	if (len && din)
+		for (int c = 0; c < C; c++)
+			pfb[pf1.n++] = din + c * plane + ((size_t)n * H + y0) * W;
+	pf1.len = len;
+	pf2.len = next_chunk(pfb + 2 * C, &pf2.n, dout, N, K, H, W, n, y1, nr);
+	next_chunk(pfb + 2 * C, &pf2.n, relu_out, N, K, H, W, n, y1, nr);
+	if (!din) /* all of them now */
+		for (int i = 0; i < pf2.n; i++)
+			pfb[pf1.n++] = pfb[2 * C + i];
+	gemm_dots_pf(K, 9 * C + 1, L, dpad + 1 + Wp, (ptrdiff_t)cs, rows, part, &pf1);
 	if (!din)
 		return;
 	/* din[c](r, x) += sum_k sum_t w[k][c][t] * dpad[k](r + 2 - ky, x + 2 - kx) */
@@ -417,7 +454,7 @@ static void direct_backward(float *din, float *part, float *sc, const float *dou
 		for (int t = 0; t < 9; t++)
 			rows[k * 9 + t] = dpad + 1 + k * cs + (2 - t / 3) * Wp + 2 - t % 3;
 	gemm_rows2d(C, nr, W, 9 * K, wt, 9 * K, 1, rows, Wp, din + ((size_t)n * H + y0) * W,
-	            (ptrdiff_t)plane, W, 1, NULL, 0);
+	            (ptrdiff_t)plane, W, 1, NULL, 0, &pf2);
 }
 
 static void conv_backward(float *din, float *dw, float *db, float *col, float *dout,
@@ -437,7 +474,7 @@ static void conv_backward(float *din, float *dw, float *db, float *col, float *d
 		float *wt = col + pad_size(C, rc, W) + pad_size(K, rc, W);
 		float *ones = wt + (size_t)9 * C * K;
 		float *dwb = ones + (size_t)rc * (W + 2), *part = dwb + (size_t)K * (J + 1);
-		const float **rows = malloc(((size_t)9 * mx + 1) * sizeof *rows);
+		const float **rows = malloc(((size_t)9 * mx + 1 + 2 * (C + K)) * sizeof *rows);
 		for (int k = 0; k < K; k++)
 			for (int c = 0; c < C; c++)
 				for (int t = 0; t < 9; t++)
