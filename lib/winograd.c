@@ -892,9 +892,18 @@ static size_t table_floats(const struct geo *g, size_t L)
 #endif
 }
 
+/* Row (xi, p) of a block's V or M of P planes, in rows of Ls floats:
+ * staged, [P][16] (each plane's transform writes one region: the stores to
+ * 16 rows far apart were the staged input transform's bottleneck), else
+ * [16][P]. */
+static size_t row_at(int xi, int p, int P)
+{
+	return WINO_STAGED ? (size_t)p * 16 + xi : (size_t)xi * P + p;
+}
+
 /* The four transforms of the tile rows g0 .. g1-1 of a block, for planes
- * 0 .. P-1 of a tensor (V/M: [16][P][Ls], xs = P*Ls; the products over Lp
- * tiles, L of them real). */
+ * 0 .. P-1 of a tensor (V/M: rows of Ls floats, row_at; the products over
+ * Lp tiles, L of them real). */
 struct blk {
 	const struct geo *g;
 	int g0, g1, H, W;
@@ -929,10 +938,10 @@ static void blk_run(const struct blk *b, int what, float *X, const float *t, flo
                     int P, const float *bias, int relu)
 {
 	const struct geo *g = b->g;
-	size_t L = b->L, xs = (size_t)P * b->Ls;
+	size_t L = b->L, xs = row_at(1, 0, P) * b->Ls;
 #if WINO_STAGED
 	for (int p = 0; p < P; p++) {
-		float *x = X + p * b->Ls;
+		float *x = X + row_at(0, p, P) * b->Ls;
 		for (int r = b->g0, nr; r < b->g1; r += nr) {
 			int n = r / g->th, ty0 = r % g->th, H = b->H, W = b->W, tw = g->tw;
 			nr = g->th - ty0 < b->g1 - r ? g->th - ty0 : b->g1 - r;
@@ -1041,9 +1050,9 @@ void wino_forward(float *out, float *scratch, const float *in, const float *w,
 		blk_run(&bk, T_INPUT, V, in, NULL, C, NULL, 0);
 		for (int xi = 0; xi < 16; xi++) {
 			for (int c = 0; c < C; c++)
-				rows[c] = V + ((size_t)xi * C + c) * Ls;
-			product(K, L, C, U + (size_t)xi * K * C, C, 1, rows, M + (size_t)xi * K * Ls,
-			        (ptrdiff_t)Ls, rows + C);
+				rows[c] = V + row_at(xi, c, C) * Ls;
+			product(K, L, C, U + (size_t)xi * K * C, C, 1, rows, M + row_at(xi, 0, K) * Ls,
+			        (ptrdiff_t)(row_at(0, 1, K) * Ls), rows + C);
 		}
 		blk_run(&bk, T_OUTPUT, M, NULL, out, K, b, relu);
 	}
@@ -1081,22 +1090,24 @@ void wino_backward(float *din, float *dw, float *db, float *scratch, float *dout
 		/* dU[xi] += M[xi] V[xi]^T */
 		for (int xi = 0; xi < 16 && P; xi++) {
 			for (int c = 0; c < C; c++)
-				rows[K + c] = V + ((size_t)xi * C + c) * Ls;
-			gemm_dots(K, C, (int)L, M + (size_t)xi * K * Ls, (ptrdiff_t)Ls, rows + K,
+				rows[K + c] = V + row_at(xi, c, C) * Ls;
+			gemm_dots(K, C, (int)L, M + row_at(xi, 0, K) * Ls,
+			          (ptrdiff_t)(row_at(0, 1, K) * Ls), rows + K,
 			          P + (size_t)xi * K * C * VL);
 		}
 		for (int xi = 0; xi < 16 && !P; xi++)
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, K, C, (int)L, 1.0f,
-			            M + (size_t)xi * K * Ls, (int)Ls, V + (size_t)xi * C * Ls, (int)Ls, 1.0f,
+			            M + row_at(xi, 0, K) * Ls, (int)(row_at(0, 1, K) * Ls),
+			            V + row_at(xi, 0, C) * Ls, (int)(row_at(0, 1, C) * Ls), 1.0f,
 			            dU + (size_t)xi * K * C, C);
 		if (!din)
 			continue;
 		/* V[xi] = U[xi]^T M[xi], then its adjoint transform into din */
 		for (int xi = 0; xi < 16; xi++) {
 			for (int k = 0; k < K; k++)
-				rows[k] = M + ((size_t)xi * K + k) * Ls;
-			product(C, L, K, U + (size_t)xi * K * C, 1, C, rows, V + (size_t)xi * C * Ls,
-			        (ptrdiff_t)Ls, rows + K);
+				rows[k] = M + row_at(xi, k, K) * Ls;
+			product(C, L, K, U + (size_t)xi * K * C, 1, C, rows, V + row_at(xi, 0, C) * Ls,
+			        (ptrdiff_t)(row_at(0, 1, C) * Ls), rows + K);
 		}
 		blk_run(&bk, T_ADJOINT, V, NULL, din, C, NULL, 0);
 	}
