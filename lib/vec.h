@@ -96,7 +96,9 @@ static inline void vstore_n(float *p, vf v, int n)
  * run short, which multiplies the loads of a register-blocked kernel). */
 static inline vf vpin(vf v)
 {
-#if defined(__AVX__) || defined(__SSE__)
+#if defined(__AVX512F__)
+	__asm__("" : "+v"(v)); /* any of the 32 registers */
+#elif defined(__AVX__) || defined(__SSE__)
 	__asm__("" : "+x"(v));
 #endif
 	return v;
