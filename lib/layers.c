@@ -340,6 +340,55 @@ static size_t next_chunk(const float **base, int *np, const float *t, int N, int
 	return (size_t)(e - y0) * W;
 }
 
+/* src[c][n][i] -> dst[c][i][n] for i < hw (CNHW to CHWN), or back (swap
+ * the roles of hw and N). */
+static void swap_inner(float *dst, const float *src, int C, int N, size_t hw)
+{
+	for (int c = 0; c < C; c++, src += N * hw, dst += N * hw)
+		for (int n = 0; n < N; n++)
+			for (size_t i = 0; i < hw; i++)
+				dst[i * N + n] = src[n * hw + i];
+}
+
+/* The forward of small images (under 64 pixels), where a third or more of
+ * im2col's columns are the zero border: tap by tap, with only the output
+ * pixels the tap reaches. In a CHWN copy the batch is innermost, so the
+ * pixels a tap reaches in an image row, for all images, are one span:
+ * out(span) += w[.][.][t] in(span shifted by t), a product of C terms by
+ * gemm_rows. The centre tap, which reaches every pixel, goes first with the
+ * bias; then the others in order, so every sum has the same order whatever
+ * the batch. The scratch holds C*N*H*W + K*N*H*W floats. */
+static void small_forward(float *out, float *sc, const float *in, const float *w,
+                          const float *b, int N, int C, int K, int H, int W, int relu)
+{
+	size_t hw = (size_t)H * W, p = N * hw;
+	float *it = sc, *ot = sc + (size_t)C * p;
+	const float *tab[PROD_Q];
+	swap_inner(it, in, C, N, hw);
+	for (int s = 0; s < 9; s++) {
+		int t = (s + 4) % 9, dy = t / 3 - 1, dx = t % 3 - 1; /* the centre first */
+		int y0 = dy < 0 ? 1 : 0, y1 = dy > 0 ? H - 1 : H;
+		int x0 = dx < 0 ? 1 : 0, x1 = dx > 0 ? W - 1 : W;
+		if (x0 >= x1)
+			continue;
+		int L = (x1 - x0) * N;
+		for (int y = y0; y < y1; y++) {
+			float *o = ot + ((size_t)y * W + x0) * N;
+			const float *src = it + ((size_t)(y + dy) * W + x0 + dx) * N;
+			for (int c0 = 0; c0 < C; c0 += PROD_Q) {
+				int nc = C - c0 < PROD_Q ? C - c0 : PROD_Q;
+				for (int c = 0; c < nc; c++)
+					tab[c] = src + (size_t)(c0 + c) * p;
+				gemm_rows(K, L, nc, w + (size_t)c0 * 9 + t, (ptrdiff_t)9 * C, 9, tab, o,
+				          (ptrdiff_t)p, s || c0, s || c0 ? NULL : b);
+			}
+		}
+	}
+	if (relu)
+		vec_relu(ot, K * p);
+	swap_inner(out, ot, K, (int)hw, (size_t)N);
+}
+
 /* Mode 1, one chunk: out rows y0..y1-1 of image n. rows has 10 C entries. */
 static void direct_forward(float *out, float *sc, const float *in, const float *w,
                            const float *b, int N, int C, int K, int H, int W, int n, int y0,
@@ -386,15 +435,15 @@ static void conv_forward(float *out, float *col, const float *in, const float *w
 	 * inefficient, gemm_rows over the batch */
 	size_t hw = (size_t)H * W;
 	int J = 9 * C;
-	im2col3x3(col, in, N, C, H, W);
 	if (hw < 64) {
-		rows_product(K, p, J, w, J, 1, col, p, out, p, b);
-	} else {
-		for (int n = 0; n < N; n++)
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, K, (int)hw, J, 1.0f, w,
-			            J, col + n * hw, (int)p, 0.0f, out + n * hw, (int)p);
-		add_bias(out, b, K, p);
+		small_forward(out, col, in, w, b, N, C, K, H, W, relu);
+		return;
 	}
+	im2col3x3(col, in, N, C, H, W);
+	for (int n = 0; n < N; n++)
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, K, (int)hw, J, 1.0f, w, J,
+		            col + n * hw, (int)p, 0.0f, out + n * hw, (int)p);
+	add_bias(out, b, K, p);
 	if (relu)
 		vec_relu(out, K * p);
 }
