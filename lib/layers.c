@@ -350,14 +350,17 @@ static void swap_inner(float *dst, const float *src, int C, int N, size_t hw)
 				dst[i * N + n] = src[n * hw + i];
 }
 
-/* The forward of small images (under 64 pixels), where a third or more of
- * im2col's columns are the zero border: tap by tap, with only the output
+/* The forward of small images (SMALL_HW pixels or fewer), where up to half
+ * of im2col's columns are the zero border: tap by tap, with only the output
  * pixels the tap reaches. In a CHWN copy the batch is innermost, so the
  * pixels a tap reaches in an image row, for all images, are one span:
  * out(span) += w[.][.][t] in(span shifted by t), a product of C terms by
  * gemm_rows. The centre tap, which reaches every pixel, goes first with the
  * bias; then the others in order, so every sum has the same order whatever
  * the batch. The scratch holds C*N*H*W + K*N*H*W floats. */
+/* up to 8x8: 16% of 8x8's columns are border, and its forward ran 13%
+ * faster this way at 32x32 (by CPU time, median of 5 alternated runs) */
+#define SMALL_HW 64
 static void small_forward(float *out, float *sc, const float *in, const float *w,
                           const float *b, int N, int C, int K, int H, int W, int relu)
 {
@@ -435,7 +438,7 @@ static void conv_forward(float *out, float *col, const float *in, const float *w
 	 * inefficient, gemm_rows over the batch */
 	size_t hw = (size_t)H * W;
 	int J = 9 * C;
-	if (hw < 64) {
+	if (hw <= SMALL_HW) {
 		small_forward(out, col, in, w, b, N, C, K, H, W, relu);
 		return;
 	}
