@@ -5,9 +5,14 @@
  * ts = tw + 1 tiles: the tw tiles of the row and one dummy, so that tile u's
  * patch columns 2u-1 .. 2u+2 of a zero-padded row are the even and odd
  * lanes of consecutive vectors and every transform is vectorized over
- * tiles (loads and stores at the image's edges are masked). Transformed data: V[xi][c][t], M[xi][k][t] (xi = 4a + b, the
- * position in the 4x4 tile, t the tile in the block), U[xi][k][c]; the 16
- * products M[xi] = U[xi] V[xi] run with gemm_rows (kernels.h). */
+ * tiles (loads and stores at the image's edges are masked). Transformed
+ * data: V[xi][c][t], M[xi][k][t] (xi = 4a + b, the position in the 4x4
+ * tile, t the tile in the block), U[xi][k][c]; the 16 products
+ * M[xi] = U[xi] V[xi] run with gemm_rows (kernels.h).
+ *
+ * With AVX2 and no AVX-512 (WINO_STAGED) the transforms are vectorized
+ * over the tiles of a block instead, across tile rows, with no dummy
+ * (ts = tw), the rows of V and M ordered [c][xi]; see "staged" below. */
 #include "winograd.h"
 
 #include "kernels.h"
@@ -32,7 +37,8 @@
 
 struct geo {
 	int th, tw, ts; /* tile rows and tiles per image row; ts = tw + 1 (a
-	                   dummy), or tw for narrow rows (scalar transforms) */
+	                   dummy), or tw for narrow rows (scalar transforms)
+	                   and when staged */
 	int scalar;     /* narrow rows: tiles packed without dummies and
 	                   transformed one at a time (vectors would be mostly
 	                   empty), the products still over all tiles */
