@@ -875,6 +875,36 @@ void wbce_backward(float *dlogit, const float *logit, const uint8_t *mask, const
 	}
 }
 
+double wbce_loss_grad(float *dlogit, const float *logit, const uint8_t *mask, const float *sw,
+                      int N, size_t P, double pw, double scale)
+{
+	size_t cnt = 0;
+	for (size_t i = 0; i < (size_t)N * P; i++)
+		cnt += mask[i] != 255;
+	double s = 0;
+	for (int n = 0; n < N; n++) {
+		double wn = sw ? sw[n] : 1.0, sn = 0, g = cnt ? wn * scale / cnt : 0;
+		float g0 = (float)g, g1 = (float)(g * pw);
+		const float *z = logit + n * P;
+		const uint8_t *m = mask + n * P;
+		float *d = dlogit + n * P;
+		for (size_t i = 0; i < P; i++) {
+			if (m[i] == 255) {
+				d[i] = 0;
+				continue;
+			}
+			/* one exp for both: e = exp(-|z|), sigmoid(z) as sigmoidf has it */
+			float e = expf(-fabsf(z[i]));
+			float pr = z[i] >= 0 ? 1.0f / (1.0f + e) : e / (1.0f + e);
+			double l = (z[i] > 0 ? z[i] : 0) - (m[i] ? z[i] : 0) + log1p((double)e);
+			sn += m[i] ? pw * l : l;
+			d[i] = m[i] ? g1 * (pr - 1.0f) : g0 * pr;
+		}
+		s += wn * sn;
+	}
+	return cnt ? s / cnt : 0;
+}
+
 double bce_forward(const float *logit, const uint8_t *mask, const float *sw, int N,
                    size_t P, size_t *nlab)
 {

@@ -122,6 +122,12 @@ double wbce_forward(const float *logit, const uint8_t *mask, const float *sw, in
                     double pw, size_t *nlab);
 void wbce_backward(float *dlogit, const float *logit, const uint8_t *mask, const float *sw,
                    int N, size_t P, double pw, double scale);
+/* Both in one pass: returns wbce_forward's loss and WRITES (not adds)
+ * wbce_backward's gradient into dlogit, 0 at ignored pixels; one exp per
+ * pixel. The gradient equals wbce_backward's bit for bit; the loss
+ * wbce_forward's to rounding (exp(-|z|) is taken in float). */
+double wbce_loss_grad(float *dlogit, const float *logit, const uint8_t *mask, const float *sw,
+                      int N, size_t P, double pw, double scale);
 
 /* Soft Dice loss over the labelled pixels of the whole batch:
  *     1 - (2 sum w p y + 1) / (sum w p + sum w y + 1),  p = sigmoid(z),

@@ -344,9 +344,7 @@ int train_run(struct unet *u, const struct pool *tr, const struct pool *va,
 				sw[k] = (float)slice_weight(o->weights, tr->nsi[q]);
 			}
 			unet_forward(u, in, n);
-			double l = wbce_forward(u->a.logit, mk, sw, n, m, o->pos_weight, NULL);
-			memset(u->d.logit, 0, n * m * sizeof(float));
-			wbce_backward(u->d.logit, u->a.logit, mk, sw, n, m, o->pos_weight, 1.0);
+			double l = wbce_loss_grad(u->d.logit, u->a.logit, mk, sw, n, m, o->pos_weight, 1.0);
 			if (o->loss == LOSS_BCEDICE) {
 				l += dice_forward(u->a.logit, mk, sw, n, m);
 				dice_backward(u->d.logit, u->a.logit, mk, sw, n, m, 1.0);

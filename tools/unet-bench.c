@@ -182,8 +182,7 @@ int main(int argc, char **argv)
 			unet_forward(&u, in, B);
 			if (!train)
 				continue;
-			memset(u.d.logit, 0, (size_t)B * P * sizeof(float));
-			bce_backward(u.d.logit, u.a.logit, mask, NULL, B, P, 1.0);
+			wbce_loss_grad(u.d.logit, u.a.logit, mask, NULL, B, P, 1.0, 1.0);
 			unet_zero_grad(&u);
 			unet_backward(&u);
 			vec_rmsprop(u.params, u.grads, ms, np, 1e-3f, 0.9f, 1e-7f);

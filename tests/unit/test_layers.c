@@ -328,6 +328,24 @@ static void losses(void)
 	c.dice = 1;
 	dice_backward(gg, zz, mm, swr, N, P, 1.0);
 	CHECK(gc_tensor("dice.logit", zz, gg, N * P, 200, 1e-2f, loss_of, &c) < 1e-3);
+	/* the one-pass loss and gradient: the same gradient bits, the same loss
+	 * to rounding, 0 written at ignored pixels (dlogit starts dirty) */
+	for (int k = 0; k < 2; k++) {
+		double pw = k ? 2.5 : 1.0;
+		float *g1 = zeros(N * P), *g2 = malloc(N * P * sizeof *g2);
+		for (size_t i = 0; i < N * P; i++)
+			g2[i] = 7;
+		wbce_backward(g1, zz, mm, swr, N, P, pw, 0.5);
+		double l1 = wbce_forward(zz, mm, swr, N, P, pw, NULL);
+		double l2 = wbce_loss_grad(g2, zz, mm, swr, N, P, pw, 0.5);
+		printf("wbce_loss_grad (pw %.1f): loss %.9f vs %.9f\n", pw, l2, l1);
+		CHECK_NEAR(l2, l1, 1e-6 * l1);
+		CHECK(memcmp(g1, g2, N * P * sizeof *g1) == 0);
+		free(g1), free(g2);
+	}
+	float ez[2] = {100, -100}, eg[2];
+	CHECK_NEAR(wbce_loss_grad(eg, ez, mbig, NULL, 1, 2, 1.0, 1.0), 100, 1e-9);
+	CHECK(wbce_loss_grad(eg, ez, none, NULL, 1, 2, 1.0, 1.0) == 0 && eg[0] == 0 && eg[1] == 0);
 	free(zz), free(gg), free(mm);
 }
 
