@@ -78,15 +78,18 @@ void gemm_rows(int M, int L, int Q, const float *A, ptrdiff_t sam, ptrdiff_t saq
 
 /* One block of MB rows of C (some perhaps repeats of the last real row,
  * not stored) by the R vectors v .. v+R-1 of the rows x nv grid of pixel
- * vectors; each lane's sum is formed in the same order wherever it lies. */
+ * vectors, the first at row cy, vector cj (both advanced past the block);
+ * each lane's sum is formed in the same order wherever it lies. */
 #define PIX_BLOCK(R)                                                                   \
 	do {                                                                           \
 		ptrdiff_t bo[R], co[R];                                                \
 		int nl[R];                                                             \
 		_Pragma("GCC unroll 16") for (int r = 0; r < R; r++) {                 \
-			int y = (v + r) / nv, x = (v + r) % nv * VL;                   \
-			bo[r] = y * ldb + x, co[r] = y * ldr + x;                      \
+			int x = cj * VL; /* vector cj of row cy, then the next */      \
+			bo[r] = cy * ldb + x, co[r] = cy * ldr + x;                    \
 			nl[r] = W - x < VL ? W - x : VL;                               \
+			if (++cj == nv)                                                \
+				cj = 0, cy++;                                          \
 		}                                                                      \
 		vf acc[MB][R];                                                         \
 		_Pragma("GCC unroll 16") for (int a = 0; a < MB; a++)                  \
@@ -180,7 +183,7 @@ void gemm_rows2d(int M, int rows, int W, int Q, const float *A, ptrdiff_t sam, p
 			crow[a] = C + m * ldc;
 			b0[a] = bias ? bias[m] : 0;
 		}
-		int v = 0;
+		int v = 0, cy = 0, cj = 0;
 		for (; v + RB <= total; v += RB) {
 			pf_step(&walk);
 			PIX_BLOCK(RB);
