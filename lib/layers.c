@@ -231,10 +231,11 @@ size_t conv3x3_scratch(int N, int C, int K, int H, int W)
 	case 1: /* see conv3x3_backward */
 		return pad_size(C, rows, W) + pad_size(K, rows, W) + (size_t)9 * C * K +
 		       (size_t)rows * (W + 2) + (size_t)K * (9 * C + 1) * (1 + gemm_lanes());
-	case 2: /* the forward's column matrix is the whole batch's, as mode 3's */
+	case 5:
 		return (size_t)C * 9 * N * H * W;
-	default: /* the forward's columns of in; conv_backward's of dout, w
-	          * flipped and the product for dw */
+	default: /* modes 2 and 3: the forward's columns of in (or, on small
+	          * images, CHWN copies), conv_backward's of dout, w flipped and
+	          * the product for dw */
 		return (size_t)mx * 9 * N * H * W + (size_t)18 * C * K;
 	}
 }
@@ -421,6 +422,12 @@ static void conv_forward(float *out, float *col, const float *in, const float *w
 		wino_forward(out, col, in, w, b, N, C, K, H, W, relu);
 		return;
 	}
+	if (mode == 5) {
+		conv3x3_forward_blas(out, col, in, w, b, N, C, K, H, W);
+		if (relu)
+			vec_relu(out, K * p);
+		return;
+	}
 	if (mode == 1) {
 		int rc = pad_rows_per_chunk(C, K, H, W);
 		const float **rows = malloc((size_t)10 * C * sizeof *rows);
@@ -548,6 +555,10 @@ static void conv_backward(float *din, float *dw, float *db, float *col, float *d
 	}
 	if (relu_out)
 		vec_relu_mask(dout, relu_out, K * p);
+	if (mode == 5) {
+		conv3x3_backward_blas(din, dw, db, col, dout, in, w, N, C, K, H, W);
+		return;
+	}
 	if (mode == 3) {
 		/* One column matrix, dout's, serves both products. din is the
 		 * forward convolution of dout with w flipped and transposed:

@@ -45,8 +45,10 @@ void conv3x3_backward_blas(float *din, float *dw, float *db, float *col, const f
                            const float *in, const float *w, int N, int C, int K, int H, int W);
 /* How conv3x3_forward/backward work: 0 chosen by the shape (default),
  * 1 a few rows at a time with kernels.c, 2 a few rows at a time with
- * cblas_sgemm, 3 as the _blas versions, 4 Winograd F(2x2,3x3)
- * (winograd.h; rounding differs slightly). For tests and benchmarks. */
+ * cblas_sgemm, 3 im2col and sgemm (per image forward; small images tap by
+ * tap), 4 Winograd F(2x2,3x3) (winograd.h; rounding differs slightly),
+ * 5 the _blas versions, the reference (unet-train --engine reference).
+ * For tests, benchmarks and that check. */
 extern int conv3x3_mode;
 /* out[m*ldo + i] = bias[m] (0 if NULL) + sum_q A[m*sam + q*saq] in[q*ldi + i]
  * for m < M, i < L, q < Q: the forward products. Not sgemm, whose sums

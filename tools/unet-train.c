@@ -1,5 +1,6 @@
 /* unet-train: train (or fine-tune) the 2-D U-Net on labelled slices, or the
  * 3-D U-Net on whole volumes (--dims 3). */
+#include "layers.h"
 #include "model.h"
 #include "train.h"
 #include "unet.h"
@@ -42,6 +43,8 @@ static const char usage[] =
 	"  --dims N           2: a new 2-D model on slices (default); 3: a new 3-D model on whole\n"
 	"                     volumes, each padded after its last slice to a multiple of 2^depth\n"
 	"                     (image 0, mask 255); no --augment, --weights (--init: the model's)\n"
+	"  --engine E         fast|reference (fast): reference computes every 2-D 3x3\n"
+	"                     convolution by im2col + sgemm, slower, to check the fast one\n"
 	"  --summary          print the layer table and parameter total, then exit\n"
 	"  -c, --channels N   input channels for --summary (1)";
 
@@ -58,7 +61,7 @@ int main(int argc, char **argv)
 {
 	enum { O_INIT = 256, O_LR, O_PATIENCE, O_LRPAT, O_LRFACTOR, O_AUGMENT, O_ANGLE, O_WEIGHTS,
 	       O_OPT, O_LOSS, O_SELECT, O_LOG, O_FILTERS, O_DEPTH, O_SUMMARY, O_VALGT, O_POSW, O_EMA,
-	       O_DIMS };
+	       O_DIMS, O_ENGINE };
 	static const struct option lo[] = {
 		{"init", 1, 0, O_INIT}, {"epochs", 1, 0, 'e'}, {"batch", 1, 0, 'b'},
 		{"lr", 1, 0, O_LR}, {"patience", 1, 0, O_PATIENCE}, {"lr-patience", 1, 0, O_LRPAT},
@@ -68,11 +71,13 @@ int main(int argc, char **argv)
 		{"log", 1, 0, O_LOG}, {"quiet", 0, 0, 'q'}, {"filters", 1, 0, O_FILTERS},
 		{"depth", 1, 0, O_DEPTH}, {"summary", 0, 0, O_SUMMARY}, {"channels", 1, 0, 'c'},
 		{"val-gt", 0, 0, O_VALGT}, {"pos-weight", 1, 0, O_POSW}, {"ema", 1, 0, O_EMA},
-		{"dims", 1, 0, O_DIMS}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+		{"dims", 1, 0, O_DIMS}, {"engine", 1, 0, O_ENGINE}, {"help", 0, 0, 'h'},
+		{0, 0, 0, 0}};
 	static const char *const weights[] = {"uniform", "gaussian", "stepwise", NULL};
 	static const char *const opts[] = {"rmsprop", "adam", "sgd", NULL};
 	static const char *const losses[] = {"bce", "bcedice", NULL};
 	static const char *const selects[] = {"loss", "dsc", NULL};
+	static const char *const engines[] = {"fast", "reference", NULL};
 	struct train_opts o;
 	struct unet_config cfg = {1, 8, 4, 2};
 	const char *out = NULL, *init = NULL, *logpath = NULL;
@@ -161,6 +166,11 @@ int main(int argc, char **argv)
 			o.ema = d;
 			break;
 		case O_LOG: logpath = optarg; break;
+		case O_ENGINE:
+			if ((k = pick(optarg, engines, "engine")) < 0)
+				return 2;
+			conv3x3_mode = k ? 5 : 0; /* 5: im2col + sgemm everywhere */
+			break;
 		case 'q': o.quiet = 1; break;
 		case O_FILTERS:
 			if (parse_long(optarg, 1, 256, "filters", &v)) usage_die(usage);

@@ -49,7 +49,7 @@ static void compare(int C, int N, int H, int W)
 	size_t np = unet_param_count(&cfg), nl = (size_t)N * H * W;
 	float *l0 = malloc(nl * 4), *l1 = malloc(nl * 4), *l2 = malloc(nl * 4);
 	float *g0 = malloc(np * 4), *g1 = malloc(np * 4), *g2 = malloc(np * 4);
-	run(3, C, N, H, W, l0, g0);
+	run(5, C, N, H, W, l0, g0);
 	run(0, C, N, H, W, l1, g1);
 	run(0, C, N, H, W, l2, g2);
 	double el = 0, ml = 0, eg = 0, mg = 0;
@@ -121,7 +121,7 @@ int main(void)
 	 * (the direct kernels everywhere, mode 1, against the reference) */
 	enum { STEPS = 30 };
 	double a[STEPS], b[STEPS], c[STEPS], worst = 0, noise = 0;
-	train(3, STEPS, a);
+	train(5, STEPS, a);
 	train(0, STEPS, b);
 	train(1, STEPS, c);
 	for (int s = 0; s < STEPS; s++) {

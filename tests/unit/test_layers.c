@@ -25,7 +25,7 @@ static float *zeros(size_t n) { return calloc(n, sizeof(float)); }
 static size_t scratch_all(int N, int C, int K, int H, int W)
 {
 	size_t m = 0;
-	for (int v = 1; v <= 4; v++) {
+	for (int v = 1; v <= 5; v++) {
 		conv3x3_mode = v;
 		size_t x = conv3x3_scratch(N, C, K, H, W);
 		m = x > m ? x : m;
@@ -188,7 +188,7 @@ static void conv_vs_naive(int N, int C, int K, int H, int W)
 	}
 	memcpy(dir, di0, nin * sizeof(float)), memcpy(dwr, dw0, nw * sizeof(float)), memcpy(dbr, db0, K * sizeof(float));
 	conv3x3_backward_naive(dir, dwr, dbr, dm, in, w, N, C, K, H, W);
-	for (int v = 1; v <= 4; v++) {
+	for (int v = 1; v <= 5; v++) {
 		memcpy(di, di0, nin * sizeof(float)), memcpy(dw, dw0, nw * sizeof(float)), memcpy(db, db0, K * sizeof(float));
 		memcpy(dcopy, dout, nout * sizeof(float));
 		conv3x3_mode = v;
