@@ -43,8 +43,10 @@ best_val() { awk -F'\t' 'NR > 1 && (m == "" || $3 < m) { m = $3 } END { print m 
 	local r f t
 	r=$(best_val ref.log) f=$(best_val fast.log) t=$(best_val two.log)
 	echo "best validation loss: reference $r, fast $f, fast on 2 threads $t"
-	# the first epochs agree to the printed digits (6 significant)
-	[ "$(sed -n 2p ref.log | cut -f2,3)" = "$(sed -n 2p fast.log | cut -f2,3)" ]
+	# the first epoch's validation loss agrees to 1e-3 (Winograd rounds
+	# differently; the curves drift apart later)
+	awk -v a="$(sed -n 2p ref.log | cut -f3)" -v b="$(sed -n 2p fast.log | cut -f3)" \
+		'BEGIN { d = a - b; d = d < 0 ? -d : d; exit !(d < 1e-3 * a) }'
 	# learning happened: the loss fell by more than half
 	awk -v r="$r" -v a="$(sed -n 2p ref.log | cut -f3)" 'BEGIN { exit !(r < 0.5 * a) }'
 	# within the noise, and within 10 %
