@@ -10,6 +10,21 @@
 #include <math.h>
 #include <string.h>
 
+/* acc[a][r] += sum_q A[a][q] B[q][OFF] over MB rows of A and R vectors of
+ * pixels, vector r at offset OFF (an expression in r) of each row of B. */
+#define SUM_Q(R, OFF)                                                          \
+	for (int q = 0; q < Q; q++) {                                          \
+		const float *bq = B[q];                                        \
+		vf bv[R];                                                      \
+		_Pragma("GCC unroll 16") for (int r = 0; r < R; r++)           \
+			bv[r] = vload(bq + (OFF));                             \
+		_Pragma("GCC unroll 16") for (int a = 0; a < MB; a++) {        \
+			vf w = vbcast(arow[a][q * saq]);                       \
+			_Pragma("GCC unroll 16") for (int r = 0; r < R; r++)   \
+				acc[a][r] += w * bv[r];                        \
+		}                                                              \
+	}
+
 /* One block of MB rows of C (some perhaps repeats of the last real row,
  * not stored) by R vectors of pixels starting at i. */
 #define ROWS_BLOCK(R)                                                                  \
@@ -22,36 +37,36 @@
 			_Pragma("GCC unroll 16") for (int a = 0; a < mb; a++)                                   \
 				_Pragma("GCC unroll 16") for (int r = 0; r < R; r++)                            \
 					acc[a][r] += vload(crow[a] + i + r * VL);      \
-		for (int q = 0; q < Q; q++) {                                          \
-			const float *bq = B[q] + i;                             \
-			vf bv[R];                                                      \
-			_Pragma("GCC unroll 16") for (int r = 0; r < R; r++)                                    \
-				bv[r] = vload(bq + r * VL);                            \
-			_Pragma("GCC unroll 16") for (int a = 0; a < MB; a++) {                                 \
-				vf w = vbcast(arow[a][q * saq]);                       \
-				_Pragma("GCC unroll 16") for (int r = 0; r < R; r++)                            \
-					acc[a][r] += w * bv[r];                        \
-			}                                                              \
-		}                                                                      \
+		SUM_Q(R, i + r * VL);                                                  \
 		_Pragma("GCC unroll 16") for (int a = 0; a < mb; a++)                                           \
 			_Pragma("GCC unroll 16") for (int r = 0; r < R; r++)                                    \
 				vstore(crow[a] + i + r * VL, acc[a][r]);               \
 	} while (0)
+
+/* The rows m0 .. m0+MB-1 of A and C and their biases (rows past M repeat
+ * the last real one, computed and not stored); returns the real ones. */
+static inline int rows_start(int m0, int M, const float *A, ptrdiff_t sam, float *C,
+                             ptrdiff_t ldc, const float *bias, const float **arow, float **crow,
+                             float *b0)
+{
+	int mb = M - m0 < MB ? M - m0 : MB;
+	_Pragma("GCC unroll 16") for (int a = 0; a < MB; a++) {
+		int m = m0 + (a < mb ? a : mb - 1);
+		arow[a] = A + m * sam;
+		crow[a] = C + m * ldc;
+		b0[a] = bias ? bias[m] : 0;
+	}
+	return mb;
+}
 
 void gemm_rows(int M, int L, int Q, const float *A, ptrdiff_t sam, ptrdiff_t saq,
                const float *const *B, float *C, ptrdiff_t ldc, int accumulate,
                const float *bias)
 {
 	for (int m0 = 0; m0 < M; m0 += MB) {
-		int mb = M - m0 < MB ? M - m0 : MB;
 		const float *arow[MB];
 		float *crow[MB], b0[MB];
-		_Pragma("GCC unroll 16") for (int a = 0; a < MB; a++) {
-			int m = m0 + (a < mb ? a : mb - 1);
-			arow[a] = A + m * sam;
-			crow[a] = C + m * ldc;
-			b0[a] = bias ? bias[m] : 0;
-		}
+		int mb = rows_start(m0, M, A, sam, C, ldc, bias, arow, crow, b0);
 		int i = 0;
 		for (; i + RB * VL <= L; i += RB * VL)
 			ROWS_BLOCK(RB);
@@ -95,17 +110,7 @@ void gemm_rows(int M, int L, int Q, const float *A, ptrdiff_t sam, ptrdiff_t saq
 		_Pragma("GCC unroll 16") for (int a = 0; a < MB; a++)                  \
 			_Pragma("GCC unroll 16") for (int r = 0; r < R; r++)           \
 				acc[a][r] = vbcast(b0[a]);                             \
-		for (int q = 0; q < Q; q++) {                                          \
-			const float *bq = B[q];                                        \
-			vf bv[R];                                                      \
-			_Pragma("GCC unroll 16") for (int r = 0; r < R; r++)           \
-				bv[r] = vload(bq + bo[r]);                             \
-			_Pragma("GCC unroll 16") for (int a = 0; a < MB; a++) {        \
-				vf w = vbcast(arow[a][q * saq]);                       \
-				_Pragma("GCC unroll 16") for (int r = 0; r < R; r++)   \
-					acc[a][r] += w * bv[r];                        \
-			}                                                              \
-		}                                                                      \
+		SUM_Q(R, bo[r]);                                                       \
 		_Pragma("GCC unroll 16") for (int a = 0; a < MB; a++)                  \
 			_Pragma("GCC unroll 16") for (int r = 0; r < R; r++)           \
 				if (a < mb)                                            \
@@ -174,15 +179,9 @@ void gemm_rows2d(int M, int rows, int W, int Q, const float *A, ptrdiff_t sam, p
 	struct pf_walk walk;
 	pf_start(&walk, pf, (long)((M + MB - 1) / MB) * ((total + RB - 1) / RB));
 	for (int m0 = 0; m0 < M; m0 += MB) {
-		int mb = M - m0 < MB ? M - m0 : MB;
 		const float *arow[MB];
 		float *crow[MB], b0[MB];
-		_Pragma("GCC unroll 16") for (int a = 0; a < MB; a++) {
-			int m = m0 + (a < mb ? a : mb - 1);
-			arow[a] = A + m * sam;
-			crow[a] = C + m * ldc;
-			b0[a] = bias ? bias[m] : 0;
-		}
+		int mb = rows_start(m0, M, A, sam, C, ldc, bias, arow, crow, b0);
 		int v = 0, cy = 0, cj = 0;
 		for (; v + RB <= total; v += RB) {
 			pf_step(&walk);
