@@ -20,10 +20,14 @@
 
 static const char usage[] =
 	"unet-bench [-t train|infer|sgemm|layers] [-s WxH] [-c CHANNELS] [-b BATCH] [-n STEPS]\n"
-	"           [-r REPEATS] [-m MFLOP]\n"
+	"           [-r REPEATS] [-m MFLOP] [-B MODE]\n"
+	"  -t layers   CPU ms of every 3x3 convolution of the network in each MODE,\n"
+	"              forward + backward and forward alone, and the MODE chosen\n"
 	"  -r REPEATS  time the STEPS this many times and report the fastest (default 1)\n"
-	"  -m MFLOP  count this many MFLOP per slice for GFLOP/s (default: our own count,\n"
-	"            3x the forward for a train step)";
+	"  -m MFLOP    count this many MFLOP per slice for GFLOP/s (default: our own count,\n"
+	"              3x the forward for a train step)\n"
+	"  -B MODE     every 3x3 convolution in MODE: 1 direct, 2 chunked im2col + sgemm,\n"
+	"              3 im2col + sgemm, 4 Winograd, 5 the reference (default: by shape)";
 
 static double maxrss_mib(void)
 {
@@ -121,7 +125,7 @@ int main(int argc, char **argv)
 		case 'n': if (parse_long(optarg, 1, 1000000, "steps", &v)) usage_die(usage); steps = (int)v; break;
 		case 'r': if (parse_long(optarg, 1, 1000, "repeats", &v)) usage_die(usage); reps = (int)v; break;
 		case 'm': if (parse_double(optarg, 0, 1e9, "MFLOP", &mflop)) usage_die(usage); break;
-		case 'B': conv3x3_mode = (int)strtol(optarg, NULL, 10); break;
+		case 'B': if (parse_long(optarg, 0, 5, "mode", &v)) usage_die(usage); conv3x3_mode = (int)v; break;
 		case 'h': printf("usage: %s\n", usage); return 0;
 		default: usage_die(usage);
 		}
