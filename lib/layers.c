@@ -164,8 +164,8 @@ static int chunk_rows(int C, int W, int rows)
 	return r < rows ? (int)r : rows;
 }
 
-/* Which implementation: 1 chunks and kernels.c, 2 chunks and sgemm, 3 one
- * im2col and sgemm, 4 Winograd F(2x2,3x3) (winograd.h). The register-blocked
+/* Which implementation (layers.h): 1 chunks and kernels.c, 2 and 3 im2col
+ * and sgemm (2: backward in chunks), 4 Winograd F(2x2,3x3) (winograd.h). The register-blocked
  * kernels win where channels are few and pixels many; Winograd where there
  * are enough channels and tiles to amortise its transforms; OpenBLAS on
  * small images. Measured per layer with unet-bench -t layers; the rule
@@ -311,7 +311,8 @@ static void col2im_rows(float *din, float *col, int N, int C, int H, int W, int 
 #define PROD_L 384
 #define PROD_Q 256
 void rows_product(int M, size_t L, int Q, const float *A, ptrdiff_t sam, ptrdiff_t saq,
-                  const float *in, size_t ldi, float *out, size_t ldo, const float *bias)
+                  const float *in, size_t ldi, float *out, size_t ldo, const float *bias,
+                  int accumulate)
 {
 	const float *tab[PROD_Q];
 	for (size_t i0 = 0; i0 < L; i0 += PROD_L) {
@@ -320,8 +321,8 @@ void rows_product(int M, size_t L, int Q, const float *A, ptrdiff_t sam, ptrdiff
 			int nq = Q - q0 < PROD_Q ? Q - q0 : PROD_Q;
 			for (int q = 0; q < nq; q++)
 				tab[q] = in + (size_t)(q0 + q) * ldi + i0;
-			gemm_rows(M, n, nq, A + q0 * saq, sam, saq, tab, out + i0, (ptrdiff_t)ldo, q0 > 0,
-			          q0 ? NULL : bias);
+			gemm_rows(M, n, nq, A + q0 * saq, sam, saq, tab, out + i0, (ptrdiff_t)ldo,
+			          accumulate || q0, q0 ? NULL : bias);
 		}
 	}
 }
@@ -352,42 +353,32 @@ static void swap_inner(float *dst, const float *src, int C, int N, size_t hw)
 				dst[i * N + n] = src[n * hw + i];
 }
 
+/* up to 8x8: 16% of 8x8's columns are border, and its forward ran 13%
+ * faster this way at 32x32 (by CPU time, median of 5 alternated runs) */
+#define SMALL_HW 64
+
 /* The forward of small images (SMALL_HW pixels or fewer), where up to half
  * of im2col's columns are the zero border: tap by tap, with only the output
  * pixels the tap reaches. In a CHWN copy the batch is innermost, so the
  * pixels a tap reaches in an image row, for all images, are one span:
  * out(span) += w[.][.][t] in(span shifted by t), a product of C terms by
- * gemm_rows. The centre tap, which reaches every pixel, goes first with the
+ * rows_product. The centre tap, which reaches every pixel, goes first with the
  * bias; then the others in order, so every sum has the same order whatever
  * the batch. The scratch holds C*N*H*W + K*N*H*W floats. */
-/* up to 8x8: 16% of 8x8's columns are border, and its forward ran 13%
- * faster this way at 32x32 (by CPU time, median of 5 alternated runs) */
-#define SMALL_HW 64
 static void small_forward(float *out, float *sc, const float *in, const float *w,
                           const float *b, int N, int C, int K, int H, int W, int relu)
 {
 	size_t hw = (size_t)H * W, p = N * hw;
 	float *it = sc, *ot = sc + (size_t)C * p;
-	const float *tab[PROD_Q];
 	swap_inner(it, in, C, N, hw);
 	for (int s = 0; s < 9; s++) {
 		int t = (s + 4) % 9, dy = t / 3 - 1, dx = t % 3 - 1; /* the centre first */
 		int y0 = dy < 0 ? 1 : 0, y1 = dy > 0 ? H - 1 : H;
 		int x0 = dx < 0 ? 1 : 0, x1 = dx > 0 ? W - 1 : W;
-		if (x0 >= x1)
-			continue;
-		int L = (x1 - x0) * N;
-		for (int y = y0; y < y1; y++) {
-			float *o = ot + ((size_t)y * W + x0) * N;
-			const float *src = it + ((size_t)(y + dy) * W + x0 + dx) * N;
-			for (int c0 = 0; c0 < C; c0 += PROD_Q) {
-				int nc = C - c0 < PROD_Q ? C - c0 : PROD_Q;
-				for (int c = 0; c < nc; c++)
-					tab[c] = src + (size_t)(c0 + c) * p;
-				gemm_rows(K, L, nc, w + (size_t)c0 * 9 + t, (ptrdiff_t)9 * C, 9, tab, o,
-				          (ptrdiff_t)p, s || c0, s || c0 ? NULL : b);
-			}
-		}
+		for (int y = y0; y < y1 && x0 < x1; y++)
+			rows_product(K, (size_t)(x1 - x0) * N, C, w + t, (ptrdiff_t)9 * C, 9,
+			             it + ((size_t)(y + dy) * W + x0 + dx) * N, p,
+			             ot + ((size_t)y * W + x0) * N, p, s ? NULL : b, s > 0);
 	}
 	if (relu)
 		vec_relu(ot, K * p);
@@ -690,7 +681,7 @@ void upconv2x2_forward(float *out, float *tmp, const float *in, const float *w,
 	size_t hw = (size_t)h * wd, p = (size_t)N * hw;
 	int W2 = 2 * wd;
 	/* tmp[k*4 + a*2 + bb][n][y][x] = sum_c w[c][k][a][bb] in[c][n][y][x] */
-	rows_product(K * 4, p, C, w, 1, K * 4, in, p, tmp, p, NULL);
+	rows_product(K * 4, p, C, w, 1, K * 4, in, p, tmp, p, NULL, 0);
 	for (int k = 0; k < K; k++)
 		for (int n = 0; n < N; n++) {
 			float *o = out + ((size_t)k * N + n) * 4 * hw;
@@ -743,7 +734,7 @@ void upconv2x2_backward(float *din, float *dw, float *db, float *tmp, const floa
 void conv1x1_forward(float *out, const float *in, const float *w, const float *b,
                      int P, int C, int K)
 {
-	rows_product(K, (size_t)P, C, w, C, 1, in, (size_t)P, out, (size_t)P, b);
+	rows_product(K, (size_t)P, C, w, C, 1, in, (size_t)P, out, (size_t)P, b, 0);
 }
 
 void conv1x1_backward(float *din, float *dw, float *db, const float *dout, const float *in,
@@ -843,6 +834,15 @@ void relu_backward(float *d, const float *out, size_t n)
 
 /* ---- losses ----------------------------------------------------------- */
 
+/* The labelled pixels of a mask (not 255). */
+static size_t labelled(const uint8_t *mask, size_t n)
+{
+	size_t cnt = 0;
+	for (size_t i = 0; i < n; i++)
+		cnt += mask[i] != 255;
+	return cnt;
+}
+
 double wbce_forward(const float *logit, const uint8_t *mask, const float *sw, int N, size_t P,
                     double pw, size_t *nlab)
 {
@@ -869,9 +869,7 @@ double wbce_forward(const float *logit, const uint8_t *mask, const float *sw, in
 void wbce_backward(float *dlogit, const float *logit, const uint8_t *mask, const float *sw,
                    int N, size_t P, double pw, double scale)
 {
-	size_t cnt = 0;
-	for (size_t i = 0; i < (size_t)N * P; i++)
-		cnt += mask[i] != 255;
+	size_t cnt = labelled(mask, (size_t)N * P);
 	if (!cnt)
 		return;
 	for (int n = 0; n < N; n++) {
@@ -890,9 +888,7 @@ void wbce_backward(float *dlogit, const float *logit, const uint8_t *mask, const
 double wbce_loss_grad(float *dlogit, const float *logit, const uint8_t *mask, const float *sw,
                       int N, size_t P, double pw, double scale)
 {
-	size_t cnt = 0;
-	for (size_t i = 0; i < (size_t)N * P; i++)
-		cnt += mask[i] != 255;
+	size_t cnt = labelled(mask, (size_t)N * P);
 	double s = 0;
 	for (int n = 0; n < N; n++) {
 		double wn = sw ? sw[n] : 1.0, sn = 0, g = cnt ? wn * scale / cnt : 0;

@@ -44,19 +44,21 @@ void conv3x3_forward_blas(float *out, float *col, const float *in, const float *
 void conv3x3_backward_blas(float *din, float *dw, float *db, float *col, const float *dout,
                            const float *in, const float *w, int N, int C, int K, int H, int W);
 /* How conv3x3_forward/backward work: 0 chosen by the shape (default),
- * 1 a few rows at a time with kernels.c, 2 a few rows at a time with
- * cblas_sgemm, 3 im2col and sgemm (per image forward; small images tap by
- * tap), 4 Winograd F(2x2,3x3) (winograd.h; rounding differs slightly),
+ * 1 a few rows at a time with kernels.c, 2 as 3 forward and a few rows at
+ * a time with cblas_sgemm backward, 3 im2col and sgemm (forward one sgemm
+ * per image, small images tap by tap), 4 Winograd F(2x2,3x3) (winograd.h; rounding differs slightly),
  * 5 the _blas versions, the reference (unet-train --engine reference).
  * For tests, benchmarks and that check. */
 extern int conv3x3_mode;
-/* out[m*ldo + i] = bias[m] (0 if NULL) + sum_q A[m*sam + q*saq] in[q*ldi + i]
+/* out[m*ldo + i] = bias[m] (0 if NULL) + (accumulate ? out[m*ldo + i] : 0)
+ *                 + sum_q A[m*sam + q*saq] in[q*ldi + i]
  * for m < M, i < L, q < Q: the forward products. Not sgemm, whose sums
  * depend on the shape of the call and on a pixel's place in it (seen with
  * OpenBLAS on Zen 3), which made an image's output depend on its batch:
  * here every pixel's sum is the same whatever L and i. */
 void rows_product(int M, size_t L, int Q, const float *A, ptrdiff_t sam, ptrdiff_t saq,
-                  const float *in, size_t ldi, float *out, size_t ldo, const float *bias);
+                  const float *in, size_t ldi, float *out, size_t ldo, const float *bias,
+                  int accumulate);
 /* The mode 0 picks for this shape (1 to 4). */
 int conv3x3_auto_mode(int N, int C, int K, int H, int W);
 /* Direct loops, accumulated in double: the test reference of all of these. */

@@ -295,7 +295,7 @@ static void conv_fwd(float *out, float *col, const float *in, const float *w, co
 		float *o = out + (size_t)g0 * W;
 		im2col3d_rows(col, in, N, C, Z, H, W, g0, g1);
 		/* not sgemm: see rows_product */
-		rows_product(K, (size_t)L, J, w, J, 1, col, (size_t)L, o, p, b);
+		rows_product(K, (size_t)L, J, w, J, 1, col, (size_t)L, o, p, b, 0);
 		if (relu)
 			for (int k = 0; k < K; k++)
 				vec_relu(o + k * p, (size_t)L);
@@ -464,7 +464,7 @@ void upconv3d_forward(float *out, float *tmp, const float *in, const float *w, c
 {
 	size_t p = (size_t)N * z * h * wd;
 	/* tmp[k*8 + t][i] = sum_c w[c][k*8 + t] in[c][i] */
-	rows_product(K * 8, p, C, w, 1, K * 8, in, p, tmp, p, NULL);
+	rows_product(K * 8, p, C, w, 1, K * 8, in, p, tmp, p, NULL, 0);
 	upconv_scatter(out, tmp, b, N, K, z, h, wd, 1);
 }
 

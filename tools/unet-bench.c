@@ -26,8 +26,9 @@ static const char usage[] =
 	"  -r REPEATS  time the STEPS this many times and report the fastest (default 1)\n"
 	"  -m MFLOP    count this many MFLOP per slice for GFLOP/s (default: our own count,\n"
 	"              3x the forward for a train step)\n"
-	"  -B MODE     every 3x3 convolution in MODE: 1 direct, 2 chunked im2col + sgemm,\n"
-	"              3 im2col + sgemm, 4 Winograd, 5 the reference (default: by shape)";
+	"  -B MODE     every 3x3 convolution in MODE: 1 direct, 2 im2col + sgemm with the\n"
+	"              backward in chunks, 3 im2col + sgemm, 4 Winograd, 5 the reference\n"
+	"              (default: by shape)";
 
 static double maxrss_mib(void)
 {
