@@ -91,6 +91,29 @@ void gemm_rows(int M, int L, int Q, const float *A, ptrdiff_t sam, ptrdiff_t saq
 	}
 }
 
+/* The blocks of rows_product: ROWS_L pixels by ROWS_Q rows of in at a time
+ * stay in the L2 cache while every row of A passes over them; out
+ * accumulates across the blocks of rows, which keeps each sum in the order
+ * of q. */
+#define ROWS_L 384
+#define ROWS_Q 256
+void rows_product(int M, size_t L, int Q, const float *A, ptrdiff_t sam, ptrdiff_t saq,
+                  const float *in, size_t ldi, float *out, size_t ldo, const float *bias,
+                  int accumulate)
+{
+	const float *tab[ROWS_Q];
+	for (size_t i0 = 0; i0 < L; i0 += ROWS_L) {
+		int n = L - i0 < ROWS_L ? (int)(L - i0) : ROWS_L;
+		for (int q0 = 0; q0 < Q; q0 += ROWS_Q) {
+			int nq = Q - q0 < ROWS_Q ? Q - q0 : ROWS_Q;
+			for (int q = 0; q < nq; q++)
+				tab[q] = in + (size_t)(q0 + q) * ldi + i0;
+			gemm_rows(M, n, nq, A + q0 * saq, sam, saq, tab, out + i0, (ptrdiff_t)ldo,
+			          accumulate || q0, q0 ? NULL : bias);
+		}
+	}
+}
+
 /* One block of MB rows of C (some perhaps repeats of the last real row,
  * not stored) by the R vectors v .. v+R-1 of the rows x nv grid of pixel
  * vectors, the first at row cy, vector cj (both advanced past the block);
@@ -376,4 +399,16 @@ double vec_sum(const float *x, size_t n)
 	for (; i < n; i++)
 		s += x[i];
 	return s;
+}
+
+void vec_add_bias(float *out, const float *b, int K, size_t p)
+{
+	for (int k = 0; k < K; k++)
+		vec_add_scalar(out + (size_t)k * p, b[k], p);
+}
+
+void vec_sum_rows(float *db, const float *d, int K, size_t p)
+{
+	for (int k = 0; k < K; k++)
+		db[k] += (float)vec_sum(d + (size_t)k * p, p);
 }

@@ -18,6 +18,17 @@ void gemm_rows(int M, int L, int Q, const float *A, ptrdiff_t sam, ptrdiff_t saq
                const float *const *B, float *C, ptrdiff_t ldc, int accumulate,
                const float *bias);
 
+/* out[m*ldo + i] = bias[m] (0 if NULL) + (accumulate ? out[m*ldo + i] : 0)
+ *                 + sum_q A[m*sam + q*saq] in[q*ldi + i]
+ * for m < M, i < L, q < Q: gemm_rows over a contiguous matrix in, in
+ * blocks that stay in the cache; the forward products of the layers. Not
+ * sgemm, whose sums depend on the shape of the call and on a pixel's place
+ * in it (seen with OpenBLAS on Zen 3), which made an image's output depend
+ * on its batch: here every pixel's sum is the same whatever L and i. */
+void rows_product(int M, size_t L, int Q, const float *A, ptrdiff_t sam, ptrdiff_t saq,
+                  const float *in, size_t ldi, float *out, size_t ldo, const float *bias,
+                  int accumulate);
+
 /* Memory to bring into the cache while a kernel computes (the next chunk
  * of a convolution): n regions of len floats at base[0] .. base[n-1],
  * spread over the kernel's blocks. */
@@ -70,5 +81,9 @@ void vec_add_scalar(float *d, float c, size_t n);
 void vec_rmsprop(float *w, const float *g, float *v, size_t n, float lr, float rho, float eps);
 /* The sum of x[0..n), in vector partial sums and a double total. */
 double vec_sum(const float *x, size_t n);
+/* out[k*p + i] += b[k] for k < K, i < p: a bias over K planes of p. */
+void vec_add_bias(float *out, const float *b, int K, size_t p);
+/* db[k] += sum_i d[k*p + i] (vec_sum of each plane): a bias gradient. */
+void vec_sum_rows(float *db, const float *d, int K, size_t p);
 
 #endif

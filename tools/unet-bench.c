@@ -5,6 +5,7 @@
  * -r R the STEPS are timed R times and the fastest block is reported (a
  * loaded machine slows some blocks; the best is the least disturbed).
  * Threads: OPENBLAS_NUM_THREADS. */
+#include "conv.h"
 #include "kernels.h"
 #include "layers.h"
 #include "unet.h"
@@ -26,9 +27,9 @@ static const char usage[] =
 	"  -r REPEATS  time the STEPS this many times and report the fastest (default 1)\n"
 	"  -m MFLOP    count this many MFLOP per slice for GFLOP/s (default: our own count,\n"
 	"              3x the forward for a train step)\n"
-	"  -B MODE     every 3x3 convolution in MODE: 1 direct, 2 im2col + sgemm with the\n"
-	"              backward in chunks, 3 im2col + sgemm, 4 Winograd, 5 the reference\n"
-	"              (default: by shape)";
+	"  -B MODE     every 3x3 convolution in MODE (or its number): 1 direct, 2 chunked\n"
+	"              (im2col + sgemm, the backward in chunks), 3 im2col (+ sgemm),\n"
+	"              4 winograd, 5 reference, 0 auto (by shape; the default)";
 
 static double maxrss_mib(void)
 {
@@ -45,16 +46,17 @@ static double cpu_seconds(void)
 }
 
 /* CPU milliseconds of forward + backward, and of forward alone, of each 3x3
- * convolution of the network in each conv3x3_mode; the fastest of reps
- * blocks of steps. */
+ * convolution of the network in each conv3x3_mode but the reference (by
+ * number: columns modeN_ms, fwdN_ms, auto), the fastest of reps blocks of
+ * steps. */
 static int layers(int W, int H, int C, int B, int steps, int reps)
 {
 	struct rng r;
 	rng_seed(&r, 2);
 	printf("level\tcin\tk\tsize\tauto");
-	for (int m = 1; m <= 4; m++)
+	for (int m = CONV_DIRECT; m < CONV_REFERENCE; m++)
 		printf("\tmode%d_ms", m);
-	for (int m = 1; m <= 4; m++)
+	for (int m = CONV_DIRECT; m < CONV_REFERENCE; m++)
 		printf("\tfwd%d_ms", m);
 	printf("\n");
 	for (int l = 0; l <= 4; l++) {
@@ -64,21 +66,22 @@ static int layers(int W, int H, int C, int B, int steps, int reps)
 			int ci = shapes[s][0], k = shapes[s][1];
 			size_t nin = (size_t)ci * B * h * w, nout = (size_t)k * B * h * w;
 			size_t scr = 0;
-			for (int m = 1; m <= 4; m++) {
-				conv3x3_mode = m;
+			for (int m = CONV_DIRECT; m < CONV_REFERENCE; m++) {
+				conv3x3_mode = (enum conv_mode)m;
 				size_t x = conv3x3_scratch(B, ci, k, h, w);
 				scr = x > scr ? x : scr;
 			}
-			conv3x3_mode = 0;
+			conv3x3_mode = CONV_AUTO;
 			float *in = xmalloc(nin * 4), *out = xmalloc(nout * 4), *din = xcalloc(nin, 4);
 			float *wt = xmalloc((size_t)k * ci * 9 * 4), *dw = xcalloc((size_t)k * ci * 9, 4);
 			float *bb = xcalloc(k, 4), *db = xcalloc(k, 4), *col = xmalloc(scr * 4);
 			for (size_t i = 0; i < nin; i++) in[i] = (float)rng_normal(&r);
 			for (size_t i = 0; i < (size_t)k * ci * 9; i++) wt[i] = (float)rng_normal(&r) * 0.1f;
-			printf("%d\t%d\t%d\t%dx%d\t%d", l, ci, k, w, h, conv3x3_auto_mode(B, ci, k, h, w));
-			double both[5], fwd[5];
-			for (int m = 1; m <= 4; m++) {
-				conv3x3_mode = m;
+			printf("%d\t%d\t%d\t%dx%d\t%d", l, ci, k, w, h,
+			       (int)conv3x3_auto_mode(B, ci, k, h, w));
+			double both[CONV_REFERENCE], fwd[CONV_REFERENCE];
+			for (int m = CONV_DIRECT; m < CONV_REFERENCE; m++) {
+				conv3x3_mode = (enum conv_mode)m;
 				both[m] = fwd[m] = 1e300;
 				for (int rep = 0; rep < reps; rep++) {
 					double tf = 0, tb = 0;
@@ -95,12 +98,12 @@ static int layers(int W, int H, int C, int B, int steps, int reps)
 					fwd[m] = tf < fwd[m] ? tf : fwd[m];
 				}
 			}
-			for (int m = 1; m <= 4; m++)
+			for (int m = CONV_DIRECT; m < CONV_REFERENCE; m++)
 				printf("\t%.2f", both[m] / steps * 1e3);
-			for (int m = 1; m <= 4; m++)
+			for (int m = CONV_DIRECT; m < CONV_REFERENCE; m++)
 				printf("\t%.2f", fwd[m] / steps * 1e3);
 			printf("\n");
-			conv3x3_mode = 0;
+			conv3x3_mode = CONV_AUTO;
 			free(in), free(out), free(din), free(wt), free(dw), free(bb), free(db), free(col);
 		}
 	}
@@ -126,7 +129,12 @@ int main(int argc, char **argv)
 		case 'n': if (parse_long(optarg, 1, 1000000, "steps", &v)) usage_die(usage); steps = (int)v; break;
 		case 'r': if (parse_long(optarg, 1, 1000, "repeats", &v)) usage_die(usage); reps = (int)v; break;
 		case 'm': if (parse_double(optarg, 0, 1e9, "MFLOP", &mflop)) usage_die(usage); break;
-		case 'B': if (parse_long(optarg, 0, 5, "mode", &v)) usage_die(usage); conv3x3_mode = (int)v; break;
+		case 'B':
+			if (conv_mode_parse(optarg, &conv3x3_mode)) {
+				error("unknown mode: '%s'", optarg);
+				usage_die(usage);
+			}
+			break;
 		case 'h': printf("usage: %s\n", usage); return 0;
 		default: usage_die(usage);
 		}

@@ -169,7 +169,7 @@ int main(int argc, char **argv)
 		case O_ENGINE:
 			if ((k = pick(optarg, engines, "engine")) < 0)
 				return 2;
-			conv3x3_mode = k ? 5 : 0; /* 5: im2col + sgemm everywhere */
+			conv3x3_mode = k ? CONV_REFERENCE : CONV_AUTO;
 			break;
 		case 'q': o.quiet = 1; break;
 		case O_FILTERS:

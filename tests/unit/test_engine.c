@@ -1,10 +1,12 @@
 /* The fast training engine against the reference: the paper's network
  * (base 8, depth 4) on 32x32 and 64x48 slices, forward and all gradients
- * with the convolutions chosen by shape (direct kernels, Winograd, sgemm)
- * against every convolution done by im2col + sgemm (conv3x3_mode 3, itself
- * tested against naive loops in test_layers); the same bits twice; and a
- * short fixed-seed training follows the reference's loss curve. */
+ * with the convolutions chosen by shape (CONV_AUTO: direct kernels,
+ * Winograd, sgemm) against every convolution done by the reference
+ * (CONV_REFERENCE: im2col + sgemm over the batch, itself tested against
+ * naive loops in test_layers); the same bits twice; and a short fixed-seed
+ * training follows the reference's loss curve. */
 #include "check.h"
+#include "conv.h"
 #include "kernels.h"
 #include "layers.h"
 #include "unet.h"
@@ -14,7 +16,7 @@
 #include <string.h>
 
 /* Logits and gradients of one forward/backward in conv3x3_mode `mode`. */
-static void run(int mode, int C, int N, int H, int W, float *logit, float *grad)
+static void run(enum conv_mode mode, int C, int N, int H, int W, float *logit, float *grad)
 {
 	struct unet_config cfg = {C, 8, 4, 2};
 	struct unet u;
@@ -40,7 +42,7 @@ static void run(int mode, int C, int N, int H, int W, float *logit, float *grad)
 	memcpy(grad, u.grads, u.nparams * sizeof *grad);
 	unet_free(&u);
 	free(in), free(mask);
-	conv3x3_mode = 0;
+	conv3x3_mode = CONV_AUTO;
 }
 
 static void compare(int C, int N, int H, int W)
@@ -49,9 +51,9 @@ static void compare(int C, int N, int H, int W)
 	size_t np = unet_param_count(&cfg), nl = (size_t)N * H * W;
 	float *l0 = malloc(nl * 4), *l1 = malloc(nl * 4), *l2 = malloc(nl * 4);
 	float *g0 = malloc(np * 4), *g1 = malloc(np * 4), *g2 = malloc(np * 4);
-	run(5, C, N, H, W, l0, g0);
-	run(0, C, N, H, W, l1, g1);
-	run(0, C, N, H, W, l2, g2);
+	run(CONV_REFERENCE, C, N, H, W, l0, g0);
+	run(CONV_AUTO, C, N, H, W, l1, g1);
+	run(CONV_AUTO, C, N, H, W, l2, g2);
 	double el = 0, ml = 0, eg = 0, mg = 0;
 	for (size_t i = 0; i < nl; i++)
 		el = fmax(el, fabs(l1[i] - l0[i])), ml = fmax(ml, fabs(l0[i]));
@@ -62,7 +64,7 @@ static void compare(int C, int N, int H, int W)
 		eg = fmax(eg, fabs(g1[i] - g0[i])), mg = fmax(mg, fabs(g0[i]));
 		ndiff += g1[i] != g0[i];
 	}
-	printf("engine vs im2col/sgemm %dx%dx%d batch %d: logits max|diff| %.2e (max %.2f), "
+	printf("engine vs reference %dx%dx%d batch %d: logits max|diff| %.2e (max %.2f), "
 	       "gradients max|diff| %.2e (max %.3g, %zu of %zu differ)\n", W, H, C, N, el, ml, eg, mg,
 	       ndiff, np);
 	CHECK(ndiff > 0); /* the two paths do differ */
@@ -74,7 +76,7 @@ static void compare(int C, int N, int H, int W)
 
 /* Losses of `steps` RMSprop steps on one fixed random batch (a blob to
  * segment) in conv3x3_mode `mode`. */
-static void train(int mode, int steps, double *loss)
+static void train(enum conv_mode mode, int steps, double *loss)
 {
 	struct unet_config cfg = {1, 8, 4, 2};
 	int N = 4, H = 32, W = 32;
@@ -106,7 +108,7 @@ static void train(int mode, int steps, double *loss)
 	}
 	unet_free(&u);
 	free(in), free(ms), free(mask);
-	conv3x3_mode = 0;
+	conv3x3_mode = CONV_AUTO;
 }
 
 int main(void)
@@ -118,12 +120,12 @@ int main(void)
 	/* a short training: the same loss curve within float noise. RMSprop
 	 * turns the rounding differences of tiny gradients into full steps, so
 	 * curves drift apart; the noise is gauged by two exact implementations
-	 * (the direct kernels everywhere, mode 1, against the reference) */
+	 * (the direct kernels everywhere, CONV_DIRECT, against the reference) */
 	enum { STEPS = 30 };
 	double a[STEPS], b[STEPS], c[STEPS], worst = 0, noise = 0;
-	train(5, STEPS, a);
-	train(0, STEPS, b);
-	train(1, STEPS, c);
+	train(CONV_REFERENCE, STEPS, a);
+	train(CONV_AUTO, STEPS, b);
+	train(CONV_DIRECT, STEPS, c);
 	for (int s = 0; s < STEPS; s++) {
 		worst = fmax(worst, fabs(a[s] - b[s]) / a[s]);
 		noise = fmax(noise, fabs(a[s] - c[s]) / a[s]);

@@ -1,8 +1,12 @@
-/* Layers: the im2col/GEMM convolution against the naive one (forward and
- * backward), finite-difference gradient checks of every layer type, and the
- * losses against hand-computed values. */
+/* Layers: every implementation of the 3x3 convolution (conv.h's modes and
+ * the reference) against the naive one (forward and backward, with and
+ * without ReLU), the batch independence of the forwards, finite-difference
+ * gradient checks of every layer type, and the losses against
+ * hand-computed values. */
 #include "check.h"
 #include "gradcheck.h"
+#include "conv.h"
+#include "conv_ref.h"
 #include "layers.h"
 #include "util.h"
 
@@ -25,12 +29,12 @@ static float *zeros(size_t n) { return calloc(n, sizeof(float)); }
 static size_t scratch_all(int N, int C, int K, int H, int W)
 {
 	size_t m = 0;
-	for (int v = 1; v <= 5; v++) {
+	for (enum conv_mode v = CONV_DIRECT; v < CONV_MODES; v++) {
 		conv3x3_mode = v;
 		size_t x = conv3x3_scratch(N, C, K, H, W);
 		m = x > m ? x : m;
 	}
-	conv3x3_mode = 0;
+	conv3x3_mode = CONV_AUTO;
 	return m;
 }
 
@@ -145,8 +149,8 @@ static double check_layer(const char *name, enum kind k, int N, int C, int K, in
 	return worst;
 }
 
-/* The fast convolution (both kernels) and the im2col/sgemm one against the
- * direct loops, forward and backward. */
+/* Every mode, the reference by its own functions, against the direct
+ * loops, forward and backward. */
 static void conv_vs_naive(int N, int C, int K, int H, int W)
 {
 	size_t nin = (size_t)C * N * H * W, nout = (size_t)K * N * H * W, nw = (size_t)K * C * 9;
@@ -160,22 +164,21 @@ static void conv_vs_naive(int N, int C, int K, int H, int W)
 	memcpy(dir, di0, nin * sizeof(float)), memcpy(dwr, dw0, nw * sizeof(float)), memcpy(dbr, db0, K * sizeof(float));
 	conv3x3_forward_naive(ref, in, w, b, N, C, K, H, W);
 	conv3x3_backward_naive(dir, dwr, dbr, dout, in, w, N, C, K, H, W);
-	for (int v = 0; v < 5; v++) {
-		const char *name[5] = {"rows/kernels", "rows/sgemm", "im2col/sgemm", "_blas", "winograd"};
+	for (enum conv_mode v = CONV_DIRECT; v < CONV_MODES; v++) {
 		memcpy(di, di0, nin * sizeof(float)), memcpy(dw, dw0, nw * sizeof(float)), memcpy(db, db0, K * sizeof(float));
-		conv3x3_mode = v == 4 ? 4 : v + 1;
-		if (v != 3) {
+		conv3x3_mode = v;
+		if (v != CONV_REFERENCE) {
 			conv3x3_forward(o, col, in, w, b, N, C, K, H, W);
 			conv3x3_backward(di, dw, db, col, dout, in, w, N, C, K, H, W);
 		} else {
 			conv3x3_forward_blas(o, col, in, w, b, N, C, K, H, W);
 			conv3x3_backward_blas(di, dw, db, col, dout, in, w, N, C, K, H, W);
 		}
-		conv3x3_mode = 0;
+		conv3x3_mode = CONV_AUTO;
 		double e[4] = {maxdiff(o, ref, nout), maxdiff(di, dir, nin), maxdiff(dw, dwr, nw),
 		               maxdiff(db, dbr, K)};
 		printf("conv3x3 %-12s vs naive N=%d C=%d K=%d %dx%d: max |diff| out %.1e din %.1e dw %.1e db %.1e\n",
-		       name[v], N, C, K, W, H, e[0], e[1], e[2], e[3]);
+		       conv_mode_name(v), N, C, K, W, H, e[0], e[1], e[2], e[3]);
 		CHECK(e[0] < 1e-5 * C && e[1] < 1e-5 * K);
 		CHECK(e[2] < 1e-6 * N * H * W && e[3] < 1e-6 * N * H * W);
 	}
@@ -188,17 +191,17 @@ static void conv_vs_naive(int N, int C, int K, int H, int W)
 	}
 	memcpy(dir, di0, nin * sizeof(float)), memcpy(dwr, dw0, nw * sizeof(float)), memcpy(dbr, db0, K * sizeof(float));
 	conv3x3_backward_naive(dir, dwr, dbr, dm, in, w, N, C, K, H, W);
-	for (int v = 1; v <= 5; v++) {
+	for (enum conv_mode v = CONV_DIRECT; v < CONV_MODES; v++) {
 		memcpy(di, di0, nin * sizeof(float)), memcpy(dw, dw0, nw * sizeof(float)), memcpy(db, db0, K * sizeof(float));
 		memcpy(dcopy, dout, nout * sizeof(float));
 		conv3x3_mode = v;
 		conv3x3_relu_forward(o, col, in, w, b, N, C, K, H, W);
 		conv3x3_relu_backward(di, dw, db, col, dcopy, rout, in, w, N, C, K, H, W);
-		conv3x3_mode = 0;
+		conv3x3_mode = CONV_AUTO;
 		double e[4] = {maxdiff(o, rout, nout), maxdiff(di, dir, nin), maxdiff(dw, dwr, nw),
 		               maxdiff(db, dbr, K)};
-		printf("conv3x3+relu mode %d vs naive N=%d C=%d K=%d %dx%d: max |diff| out %.1e din %.1e dw %.1e db %.1e\n",
-		       v, N, C, K, W, H, e[0], e[1], e[2], e[3]);
+		printf("conv3x3+relu %-9s vs naive N=%d C=%d K=%d %dx%d: max |diff| out %.1e din %.1e dw %.1e db %.1e\n",
+		       conv_mode_name(v), N, C, K, W, H, e[0], e[1], e[2], e[3]);
 		CHECK(e[0] < 1e-5 * C && e[1] < 1e-5 * K);
 		CHECK(e[2] < 1e-6 * N * H * W && e[3] < 1e-6 * N * H * W);
 	}
@@ -360,10 +363,11 @@ static void batch_independent(int N, int C, int K, int H, int W)
 	float *one = malloc(C * hw * sizeof *one), *out = malloc(4 * K * p * sizeof *out);
 	float *o1 = malloc(4 * K * hw * sizeof *o1);
 	float *col = malloc((scratch_all(N, C, K, H, W) + 4 * K * p) * sizeof *col);
-	for (int what = 1; what <= 6; what++) {
+	/* what: the modes but the reference, then the up- and 1x1 convolution */
+	for (int what = CONV_DIRECT; what <= 6; what++) {
 		int bad = 0;
 		size_t ko = what == 5 ? 4 * (size_t)K : what == 6 ? 1 : (size_t)K; /* output planes per pixel */
-		conv3x3_mode = what <= 4 ? what : 0;
+		conv3x3_mode = what < CONV_REFERENCE ? (enum conv_mode)what : CONV_AUTO;
 		if (what <= 4)
 			conv3x3_relu_forward(out, col, in, w, b, N, C, K, H, W);
 		else if (what == 5)
@@ -386,11 +390,13 @@ static void batch_independent(int N, int C, int K, int H, int W)
 				              plane * sizeof *o1) != 0;
 		}
 		if (bad)
-			fprintf(stderr, "batch_independent(%d, %d, %d, %d, %d) %s %d: %d planes differ\n",
-			        N, C, K, H, W, what <= 4 ? "mode" : "layer", what, bad);
+			fprintf(stderr, "batch_independent(%d, %d, %d, %d, %d) %s: %d planes differ\n",
+			        N, C, K, H, W,
+			        what < CONV_REFERENCE ? conv_mode_name((enum conv_mode)what)
+			        : what == 5 ? "upconv2x2" : "conv1x1", bad);
 		CHECK(bad == 0);
 	}
-	conv3x3_mode = 0;
+	conv3x3_mode = CONV_AUTO;
 	free(in), free(w), free(b), free(one), free(out), free(o1), free(col);
 }
 
