@@ -6,7 +6,8 @@
  * 16 products over channels of the transformed tiles. The backward pass is
  * the exact adjoint of that forward (so gradients are those of the function
  * computed). Rounding differs from direct convolution by a few ulps of the
- * products. Used by layers.c (conv3x3_mode 4); none of these can fail. */
+ * products. Used by conv.c (CONV_WINOGRAD); none of these can fail. The
+ * code: winograd.c and its per-instruction-set parts (winograd_impl.h). */
 #ifndef SL_WINOGRAD_H
 #define SL_WINOGRAD_H
 
