@@ -400,10 +400,33 @@ static void batch_independent(int N, int C, int K, int H, int W)
 	free(in), free(w), free(b), free(one), free(out), free(o1), free(col);
 }
 
+/* The modes' names: each parses back to its mode, as does its number;
+ * anything else is refused and leaves the mode alone. */
+static void mode_names(void)
+{
+	static const char *const names[CONV_MODES] = {"auto", "direct", "chunked", "im2col",
+	                                              "winograd", "reference"};
+	for (enum conv_mode m = CONV_AUTO; m < CONV_MODES; m++) {
+		enum conv_mode p = CONV_MODES, q = CONV_MODES;
+		char num[2] = {(char)('0' + m), 0};
+		CHECK(!strcmp(conv_mode_name(m), names[m]));
+		CHECK(conv_mode_parse(names[m], &p) == 0 && p == m);
+		CHECK(conv_mode_parse(num, &q) == 0 && q == m);
+	}
+	const char *bad[] = {"", "6", "-1", "01", "1x", "Winograd", "fast", "winograd "};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		enum conv_mode p = CONV_DIRECT;
+		CHECK(conv_mode_parse(bad[i], &p) == -1 && p == CONV_DIRECT);
+	}
+	CHECK(!strcmp(conv_mode_name(CONV_MODES), "?"));
+}
+
 int main(void)
 {
 	progname = "test_layers";
 	rng_seed(&R, 42);
+
+	mode_names();
 
 	conv_vs_naive(2, 3, 4, 5, 6);
 	conv_vs_naive(3, 1, 8, 8, 8);
