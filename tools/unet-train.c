@@ -5,7 +5,6 @@
 #include "train.h"
 #include "unet.h"
 #include "util.h"
-#include "volpool.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -218,15 +217,15 @@ int main(int argc, char **argv)
 	if (val_gt && optind + 1 >= argc)
 		return error("--val-gt needs a validation list"), 2;
 
-	struct pool tr = {0}, va = {0};
+	struct trainset tr = {0}, va = {0};
 	if (d3)
 		tr.zmult = va.zmult = 1 << cfg.depth;
-	if (pool_load_list(&tr, argv[optind]))
+	if (trainset_load_list(&tr, argv[optind]))
 		return 1;
 	if (tr.n == 0)
 		die("no labelled slices in '%s'", argv[optind]);
 	if (optind + 1 < argc) {
-		if (pool_load_list(&va, argv[optind + 1]))
+		if (trainset_load_list(&va, argv[optind + 1]))
 			return 1;
 		if (va.n && (va.W != tr.W || va.H != tr.H || va.C != tr.C))
 			die("validation slices are %dx%dx%d, training slices %dx%dx%d", va.W, va.H, va.C,
@@ -235,7 +234,7 @@ int main(int argc, char **argv)
 			die("no labelled slices in '%s'", argv[optind + 1]);
 	}
 	size_t va_all = va.n;
-	if (val_gt && pool_keep_gt(&va) == 0)
+	if (val_gt && trainset_keep_gt(&va) == 0)
 		die("no ground-truth validation slice in '%s' (--val-gt)", argv[optind + 1]);
 	char note[512] = "";
 	if (val_gt)
@@ -249,7 +248,7 @@ int main(int argc, char **argv)
 		         "foreground pixels weigh %g in the BCE (--pos-weight)\n", o.pos_weight);
 	if (*note)
 		o.log_note = note;
-	if (d3 && (pool_set_depth(&tr, va.Z > tr.Z ? va.Z : tr.Z) || pool_set_depth(&va, tr.Z)))
+	if (d3 && (trainset_set_depth(&tr, va.Z > tr.Z ? va.Z : tr.Z) || trainset_set_depth(&va, tr.Z)))
 		return 1;
 	if (init) {
 		if (cfg.in_channels != tr.C)
@@ -295,6 +294,6 @@ int main(int argc, char **argv)
 	if (model_save(out, &cfg, u.params))
 		return 1;
 	unet_free(&u);
-	pool_free(&tr), pool_free(&va);
+	trainset_free(&tr), trainset_free(&va);
 	return close_stdout() ? 1 : 0;
 }
