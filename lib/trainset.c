@@ -2,6 +2,7 @@
  * (trainset.h). */
 #include "trainset.h"
 
+#include "provenance.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -100,25 +101,10 @@ static void copy_image(float *dst, const struct slab *img, size_t from, size_t n
 			dst[i] = (float)slab_get(img, from + i);
 }
 
-/* The z-th token of a SLICES value: its first character, 0 past the end. */
-static char slices_token(const char *slices, int z)
+/* The labelled slices of a pair, each ground truth when prov says so. */
+static int add_slices(struct trainset *t, const struct slab *img, const struct slab *mask,
+                      const int *prov)
 {
-	char tok = 0;
-	const char *s = slices;
-	for (int k = 0; *s && k <= z; k++) {
-		while (*s == ' ')
-			s++;
-		if (k == z)
-			tok = *s;
-		while (*s && *s != ' ')
-			s++;
-	}
-	return tok;
-}
-
-static int add_slices(struct trainset *t, const struct slab *img, const struct slab *mask)
-{
-	const char *slices = slab_get_extra(mask, "SLICES");
 	size_t m = (size_t)t->W * t->H, s = m * t->C;
 	const uint8_t *mk = mask->data;
 	for (int z = 0; z < img->nz; z++) {
@@ -134,13 +120,15 @@ static int add_slices(struct trainset *t, const struct slab *img, const struct s
 		copy_image(t->img + t->n * s, img, z * s, s);
 		memcpy(t->mask + t->n * m, ms, m);
 		t->nsi[t->n] = img->nz > 1 ? (float)z / (img->nz - 1) : 0.5f;
-		t->gt[t->n] = !slices || slices_token(slices, z) == 'g';
+		t->gt[t->n] = prov[z] == PROV_GT;
 		t->n++;
 	}
 	return 0;
 }
 
-static int add_volume(struct trainset *t, const struct slab *img, const struct slab *mask)
+/* A pair as one volume, ground truth when any of its slices is. */
+static int add_volume(struct trainset *t, const struct slab *img, const struct slab *mask,
+                      const int *prov)
 {
 	size_t hw = (size_t)t->W * t->H, nv = hw * img->nz, lab = 0;
 	const uint8_t *mk = mask->data;
@@ -160,9 +148,8 @@ static int add_volume(struct trainset *t, const struct slab *img, const struct s
 	memset(di + ns, 0, (s - ns) * sizeof *di);
 	memcpy(t->mask + k * m, mk, nv);
 	memset(t->mask + k * m + nv, 255, m - nv);
-	const char *slices = slab_get_extra(mask, "SLICES");
 	t->nsi[k] = 0.5f;
-	t->gt[k] = !slices || strchr(slices, 'g') != NULL;
+	t->gt[k] = (uint8_t)prov_any_gt(prov, img->nz);
 	t->n++;
 	return 0;
 }
@@ -172,9 +159,13 @@ int trainset_add(struct trainset *t, const struct slab *img, const struct slab *
 {
 	if (check_pair(t, img, mask, src))
 		return -1;
-	int rc = t->zmult ? add_volume(t, img, mask) : add_slices(t, img, mask);
+	/* without a SLICES key, every labelled slice is ground truth */
+	int *prov = xmalloc((size_t)img->nz * sizeof *prov), rc = -1;
+	if (prov && prov_read(mask, prov, src) == 0)
+		rc = t->zmult ? add_volume(t, img, mask, prov) : add_slices(t, img, mask, prov);
 	if (rc == 0)
 		t->volumes++;
+	free(prov);
 	return rc;
 }
 

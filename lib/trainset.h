@@ -11,8 +11,11 @@
  *   deepest volume read (or more, trainset_set_depth). A volume keeps its
  *   slices 0..nz-1; slices nz..Z-1 are padding, image 0 and mask 255 (no
  *   loss, no validation figure).
- * Each item records whether its labels are ground truth (the mask's SLICES
- * key, formats/slab.md) and, for slices, its normalised slice index. */
+ * Each item records whether its labels are ground truth, as the mask's
+ * SLICES key says (provenance.h; a mask without the key is ground truth
+ * wherever it is labelled): a slice when it is 'g', a volume when any of
+ * its slices is 'g' (a volume of pseudo-labels around ground-truth slices
+ * counts as ground truth), and, for slices, its normalised slice index. */
 #ifndef SL_TRAINSET_H
 #define SL_TRAINSET_H
 
@@ -31,8 +34,7 @@ struct trainset {
 	uint8_t *mask;      /* [n][Z or 1][H][W]: 0, 1 or 255 */
 	float *nsi;         /* [n] normalised slice index z/(nz-1) (0.5 when nz = 1;
 	                       always 0.5 for volumes) */
-	uint8_t *gt;        /* [n] 1: ground truth; a slice: 'g' in the mask's SLICES key,
-	                       or no key; a volume: a 'g' for any of its slices, or no key */
+	uint8_t *gt;        /* [n] 1: ground truth (a volume: any of its slices) */
 	size_t volumes;     /* slab pairs read (with or without labels) */
 };
 
@@ -40,7 +42,8 @@ struct trainset {
  * (u8, one channel, same dims): its labelled slices, or the volume when it
  * has any labelled voxel (a volume without one is counted in t->volumes
  * but not kept). src names the pair in messages. 0 or -1 (size or channel
- * mismatch with the items already held, a bad mask value, out of memory). */
+ * mismatch with the items already held, a bad mask value, a bad SLICES
+ * key, out of memory). */
 int trainset_add(struct trainset *t, const struct slab *img, const struct slab *mask,
                  const char *src);
 

@@ -137,6 +137,34 @@ static void keep_gt(void)
 	slab_free(&msk), slab_free(&img);
 }
 
+/* Volume sets: a volume is ground truth when any slice of its SLICES key is
+ * 'g' (or it has no key); a malformed key is an error. Depths are padded. */
+static void volume_gt(void)
+{
+	static const char *const keys[] = {"1 2 g", "1 2 3", NULL, ". 0 2"};
+	static const int want[] = {1, 0, 1, 0};
+	struct slab img, msk;
+	struct trainset t = {0};
+	t.zmult = 4;
+	for (int k = 0; k < 4; k++) {
+		mkpair(&img, &msk, 3, keys[k]);
+		CHECK(trainset_add(&t, &img, &msk, "vol") == 0);
+		CHECK(t.n == (size_t)k + 1 && t.gt[k] == want[k] && t.nsi[k] == 0.5f);
+		slab_free(&msk), slab_free(&img);
+	}
+	CHECK(t.Z == 4 && trainset_item_size(&t) == 4 * 256);
+	CHECK(t.mask[3 * 256] == 255 && t.img[3 * 256] == 0); /* slice 3 of volume 0: padding */
+	CHECK(trainset_keep_gt(&t) == 2 && t.volumes == 4);
+	/* a wrong number of tokens, a bad token: errors, nothing added */
+	mkpair(&img, &msk, 3, "g g");
+	CHECK(trainset_add(&t, &img, &msk, "short") == -1 && t.n == 2);
+	slab_free(&msk), slab_free(&img);
+	mkpair(&img, &msk, 3, "g x g");
+	CHECK(trainset_add(&t, &img, &msk, "bad") == -1 && t.n == 2 && t.volumes == 4);
+	trainset_free(&t);
+	slab_free(&msk), slab_free(&img);
+}
+
 /* ---- the moving average ------------------------------------------------ */
 
 struct rec {
@@ -272,6 +300,7 @@ int main(void)
 	progname = "test_train";
 	weighted_bce();
 	keep_gt();
+	volume_gt();
 	CHECK(ema(0) >= 1);
 	CHECK(ema(1) < 4);
 	return CHECK_DONE();
