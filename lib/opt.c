@@ -157,6 +157,8 @@ static int one(const struct opt_tool *t, int argc, char **argv, int i, int doit)
 		}
 		if (eq)
 			return doit ? store(o, as, eq + 1) ? -1 : 1 : 1;
+		if (o->implicit)
+			return doit ? store(o, as, o->implicit) ? -1 : 1 : 1;
 		if (i + 1 >= argc)
 			return doit ? error("option needs a value: '%s'", a) : -1;
 		return doit ? store(o, as, argv[i + 1]) ? -1 : 2 : 2;
@@ -310,6 +312,8 @@ static int syn_one(const struct opt *o, const void *arg)
 	arg_name(o, a, sizeof a);
 	if (o->letter)
 		n = snprintf(item, sizeof item, "[-%c%s%s]", o->letter, *a ? " " : "", a);
+	else if (o->implicit)
+		n = snprintf(item, sizeof item, "[--%s[=%s]]", o->name, a);
 	else
 		n = snprintf(item, sizeof item, "[--%s%s%s]", o->name, *a ? " " : "", a);
 	if (s->col + 1 + n > 80) {
@@ -335,6 +339,8 @@ static int help_one(const struct opt *o, const void *arg)
 		n = fprintf(f, "  -%c, --%s%s%s", o->letter, o->name, *a ? " " : "", a);
 	else if (o->letter)
 		n = fprintf(f, "  -%c%s%s", o->letter, *a ? " " : "", a);
+	else if (o->implicit)
+		n = fprintf(f, "      --%s[=%s]", o->name, a);
 	else
 		n = fprintf(f, "      --%s%s%s", o->name, *a ? " " : "", a);
 	fprintf(f, "%*s", n < HELP_COL - 1 ? HELP_COL - n : 2, "");

@@ -52,6 +52,8 @@ struct opt {
 	int n;                    /* OPT_T_INTS, OPT_T_DOUBLES: how many numbers */
 	char sep;                 /* ... and their separator */
 	int (*parse)(const char *value, void *dest); /* OPT_T_CALL */
+	const char *implicit;     /* the value of "--name" given without "=value" (then
+	                           * the next argument is not its value), or NULL */
 };
 
 /* Table entries. L is the letter (0: none), NAME the long name (NULL: none),

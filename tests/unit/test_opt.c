@@ -215,11 +215,39 @@ static void help(void)
 	}
 }
 
+/* An option with an implicit value: "--aug" alone takes it and leaves the
+ * next argument alone, "--aug=V" takes V. */
+static void implicit(void)
+{
+	static int aug;
+	static const struct opt t2[] = {
+		{ .name = "aug", .kind = OPT_T_ENUM, .dest = &aug, .names = colours,
+		  .implicit = "green", .help = "implicit green" },
+		OPT_END
+	};
+	static const struct opt_tool tool2 = { .name = "test_opt", .operands = "[IN]",
+	                                       .max_operands = 1, .opts = t2 };
+	char a0[] = "test_opt", a1[] = "--aug", a2[] = "blue", a3[] = "--aug=blue", a4[] = "--aug=x";
+	char *v1[] = { a0, a1, a2, NULL }, *v2[] = { a0, a3, NULL }, *v3[] = { a0, a4, NULL };
+	aug = 0;
+	CHECK(opt_parse(&tool2, 3, v1) == 2 && aug == 1 && !strcmp(v1[2], "blue"));
+	CHECK(opt_parse(&tool2, 2, v2) == 2 && aug == 2);
+	CHECK(opt_parse(&tool2, 2, v3) == OPT_ERROR);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	opt_usage(&tool2, f);
+	fclose(f);
+	CHECK(strstr(buf, "[--aug[=red|green|blue]]") && strstr(buf, "\n      --aug[=red|green|blue]"));
+	free(buf);
+}
+
 int main(void)
 {
 	numbers();
 	kinds();
 	syntax();
 	help();
+	implicit();
 	return CHECK_DONE();
 }
