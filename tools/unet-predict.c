@@ -1,26 +1,46 @@
 /* unet-predict: probabilities of the foreground for every slice of image
  * slabs, slice by slice (2-D model) or volume by volume (3-D model). */
 #include "model.h"
+#include "opt.h"
 #include "predict.h"
 #include "slab.h"
 #include "slicelist.h"
 #include "util.h"
 
-#include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
 
-static const char usage[] =
-	"unet-predict -m MODEL [-z A:B] [-b BATCH] [--flip] [-o OUT] [IN]\n"
-	"  image slab stream (default stdin) -> f32 probability slabs (same header)\n"
-	"  -m MODEL   model file from unet-train\n"
-	"  -z A:B     predict z-slices A..B-1 only (A or B may be left out); the other\n"
-	"             slices of the output are 0\n"
-	"  -b BATCH   slices per forward pass (16; a 3-D model takes whole volumes)\n"
-	"  --flip     test-time flips: the probability is the mean of the outputs on the\n"
-	"             slice (3-D: volume) and on its flips along x, along y and both, each\n"
-	"             flipped back\n"
-	"  -o OUT     output file (default stdout)";
+/* The command line. */
+static const char *mpath, *out = "-";
+static int range[2] = {0, INT_MAX}, batch = 16, flip;
+
+static int parse_range(const char *v, void *dest)
+{
+	int *r = dest;
+	return slicerange_parse(v, INT_MAX, &r[0], &r[1]);
+}
+
+static const struct opt table[] = {
+	OPT_STRING('m', NULL, &mpath, "MODEL", "model file from unet-train (required)"),
+	OPT_CALL('z', NULL, range, "A:B", parse_range,
+	         "predict z-slices A..B-1 only (A or B may be left out); the other\n"
+	         "slices of the output are 0"),
+	OPT_INT('b', NULL, &batch, "BATCH", 1, 4096,
+	        "slices per forward pass (16; a 3-D model takes whole volumes)"),
+	OPT_FLAG(0, "flip", &flip, "test-time flips: the probability is the mean of the outputs on\n"
+	         "the slice (3-D: volume) and on its flips along x, along y and both,\n"
+	         "each flipped back"),
+	OPT_STRING('o', NULL, &out, "OUT", "output file (default stdout)"),
+	OPT_END
+};
+
+static const struct opt_tool tool = {
+	.name = "unet-predict",
+	.synopsis = "unet-predict -m MODEL [-z A:B] [-b BATCH] [--flip] [-o OUT] [IN]",
+	.operands = "[IN]", .max_operands = 1,
+	.about = "Image slab stream (default stdin) -> f32 probability slabs (same header).",
+	.opts = table,
+};
 
 /* Predict every slab of r into o; za:zb is the -z range (zb INT_MAX: to the
  * end). Returns the number of slabs, or -1 with a message. */
@@ -45,34 +65,12 @@ static int predict_all(struct predictor *p, struct slab_reader *r, struct outfil
 
 int main(int argc, char **argv)
 {
-	const char *mpath = NULL, *out = "-", *in = "-";
-	int za = 0, zb = INT_MAX, batch = 16, flip = 0, c;
-	long v;
-
-	progname = "unet-predict";
-	enum { O_FLIP = 256 };
-	static const struct option lo[] = {{"flip", 0, 0, O_FLIP}, {"help", 0, 0, 'h'},
-	                                   {0, 0, 0, 0}};
-	while ((c = getopt_long(argc, argv, "m:z:b:o:h", lo, NULL)) != -1) {
-		switch (c) {
-		case 'm': mpath = optarg; break;
-		case 'z':
-			if (slicerange_parse(optarg, INT_MAX, &za, &zb)) usage_die(usage);
-			break;
-		case 'b':
-			if (parse_long(optarg, 1, 4096, "batch size", &v)) usage_die(usage);
-			batch = (int)v;
-			break;
-		case 'o': out = optarg; break;
-		case O_FLIP: flip = 1; break;
-		case 'h': printf("usage: %s\n", usage); return 0;
-		default: usage_die(usage);
-		}
-	}
-	if (!mpath || argc - optind > 1)
-		usage_die(usage);
-	if (optind < argc)
-		in = argv[optind];
+	int i = opt_parse(&tool, argc, argv);
+	if (i < 0)
+		return opt_status(i);
+	if (!mpath)
+		return opt_fail("missing option: '-m MODEL'");
+	const char *in = i < argc ? argv[i] : "-";
 
 	struct unet_config cfg;
 	float *params;
@@ -83,7 +81,7 @@ int main(int argc, char **argv)
 		return 1;
 	predictor_init(&p, &cfg, params, mpath);
 	p.batch = batch, p.flip = flip;
-	int n = predict_all(&p, &r, &o, out, za, zb);
+	int n = predict_all(&p, &r, &o, out, range[0], range[1]);
 	slab_reader_close(&r);
 	predictor_free(&p);
 	free(params);
