@@ -1,49 +1,17 @@
-/* train.h: training the U-Net on a pool of labelled 2-D slices.
+/* train.h: training the U-Net on a training set (trainset.h).
  *
- * Every z-slice with at least one labelled pixel (mask value 0 or 1; 255 is
- * unlabelled) of any number of (image, mask) slab pairs joins one pool;
- * an epoch visits the pool once in a seeded random order, in mini-batches.
- * The loss is BCE from logits over labelled pixels (optionally + soft
- * Dice), with optional per-slice weights by normalised slice index. */
+ * An epoch visits the set's items (2-D slices or 3-D volumes) once in a
+ * seeded random order, in mini-batches. The loss is BCE from logits over
+ * labelled pixels (optionally + soft Dice), with optional per-slice weights
+ * by normalised slice index. */
 #ifndef SL_TRAIN_H
 #define SL_TRAIN_H
 
-#include "slab.h"
+#include "trainset.h"
 #include "unet.h"
 
 #include <stdint.h>
 #include <stdio.h>
-
-struct pool {
-	int W, H, C;        /* slice size and channels, the same for all (0: empty) */
-	size_t n, cap;      /* slices held */
-	float *img;         /* [n][C][H][W] */
-	uint8_t *mask;      /* [n][H][W]: 0, 1 or 255 */
-	float *nsi;         /* [n] normalised slice index z/(nz-1) (0.5 when nz = 1) */
-	uint8_t *gt;        /* [n] 1: ground truth ('g' in the mask's SLICES key, or no key) */
-	size_t volumes;     /* slab pairs read */
-	int zmult;          /* > 0: a pool of whole volumes (volpool.h), depths padded to a
-	                       multiple of zmult; set before loading */
-	int Z;              /* volume pools: the depth of every item (slices: 0) */
-};
-
-/* Add the labelled slices of one image slab (any type, C channels) and its
- * mask (u8, one channel, same dims). src names them in messages. 0 or -1
- * (size or channel mismatch with slices already in the pool, a bad mask
- * value, out of memory). */
-int pool_add(struct pool *p, const struct slab *img, const struct slab *mask, const char *src);
-
-/* Read a list file: one "IMAGE MASK" pair of slab paths per line (paths as
- * written, i.e. relative to the working folder; blank lines and lines
- * starting with '#' are skipped). Each pair of files may hold several slabs,
- * matched in order (and by NAME when both have one). 0 or -1. */
-int pool_load_list(struct pool *p, const char *list);
-void pool_free(struct pool *p);
-
-/* Keep only the ground-truth slices of a pool (gt[i] = 1), in order, for
- * validation on the labels that cannot lie. Returns how many are left (0:
- * the pool is now empty). Cannot fail. */
-size_t pool_keep_gt(struct pool *p);
 
 enum weighting { WEIGHT_UNIFORM, WEIGHT_GAUSSIAN, WEIGHT_STEPWISE };
 /* The weight of a slice at normalised index nsi:
@@ -96,18 +64,18 @@ void train_opts_default(struct train_opts *o);
  * not w (with an empty `va`, the epoch's training loss of w still stands
  * in for the validation loss). Returns the number of epochs run, or -1
  * (out of memory). */
-int train_run(struct unet *u, const struct pool *tr, const struct pool *va,
+int train_run(struct unet *u, const struct trainset *tr, const struct trainset *va,
               const struct train_opts *o);
 
-/* Validation figures of the current parameters over a whole pool: mean
- * BCE over labelled pixels (plus soft Dice over the pool for LOSS_BCEDICE;
+/* Validation figures of the current parameters over a whole set: mean
+ * BCE over labelled pixels (plus soft Dice over the set for LOSS_BCEDICE;
  * no slice weights) and the DSC of (p >= 0.5) against the labels, pooled over
  * every labelled pixel (1 when both are empty). */
-void train_evaluate(struct unet *u, const struct pool *va, enum lossfn loss, double *val_loss,
+void train_evaluate(struct unet *u, const struct trainset *va, enum lossfn loss, double *val_loss,
                     double *dsc);
 /* The same with a foreground weight pos_weight in the BCE (as wbce_forward, layers.h;
  * 1 gives exactly train_evaluate). */
-void train_evaluate_pw(struct unet *u, const struct pool *va, enum lossfn loss,
+void train_evaluate_pw(struct unet *u, const struct trainset *va, enum lossfn loss,
                        double pos_weight, double *val_loss, double *dsc);
 
 

@@ -27,10 +27,10 @@ setup() {
 	[ -z "$output" ]
 	run --separate-stderr unet-predict -m m.model -z 3:2 img_a.slab
 	[ "$status" -eq 2 ]
-	[[ "$stderr" == *"empty slice range: '3:2'"* ]]
+	[[ "$stderr" == *"slice range: empty (end not after start): '3:2'"* ]]
 	run --separate-stderr unet-predict -m m.model -z 3 img_a.slab
 	[ "$status" -eq 2 ]
-	[[ "$stderr" == *"bad slice range: '3'"* ]]
+	[[ "$stderr" == *"slice range: expected A:B: '3'"* ]]
 }
 
 @test "unet-predict fails cleanly on missing, truncated and malformed inputs" {

@@ -20,12 +20,31 @@ setup() { cd "$BATS_TEST_TMPDIR"; }
 	run --separate-stderr unet-train tr.list
 	[ "$status" -eq 2 ]
 	[ -z "$output" ]
+	[ "$stderr" = "unet-train: missing option: '-o MODEL'" ]
 	run --separate-stderr unet-train -o m -e 0 tr.list
 	[ "$status" -eq 2 ]
-	[[ "$stderr" == *"epochs"* ]]
+	[ "$stderr" = "unet-train: -e: out of range 1..100000: '0'" ]
 	run --separate-stderr unet-train -o m --optimizer lbfgs tr.list
 	[ "$status" -eq 2 ]
-	[[ "$stderr" == *"unknown optimizer: 'lbfgs'"* ]]
+	[ "$stderr" = "unet-train: --optimizer: want rmsprop, adam or sgd: 'lbfgs'" ]
+	run --separate-stderr unet-train -o m --augment=some tr.list
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "unet-train: --augment: want none, all or gt: 'some'" ]
+	run --separate-stderr unet-train --summary tr.list
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "unet-train: --summary takes no operand: 'tr.list'" ]
+}
+
+@test "unet-train --augment takes no value of its own: the next argument is the next option" {
+	mkset
+	tiny_train -e 1 --augment -o a.model tr.list
+	tiny_train -e 1 --augment=all -o b.model tr.list
+	cmp a.model b.model
+	tiny_train -e 1 --augment=none -o c.model tr.list
+	tiny_train -e 1 -o d.model tr.list
+	cmp c.model d.model
+	run cmp a.model c.model
+	[ "$status" -eq 1 ]
 }
 
 @test "unet-train --summary prints the paper's parameter totals" {

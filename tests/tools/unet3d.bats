@@ -32,7 +32,7 @@ tiny3() { unet-train -q --dims 3 --filters 4 --depth 2 "$@"; }
 		[ "$status" -eq 2 ]
 		[ -z "$output" ]
 		[ ! -e m.model ]
-		[[ "$stderr" == *"dimensionality"* ]]
+		[[ "$stderr" == "unet-train: --dims: "*"'$d'" ]]
 	done
 	run --separate-stderr tiny3 --augment -o m.model tr.list
 	[ "$status" -eq 1 ]

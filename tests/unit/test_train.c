@@ -1,5 +1,5 @@
 /* test_train: the class-weighted BCE (known answers, finite differences),
- * pool_keep_gt, and the moving average of the weights (--ema) against a
+ * trainset_keep_gt, and the moving average of the weights (--ema) against a
  * brute-force recomputation from the recorded weights of every step. */
 #include "check.h"
 #include "gradcheck.h"
@@ -102,38 +102,66 @@ static void mkpair(struct slab *img, struct slab *msk, int nz, const char *slice
 static void keep_gt(void)
 {
 	struct slab img, msk, one, onem;
-	struct pool a = {0}, b = {0};
+	struct trainset a = {0}, b = {0};
 	mkpair(&img, &msk, 5, ". g 1 g 2");
 	/* slice 0 unlabelled: no SLICES meaning, it has labels, so it joins */
-	CHECK(pool_add(&a, &img, &msk, "test") == 0);
+	CHECK(trainset_add(&a, &img, &msk, "test") == 0);
 	CHECK(a.n == 5);
 	CHECK(a.gt[0] == 0 && a.gt[1] == 1 && a.gt[2] == 0 && a.gt[3] == 1 && a.gt[4] == 0);
-	CHECK(pool_keep_gt(&a) == 2 && a.n == 2);
-	/* the same as a pool of slices 1 and 3 alone */
+	CHECK(trainset_keep_gt(&a) == 2 && a.n == 2);
+	/* the same as a set of slices 1 and 3 alone */
 	for (int k = 0; k < 2; k++) {
 		int z = 1 + 2 * k;
 		CHECK(slab_alloc(&one, "c", 16, 16, 1, 1, SLAB_F32) == 0);
 		CHECK(slab_alloc(&onem, "c", 16, 16, 1, 1, SLAB_U8) == 0);
 		memcpy(one.data, (float *)img.data + z * 256, 256 * sizeof(float));
 		memcpy(onem.data, (uint8_t *)msk.data + z * 256, 256);
-		CHECK(pool_add(&b, &one, &onem, "one") == 0);
+		CHECK(trainset_add(&b, &one, &onem, "one") == 0);
 		slab_free(&one), slab_free(&onem);
 	}
 	CHECK(b.n == 2 && b.gt[0] && b.gt[1]);
 	CHECK(!memcmp(a.img, b.img, 2 * 256 * sizeof(float)) && !memcmp(a.mask, b.mask, 2 * 256));
 	CHECK(a.nsi[0] == 0.25f && a.nsi[1] == 0.75f);
 	/* no 'g' at all: nothing left */
-	pool_free(&a);
+	trainset_free(&a);
 	slab_free(&msk), slab_free(&img);
 	mkpair(&img, &msk, 3, "1 2 3");
-	CHECK(pool_add(&a, &img, &msk, "test") == 0 && a.n == 3);
-	CHECK(pool_keep_gt(&a) == 0 && a.n == 0);
+	CHECK(trainset_add(&a, &img, &msk, "test") == 0 && a.n == 3);
+	CHECK(trainset_keep_gt(&a) == 0 && a.n == 0);
 	/* no SLICES key: all ground truth */
-	pool_free(&a);
+	trainset_free(&a);
 	slab_free(&msk), slab_free(&img);
 	mkpair(&img, &msk, 3, NULL);
-	CHECK(pool_add(&a, &img, &msk, "test") == 0 && pool_keep_gt(&a) == 3);
-	pool_free(&a), pool_free(&b);
+	CHECK(trainset_add(&a, &img, &msk, "test") == 0 && trainset_keep_gt(&a) == 3);
+	trainset_free(&a), trainset_free(&b);
+	slab_free(&msk), slab_free(&img);
+}
+
+/* Volume sets: a volume is ground truth when any slice of its SLICES key is
+ * 'g' (or it has no key); a malformed key is an error. Depths are padded. */
+static void volume_gt(void)
+{
+	static const char *const keys[] = {"1 2 g", "1 2 3", NULL, ". 0 2"};
+	static const int want[] = {1, 0, 1, 0};
+	struct slab img, msk;
+	struct trainset t = {0};
+	t.zmult = 4;
+	for (int k = 0; k < 4; k++) {
+		mkpair(&img, &msk, 3, keys[k]);
+		CHECK(trainset_add(&t, &img, &msk, "vol") == 0);
+		CHECK(t.n == (size_t)k + 1 && t.gt[k] == want[k] && t.nsi[k] == 0.5f);
+		slab_free(&msk), slab_free(&img);
+	}
+	CHECK(t.Z == 4 && trainset_item_size(&t) == 4 * 256);
+	CHECK(t.mask[3 * 256] == 255 && t.img[3 * 256] == 0); /* slice 3 of volume 0: padding */
+	CHECK(trainset_keep_gt(&t) == 2 && t.volumes == 4);
+	/* a wrong number of tokens, a bad token: errors, nothing added */
+	mkpair(&img, &msk, 3, "g g");
+	CHECK(trainset_add(&t, &img, &msk, "short") == -1 && t.n == 2);
+	slab_free(&msk), slab_free(&img);
+	mkpair(&img, &msk, 3, "g x g");
+	CHECK(trainset_add(&t, &img, &msk, "bad") == -1 && t.n == 2 && t.volumes == 4);
+	trainset_free(&t);
 	slab_free(&msk), slab_free(&img);
 }
 
@@ -167,14 +195,14 @@ static int ema(int inv)
 {
 	struct unet_config cfg = {1, 2, 1, 2};
 	struct slab img, msk;
-	struct pool tr = {0}, va = {0};
+	struct trainset tr = {0}, va = {0};
 	mkpair(&img, &msk, 6, NULL);
-	CHECK(pool_add(&tr, &img, &msk, "tr") == 0);
+	CHECK(trainset_add(&tr, &img, &msk, "tr") == 0);
 	slab_free(&img), slab_free(&msk);
 	mkpair(&img, &msk, 3, NULL);
 	for (size_t i = 0; inv && i < 3 * 256; i++)
 		((uint8_t *)msk.data)[i] ^= 1;
-	CHECK(pool_add(&va, &img, &msk, "va") == 0);
+	CHECK(trainset_add(&va, &img, &msk, "va") == 0);
 	slab_free(&img), slab_free(&msk);
 
 	struct unet u;
@@ -263,7 +291,7 @@ static int ema(int inv)
 	free(logbuf);
 	free(ra.w), free(ra.avg), free(rb.w), free(rb.avg), free(w0);
 	unet_free(&u);
-	pool_free(&tr), pool_free(&va);
+	trainset_free(&tr), trainset_free(&va);
 	return kept;
 }
 
@@ -272,6 +300,7 @@ int main(void)
 	progname = "test_train";
 	weighted_bce();
 	keep_gt();
+	volume_gt();
 	CHECK(ema(0) >= 1);
 	CHECK(ema(1) < 4);
 	return CHECK_DONE();

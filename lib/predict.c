@@ -1,0 +1,161 @@
+/* predict.c: 2-D and 3-D prediction with test-time flips (predict.h). */
+#include "predict.h"
+
+#include "layers.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void predictor_init(struct predictor *p, const struct unet_config *cfg, const float *params,
+                    const char *model)
+{
+	memset(p, 0, sizeof *p);
+	p->cfg = *cfg;
+	p->params = params;
+	p->model = model;
+	p->batch = 16;
+}
+
+void predictor_free(struct predictor *p)
+{
+	if (p->have_net)
+		unet_free(&p->u);
+	p->have_net = 0;
+}
+
+/* A network for batches of B items of depth Z (1: slices) of H x W, made
+ * again only when the size changes. 0 or -1. */
+static int need_net(struct predictor *p, int B, int Z, int H, int W)
+{
+	struct unet *u = &p->u;
+	if (p->have_net && u->Z == Z && u->H == H && u->W == W)
+		return 0;
+	predictor_free(p);
+	if (unet_create_vol(u, &p->cfg, B, Z, H, W, 0, 0))
+		return -1;
+	memcpy(u->params, p->params, u->nparams * sizeof(float));
+	p->have_net = 1;
+	return 0;
+}
+
+/* dst = src mirrored along x (fx) and/or y (fy), over planes of H x W
+ * (distinct buffers). A flip is its own inverse. */
+static void flip_planes(float *dst, const float *src, size_t planes, int H, int W, int fx, int fy)
+{
+	for (size_t p = 0; p < planes; p++)
+		for (int y = 0; y < H; y++) {
+			const float *s = src + (p * H + (fy ? H - 1 - y : y)) * W;
+			float *d = dst + (p * H + y) * W;
+			for (int x = 0; x < W; x++)
+				d[x] = s[fx ? W - 1 - x : x];
+		}
+}
+
+/* Probabilities of the first `out` planes of H x W of the logits of one
+ * forward pass of nb items x (in planes of H x W in all) into prob. With
+ * flip: the mean over the four flips (predict.h); xf holds `in` planes,
+ * pf 5 * out planes. */
+static void probs(struct unet *u, const float *x, int nb, size_t in, size_t out, int H, int W,
+                  int flip, float *xf, float *pf, float *prob)
+{
+	size_t nv = out * H * W;
+	if (!flip) {
+		unet_forward(u, x, nb);
+		for (size_t i = 0; i < nv; i++)
+			prob[i] = sigmoidf(u->a.logit[i]);
+		return;
+	}
+	/* k = 0 as is, 1 flipped along x, 2 along y, 3 both; then (p0 + p1) +
+	 * (p2 + p3): a flip of the input swaps the terms within or between the
+	 * pairs, so a symmetric input gives an exactly symmetric mean */
+	float *tmp = pf + 4 * nv;
+	for (int k = 0; k < 4; k++) {
+		if (k)
+			flip_planes(xf, x, in, H, W, k & 1, k >> 1);
+		unet_forward(u, k ? xf : x, nb);
+		for (size_t i = 0; i < nv; i++)
+			tmp[i] = sigmoidf(u->a.logit[i]);
+		flip_planes(pf + k * nv, tmp, out, H, W, k & 1, k >> 1);
+	}
+	for (size_t i = 0; i < nv; i++) {
+		double a = (double)pf[i] + pf[nv + i], b = (double)pf[2 * nv + i] + pf[3 * nv + i];
+		prob[i] = (float)((a + b) * 0.25);
+	}
+}
+
+/* Copy n samples of s from sample `from` on into x as floats. */
+static void get_samples(float *x, const struct slab *s, size_t from, size_t n)
+{
+	if (s->type == SLAB_F32)
+		memcpy(x, (const float *)s->data + from, n * sizeof *x);
+	else
+		for (size_t i = 0; i < n; i++)
+			x[i] = (float)slab_get(s, from + i);
+}
+
+/* 2-D: slices z0..z1-1, p->batch at a time. */
+static int predict_slices(struct predictor *p, const struct slab *s, int z0, int z1, float *prob)
+{
+	int B = p->batch;
+	size_t m = (size_t)s->nx * s->ny, sl = m * s->nc;
+	if (need_net(p, B, 1, s->ny, s->nx))
+		return -1;
+	float *x = xmalloc(B * sl * sizeof *x);
+	float *xf = p->flip ? xmalloc(B * sl * sizeof *xf) : NULL;
+	float *pf = p->flip ? xmalloc(5 * B * m * sizeof *pf) : NULL;
+	int rc = !x || (p->flip && (!xf || !pf)) ? -1 : 0;
+	for (int z = z0; rc == 0 && z < z1; z += B) {
+		int n = z1 - z < B ? z1 - z : B;
+		get_samples(x, s, z * sl, n * sl);
+		probs(&p->u, x, n, (size_t)n * s->nc, n, s->ny, s->nx, p->flip, xf, pf, prob + z * m);
+	}
+	free(x), free(xf), free(pf);
+	return rc;
+}
+
+/* 3-D: the whole volume, padded after its last slice to a multiple of 2^depth. */
+static int predict_volume(struct predictor *p, const struct slab *s, float *prob)
+{
+	int mult = 1 << p->cfg.depth, Z = (s->nz + mult - 1) / mult * mult;
+	size_t hw = (size_t)s->nx * s->ny, nv = hw * s->nz, nx = hw * s->nc * Z;
+	if (need_net(p, 1, Z, s->ny, s->nx))
+		return -1;
+	float *x = xcalloc(nx, sizeof *x), *xf = p->flip ? xcalloc(nx, sizeof *xf) : NULL;
+	float *pf = p->flip ? xmalloc(5 * nv * sizeof *pf) : NULL;
+	int rc = !x || (p->flip && (!xf || !pf)) ? -1 : 0;
+	if (rc == 0) {
+		get_samples(x, s, 0, hw * s->nc * s->nz);
+		probs(&p->u, x, 1, (size_t)Z * s->nc, s->nz, s->ny, s->nx, p->flip, xf, pf, prob);
+	}
+	free(x), free(xf), free(pf);
+	return rc;
+}
+
+int predict_slab(struct predictor *p, const struct slab *s, int z0, int z1, struct slab *prob)
+{
+	const char *name = s->name[0] ? s->name : "(unnamed)";
+	if (s->nc != p->cfg.in_channels)
+		return error("case %s has %d channels, model '%s' takes %d", name, s->nc, p->model,
+		             p->cfg.in_channels);
+	if (z1 > s->nz)
+		return error("slice range %d:%d outside the %d slices of case %s", z0, z1, s->nz, name);
+	if (z0 < 0 || z0 >= z1)
+		return error("empty slice range %d:%d for the %d slices of case %s", z0, z1, s->nz,
+		             name);
+	if (unet_check_size(&p->cfg, s->ny, s->nx) ||
+	    slab_alloc_like(prob, s, s->nx, s->ny, s->nz, 1, SLAB_F32))
+		return -1;
+	float *pd = prob->data;
+	size_t m = (size_t)s->nx * s->ny;
+	int rc = unet_dims(&p->cfg) == 3 ? predict_volume(p, s, pd)
+	                                 : predict_slices(p, s, z0, z1, pd);
+	if (rc) {
+		slab_free(prob);
+		return -1;
+	}
+	/* a 3-D model predicted every slice: keep the range */
+	memset(pd, 0, z0 * m * sizeof *pd);
+	memset(pd + z1 * m, 0, (s->nz - z1) * m * sizeof *pd);
+	return 0;
+}
