@@ -7,10 +7,11 @@
  * Ground-truth slices of CURRENT are never overwritten; an earlier pseudo
  * slice is replaced (and takes the new iteration number).
  *
- * Provenance lives in the SLICES header key (formats/slab.md): one token per
- * z-slice, 'g' ground truth, '.' unlabelled, or the iteration that
- * pseudo-labelled it. When CURRENT has no SLICES key its labelled slices are
- * ground truth. */
+ * Provenance lives in the SLICES header key (formats/slab.md,
+ * lib/provenance.h): one token per z-slice, 'g' ground truth, '.' unlabelled,
+ * or the iteration that pseudo-labelled it. When CURRENT has no SLICES key
+ * its labelled slices are ground truth. */
+#include "provenance.h"
 #include "slab.h"
 #include "util.h"
 #include "slicelist.h"
@@ -36,9 +37,6 @@ static void help(void)
 	       usage);
 }
 
-/* Per-slice provenance: -1 ground truth, 0 unlabelled, k+1 pseudo at iteration k. */
-enum { PROV_GT = -1, PROV_NONE = 0 };
-
 /* Does slice z hold any label? Also checks values are 0, 1 or 255. */
 static int slice_labelled(const struct slab *m, int z, const char *src, int *bad)
 {
@@ -57,73 +55,18 @@ static int slice_labelled(const struct slab *m, int z, const char *src, int *bad
 	return any;
 }
 
-/* Read the SLICES key of m into prov[0..nz-1], or derive it. 0 or -1. */
-static int read_prov(const struct slab *m, long *prov, const char *src)
+/* Merge slice by slice: every slice of nw that take selects and cur's
+ * provenance prov does not mark ground truth replaces cur's, recorded as
+ * iteration iter. */
+static void merge(struct slab *cur, const struct slab *nw, const char *take, int *prov, int iter)
 {
-	const char *v = slab_get_extra(m, "SLICES");
-	int z, bad = 0;
-	if (!v) {
-		for (z = 0; z < m->nz && !bad; z++)
-			prov[z] = slice_labelled(m, z, src, &bad) ? PROV_GT : PROV_NONE;
-		return bad;
+	size_t per = slab_slice_count(cur);
+	for (int z = 0; z < cur->nz; z++) {
+		if (!take[z] || prov[z] == PROV_GT)
+			continue;
+		memcpy((uint8_t *)cur->data + z * per, (const uint8_t *)nw->data + z * per, per);
+		prov[z] = iter;
 	}
-	for (z = 0; z < m->nz; z++) {
-		char tok[16];
-		size_t n;
-		while (*v == ' ')
-			v++;
-		n = strcspn(v, " ");
-		if (n == 0)
-			return error("%s: SLICES has %d tokens, want %d in '%s'", src, z, m->nz,
-			             m->name);
-		if (n >= sizeof tok)
-			return error("%s: bad SLICES token: '%.*s' in '%s'", src, (int)n, v, m->name);
-		memcpy(tok, v, n);
-		tok[n] = 0;
-		if (!strcmp(tok, "g")) {
-			prov[z] = PROV_GT;
-		} else if (!strcmp(tok, ".")) {
-			prov[z] = PROV_NONE;
-		} else {
-			long it;
-			if (parse_long(tok, 0, 999999, "SLICES token", &it))
-				return -1;
-			prov[z] = it + 1;
-		}
-		v += n;
-	}
-	while (*v == ' ')
-		v++;
-	if (*v)
-		return error("%s: SLICES has more than %d tokens in '%s'", src, m->nz, m->name);
-	for (z = 0; z < m->nz && !bad; z++)
-		slice_labelled(m, z, src, &bad);
-	return bad;
-}
-
-/* Write prov as the SLICES key of m. 0 or -1. */
-static int write_prov(struct slab *m, const long *prov)
-{
-	size_t cap = (size_t)m->nz * 8 + 1, len = 0;
-	char *buf = xmalloc(cap);
-	int z, rc;
-	if (!buf)
-		return -1;
-	for (z = 0; z < m->nz; z++) {
-		if (prov[z] == PROV_GT)
-			len += snprintf(buf + len, cap - len, "%sg", z ? " " : "");
-		else if (prov[z] == PROV_NONE)
-			len += snprintf(buf + len, cap - len, "%s.", z ? " " : "");
-		else
-			len += snprintf(buf + len, cap - len, "%s%ld", z ? " " : "", prov[z] - 1);
-	}
-	if (len > 65000) {
-		free(buf);
-		return error("too many slices to record in SLICES: '%d' in '%s'", m->nz, m->name);
-	}
-	rc = slab_set_extra(m, "SLICES", buf);
-	free(buf);
-	return rc;
 }
 
 int main(int argc, char **argv)
@@ -143,7 +86,7 @@ int main(int argc, char **argv)
 	while ((opt = getopt(argc, argv, "i:k:o:h")) != -1) {
 		switch (opt) {
 		case 'i':
-			if (parse_long(optarg, 0, 999999, "iteration", &iter))
+			if (parse_long(optarg, 0, PROV_ITER_MAX, "iteration", &iter))
 				return 2;
 			break;
 		case 'k':
@@ -170,10 +113,8 @@ int main(int argc, char **argv)
 		return 1;
 	/* Read everything first: a failure part-way writes nothing. */
 	for (;;) {
-		long *prov;
+		int *prov, z, bad = 0;
 		char *take;
-		size_t per;
-		int z, bad = 0;
 		void *nr;
 		a = slab_read(&rc_, &cur);
 		if (a < 0)
@@ -198,29 +139,23 @@ int main(int argc, char **argv)
 			    nw.ny, nw.nz, nw.name);
 		prov = xcalloc(cur.nz, sizeof *prov);
 		take = xmalloc(cur.nz);
-		if (!prov || !take)
+		if (!prov || !take || prov_read(&cur, prov, rc_.src))
 			return 1;
-		if (read_prov(&cur, prov, rc_.src))
+		for (z = 0; z < cur.nz && !bad; z++)
+			slice_labelled(&cur, z, rc_.src, &bad);
+		if (bad)
 			return 1;
-		if (list) {
-			if (slicelist_parse(list, cur.nz, (unsigned char *)take) < 0)
-				return 1;
-			for (z = 0; z < cur.nz; z++)
-				slice_labelled(&nw, z, rn.src, &bad);
-		} else {
-			for (z = 0; z < cur.nz; z++)
-				take[z] = slice_labelled(&nw, z, rn.src, &bad);
+		if (list && slicelist_parse(list, cur.nz, (unsigned char *)take) < 0)
+			return 1;
+		for (z = 0; z < cur.nz; z++) {
+			int any = slice_labelled(&nw, z, rn.src, &bad);
+			if (!list)
+				take[z] = any;
 		}
 		if (bad)
 			return 1;
-		per = slab_slice_count(&cur);
-		for (z = 0; z < cur.nz; z++) {
-			if (!take[z] || prov[z] == PROV_GT)
-				continue;
-			memcpy((uint8_t *)cur.data + z * per, (uint8_t *)nw.data + z * per, per);
-			prov[z] = iter + 1;
-		}
-		if (write_prov(&cur, prov))
+		merge(&cur, &nw, take, prov, (int)iter);
+		if (prov_write(&cur, prov))
 			return 1;
 		free(prov);
 		free(take);

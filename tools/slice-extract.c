@@ -1,5 +1,7 @@
 /* slice-extract: keep chosen slices of a mask, cut a z-range out of a slab,
- * or list normalised slice indices; over a stream of any number of slabs. */
+ * or list normalised slice indices; over a stream of any number of slabs.
+ * The SLICES key (lib/provenance.h) follows the slices. */
+#include "provenance.h"
 #include "slab.h"
 #include "slicelist.h"
 #include "util.h"
@@ -35,49 +37,28 @@ static void help(void)
 	       usage);
 }
 
-/* The SLICES header key holds one token per z-slice. Rewrite it as tokens
- * z0..z1-1, each replaced by '.' where keep is given and keep[z] is 0.
- * No-op when the key is absent. 0 or -1. */
-static int fix_slices_key(struct slab *dst, const struct slab *src, int z0, int z1,
-                          const unsigned char *keep)
+/* Set dst's SLICES key to src's (if it has one) for slices z0..z1-1, each
+ * '.' where keep is given and keep[z] is 0. No-op when the key is absent.
+ * 0 or -1. */
+static int fix_slices_key(struct slab *dst, const struct slab *src, const char *from, int z0,
+                          int z1, const unsigned char *keep)
 {
-	const char *v = slab_get_extra(src, "SLICES");
-	char *copy, *tok, *save = NULL, *out;
-	size_t n = 0;
-	int z = 0, rc;
-
-	if (!v)
-		return 0;
-	copy = xmalloc(strlen(v) + 1);
-	out = xmalloc(strlen(v) + (size_t)src->nz * 2 + 1);
-	if (!copy || !out) {
-		free(copy);
-		free(out);
+	int *prov = xmalloc((size_t)src->nz * sizeof *prov), rc;
+	if (!prov)
 		return -1;
+	rc = prov_get(src, prov, from);
+	if (rc > 0) {
+		for (int z = z0; z < z1; z++)
+			if (keep && !keep[z])
+				prov[z] = PROV_NONE;
+		rc = prov_write(dst, prov + z0);
 	}
-	strcpy(copy, v);
-	out[0] = '\0';
-	for (tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save), z++) {
-		const char *t = tok;
-		if (z < z0 || z >= z1)
-			continue;
-		if (keep && !keep[z])
-			t = ".";
-		n += (size_t)sprintf(out + n, "%s%s", n ? " " : "", t);
-	}
-	free(copy);
-	if (z != src->nz) {
-		free(out);
-		return error("slab '%s': SLICES header has %d tokens for %d slices", src->name, z,
-		             src->nz);
-	}
-	rc = slab_set_extra(dst, "SLICES", out);
-	free(out);
+	free(prov);
 	return rc;
 }
 
 /* -k: in place, every slice not in keep becomes 255. */
-static int keep_slices(struct slab *s, const unsigned char *keep)
+static int keep_slices(struct slab *s, const char *from, const unsigned char *keep)
 {
 	size_t per = slab_slice_count(s);
 	if (s->type != SLAB_U8)
@@ -86,11 +67,11 @@ static int keep_slices(struct slab *s, const unsigned char *keep)
 	for (int z = 0; z < s->nz; z++)
 		if (!keep[z])
 			memset((uint8_t *)s->data + (size_t)z * per, SLAB_UNLABELLED, per);
-	return fix_slices_key(s, s, 0, s->nz, keep);
+	return fix_slices_key(s, s, from, 0, s->nz, keep);
 }
 
 /* -r: dst = slices z0..z1-1 of src, with the transform's offset moved. */
-static int cut_range(struct slab *dst, const struct slab *src, int z0, int z1)
+static int cut_range(struct slab *dst, const struct slab *src, const char *from, int z0, int z1)
 {
 	size_t bytes = slab_slice_count(src) * slab_type_size(src->type);
 	double *t;
@@ -101,7 +82,7 @@ static int cut_range(struct slab *dst, const struct slab *src, int z0, int z1)
 	t = dst->transform;
 	for (int row = 0; row < 3; row++)
 		t[4 * row + 3] += t[4 * row + 2] * z0;
-	if (fix_slices_key(dst, src, z0, z1, NULL)) {
+	if (fix_slices_key(dst, src, from, z0, z1, NULL)) {
 		slab_free(dst);
 		return -1;
 	}
@@ -111,8 +92,8 @@ static int cut_range(struct slab *dst, const struct slab *src, int z0, int z1)
 /* One slab of the stream: select its slices, then write the TSV rows (-n),
  * the cut slab (-r) or the masked slab (-k, default). The TSV header goes
  * before the first slab's rows, so a run failing on it prints nothing. 0 or -1. */
-static int process(FILE *out, struct slab *s, const char *klist, const char *range, int nsi,
-                   int first)
+static int process(FILE *out, struct slab *s, const char *from, const char *klist,
+                   const char *range, int nsi, int first)
 {
 	unsigned char *keep = xcalloc((size_t)s->nz, 1);
 	int z0 = 0, z1 = s->nz, rc = 0;
@@ -141,13 +122,13 @@ static int process(FILE *out, struct slab *s, const char *klist, const char *ran
 				fprintf(out, "%s\t%d\t%.6g\n", s->name, z,
 				        s->nz > 1 ? (double)z / (s->nz - 1) : 0.0);
 	} else if (range) {
-		rc = cut_range(&cut, s, z0, z1);
+		rc = cut_range(&cut, s, from, z0, z1);
 		if (!rc) {
 			rc = slab_write(out, &cut);
 			slab_free(&cut);
 		}
 	} else {
-		rc = keep_slices(s, keep);
+		rc = keep_slices(s, from, keep);
 		if (!rc)
 			rc = slab_write(out, s);
 	}
@@ -220,7 +201,7 @@ int main(int argc, char **argv)
 	}
 	while ((rc = slab_read(&r, &s)) > 0) {
 		n++;
-		rc = process(o.f, &s, klist, range, nsi, n == 1);
+		rc = process(o.f, &s, r.src, klist, range, nsi, n == 1);
 		slab_free(&s);
 		if (rc)
 			break;
