@@ -1,6 +1,7 @@
 /* util.c: errors, number parsing, safe output files, small helpers. */
 #include "util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -74,6 +75,53 @@ int parse_double(const char *s, double min, double max, const char *what, double
 	if (!isfinite(v) || errno == ERANGE || v < min || v > max)
 		return error("%s: out of range %g..%g: '%s'", what, min, max, s);
 	*out = v;
+	return 0;
+}
+
+int parse_tuple(const char *s, char sep, int n, int integer, double min, double max,
+                  int empty_ok, const char *what, double *out)
+{
+	const char *p = s;
+	int i;
+	if (!s)
+		s = p = "";
+	for (i = 0; i < n; i++) {
+		const char *end = strchr(p, sep);
+		char buf[64];
+		size_t len;
+		if (i < n - 1 && !end)
+			return error("%s: want %d numbers separated by '%c': '%s'", what, n, sep, s);
+		if (i == n - 1)
+			end = p + strlen(p);
+		len = (size_t)(end - p);
+		if (len == 0 && empty_ok) {
+			p = end + (i < n - 1);
+			continue;
+		}
+		if (len == 0 || len >= sizeof buf || !(isdigit((unsigned char)*p) || *p == '-' || *p == '.'))
+			return error("%s: want %d numbers separated by '%c': '%s'", what, n, sep, s);
+		memcpy(buf, p, len);
+		buf[len] = 0;
+		errno = 0;
+		if (integer) {
+			char *e;
+			long v = strtol(buf, &e, 10);
+			if (*e)
+				return error("%s: not a whole number: '%s'", what, s);
+			if (errno == ERANGE || v < min || v > max)
+				return error("%s: out of range %.17g..%.17g: '%s'", what, min, max, s);
+			out[i] = (double)v;
+		} else {
+			char *e;
+			double v = strtod(buf, &e);
+			if (*e)
+				return error("%s: not a number: '%s'", what, s);
+			if (!isfinite(v) || errno == ERANGE || v < min || v > max)
+				return error("%s: out of range %g..%g: '%s'", what, min, max, s);
+			out[i] = v;
+		}
+		p = end + (i < n - 1);
+	}
 	return 0;
 }
 

@@ -30,6 +30,16 @@ int parse_long(const char *s, long min, long max, const char *what, long *out);
 /* Parse a whole string as a finite double in [min, max]; as parse_long. */
 int parse_double(const char *s, double min, double max, const char *what, double *out);
 
+/* Parse n numbers separated by the character sep, e.g. "64x48" (sep 'x'),
+ * "0.5:2" (':'), "32,32,8" (','), into out[0..n-1]: base-10 whole numbers
+ * when integer, else finite decimals, each in [min, max], and nothing else
+ * (no spaces, no '+', nothing after the last number). A field left empty
+ * ("3:", ":10") keeps its out[i] when empty_ok, else is an error. The one
+ * parser of every "N<sep>N" form. Returns 0, or -1 with an error
+ * "what: ...: 's'" (out may then be partly written). */
+int parse_tuple(const char *s, char sep, int n, int integer, double min, double max,
+                  int empty_ok, const char *what, double *out);
+
 /* Allocation that returns NULL with an error message on failure (never dies). */
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
