@@ -11,31 +11,14 @@
  * lib/provenance.h): one token per z-slice, 'g' ground truth, '.' unlabelled,
  * or the iteration that pseudo-labelled it. When CURRENT has no SLICES key
  * its labelled slices are ground truth. */
+#include "opt.h"
 #include "provenance.h"
 #include "slab.h"
-#include "util.h"
 #include "slicelist.h"
+#include "util.h"
 
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-static const char usage[] = "merge-pseudo -i ITER [-k LIST] [-o OUT] CURRENT NEW";
-
-static void help(void)
-{
-	printf("usage: %s\n\n"
-	       "Merge the pseudo-labelled slices of NEW into the label volume CURRENT.\n"
-	       "  -i ITER   iteration number recorded for the merged slices (0..999999)\n"
-	       "  -k LIST   take exactly these z-slices of NEW (e.g. 5,7,10-12), even when\n"
-	       "            all 255; default: every slice of NEW that holds a label\n"
-	       "  -o OUT    output file (default stdout)\n"
-	       "Ground-truth slices are never overwritten. The SLICES header key records\n"
-	       "per slice: g (ground truth), . (unlabelled) or the iteration number.\n"
-	       "CURRENT or NEW may be - (stdin); streams of several slabs match by order.\n",
-	       usage);
-}
 
 /* Does slice z hold any label? Also checks values are 0, 1 or 255. */
 static int slice_labelled(const struct slab *m, int z, const char *src, int *bad)
@@ -71,45 +54,41 @@ static void merge(struct slab *cur, const struct slab *nw, const char *take, int
 
 int main(int argc, char **argv)
 {
-	long iter = -1;
+	int iter = -1;
 	const char *out = "-", *list = NULL;
 	struct slab_reader rc_, rn;
 	struct slab cur, nw, *res = NULL;
-	int nres = 0, opt, i, a, b;
+	int nres = 0, i, a, b;
 	struct outfile of;
+	const struct opt opts[] = {
+		OPT_INT('i', "iteration", &iter, "ITER", 0, PROV_ITER_MAX,
+		        "iteration number recorded for the merged slices\n(0..999999; required)"),
+		OPT_CALL('k', "slices", &list, "LIST", slicelist_opt,
+		         "take exactly these z-slices of NEW (e.g. 5,7,10-12),\n"
+		         "even when all 255; default: every slice of NEW that\n"
+		         "holds a label"),
+		OPT_STRING('o', "output", &out, "OUT", "output file (default stdout)"),
+		OPT_END
+	};
+	const struct opt_tool tool = {
+		.name = "merge-pseudo",
+		.synopsis = "merge-pseudo -i ITER [-k LIST] [-o OUT] CURRENT NEW",
+		.operands = "CURRENT NEW", .min_operands = 2, .max_operands = 2,
+		.about = "Merge the pseudo-labelled slices of NEW into the label volume CURRENT.",
+		.opts = opts,
+		.notes = "Ground-truth slices are never overwritten. The SLICES header key records\n"
+		         "per slice: g (ground truth), . (unlabelled) or the iteration number.\n"
+		         "CURRENT or NEW may be - (stdin); streams of several slabs match by order."
+	};
 
-	progname = "merge-pseudo";
-	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		help();
-		return 0;
-	}
-	while ((opt = getopt(argc, argv, "i:k:o:h")) != -1) {
-		switch (opt) {
-		case 'i':
-			if (parse_long(optarg, 0, PROV_ITER_MAX, "iteration", &iter))
-				return 2;
-			break;
-		case 'k':
-			list = optarg;
-			if (slicelist_parse(optarg, INT_MAX, NULL) < 0)
-				return 2;
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		case 'h':
-			help();
-			return 0;
-		default:
-			usage_die(usage);
-		}
-	}
-	if (iter < 0 || argc - optind != 2)
-		usage_die(usage);
-	if (!strcmp(argv[optind], "-") && !strcmp(argv[optind + 1], "-"))
-		return error("CURRENT and NEW cannot both be stdin"), 2;
+	if ((i = opt_parse(&tool, argc, argv)) < 0)
+		return opt_status(i);
+	if (iter < 0)
+		return opt_fail("missing -i ITER, the iteration to record");
+	if (!strcmp(argv[i], "-") && !strcmp(argv[i + 1], "-"))
+		return opt_fail("CURRENT and NEW cannot both be stdin: '-'");
 
-	if (slab_reader_open(&rc_, argv[optind]) || slab_reader_open(&rn, argv[optind + 1]))
+	if (slab_reader_open(&rc_, argv[i]) || slab_reader_open(&rn, argv[i + 1]))
 		return 1;
 	/* Read everything first: a failure part-way writes nothing. */
 	for (;;) {
@@ -154,7 +133,7 @@ int main(int argc, char **argv)
 		}
 		if (bad)
 			return 1;
-		merge(&cur, &nw, take, prov, (int)iter);
+		merge(&cur, &nw, take, prov, iter);
 		if (prov_write(&cur, prov))
 			return 1;
 		free(prov);

@@ -1,41 +1,14 @@
 /* slice-extract: keep chosen slices of a mask, cut a z-range out of a slab,
  * or list normalised slice indices; over a stream of any number of slabs.
  * The SLICES key (lib/provenance.h) follows the slices. */
+#include "opt.h"
 #include "provenance.h"
 #include "slab.h"
 #include "slicelist.h"
 #include "util.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char usage[] = "slice-extract [-k <list> | -r <a:b>] [-n] [-o <out>] [<in.slab>]";
-
-static void help(void)
-{
-	printf("usage: %s\n"
-	       "Read a stream of slabs (<in.slab>, '-' or none: stdin) and write a stream\n"
-	       "of slabs to <out> (default stdout), one per input slab, in order.\n"
-	       "  -k LIST  (default, u8 slabs only) keep the labels of the z-slices in LIST\n"
-	       "           and set every other voxel to 255 (unlabelled); LIST is like\n"
-	       "           '5,7,10-12' (indices from 0, runs inclusive); without -k and -r\n"
-	       "           the central slice floor(nz/2) of each slab is kept. The SLICES\n"
-	       "           header key, if present, gets '.' for every slice not kept.\n"
-	       "  -r A:B   cut z-slices A..B-1 (all channels) out of a slab of any type;\n"
-	       "           A or B may be left out (0, nz). TRANSFORM's offset moves to\n"
-	       "           T * (0, 0, A, 1) so every voxel keeps its world position;\n"
-	       "           SLICES, if present, is cut the same way.\n"
-	       "  -n       instead of slabs, print a TSV 'name<TAB>z<TAB>nsi' (with that\n"
-	       "           header line) for every slice, or only those of -k / -r, where\n"
-	       "           nsi = z / (nz - 1) is the normalised slice index (0 when nz = 1),\n"
-	       "           printed with %%.6g\n"
-	       "  -o OUT   output file, written whole or not at all (default stdout)\n"
-	       "A slab that fails (bad header, short data, slice out of range) stops the\n"
-	       "run with exit 1; with -o no file is left, on stdout the slabs before it\n"
-	       "were already written.\n",
-	       usage);
-}
 
 /* Set dst's SLICES key to src's (if it has one) for slices z0..z1-1, each
  * '.' where keep is given and keep[z] is 0. No-op when the key is absent.
@@ -139,59 +112,52 @@ static int process(FILE *out, struct slab *s, const char *from, const char *klis
 int main(int argc, char **argv)
 {
 	const char *klist = NULL, *range = NULL, *outpath = "-", *in = "-";
-	int opt, nsi = 0, n = 0, rc;
+	int i, nsi = 0, n = 0, rc;
 	struct slab_reader r;
 	struct outfile o;
 	struct slab s;
+	const struct opt opts[] = {
+		OPT_CALL('k', "slices", &klist, "LIST", slicelist_opt,
+		         "(default, u8 slabs only) keep the labels of the z-slices\n"
+		         "in LIST and set every other voxel to 255 (unlabelled);\n"
+		         "LIST is like '5,7,10-12' (indices from 0, runs\n"
+		         "inclusive); without -k and -r the central slice\n"
+		         "floor(nz/2) of each slab is kept. The SLICES header\n"
+		         "key, if present, gets '.' for every slice not kept."),
+		OPT_CALL('r', "range", &range, "A:B", slicerange_opt,
+		         "cut z-slices A..B-1 (all channels) out of a slab of any\n"
+		         "type; A or B may be left out (0, nz). TRANSFORM's\n"
+		         "offset moves to T * (0, 0, A, 1) so every voxel keeps\n"
+		         "its world position; SLICES, if present, is cut the\n"
+		         "same way."),
+		OPT_FLAG('n', "nsi", &nsi,
+		         "instead of slabs, print a TSV 'name<TAB>z<TAB>nsi' (with\n"
+		         "that header line) for every slice, or only those of\n"
+		         "-k / -r, where nsi = z / (nz - 1) is the normalised\n"
+		         "slice index (0 when nz = 1), printed with %.6g"),
+		OPT_STRING('o', "output", &outpath, "OUT",
+		           "output file, written whole or not at all (default\n"
+		           "stdout)"),
+		OPT_END
+	};
+	const struct opt_tool tool = {
+		.name = "slice-extract",
+		.synopsis = "slice-extract [-k LIST | -r A:B] [-n] [-o OUT] [IN]",
+		.operands = "[IN]", .min_operands = 0, .max_operands = 1,
+		.about = "Read a stream of slabs (IN, '-' or none: stdin) and write a stream\n"
+		         "of slabs to OUT (default stdout), one per input slab, in order.",
+		.opts = opts,
+		.notes = "A slab that fails (bad header, short data, slice out of range) stops the\n"
+		         "run with exit 1; with -o no file is left, on stdout the slabs before it\n"
+		         "were already written."
+	};
 
-	progname = "slice-extract";
-	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
-		if (!strcmp(argv[i], "--help")) {
-			help();
-			return close_stdout() ? 1 : 0;
-		}
-	opterr = 0;
-	while ((opt = getopt(argc, argv, "hk:r:no:")) != -1) {
-		switch (opt) {
-		case 'h':
-			help();
-			return close_stdout() ? 1 : 0;
-		case 'k':
-			klist = optarg;
-			break;
-		case 'r':
-			range = optarg;
-			break;
-		case 'n':
-			nsi = 1;
-			break;
-		case 'o':
-			outpath = optarg;
-			break;
-		case '?':
-			if (strchr("kro", optopt))
-				error("option '-%c' needs a value", optopt);
-			else
-				error("unknown option: '-%c'", optopt);
-			usage_die(usage);
-		}
-	}
-	if (argc - optind > 1) {
-		error("one input at most, got %d", argc - optind);
-		usage_die(usage);
-	}
-	if (optind < argc)
-		in = argv[optind];
-	if (klist && range) {
-		error("-k and -r exclude each other");
-		usage_die(usage);
-	}
-	{
-		int a, b;
-		if ((klist && slicelist_parse(klist, INT_MAX, NULL) < 0) ||
-		    (range && slicerange_parse(range, INT_MAX, &a, &b)))
-			usage_die(usage);
-	}
+	if ((i = opt_parse(&tool, argc, argv)) < 0)
+		return opt_status(i);
+	if (i < argc)
+		in = argv[i];
+	if (klist && range)
+		return opt_fail("-k and -r exclude each other: '%s' '%s'", klist, range);
 
 	if (slab_reader_open(&r, in))
 		return 1;

@@ -19,18 +19,17 @@ setup() {
 }
 
 @test "merge-pseudo rejects a bad option or missing arguments with exit 2" {
-	run merge-pseudo -x -i 1 cur.slab new.slab
-	[ "$status" -eq 2 ]
-	run merge-pseudo cur.slab new.slab
-	[ "$status" -eq 2 ]
-	run merge-pseudo -i 1 cur.slab
-	[ "$status" -eq 2 ]
-	run merge-pseudo -i -1 cur.slab new.slab
-	[ "$status" -eq 2 ]
-	run merge-pseudo -i 1 -k 2-1 cur.slab new.slab
-	[ "$status" -eq 2 ]
-	run merge-pseudo -i 1 - -
-	[ "$status" -eq 2 ]
+	for args in "-x -i 1 cur.slab new.slab" "cur.slab new.slab" "-i 1 cur.slab" \
+	            "-i -1 cur.slab new.slab" "-i 1000000 cur.slab new.slab" "-i x cur.slab new.slab" \
+	            "-i 1 -k 2-1 cur.slab new.slab" "-i 1 - -" "-i 1 cur.slab new.slab new.slab"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr merge-pseudo $args
+		echo "$args: $status $stderr"
+		[ "$status" -eq 2 ]
+		[ -z "$output" ]
+		[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+		[[ "$stderr" == "merge-pseudo: "* ]]
+	done
 }
 
 @test "merge-pseudo merges labelled slices and never overwrites ground truth" {

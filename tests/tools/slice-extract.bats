@@ -28,7 +28,8 @@ setup() {
 		run_out out slice-extract $args
 		[ "$status" -eq 2 ] || { echo "args: $args status $status"; false; }
 		[ ! -s out ]
-		[[ "$stderr" == *"usage: slice-extract"* ]]
+		[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+		[[ "$stderr" == "slice-extract: "* ]]
 	done
 }
 

@@ -17,25 +17,19 @@ setup() {
 }
 
 @test "threshold-filter rejects a bad option and bad values with exit 2" {
-	run threshold-filter -x p.slab
+	run --separate-stderr threshold-filter -m soft p.slab
 	[ "$status" -eq 2 ]
-	run threshold-filter -t 1.5 p.slab
-	[ "$status" -eq 2 ]
-	run threshold-filter -m soft p.slab
-	[ "$status" -eq 2 ]
-	[ "$output" = "threshold-filter: unknown mode, want binary or band: 'soft'" ]
-	run threshold-filter -m band -t 0.3 p.slab
-	[ "$status" -eq 2 ]
-	run threshold-filter -k 1-x p.slab
-	[ "$status" -eq 2 ]
-	run threshold-filter -k 3-1 p.slab
-	[ "$status" -eq 2 ]
-	run threshold-filter -k 1, p.slab
-	[ "$status" -eq 2 ]
-	run threshold-filter -r 2:2 p.slab
-	[ "$status" -eq 2 ]
-	run threshold-filter -k 1 -r 0:1 p.slab
-	[ "$status" -eq 2 ]
+	[ "$stderr" = "threshold-filter: -m: want binary or band: 'soft'" ]
+	for args in "-x" "-t 1.5" "-t" "-m band -t 0.3" "-k 1-x" "-k 3-1" "-k 1," "-r 2:2" \
+	            "-k 1 -r 0:1" "-c 2" "-t 0.5 p.slab p.slab"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr threshold-filter $args p.slab
+		echo "$args: $status $stderr"
+		[ "$status" -eq 2 ]
+		[ -z "$output" ]
+		[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+		[[ "$stderr" == "threshold-filter: "* ]]
+	done
 }
 
 @test "threshold-filter binary mode gives the paper's labels" {
