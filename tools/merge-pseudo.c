@@ -38,18 +38,59 @@ static int slice_labelled(const struct slab *m, int z, const char *src, int *bad
 	return any;
 }
 
-/* Merge slice by slice: every slice of nw that take selects and cur's
- * provenance prov does not mark ground truth replaces cur's, recorded as
- * iteration iter. */
-static void merge(struct slab *cur, const struct slab *nw, const char *take, int *prov, int iter)
+/* Are cur and nw two masks of the same case and dims? 0 or -1. */
+static int check_pair(const struct slab *cur, const struct slab *nw, const char *csrc,
+                      const char *nsrc)
+{
+	if (cur->type != SLAB_U8 || cur->nc != 1)
+		return error("%s: not a mask (u8, one channel): '%s' in '%s'", csrc,
+		             slab_type_name(cur->type), cur->name);
+	if (nw->type != SLAB_U8 || nw->nc != 1)
+		return error("%s: not a mask (u8, one channel): '%s' in '%s'", nsrc,
+		             slab_type_name(nw->type), nw->name);
+	if (strcmp(cur->name, nw->name))
+		return error("%s: names differ: '%s' and '%s'", nsrc, cur->name, nw->name);
+	if (cur->nx != nw->nx || cur->ny != nw->ny || cur->nz != nw->nz)
+		return error("%s: dims differ from %s: '%dx%dx%d' in '%s'", nsrc, csrc, nw->nx,
+		             nw->ny, nw->nz, nw->name);
+	return 0;
+}
+
+/* Merge the pseudo-labels of nw into cur (in place) as iteration iter:
+ * every slice of nw that holds a label, or with list exactly the listed
+ * ones, replaces cur's unless cur's is ground truth; SLICES records it.
+ * csrc and nsrc name the streams in messages. 0 or -1. */
+static int merge(struct slab *cur, const struct slab *nw, const char *list, int iter,
+                 const char *csrc, const char *nsrc)
 {
 	size_t per = slab_slice_count(cur);
-	for (int z = 0; z < cur->nz; z++) {
+	int z, bad = 0, rc = -1, *prov = NULL;
+	unsigned char *take = NULL;
+
+	if (check_pair(cur, nw, csrc, nsrc) || !(prov = xcalloc(cur->nz, sizeof *prov)) ||
+	    !(take = xmalloc(cur->nz)) || prov_read(cur, prov, csrc))
+		goto done;
+	for (z = 0; z < cur->nz && !bad; z++)
+		slice_labelled(cur, z, csrc, &bad);
+	if (bad || (list && slicelist_parse(list, cur->nz, take) < 0))
+		goto done;
+	for (z = 0; z < cur->nz; z++) {
+		int any = slice_labelled(nw, z, nsrc, &bad);
+		if (!list)
+			take[z] = any;
+	}
+	if (bad)
+		goto done;
+	for (z = 0; z < cur->nz; z++) {
 		if (!take[z] || prov[z] == PROV_GT)
 			continue;
 		memcpy((uint8_t *)cur->data + z * per, (const uint8_t *)nw->data + z * per, per);
 		prov[z] = iter;
 	}
+	rc = prov_write(cur, prov);
+done:
+	free(prov), free(take);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -59,7 +100,6 @@ int main(int argc, char **argv)
 	struct slab_reader rc_, rn;
 	struct slab cur, nw, *res = NULL;
 	int nres = 0, i, a, b;
-	struct outfile of;
 	const struct opt opts[] = {
 		OPT_INT('i', "iteration", &iter, "ITER", 0, PROV_ITER_MAX,
 		        "iteration number recorded for the merged slices\n(0..999999; required)"),
@@ -92,8 +132,6 @@ int main(int argc, char **argv)
 		return 1;
 	/* Read everything first: a failure part-way writes nothing. */
 	for (;;) {
-		int *prov, z, bad = 0;
-		char *take;
 		void *nr;
 		a = slab_read(&rc_, &cur);
 		if (a < 0)
@@ -105,39 +143,8 @@ int main(int argc, char **argv)
 			break;
 		if (!a || !b)
 			die("%s: has fewer slabs than %s", a ? rn.src : rc_.src, a ? rc_.src : rn.src);
-		if (cur.type != SLAB_U8 || cur.nc != 1)
-			die("%s: not a mask (u8, one channel): '%s' in '%s'", rc_.src,
-			    slab_type_name(cur.type), cur.name);
-		if (nw.type != SLAB_U8 || nw.nc != 1)
-			die("%s: not a mask (u8, one channel): '%s' in '%s'", rn.src,
-			    slab_type_name(nw.type), nw.name);
-		if (strcmp(cur.name, nw.name))
-			die("%s: names differ: '%s' and '%s'", rn.src, cur.name, nw.name);
-		if (cur.nx != nw.nx || cur.ny != nw.ny || cur.nz != nw.nz)
-			die("%s: dims differ from %s: '%dx%dx%d' in '%s'", rn.src, rc_.src, nw.nx,
-			    nw.ny, nw.nz, nw.name);
-		prov = xcalloc(cur.nz, sizeof *prov);
-		take = xmalloc(cur.nz);
-		if (!prov || !take || prov_read(&cur, prov, rc_.src))
+		if (merge(&cur, &nw, list, iter, rc_.src, rn.src))
 			return 1;
-		for (z = 0; z < cur.nz && !bad; z++)
-			slice_labelled(&cur, z, rc_.src, &bad);
-		if (bad)
-			return 1;
-		if (list && slicelist_parse(list, cur.nz, (unsigned char *)take) < 0)
-			return 1;
-		for (z = 0; z < cur.nz; z++) {
-			int any = slice_labelled(&nw, z, rn.src, &bad);
-			if (!list)
-				take[z] = any;
-		}
-		if (bad)
-			return 1;
-		merge(&cur, &nw, take, prov, iter);
-		if (prov_write(&cur, prov))
-			return 1;
-		free(prov);
-		free(take);
 		slab_free(&nw);
 		nr = realloc(res, (nres + 1) * sizeof *res);
 		if (!nr)
@@ -149,15 +156,7 @@ int main(int argc, char **argv)
 		die("%s: empty, no slab in it", rc_.src);
 	slab_reader_close(&rc_);
 	slab_reader_close(&rn);
-
-	if (outfile_open(&of, out))
-		return 1;
-	for (i = 0; i < nres; i++)
-		if (slab_write(of.f, &res[i])) {
-			outfile_abort(&of);
-			return 1;
-		}
-	if (outfile_commit(&of))
+	if (slab_save_all(out, res, nres))
 		return 1;
 	for (i = 0; i < nres; i++)
 		slab_free(&res[i]);

@@ -12,6 +12,54 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The labels of every probability slab of the stream in under rule, of
+ * the slices of list or range, each slab with the next one of the
+ * reference stream ref when ref is not NULL. All are kept in memory, so a
+ * failure part-way writes nothing. Returns how many, with the slabs in
+ * *res, or -1 with a message. */
+static int label_stream(const char *in, const char *ref, const char *list, const char *range,
+                        const struct pseudo_rule *rule, FILE *trace, struct slab **res)
+{
+	struct slab_reader rd, rr;
+	struct slab s, r, m, *nr;
+	unsigned char *want;
+	int n = 0, rc;
+
+	*res = NULL;
+	if (slab_reader_open(&rd, in) || (ref && slab_reader_open(&rr, ref)))
+		return -1;
+	while ((rc = slab_read(&rd, &s)) > 0) {
+		if (pseudo_check_prob(&s, rd.src) || !(want = xmalloc(s.nz)) ||
+		    slicesel_keep(list, range, s.nz, want))
+			return -1;
+		if (ref && (rc = slab_read(&rr, &r)) <= 0)
+			return rc ? -1 : error("%s: fewer slabs than %s: no reference for '%s'", rr.src,
+			                       rd.src, s.name);
+		if (pseudo_label(&m, &s, want, ref ? &r : NULL, rule, rd.src, ref ? rr.src : NULL,
+		                 trace))
+			return -1;
+		if (!(nr = realloc(*res, (n + 1) * sizeof *nr)))
+			return error("out of memory");
+		free(want);
+		if (ref)
+			slab_free(&r);
+		slab_free(&s);
+		*res = nr;
+		nr[n++] = m;
+	}
+	if (rc < 0)
+		return -1;
+	if (!n)
+		return error("%s: empty, no slab in it", rd.src);
+	if (ref && (rc = slab_read(&rr, &r)) != 0)
+		return rc < 0 ? -1 : error("%s: more slabs than %s: '%s' has no probabilities",
+		                           rr.src, rd.src, r.name);
+	if (ref)
+		slab_reader_close(&rr);
+	slab_reader_close(&rd);
+	return n;
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const modes[] = { "binary", "band", NULL };
@@ -19,10 +67,8 @@ int main(int argc, char **argv)
 	const char *out = "-", *in = "-", *list = NULL, *range = NULL, *aref = NULL, *nref = NULL;
 	const char *ref;
 	double clamp[2] = { -1, -1 };
-	int verbose = 0, i, nres = 0, rc;
-	struct slab_reader rd, rr;
-	struct slab s, *res = NULL;
-	struct outfile of;
+	int verbose = 0, i, nres;
+	struct slab *res;
 	const struct opt opts[] = {
 		OPT_DOUBLE('t', "threshold", &rule.theta, "THETA", 0, 1,
 		           "confidence threshold (default 0.8; band: >= 0.5)"),
@@ -107,60 +153,8 @@ int main(int argc, char **argv)
 	if (ref && !strcmp(ref, "-") && !strcmp(in, "-"))
 		return opt_fail("the input and the reference cannot both be stdin: '%s'", ref);
 
-	if (slab_reader_open(&rd, in))
-		return 1;
-	if (ref && slab_reader_open(&rr, ref))
-		return 1;
-	/* Read everything first: a failure part-way writes nothing. */
-	while ((rc = slab_read(&rd, &s)) > 0) {
-		struct slab m, r;
-		unsigned char *want;
-		void *nr;
-		if (pseudo_check_prob(&s, rd.src) || !(want = xmalloc(s.nz)) ||
-		    slicesel_keep(list, range, s.nz, want))
-			return 1;
-		if (ref && (rc = slab_read(&rr, &r)) <= 0) {
-			if (rc == 0)
-				error("%s: fewer slabs than %s: no reference for '%s'", rr.src, rd.src,
-				      s.name);
-			return 1;
-		}
-		if (pseudo_label(&m, &s, want, ref ? &r : NULL, &rule, rd.src, ref ? rr.src : NULL,
-		                 verbose ? stderr : NULL))
-			return 1;
-		free(want);
-		if (ref)
-			slab_free(&r);
-		slab_free(&s);
-		nr = realloc(res, (nres + 1) * sizeof *res);
-		if (!nr)
-			die("out of memory");
-		res = nr;
-		res[nres++] = m;
-	}
-	if (rc < 0)
-		return 1;
-	if (!nres)
-		die("%s: empty, no slab in it", rd.src);
-	if (ref) {
-		struct slab r;
-		rc = slab_read(&rr, &r);
-		if (rc < 0)
-			return 1;
-		if (rc > 0)
-			die("%s: more slabs than %s: '%s' has no probabilities", rr.src, rd.src, r.name);
-		slab_reader_close(&rr);
-	}
-	slab_reader_close(&rd);
-
-	if (outfile_open(&of, out))
-		return 1;
-	for (i = 0; i < nres; i++)
-		if (slab_write(of.f, &res[i])) {
-			outfile_abort(&of);
-			return 1;
-		}
-	if (outfile_commit(&of))
+	nres = label_stream(in, ref, list, range, &rule, verbose ? stderr : NULL, &res);
+	if (nres < 0 || slab_save_all(out, res, nres))
 		return 1;
 	for (i = 0; i < nres; i++)
 		slab_free(&res[i]);
