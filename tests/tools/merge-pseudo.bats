@@ -63,6 +63,22 @@ setup() {
 	[ "$(header out.slab SLICES)" = ". g 4 5" ]
 }
 
+@test "merge-pseudo reads SLICES tokens apart by spaces or tabs and writes them one space apart" {
+	mkslab a "2 1 4" u8 '\xff\xff\x01\x00\x00\x00\xff\xff' $'SLICES  .\tg  4\t. ' > c2.slab
+	mkslab a "2 1 4" u8 '\xff\xff\xff\xff\xff\xff\x01\x00' > n2.slab
+	merge-pseudo -i 5 c2.slab n2.slab > out.slab
+	[ "$(header out.slab SLICES)" = ". g 4 5" ]
+	grep -aqx 'SLICES \. g 4 5' out.slab
+	for bad in "g . 4 x" "g . 4 +5" "g . 4 1000000" "g . 4 G" "g . 4 g1" "g . 4" "g . 4 . ."; do
+		mkslab a "2 1 4" u8 '\xff\xff\x01\x00\x00\x00\xff\xff' "SLICES $bad" > c3.slab
+		run --separate-stderr merge-pseudo -i 5 -o out3.slab c3.slab n2.slab
+		echo "$bad: $status $stderr"
+		[ "$status" -eq 1 ]
+		[[ "$stderr" == "merge-pseudo: c3.slab: "*"SLICES"*" in 'a'" ]]
+		[ ! -e out3.slab ]
+	done
+}
+
 @test "merge-pseudo reads CURRENT or NEW from stdin" {
 	merge-pseudo -i 1 cur.slab new.slab > a.slab
 	merge-pseudo -i 1 - new.slab < cur.slab > b.slab

@@ -291,6 +291,8 @@ setup() {
 	fail n.slab p.slab "no labelled slice in reference 'a'"
 	mkslab a "2 1 3" u8 '\x01\x01\x00\x00\x01\x01' "SLICES g g" > n.slab
 	fail n.slab p.slab "SLICES has 2 tokens, want 3"
+	mkslab a "2 1 3" u8 '\x01\x01\x00\x00\x01\x01' "SLICES g x g" > n.slab
+	fail n.slab p.slab "n.slab: bad SLICES token: 'x' in 'a'"
 	mkslab a "2 1 3" u8 '\xff\xff\x07\x01\xff\xff' > v.slab
 	fail v.slab p.slab "reference value 7 at slice 1"
 	mkslab zz "2 1 3" u8 '\xff\xff\x01\x01\xff\xff' > z.slab
