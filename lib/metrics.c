@@ -387,3 +387,129 @@ int pair_next(struct pair_reader *p, struct slab *pred, struct slab *gt)
 		return end_by_name(p);
 	return find_by_name(p, pred, gt);
 }
+
+static int parse_conn(const char *v, void *dest)
+{
+	long c;
+	if (parse_long(v, 6, 26, "-c", &c))
+		return -1;
+	if (c != 6 && c != 18 && c != 26)
+		return error("-c: want 6, 18 or 26: '%s'", v);
+	*(int *)dest = (int)c;
+	return 0;
+}
+
+static int parse_empty(const char *v, void *dest)
+{
+	return hd_empty_parse(v, dest);
+}
+
+void hd_option_table(struct opt tab[5], struct hd_settings *s)
+{
+	static const char *const modes[] = { "medpy", "max", "hd", "assd", NULL };
+	static const char *const unl[] = { "error", "exclude", NULL };
+	struct opt t[5] = {
+		OPT_ENUM('m', "mode", &s->mode, "MODE", modes,
+		         "medpy: 95th percentile of the distances of both surfaces\n"
+		         "pooled (default; the paper, MedPy's hd95)\n"
+		         "max:   larger of the two directed 95th percentiles (MONAI)\n"
+		         "hd:    Hausdorff distance, the largest distance (HD100)\n"
+		         "assd:  mean of the two directed mean distances (MedPy)"),
+		OPT_CALL('c', "conn", &s->conn, "N", parse_conn,
+		         "erosion connectivity for the surface: 6 (default), 18, 26"),
+		OPT_CALL('e', "empty", &s->empty, "WHAT", parse_empty,
+		         "a mask with no voxel: inf (default: one empty -> inf, both\n"
+		         "-> 0), nan (-> nan), diag (one -> the grid's diagonal in\n"
+		         "mm, both -> 0), MM (one -> MM mm, both -> 0), error"),
+		OPT_ENUM('U', "unlabelled", &s->exclude, "WHAT", unl,
+		         "ground-truth voxels 255: error (default), or exclude\n"
+		         "(set to background in both masks)"),
+		OPT_END
+	};
+	memcpy(tab, t, sizeof t);
+}
+
+int hd_case(double *value, int *empty, size_t *npred, size_t *ngt, uint8_t *pred,
+            const struct slab *gt, size_t unlabelled, const struct hd_settings *s,
+            struct hd_tally *tally, struct runstat *st, const char *src, const char *name)
+{
+	if (unlabelled && !s->exclude)
+		return error("%s: ground truth has %zu unlabelled voxels (255); the boundary distance "
+		             "needs full ground truth, or -U exclude: '%s'", src, unlabelled, name);
+	if (unlabelled)
+		drop_unlabelled(pred, gt->data, slab_count(gt));
+	if (hd_compute(value, empty, npred, ngt, pred, gt->data, gt->nx, gt->ny, gt->nz, gt->spacing,
+	               (enum hd_mode)s->mode, s->conn, &s->empty, name))
+		return -1;
+	if (hd_tally_add(tally, *value, *empty))
+		stat_add(st, *value);
+	return 0;
+}
+
+int nsi_init(struct nsi_bins *b, long n)
+{
+	b->n = n;
+	b->bin = xcalloc(n, sizeof *b->bin);
+	b->cb = xcalloc(n, sizeof *b->cb);
+	b->sb = xcalloc(n, sizeof *b->sb);
+	if (!b->bin || !b->cb || !b->sb) {
+		nsi_free(b);
+		return -1;
+	}
+	return 0;
+}
+
+void nsi_add_case(struct nsi_bins *b, const uint8_t *pred, const uint8_t *gt, size_t plane,
+                  int nz, double undef)
+{
+	long k, n = b->n;
+	int z, u;
+	memset(b->cb, 0, n * sizeof *b->cb);
+	memset(b->sb, 0, n * sizeof *b->sb);
+	for (z = 0; z < nz; z++) {
+		struct confusion cz = { 0, 0, 0, 0, 0 };
+		double t = nz > 1 ? (double)z / (nz - 1) : 0.5;
+		k = (long)floor(t * n);
+		if (k >= n)
+			k = n - 1;
+		confusion_add(&cz, pred + z * plane, gt + z * plane, plane);
+		if (cz.tp + cz.fp + cz.fn + cz.tn == 0)
+			continue; /* nothing labelled in this slice */
+		b->sb[k]++;
+		b->cb[k].tp += cz.tp, b->cb[k].fp += cz.fp, b->cb[k].fn += cz.fn, b->cb[k].tn += cz.tn;
+	}
+	for (k = 0; k < n; k++) {
+		struct nsi_bin *e = &b->bin[k];
+		double v;
+		if (!b->sb[k])
+			continue;
+		v = metric_value(&b->cb[k], M_DSC, undef, &u);
+		e->cases++;
+		e->slices += b->sb[k];
+		e->undefined += u;
+		if (!isnan(v))
+			stat_add(&e->st, v);
+		e->all.tp += b->cb[k].tp, e->all.fp += b->cb[k].fp;
+		e->all.fn += b->cb[k].fn, e->all.tn += b->cb[k].tn;
+	}
+}
+
+void nsi_write(FILE *f, const struct nsi_bins *b, double undef)
+{
+	long k, n = b->n;
+	fprintf(f, "bin\tnsi_lo\tnsi_hi\tcases\tslices\tdsc_mean\tdsc_sd\tdsc_pooled\tundefined\n");
+	for (k = 0; k < n; k++) {
+		const struct nsi_bin *e = &b->bin[k];
+		int u;
+		double pooled = e->cases ? metric_value(&e->all, M_DSC, undef, &u) : NAN;
+		fprintf(f, "%ld\t%.6g\t%.6g\t%zu\t%zu\t%.6g\t%.6g\t%.6g\t%zu\n", k, (double)k / n,
+		        (double)(k + 1) / n, e->cases, e->slices, e->st.n ? e->st.mean : NAN,
+		        stat_sd(&e->st), pooled, e->undefined);
+	}
+}
+
+void nsi_free(struct nsi_bins *b)
+{
+	free(b->bin), free(b->cb), free(b->sb);
+	memset(b, 0, sizeof *b);
+}

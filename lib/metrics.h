@@ -8,7 +8,9 @@
 #ifndef SL_METRICS_H
 #define SL_METRICS_H
 
+#include "opt.h"
 #include "slab.h"
+#include "surfdist.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -96,5 +98,54 @@ int pair_open(struct pair_reader *p, const char *pred_path, const char *gt_path)
  * and spacing agree. */
 int pair_next(struct pair_reader *p, struct slab *pred, struct slab *gt);
 void pair_close(struct pair_reader *p);
+
+/* DSC per normalised slice index bin over cases: slice z of nz has
+ * nsi = z/(nz-1) (0.5 when nz = 1) and falls in bin floor(nsi*n), the last
+ * bin also holding nsi 1. A slice with no labelled voxel is in no bin. */
+struct nsi_bin {
+	struct runstat st;    /* per-case DSC of the case's slices in this bin */
+	struct confusion all; /* counts pooled over cases */
+	size_t cases, slices, undefined;
+};
+struct nsi_bins {
+	long n;
+	struct nsi_bin *bin;
+	struct confusion *cb; /* scratch: this case's counts per bin */
+	size_t *sb;           /* scratch: this case's slices per bin */
+};
+/* n >= 1 empty bins. 0 or -1 (out of memory). */
+int nsi_init(struct nsi_bins *b, long n);
+/* Add one case: masks of nz planes of `plane` voxels; a DSC 0/0 is undef
+ * (may be NAN). Cannot fail. */
+void nsi_add_case(struct nsi_bins *b, const uint8_t *pred, const uint8_t *gt, size_t plane,
+                  int nz, double undef);
+/* The bins as a TSV: bin nsi_lo nsi_hi cases slices dsc_mean dsc_sd
+ * dsc_pooled undefined. Cannot fail (write errors show at close). */
+void nsi_write(FILE *f, const struct nsi_bins *b, double undef);
+void nsi_free(struct nsi_bins *b);
+
+/* The boundary-distance settings hd95 and metrics share (surfdist.h). */
+struct hd_settings {
+	int mode;              /* enum hd_mode */
+	int conn;              /* surface connectivity: 6, 18 or 26 */
+	struct hd_empty empty; /* what an empty mask gives */
+	int exclude;           /* ground truth 255: 0 an error, 1 background in both masks */
+};
+#define HD_SETTINGS_DEFAULT { HD_MEDPY, 6, { HD_EMPTY_INF, 0 }, 0 }
+
+/* Fill tab[0..4] with the option table entries that set *s: -m/--mode,
+ * -c/--conn, -e/--empty, -U/--unlabelled and the end, for a tool's table
+ * to splice in with OPT_GROUP(tab). Cannot fail. */
+void hd_option_table(struct opt tab[5], struct hd_settings *s);
+
+/* The boundary distance of one case, as hd95 and metrics report it: a
+ * ground truth with `unlabelled` voxels 255 is an error naming `src` and
+ * `name` unless s->exclude, which sets them to background in both masks
+ * (pred and gt are changed); then hd_compute on gt's grid. *value, *empty,
+ * *npred and *ngt as hd_compute; the value is counted in *tally and, when
+ * finite, added to *st. Returns 0 or -1 (message printed). */
+int hd_case(double *value, int *empty, size_t *npred, size_t *ngt, uint8_t *pred,
+            const struct slab *gt, size_t unlabelled, const struct hd_settings *s,
+            struct hd_tally *tally, struct runstat *st, const char *src, const char *name);
 
 #endif

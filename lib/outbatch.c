@@ -19,6 +19,7 @@ FILE *outbatch_open(struct outbatch *b, const char *path)
 	char *p, *t;
 	int fd;
 	FILE *f, **nf;
+	struct stat st;
 	if (b->n == b->cap) {
 		int cap = b->cap ? 2 * b->cap : 16;
 		char **np = realloc(b->path, cap * sizeof *np), **nt;
@@ -40,6 +41,16 @@ FILE *outbatch_open(struct outbatch *b, const char *path)
 	if (!p || !t)
 		goto fail;
 	memcpy(p, path, n + 1);
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		/* a device or a pipe (/dev/null): written in place, never renamed */
+		free(t);
+		t = NULL;
+		if (!(f = fopen(path, "wb"))) {
+			error("cannot open '%s': %s", path, strerror(errno));
+			goto fail;
+		}
+		goto add;
+	}
 	snprintf(t, n + 16, "%s.tmp.XXXXXX", path);
 	fd = mkstemp(t);
 	if (fd < 0) {
@@ -54,6 +65,7 @@ FILE *outbatch_open(struct outbatch *b, const char *path)
 		unlink(t);
 		goto fail;
 	}
+add:
 	b->path[b->n] = p;
 	b->tmp[b->n] = t;
 	b->fp[b->n] = f;
@@ -116,10 +128,12 @@ int outbatch_commit(struct outbatch *b)
 	 * files sit in the target folders already): look before renaming any */
 	for (i = 0; i < b->n && rc == 0; i++) {
 		struct stat st;
-		if (stat(b->path[i], &st) == 0 && S_ISDIR(st.st_mode))
+		if (b->tmp[i] && stat(b->path[i], &st) == 0 && S_ISDIR(st.st_mode))
 			rc = error("cannot write '%s': is a folder", b->path[i]);
 	}
 	for (i = 0; i < b->n; i++) {
+		if (!b->tmp[i])
+			continue;
 		if (rc == 0 && rename(b->tmp[i], b->path[i])) {
 			rc = error("cannot rename into '%s': %s", b->path[i], strerror(errno));
 		}
@@ -137,7 +151,8 @@ void outbatch_abort(struct outbatch *b)
 		if (b->fp[i])
 			fclose(b->fp[i]);
 		b->fp[i] = NULL;
-		unlink(b->tmp[i]);
+		if (b->tmp[i])
+			unlink(b->tmp[i]);
 	}
 	clear(b);
 }

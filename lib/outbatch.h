@@ -4,7 +4,8 @@
  * closed; outbatch_commit() renames them all into place at the end, and
  * outbatch_abort() removes every temporary file, so a failed run leaves
  * no half-written or partial set of outputs behind. Only two files are
- * open at a time, whatever the number of outputs. */
+ * open at a time, whatever the number of outputs. A path that is a device
+ * or a pipe (/dev/null, a FIFO) is written in place and never renamed. */
 #ifndef SL_OUTBATCH_H
 #define SL_OUTBATCH_H
 
@@ -13,7 +14,7 @@
 struct outbatch {
 	int n, cap;
 	char **path;   /* final paths */
-	char **tmp;    /* temporary paths, same folder */
+	char **tmp;    /* temporary paths, same folder (NULL: written in place) */
 	FILE **fp;     /* streams still open, else NULL */
 };
 

@@ -572,12 +572,18 @@ int slab_load(const char *path, struct slab *s)
 
 int slab_save(const char *path, const struct slab *s)
 {
+	return slab_save_all(path, s, 1);
+}
+
+int slab_save_all(const char *path, const struct slab *s, int n)
+{
 	struct outfile o;
 	if (outfile_open(&o, path))
 		return -1;
-	if (slab_write(o.f, s)) {
-		outfile_abort(&o);
-		return -1;
-	}
+	for (int i = 0; i < n; i++)
+		if (slab_write(o.f, &s[i])) {
+			outfile_abort(&o);
+			return -1;
+		}
 	return outfile_commit(&o);
 }

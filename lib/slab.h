@@ -96,5 +96,7 @@ int slab_write(FILE *f, const struct slab *s);
 int slab_load(const char *path, struct slab *s);
 /* Write one slab to a path ("-" is stdout), whole or not at all. 0 or -1. */
 int slab_save(const char *path, const struct slab *s);
+/* Write the n slabs s[0..n-1] as one stream to a path, whole or not at all. 0 or -1. */
+int slab_save_all(const char *path, const struct slab *s, int n);
 
 #endif

@@ -132,3 +132,30 @@ int slicelist_format(const unsigned char *keep, int nz, char *buf, int n)
 		snprintf(buf, (size_t)n, "none");
 	return count;
 }
+
+int slicelist_opt(const char *v, void *dest)
+{
+	*(const char **)dest = v;
+	return slicelist_parse(v, INT_MAX, NULL) < 0 ? -1 : 0;
+}
+
+int slicerange_opt(const char *v, void *dest)
+{
+	int a, b;
+	*(const char **)dest = v;
+	return slicerange_parse(v, INT_MAX, &a, &b) ? -1 : 0;
+}
+
+int slicesel_keep(const char *list, const char *range, int nz, unsigned char *keep)
+{
+	int a, b;
+	if (list)
+		return slicelist_parse(list, nz, keep) < 0 ? -1 : 0;
+	memset(keep, !range, (size_t)nz);
+	if (range) {
+		if (slicerange_parse(range, nz, &a, &b))
+			return -1;
+		memset(keep + a, 1, (size_t)(b - a));
+	}
+	return 0;
+}

@@ -33,4 +33,15 @@ int slicerange_parse(const char *s, int nz, int *a, int *b);
  * Cannot fail. */
 int slicelist_format(const unsigned char *keep, int nz, char *buf, int n);
 
+/* Callbacks for an option table (opt.h's OPT_CALL): check the syntax of a
+ * LIST or a RANGE value v (nz = INT_MAX) and store v in *(const char **)dest.
+ * 0, or -1 with the error of slicelist_parse / slicerange_parse. */
+int slicelist_opt(const char *v, void *dest);
+int slicerange_opt(const char *v, void *dest);
+
+/* keep[0..nz-1] for a LIST or a RANGE (at most one of them non-NULL) for a
+ * volume of nz slices; both NULL: every slice. 0, or -1 with an error (an
+ * index or range that does not fit nz). */
+int slicesel_keep(const char *list, const char *range, int nz, unsigned char *keep);
+
 #endif

@@ -35,28 +35,10 @@ const char *hd_mode_name(enum hd_mode m)
 	return name[m];
 }
 
-int hd_option(int opt, const char *arg, enum hd_mode *mode, long *conn,
-              struct hd_empty *empty, int *exclude)
+const char *hd_empty_name(int empty)
 {
-	switch (opt) {
-	case 'm':
-		return hd_mode_parse(arg, mode);
-	case 'c':
-		if (parse_long(arg, 6, 26, "connectivity", conn))
-			return -1;
-		if (*conn != 6 && *conn != 18 && *conn != 26)
-			return error("connectivity, want 6, 18 or 26: '%s'", arg);
-		return 0;
-	case 'e':
-		return hd_empty_parse(arg, empty);
-	case 'U':
-		if (!strcmp(arg, "error") || !strcmp(arg, "exclude")) {
-			*exclude = arg[1] == 'x';
-			return 0;
-		}
-		return error("unlabelled voxels, want error or exclude: '%s'", arg);
-	}
-	return error("not a surface-distance option: '-%c'", opt);
+	static const char *name[] = { "none", "pred", "gt", "both" };
+	return name[empty & 3];
 }
 
 int hd_empty_parse(const char *s, struct hd_empty *e)

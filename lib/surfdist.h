@@ -43,16 +43,13 @@ struct hd_empty {
 };
 /* Parse "inf", "nan", "diag", "error" or a number >= 0; 0, or -1 with a message. */
 int hd_empty_parse(const char *s, struct hd_empty *e);
-/* The surface-distance options hd95 and metrics share: apply -m (mode),
- * -c (connectivity 6, 18 or 26), -e (empty policy) or -U (error|exclude for
- * ground-truth 255) given as `opt` with value `arg`. 0, or -1 with a message. */
-int hd_option(int opt, const char *arg, enum hd_mode *mode, long *conn,
-              struct hd_empty *empty, int *exclude);
 /* A one-line statement of the policy, e.g. "one mask empty -> inf, both -> 0". */
 const char *hd_empty_describe(const struct hd_empty *e, char *buf, size_t n);
 
 /* Which masks were empty: a bit set. */
 enum { HD_PRED_EMPTY = 1, HD_GT_EMPTY = 2 };
+/* The word for a set of HD_*_EMPTY bits: "none", "pred", "gt" or "both". */
+const char *hd_empty_name(int empty);
 
 /* What a summary says about the values it leaves out or got from a policy. */
 struct hd_tally {

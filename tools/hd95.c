@@ -6,58 +6,39 @@
  * named), and writes one TSV row per case plus a mean ± sd summary.
  * Definitions: lib/surfdist.h and README.md, "Evaluation". */
 #include "metrics.h"
+#include "opt.h"
 #include "slab.h"
 #include "surfdist.h"
 #include "util.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
-	"hd95 [-m medpy|max|hd|assd] [-c 6|18|26] [-e inf|nan|diag|error|MM]\n"
-	"            [-U error|exclude] [-t THR] [-s SUMMARY] [-o OUT] PRED GT";
-
-static void help(void)
-{
-	printf("usage: %s\n\n"
-	       "Surface distances between predicted and ground-truth masks, in mm.\n"
-	       "  -m, --mode MODE    medpy: 95th percentile of the distances of both surfaces\n"
-	       "                     pooled (default; the paper, MedPy's hd95)\n"
-	       "                     max:   larger of the two directed 95th percentiles (MONAI)\n"
-	       "                     hd:    Hausdorff distance, the largest distance (HD100)\n"
-	       "                     assd:  mean of the two directed mean distances (MedPy)\n"
-	       "  -c, --conn N       erosion connectivity for the surface: 6 (default), 18, 26\n"
-	       "  -e, --empty WHAT   a mask with no voxel: inf (default: one empty -> inf, both\n"
-	       "                     -> 0), nan (-> nan), diag (one -> the grid's diagonal in\n"
-	       "                     mm, both -> 0), MM (one -> MM mm, both -> 0), error\n"
-	       "  -U, --unlabelled WHAT  ground-truth voxels 255: error (default), or exclude\n"
-	       "                     (set to background in both masks)\n"
-	       "  -t, --threshold THR  f32 predictions: p >= THR is foreground (default 0.5)\n"
-	       "  -s, --summary FILE  the mean ± sd summary (default stderr)\n"
-	       "  -o, --output OUT   the per-case TSV (default stdout)\n"
-	       "PRED and GT are slab streams, one may be - (stdin). Cases are matched by NAME\n"
-	       "when the first slab of each stream is named, else by position.\n"
-	       "Columns: case, hd95|hd95max|hd|assd, pred_surface, gt_surface (surface voxel\n"
-	       "counts), empty (none, pred, gt or both).\n", usage);
-}
-
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "mode", required_argument, 0, 'm' },   { "conn", required_argument, 0, 'c' },
-		{ "empty", required_argument, 0, 'e' },  { "unlabelled", required_argument, 0, 'U' },
-		{ "threshold", required_argument, 0, 't' }, { "summary", required_argument, 0, 's' },
-		{ "output", required_argument, 0, 'o' }, { "help", no_argument, 0, 'h' },
-		{ 0, 0, 0, 0 }
-	};
-	enum hd_mode mode = HD_MEDPY;
-	struct hd_empty pol = { HD_EMPTY_INF, 0 };
-	long conn = 6;
-	int by_name, exclude = 0, opt, rc;
+	struct hd_settings hs = HD_SETTINGS_DEFAULT;
+	int by_name, i, rc;
 	double thr = 0.5;
 	const char *out = "-", *sumpath = NULL;
+	struct opt hdopts[5];
+	struct opt opts[] = {
+		OPT_GROUP(hdopts),
+		OPT_DOUBLE('t', "threshold", &thr, "THR", 0, 1,
+		           "f32 predictions: p >= THR is foreground (default 0.5)"),
+		OPT_STRING('s', "summary", &sumpath, "SUMMARY", "the mean ± sd summary (default stderr)"),
+		OPT_STRING('o', "output", &out, "OUT", "the per-case TSV (default stdout)"),
+		OPT_END
+	};
+	const struct opt_tool tool = {
+		.name = "hd95", .operands = "PRED GT", .min_operands = 2, .max_operands = 2,
+		.about = "Surface distances between predicted and ground-truth masks, in mm.",
+		.opts = opts,
+		.notes = "PRED and GT are slab streams, one may be - (stdin). Cases are matched by NAME\n"
+		         "when the first slab of each stream is named, else by position.\n"
+		         "Columns: case, hd95|hd95max|hd|assd, pred_surface, gt_surface (surface voxel\n"
+		         "counts), empty (none, pred, gt or both)."
+	};
 	struct pair_reader pr;
 	struct slab ps, gs;
 	char *rows = NULL, *sum = NULL, desc[128];
@@ -67,34 +48,11 @@ int main(int argc, char **argv)
 	struct runstat st = { 0, 0, 0 };
 	struct outfile of, os;
 
-	progname = "hd95";
+	hd_option_table(hdopts, &hs);
+	if ((i = opt_parse(&tool, argc, argv)) < 0)
+		return opt_status(i);
 	memset(&tally, 0, sizeof tally);
-	while ((opt = getopt_long(argc, argv, "m:c:e:U:t:s:o:h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'm': case 'c': case 'e': case 'U':
-			if (hd_option(opt, optarg, &mode, &conn, &pol, &exclude))
-				return 2;
-			break;
-		case 't':
-			if (parse_double(optarg, 0, 1, "threshold", &thr))
-				return 2;
-			break;
-		case 's':
-			sumpath = optarg;
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		case 'h':
-			help();
-			return 0;
-		default:
-			usage_die(usage);
-		}
-	}
-	if (argc - optind != 2)
-		usage_die(usage);
-	if (pair_open(&pr, argv[optind], argv[optind + 1]))
+	if (pair_open(&pr, argv[i], argv[i + 1]))
 		return 1;
 
 	/* everything is kept in memory until the end: a failed run writes nothing */
@@ -102,7 +60,7 @@ int main(int argc, char **argv)
 	sf = open_memstream(&sum, &sumlen);
 	if (!rf || !sf)
 		die("out of memory");
-	fprintf(rf, "case\t%s\tpred_surface\tgt_surface\tempty\n", hd_mode_column(mode));
+	fprintf(rf, "case\t%s\tpred_surface\tgt_surface\tempty\n", hd_mode_column(hs.mode));
 	while ((rc = pair_next(&pr, &ps, &gs)) > 0) {
 		size_t n = slab_count(&gs), unl, np, ng;
 		uint8_t *pm = ps.type == SLAB_U8 ? ps.data : xmalloc(n);
@@ -110,7 +68,6 @@ int main(int argc, char **argv)
 		int empty;
 		char label[32];
 		const char *name = gs.name[0] ? gs.name : ps.name;
-		static const char *ename[] = { "none", "pred", "gt", "both" };
 
 		cases++;
 		if (!name[0]) {
@@ -119,17 +76,9 @@ int main(int argc, char **argv)
 		}
 		if (!pm || pred_mask(pm, &ps, thr, pr.pred.src) || gt_check(&gs, &unl, pr.gt.src))
 			return 1;
-		if (unl && !exclude)
-			die("%s: ground truth has %zu unlabelled voxels (255); hd95 needs full ground "
-			    "truth, or -U exclude: '%s'", pr.gt.src, unl, name);
-		if (unl)
-			drop_unlabelled(pm, gs.data, n);
-		if (hd_compute(&v, &empty, &np, &ng, pm, gs.data, gs.nx, gs.ny, gs.nz, gs.spacing,
-		               mode, (int)conn, &pol, name))
+		if (hd_case(&v, &empty, &np, &ng, pm, &gs, unl, &hs, &tally, &st, pr.gt.src, name))
 			return 1;
-		fprintf(rf, "%s\t%.6g\t%zu\t%zu\t%s\n", name, v, np, ng, ename[empty]);
-		if (hd_tally_add(&tally, v, empty))
-			stat_add(&st, v);
+		fprintf(rf, "%s\t%.6g\t%zu\t%zu\t%s\n", name, v, np, ng, hd_empty_name(empty));
 		if (pm != ps.data)
 			free(pm);
 		slab_free(&ps);
@@ -140,15 +89,15 @@ int main(int argc, char **argv)
 	by_name = pr.by_name;
 	pair_close(&pr);
 
-	fprintf(sf, "# %s: mode %s, connectivity %ld, distances in mm; %zu cases matched by %s\n",
-	        hd_mode_column(mode), hd_mode_name(mode), conn, cases,
+	fprintf(sf, "# %s: mode %s, connectivity %d, distances in mm; %zu cases matched by %s\n",
+	        hd_mode_column(hs.mode), hd_mode_name(hs.mode), hs.conn, cases,
 	        by_name ? "name" : "position");
 	fprintf(sf, "# empty masks: %s; sd is the sample standard deviation (n-1)\n",
-	        hd_empty_describe(&pol, desc, sizeof desc));
+	        hd_empty_describe(&hs.empty, desc, sizeof desc));
 	summary_header(sf);
 	{
 		char note[512];
-		summary_row(sf, hd_mode_column(mode), &st, cases, 2,
+		summary_row(sf, hd_mode_column(hs.mode), &st, cases, 2,
 		            hd_tally_note(&tally, note, sizeof note));
 	}
 	if (fclose(rf) || fclose(sf))

@@ -8,166 +8,146 @@
  * Ground-truth voxels 255 (unlabelled) are in no count. Definitions:
  * lib/metrics.h and README.md, "Evaluation". */
 #include "metrics.h"
+#include "opt.h"
+#include "outbatch.h"
 #include "slab.h"
 #include "surfdist.h"
 #include "util.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
-	"metrics [-t THR] [-u 1|0|nan] [--hd95] [-m MODE] [-c CONN] [-e EMPTY] [-U error|exclude]\n"
-	"               [--nsi-bins N --nsi-out FILE] [--slices-out FILE] [-s SUMMARY] [-o OUT] PRED GT";
-
-static void help(void)
+/* -u: "nan", or a number in [0, 1]. */
+static int parse_undef(const char *v, void *dest)
 {
-	printf("usage: %s\n\n"
-	       "Overlap metrics of predicted masks against ground truth, one TSV row per case:\n"
-	       "case dsc iou tpr tnr precision tp fp fn tn ignored [hd95 hd_empty].\n"
-	       "  -t, --threshold THR  f32 predictions: p >= THR is foreground (default 0.5)\n"
-	       "  -u, --undefined V  value of a ratio 0/0, e.g. DSC when both masks are empty:\n"
-	       "                     1 (default), 0, or nan (left out of the mean); counted\n"
-	       "                     in the summary either way\n"
-	       "      --hd95         add a boundary distance column (see hd95 -h); with\n"
-	       "  -m, --mode MODE    medpy (default), max, hd or assd\n"
-	       "  -c, --conn N       surface connectivity 6 (default), 18 or 26\n"
-	       "  -e, --empty WHAT   empty-mask policy: inf (default), nan, diag, MM, error\n"
-	       "  -U, --unlabelled WHAT  for the distance, ground-truth 255: error (default) or\n"
-	       "                     exclude (background in both masks)\n"
-	       "      --nsi-bins N   also write DSC per normalised slice index bin (nsi =\n"
-	       "      --nsi-out FILE z/(nz-1), bin = floor(nsi*N), the last bin holds nsi 1)\n"
-	       "      --slices-out FILE  also write the counts of every z-slice, one row per\n"
-	       "                     case and slice: case z tp fp fn tn ignored\n"
-	       "  -s, --summary FILE  the mean ± sd summary (default stderr)\n"
-	       "  -o, --output OUT   the per-case TSV (default stdout)\n"
-	       "PRED and GT are slab streams, one may be - (stdin). Cases are matched by NAME\n"
-	       "when the first slab of each stream is named, else by position; a case without\n"
-	       "its partner is an error.\n", usage);
+	if (!strcmp(v, "nan")) {
+		*(double *)dest = NAN;
+		return 0;
+	}
+	return parse_double(v, 0, 1, "-u", dest);
 }
 
-/* One NSI bin over all cases. */
-struct bin {
-	struct runstat st;       /* per-case DSC in this bin */
-	struct confusion all; /* pooled over cases */
-	size_t cases, slices, undefined;
+/* The streams the run writes, kept in memory until the end. */
+struct outputs {
+	FILE *rows, *sum, *nsi, *slices;
+	char *buf[4];
+	size_t len[4];
 };
+
+/* Write every output whole or none at all: the files through one batch,
+ * then the rows to stdout (-o -) and the summary to stderr (no -s). */
+static int commit(struct outputs *o, const char *path[4])
+{
+	struct outbatch b;
+	int i;
+	FILE *f;
+	if (fclose(o->rows) || fclose(o->sum) || (o->nsi && fclose(o->nsi)) ||
+	    (o->slices && fclose(o->slices)))
+		return error("out of memory");
+	outbatch_init(&b);
+	for (i = 0; i < 4; i++) {
+		if (!path[i] || !strcmp(path[i], "-"))
+			continue;
+		if (!(f = outbatch_open(&b, path[i]))) {
+			outbatch_abort(&b);
+			return -1;
+		}
+		fwrite(o->buf[i], 1, o->len[i], f);
+	}
+	if (outbatch_commit(&b))
+		return -1;
+	if (!strcmp(path[0], "-"))
+		fwrite(o->buf[0], 1, o->len[0], stdout);
+	if (!path[1])
+		fwrite(o->buf[1], 1, o->len[1], stderr);
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
-	enum { OPT_HD = 256, OPT_BINS, OPT_NSI, OPT_SLICES };
-	static const struct option longopts[] = {
-		{ "threshold", required_argument, 0, 't' }, { "undefined", required_argument, 0, 'u' },
-		{ "hd95", no_argument, 0, OPT_HD },         { "mode", required_argument, 0, 'm' },
-		{ "conn", required_argument, 0, 'c' },      { "empty", required_argument, 0, 'e' },
-		{ "unlabelled", required_argument, 0, 'U' }, { "nsi-bins", required_argument, 0, OPT_BINS },
-		{ "nsi-out", required_argument, 0, OPT_NSI }, { "slices-out", required_argument, 0, OPT_SLICES },
-		{ "summary", required_argument, 0, 's' },
-		{ "output", required_argument, 0, 'o' },    { "help", no_argument, 0, 'h' },
-		{ 0, 0, 0, 0 }
-	};
-	enum hd_mode mode = HD_MEDPY;
-	struct hd_empty pol = { HD_EMPTY_INF, 0 };
-	long conn = 6, nbins = 0;
-	int by_name, exclude = 0, want_hd = 0, opt, rc, m, undef_nan = 0;
+	struct hd_settings hs = HD_SETTINGS_DEFAULT;
+	long nbins = 0;
+	int i, want_hd = 0, rc, m;
 	double thr = 0.5, undef = 1;
-	const char *out = "-", *sumpath = NULL, *nsipath = NULL, *slpath = NULL;
+	const char *path[4] = { "-", NULL, NULL, NULL }; /* rows, summary, nsi, slices */
+	struct opt hdopts[5];
+	struct opt opts[] = {
+		OPT_DOUBLE('t', "threshold", &thr, "THR", 0, 1,
+		           "f32 predictions: p >= THR is foreground (default 0.5)"),
+		OPT_CALL('u', "undefined", &undef, "1|0|nan", parse_undef,
+		         "value of a ratio 0/0, e.g. DSC when both masks are empty:\n"
+		         "1 (default), 0, or nan (left out of the mean); counted\n"
+		         "in the summary either way"),
+		OPT_FLAG(0, "hd95", &want_hd, "add a boundary distance column, set by:"),
+		OPT_GROUP(hdopts),
+		OPT_LONG(0, "nsi-bins", &nbins, "N", 1, 100000,
+		         "also write DSC per normalised slice index bin (nsi =\n"
+		         "z/(nz-1), bin = floor(nsi*N), the last bin holds nsi 1)"),
+		OPT_STRING(0, "nsi-out", &path[2], "FILE", "... into FILE (with --nsi-bins)"),
+		OPT_STRING(0, "slices-out", &path[3], "FILE",
+		           "also write the counts of every z-slice, one row per\n"
+		           "case and slice: case z tp fp fn tn ignored"),
+		OPT_STRING('s', "summary", &path[1], "SUMMARY", "the mean ± sd summary (default stderr)"),
+		OPT_STRING('o', "output", &path[0], "OUT", "the per-case TSV (default stdout)"),
+		OPT_END
+	};
+	const struct opt_tool tool = {
+		.name = "metrics", .operands = "PRED GT", .min_operands = 2, .max_operands = 2,
+		.about = "Overlap metrics of predicted masks against ground truth, one TSV row per case:\n"
+		         "case dsc iou tpr tnr precision tp fp fn tn ignored [hd95 hd_empty].",
+		.opts = opts,
+		.notes = "PRED and GT are slab streams, one may be - (stdin). Cases are matched by NAME\n"
+		         "when the first slab of each stream is named, else by position; a case without\n"
+		         "its partner is an error. All output files appear together or not at all."
+	};
 	struct pair_reader pr;
 	struct slab ps, gs;
-	char *rows = NULL, *sum = NULL, *nsi = NULL, *sl = NULL, desc[128];
-	size_t rowlen = 0, sumlen = 0, nsilen = 0, sllen = 0, cases = 0, ignored = 0, nundef[M_COUNT] = { 0 },
-	       nf32 = 0;
+	char desc[128];
+	size_t cases = 0, ignored = 0, nundef[M_COUNT] = { 0 }, nf32 = 0;
 	struct hd_tally tally;
-	FILE *rf, *sf, *nf = NULL, *lf = NULL;
 	struct runstat st[M_COUNT], hst;
-	struct bin *bins = NULL;
-	struct confusion *cb = NULL;
-	size_t *sb = NULL;
-	struct outfile of, os, on, ol;
+	struct nsi_bins bins = { 0, NULL, NULL, NULL };
+	struct outputs o;
+	int undef_nan;
 
-	progname = "metrics";
+	hd_option_table(hdopts, &hs);
+	if ((i = opt_parse(&tool, argc, argv)) < 0)
+		return opt_status(i);
+	if (!nbins != !path[2])
+		return opt_fail("--nsi-bins and --nsi-out go together");
+	undef_nan = isnan(undef);
 	memset(&tally, 0, sizeof tally);
 	memset(st, 0, sizeof st);
 	memset(&hst, 0, sizeof hst);
-	while ((opt = getopt_long(argc, argv, "t:u:m:c:e:U:s:o:h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 't':
-			if (parse_double(optarg, 0, 1, "threshold", &thr))
-				return 2;
-			break;
-		case 'u':
-			if (!strcmp(optarg, "nan"))
-				undef = NAN, undef_nan = 1;
-			else if (parse_double(optarg, 0, 1, "value of 0/0", &undef))
-				return 2;
-			else
-				undef_nan = 0;
-			break;
-		case OPT_HD:
-			want_hd = 1;
-			break;
-		case 'm': case 'c': case 'e': case 'U':
-			if (hd_option(opt, optarg, &mode, &conn, &pol, &exclude))
-				return 2;
-			break;
-		case OPT_BINS:
-			if (parse_long(optarg, 1, 100000, "number of nsi bins", &nbins))
-				return 2;
-			break;
-		case OPT_NSI:
-			nsipath = optarg;
-			break;
-		case OPT_SLICES:
-			slpath = optarg;
-			break;
-		case 's':
-			sumpath = optarg;
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		case 'h':
-			help();
-			return 0;
-		default:
-			usage_die(usage);
-		}
-	}
-	if (argc - optind != 2)
-		usage_die(usage);
-	if (!nbins != !nsipath)
-		return error("--nsi-bins and --nsi-out go together"), 2;
-	if (nbins) {
-		bins = xcalloc(nbins, sizeof *bins);
-		cb = xcalloc(nbins, sizeof *cb);
-		sb = xcalloc(nbins, sizeof *sb);
-		if (!bins || !cb || !sb)
-			return 1;
-	}
-	if (pair_open(&pr, argv[optind], argv[optind + 1]))
+	memset(&o, 0, sizeof o);
+	if (nbins && nsi_init(&bins, nbins))
+		return 1;
+	if (pair_open(&pr, argv[i], argv[i + 1]))
 		return 1;
 
 	/* everything is kept in memory until the end: a failed run writes nothing */
-	rf = open_memstream(&rows, &rowlen);
-	sf = open_memstream(&sum, &sumlen);
-	if (slpath && !(lf = open_memstream(&sl, &sllen)))
+	o.rows = open_memstream(&o.buf[0], &o.len[0]);
+	o.sum = open_memstream(&o.buf[1], &o.len[1]);
+	if (nbins)
+		o.nsi = open_memstream(&o.buf[2], &o.len[2]);
+	if (path[3])
+		o.slices = open_memstream(&o.buf[3], &o.len[3]);
+	if (!o.rows || !o.sum || (nbins && !o.nsi) || (path[3] && !o.slices))
 		die("out of memory");
-	if (!rf || !sf)
-		die("out of memory");
-	if (lf)
-		fprintf(lf, "case\tz\ttp\tfp\tfn\ttn\tignored\n");
-	fprintf(rf, "case\tdsc\tiou\ttpr\ttnr\tprecision\ttp\tfp\tfn\ttn\tignored");
+	if (o.slices)
+		fprintf(o.slices, "case\tz\ttp\tfp\tfn\ttn\tignored\n");
+	fprintf(o.rows, "case\tdsc\tiou\ttpr\ttnr\tprecision\ttp\tfp\tfn\ttn\tignored");
 	if (want_hd)
-		fprintf(rf, "\t%s\thd_empty", hd_mode_column(mode));
-	fputc('\n', rf);
+		fprintf(o.rows, "\t%s\thd_empty", hd_mode_column(hs.mode));
+	fputc('\n', o.rows);
 	while ((rc = pair_next(&pr, &ps, &gs)) > 0) {
 		size_t n = slab_count(&gs), unl, plane = (size_t)gs.nx * gs.ny, np, ng;
 		uint8_t *pm = ps.type == SLAB_U8 ? ps.data : xmalloc(n), *gt = gs.data;
 		struct confusion c = { 0, 0, 0, 0, 0 };
 		char label[32];
 		const char *name = gs.name[0] ? gs.name : ps.name;
-		int b, z, u;
+		int z, u;
 
 		cases++;
 		if (!name[0]) {
@@ -179,50 +159,23 @@ int main(int argc, char **argv)
 			return 1;
 		confusion_add(&c, pm, gt, n);
 		ignored += c.ignored;
-		fprintf(rf, "%s", name);
+		fprintf(o.rows, "%s", name);
 		for (m = 0; m < M_COUNT; m++) {
 			double v = metric_value(&c, m, undef, &u);
 			nundef[m] += u;
 			if (!isnan(v))
 				stat_add(&st[m], v);
-			fprintf(rf, "\t%.6g", v);
+			fprintf(o.rows, "\t%.6g", v);
 		}
-		fprintf(rf, "\t%llu\t%llu\t%llu\t%llu\t%llu", (unsigned long long)c.tp,
+		fprintf(o.rows, "\t%llu\t%llu\t%llu\t%llu\t%llu", (unsigned long long)c.tp,
 		        (unsigned long long)c.fp, (unsigned long long)c.fn,
 		        (unsigned long long)c.tn, (unsigned long long)c.ignored);
-		if (nbins) { /* per-slice counts into this case's bins */
-			memset(cb, 0, nbins * sizeof *cb);
-			memset(sb, 0, nbins * sizeof *sb);
-			for (z = 0; z < gs.nz; z++) {
-				struct confusion cz = { 0, 0, 0, 0, 0 };
-				double t = gs.nz > 1 ? (double)z / (gs.nz - 1) : 0.5;
-				b = (int)floor(t * nbins);
-				if (b >= nbins)
-					b = nbins - 1;
-				confusion_add(&cz, pm + z * plane, gt + z * plane, plane);
-				if (cz.tp + cz.fp + cz.fn + cz.tn == 0)
-					continue; /* nothing labelled in this slice */
-				sb[b]++;
-				cb[b].tp += cz.tp, cb[b].fp += cz.fp, cb[b].fn += cz.fn, cb[b].tn += cz.tn;
-			}
-			for (b = 0; b < nbins; b++) {
-				double v;
-				if (!sb[b])
-					continue;
-				v = metric_value(&cb[b], M_DSC, undef, &u);
-				bins[b].cases++;
-				bins[b].slices += sb[b];
-				bins[b].undefined += u;
-				if (!isnan(v))
-					stat_add(&bins[b].st, v);
-				bins[b].all.tp += cb[b].tp, bins[b].all.fp += cb[b].fp;
-				bins[b].all.fn += cb[b].fn, bins[b].all.tn += cb[b].tn;
-			}
-		}
-		for (z = 0; lf && z < gs.nz; z++) { /* per-slice counts */
+		if (nbins)
+			nsi_add_case(&bins, pm, gt, plane, gs.nz, undef);
+		for (z = 0; o.slices && z < gs.nz; z++) { /* per-slice counts */
 			struct confusion cz = { 0, 0, 0, 0, 0 };
 			confusion_add(&cz, pm + z * plane, gt + z * plane, plane);
-			fprintf(lf, "%s\t%d\t%llu\t%llu\t%llu\t%llu\t%llu\n", name, z,
+			fprintf(o.slices, "%s\t%d\t%llu\t%llu\t%llu\t%llu\t%llu\n", name, z,
 			        (unsigned long long)cz.tp, (unsigned long long)cz.fp,
 			        (unsigned long long)cz.fn, (unsigned long long)cz.tn,
 			        (unsigned long long)cz.ignored);
@@ -230,20 +183,12 @@ int main(int argc, char **argv)
 		if (want_hd) {
 			double v;
 			int empty;
-			static const char *ename[] = { "none", "pred", "gt", "both" };
-			if (unl && !exclude)
-				die("%s: ground truth has %zu unlabelled voxels (255); the boundary distance "
-				    "needs full ground truth, or -U exclude: '%s'", pr.gt.src, unl, name);
-			if (unl)
-				drop_unlabelled(pm, gt, n);
-			if (hd_compute(&v, &empty, &np, &ng, pm, gt, gs.nx, gs.ny, gs.nz, gs.spacing,
-			               mode, (int)conn, &pol, name))
+			if (hd_case(&v, &empty, &np, &ng, pm, &gs, unl, &hs, &tally, &hst, pr.gt.src,
+			            name))
 				return 1;
-			fprintf(rf, "\t%.6g\t%s", v, ename[empty]);
-			if (hd_tally_add(&tally, v, empty))
-				stat_add(&hst, v);
+			fprintf(o.rows, "\t%.6g\t%s", v, hd_empty_name(empty));
 		}
-		fputc('\n', rf);
+		fputc('\n', o.rows);
 		if (pm != ps.data)
 			free(pm);
 		slab_free(&ps);
@@ -251,100 +196,38 @@ int main(int argc, char **argv)
 	}
 	if (rc < 0)
 		return 1;
-	by_name = pr.by_name;
-	pair_close(&pr);
 
-	fprintf(sf, "# metrics: %zu cases matched by %s; ", cases, by_name ? "name" : "position");
+	fprintf(o.sum, "# metrics: %zu cases matched by %s; ", cases, pr.by_name ? "name" : "position");
+	pair_close(&pr);
 	if (nf32)
-		fprintf(sf, "%zu f32 predictions thresholded at p >= %g; ", nf32, thr);
-	fprintf(sf, "%zu unlabelled ground-truth voxels (255) left out\n", ignored);
-	fprintf(sf, "# a ratio 0/0 is %s; sd is the sample standard deviation (n-1)\n",
+		fprintf(o.sum, "%zu f32 predictions thresholded at p >= %g; ", nf32, thr);
+	fprintf(o.sum, "%zu unlabelled ground-truth voxels (255) left out\n", ignored);
+	fprintf(o.sum, "# a ratio 0/0 is %s; sd is the sample standard deviation (n-1)\n",
 	        undef_nan ? "nan, left out of the mean" : undef ? "counted as 1" : "counted as 0");
 	if (want_hd)
-		fprintf(sf, "# %s: mode %s, connectivity %ld, in mm; empty masks: %s\n",
-		        hd_mode_column(mode), hd_mode_name(mode), conn,
-		        hd_empty_describe(&pol, desc, sizeof desc));
-	summary_header(sf);
+		fprintf(o.sum, "# %s: mode %s, connectivity %d, in mm; empty masks: %s\n",
+		        hd_mode_column(hs.mode), hd_mode_name(hs.mode), hs.conn,
+		        hd_empty_describe(&hs.empty, desc, sizeof desc));
+	summary_header(o.sum);
 	for (m = 0; m < M_COUNT; m++) {
 		char note[256] = "";
 		if (nundef[m])
 			snprintf(note, sizeof note, "%zu case%s 0/0 (%s) %s", nundef[m],
 			         nundef[m] == 1 ? "" : "s", metric_undefined_reason(m),
 			         undef_nan ? "left out as nan" : undef ? "counted as 1" : "counted as 0");
-		summary_row(sf, metric_name(m), &st[m], cases, 3, note);
+		summary_row(o.sum, metric_name(m), &st[m], cases, 3, note);
 	}
 	if (want_hd) {
 		char note[512];
-		summary_row(sf, hd_mode_column(mode), &hst, cases, 2,
+		summary_row(o.sum, hd_mode_column(hs.mode), &hst, cases, 2,
 		            hd_tally_note(&tally, note, sizeof note));
 	}
-	if (nbins) {
-		long b;
-		nf = open_memstream(&nsi, &nsilen);
-		if (!nf)
-			die("out of memory");
-		fprintf(nf, "bin\tnsi_lo\tnsi_hi\tcases\tslices\tdsc_mean\tdsc_sd\tdsc_pooled\tundefined\n");
-		for (b = 0; b < nbins; b++) {
-			int u;
-			double pooled = bins[b].cases ? metric_value(&bins[b].all, M_DSC, undef, &u) : NAN;
-			fprintf(nf, "%ld\t%.6g\t%.6g\t%zu\t%zu\t%.6g\t%.6g\t%.6g\t%zu\n", b,
-			        (double)b / nbins, (double)(b + 1) / nbins, bins[b].cases,
-			        bins[b].slices, bins[b].st.n ? bins[b].st.mean : NAN,
-			        stat_sd(&bins[b].st), pooled, bins[b].undefined);
-		}
-		if (fclose(nf))
-			die("out of memory");
-	}
-	if (fclose(rf) || fclose(sf) || (lf && fclose(lf)))
-		die("out of memory");
-	if (outfile_open(&of, out))
+	if (nbins)
+		nsi_write(o.nsi, &bins, undef);
+	if (commit(&o, path))
 		return 1;
-	fwrite(rows, 1, rowlen, of.f);
-	if (sumpath) {
-		if (outfile_open(&os, sumpath)) {
-			outfile_abort(&of);
-			return 1;
-		}
-		fwrite(sum, 1, sumlen, os.f);
-	}
-	if (slpath) {
-		if (outfile_open(&ol, slpath)) {
-			outfile_abort(&of);
-			if (sumpath)
-				outfile_abort(&os);
-			return 1;
-		}
-		fwrite(sl, 1, sllen, ol.f);
-		if (outfile_commit(&ol)) {
-			outfile_abort(&of);
-			if (sumpath)
-				outfile_abort(&os);
-			return 1;
-		}
-	}
-	if (nbins) {
-		if (outfile_open(&on, nsipath)) {
-			outfile_abort(&of);
-			if (sumpath)
-				outfile_abort(&os);
-			return 1;
-		}
-		fwrite(nsi, 1, nsilen, on.f);
-		if (outfile_commit(&on)) {
-			outfile_abort(&of);
-			if (sumpath)
-				outfile_abort(&os);
-			return 1;
-		}
-	}
-	if (sumpath && outfile_commit(&os)) {
-		outfile_abort(&of);
-		return 1;
-	}
-	if (outfile_commit(&of))
-		return 1;
-	if (!sumpath)
-		fwrite(sum, 1, sumlen, stderr);
-	free(rows), free(sum), free(nsi), free(sl), free(bins), free(cb), free(sb);
+	for (m = 0; m < 4; m++)
+		free(o.buf[m]);
+	nsi_free(&bins);
 	return close_stdout() ? 1 : 0;
 }

@@ -19,18 +19,17 @@ setup() {
 }
 
 @test "merge-pseudo rejects a bad option or missing arguments with exit 2" {
-	run merge-pseudo -x -i 1 cur.slab new.slab
-	[ "$status" -eq 2 ]
-	run merge-pseudo cur.slab new.slab
-	[ "$status" -eq 2 ]
-	run merge-pseudo -i 1 cur.slab
-	[ "$status" -eq 2 ]
-	run merge-pseudo -i -1 cur.slab new.slab
-	[ "$status" -eq 2 ]
-	run merge-pseudo -i 1 -k 2-1 cur.slab new.slab
-	[ "$status" -eq 2 ]
-	run merge-pseudo -i 1 - -
-	[ "$status" -eq 2 ]
+	for args in "-x -i 1 cur.slab new.slab" "cur.slab new.slab" "-i 1 cur.slab" \
+	            "-i -1 cur.slab new.slab" "-i 1000000 cur.slab new.slab" "-i x cur.slab new.slab" \
+	            "-i 1 -k 2-1 cur.slab new.slab" "-i 1 - -" "-i 1 cur.slab new.slab new.slab"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr merge-pseudo $args
+		echo "$args: $status $stderr"
+		[ "$status" -eq 2 ]
+		[ -z "$output" ]
+		[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+		[[ "$stderr" == "merge-pseudo: "* ]]
+	done
 }
 
 @test "merge-pseudo merges labelled slices and never overwrites ground truth" {
@@ -62,6 +61,22 @@ setup() {
 	merge-pseudo -i 5 c2.slab n2.slab > out.slab
 	[ "$(samples out.slab 8)" = "255 255 1 0 0 0 1 0" ]
 	[ "$(header out.slab SLICES)" = ". g 4 5" ]
+}
+
+@test "merge-pseudo reads SLICES tokens apart by spaces or tabs and writes them one space apart" {
+	mkslab a "2 1 4" u8 '\xff\xff\x01\x00\x00\x00\xff\xff' $'SLICES  .\tg  4\t. ' > c2.slab
+	mkslab a "2 1 4" u8 '\xff\xff\xff\xff\xff\xff\x01\x00' > n2.slab
+	merge-pseudo -i 5 c2.slab n2.slab > out.slab
+	[ "$(header out.slab SLICES)" = ". g 4 5" ]
+	grep -aqx 'SLICES \. g 4 5' out.slab
+	for bad in "g . 4 x" "g . 4 +5" "g . 4 1000000" "g . 4 G" "g . 4 g1" "g . 4" "g . 4 . ."; do
+		mkslab a "2 1 4" u8 '\xff\xff\x01\x00\x00\x00\xff\xff' "SLICES $bad" > c3.slab
+		run --separate-stderr merge-pseudo -i 5 -o out3.slab c3.slab n2.slab
+		echo "$bad: $status $stderr"
+		[ "$status" -eq 1 ]
+		[[ "$stderr" == "merge-pseudo: c3.slab: "*"SLICES"*" in 'a'" ]]
+		[ ! -e out3.slab ]
+	done
 }
 
 @test "merge-pseudo reads CURRENT or NEW from stdin" {

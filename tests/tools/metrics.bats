@@ -26,7 +26,7 @@ setup() {
 	run --separate-stderr metrics --bogus p.slab g.slab
 	[ "$status" -eq 2 ]
 	[ -z "$output" ]
-	[[ "$stderr" == *usage:* ]]
+	[[ "$stderr" == "metrics: unknown option: '--bogus'" ]]
 	run --separate-stderr metrics p.slab
 	[ "$status" -eq 2 ]
 	[ -z "$output" ]
@@ -202,6 +202,28 @@ setup() {
 	run --separate-stderr metrics --slices-out sl2.tsv -o o2.tsv ps.slab nosuch.slab
 	[ "$status" -eq 1 ]
 	[ -z "$(ls sl2.tsv* o2.tsv* 2>/dev/null)" ]
+}
+
+@test "metrics writes -o, -s, --slices-out and --nsi-out all or none" {
+	mkslab ps.slab s1 "2 1 3" "1 1 1" u8 'z == 0'
+	mkslab gs.slab s1 "2 1 3" "1 1 1" u8 1
+	# the last output cannot be created: none of the others may appear
+	run --separate-stderr metrics --slices-out sl.tsv --nsi-bins 2 --nsi-out nodir/nsi.tsv \
+		-s sum.txt -o o.tsv ps.slab gs.slab
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "$stderr" == *"nodir/nsi.tsv"* ]]
+	[ -z "$(ls sl.tsv* sum.txt* o.tsv* 2>/dev/null)" ]
+	# an output that is a folder: found before any file is renamed into place
+	mkdir sum.d
+	run --separate-stderr metrics --slices-out sl.tsv --nsi-bins 2 --nsi-out nsi.tsv \
+		-s sum.d -o o.tsv ps.slab gs.slab
+	[ "$status" -eq 1 ]
+	[ -z "$(ls sl.tsv* nsi.tsv* o.tsv* 2>/dev/null)" ]
+	# with everything writable, all four appear
+	metrics --slices-out sl.tsv --nsi-bins 2 --nsi-out nsi.tsv -s sum.txt -o o.tsv ps.slab gs.slab
+	[ -s sl.tsv ] && [ -s nsi.tsv ] && [ -s sum.txt ] && [ -s o.tsv ]
 }
 
 @test "metrics counts agree with numpy on random masks" {

@@ -17,25 +17,19 @@ setup() {
 }
 
 @test "threshold-filter rejects a bad option and bad values with exit 2" {
-	run threshold-filter -x p.slab
+	run --separate-stderr threshold-filter -m soft p.slab
 	[ "$status" -eq 2 ]
-	run threshold-filter -t 1.5 p.slab
-	[ "$status" -eq 2 ]
-	run threshold-filter -m soft p.slab
-	[ "$status" -eq 2 ]
-	[ "$output" = "threshold-filter: unknown mode, want binary or band: 'soft'" ]
-	run threshold-filter -m band -t 0.3 p.slab
-	[ "$status" -eq 2 ]
-	run threshold-filter -k 1-x p.slab
-	[ "$status" -eq 2 ]
-	run threshold-filter -k 3-1 p.slab
-	[ "$status" -eq 2 ]
-	run threshold-filter -k 1, p.slab
-	[ "$status" -eq 2 ]
-	run threshold-filter -r 2:2 p.slab
-	[ "$status" -eq 2 ]
-	run threshold-filter -k 1 -r 0:1 p.slab
-	[ "$status" -eq 2 ]
+	[ "$stderr" = "threshold-filter: -m: want binary or band: 'soft'" ]
+	for args in "-x" "-t 1.5" "-t" "-m band -t 0.3" "-k 1-x" "-k 3-1" "-k 1," "-r 2:2" \
+	            "-k 1 -r 0:1" "-c 2" "-t 0.5 p.slab p.slab"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr threshold-filter $args p.slab
+		echo "$args: $status $stderr"
+		[ "$status" -eq 2 ]
+		[ -z "$output" ]
+		[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+		[[ "$stderr" == "threshold-filter: "* ]]
+	done
 }
 
 @test "threshold-filter binary mode gives the paper's labels" {
@@ -297,6 +291,8 @@ setup() {
 	fail n.slab p.slab "no labelled slice in reference 'a'"
 	mkslab a "2 1 3" u8 '\x01\x01\x00\x00\x01\x01' "SLICES g g" > n.slab
 	fail n.slab p.slab "SLICES has 2 tokens, want 3"
+	mkslab a "2 1 3" u8 '\x01\x01\x00\x00\x01\x01' "SLICES g x g" > n.slab
+	fail n.slab p.slab "n.slab: bad SLICES token: 'x' in 'a'"
 	mkslab a "2 1 3" u8 '\xff\xff\x07\x01\xff\xff' > v.slab
 	fail v.slab p.slab "reference value 7 at slice 1"
 	mkslab zz "2 1 3" u8 '\xff\xff\x01\x01\xff\xff' > z.slab

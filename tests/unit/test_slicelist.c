@@ -79,5 +79,22 @@ int main(void)
 	CHECK(slicelist_format(keep, 40, buf, 12) == 20);
 	CHECK(strlen(buf) < 12 && strstr(buf, "...") != NULL);
 	CHECK(!strcmp(buf, "0,2,4,6..."));
+
+	/* a LIST or a RANGE as keep flags; neither: every slice */
+	{
+		unsigned char k[6];
+		const unsigned char l[] = { 0, 1, 0, 1, 1, 0 }, r[] = { 0, 0, 1, 1, 0, 0 };
+		CHECK(slicesel_keep("1,3-4", NULL, 6, k) == 0 && !memcmp(k, l, 6));
+		CHECK(slicesel_keep(NULL, "2:4", 6, k) == 0 && !memcmp(k, r, 6));
+		CHECK(slicesel_keep(NULL, NULL, 6, k) == 0 && k[0] && k[5] && !memchr(k, 0, 6));
+		CHECK(slicesel_keep("6", NULL, 6, k) == -1);
+		CHECK(slicesel_keep(NULL, "2:7", 6, k) == -1);
+		/* option callbacks: the syntax alone, the value kept */
+		const char *v = NULL;
+		CHECK(slicelist_opt("100,7-9", &v) == 0 && !strcmp(v, "100,7-9"));
+		CHECK(slicelist_opt("1,", &v) == -1);
+		CHECK(slicerange_opt("3:", &v) == 0 && !strcmp(v, "3:"));
+		CHECK(slicerange_opt("3:3", &v) == -1);
+	}
 	return CHECK_DONE();
 }

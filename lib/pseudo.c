@@ -1,0 +1,212 @@
+/* pseudo.c: the pseudo-labelling rules (pseudo.h). */
+#include "pseudo.h"
+#include "provenance.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void pseudo_threshold(const float *p, size_t n, double t, double theta, int band, uint8_t *q)
+{
+	for (size_t j = 0; j < n; j++) {
+		float v = p[j];
+		if (v >= t)
+			q[j] = 1;
+		else if (!band || v <= 1 - theta)
+			q[j] = 0;
+		else
+			q[j] = SLAB_UNLABELLED;
+	}
+}
+
+static int desc(const void *a, const void *b)
+{
+	float x = *(const float *)a, y = *(const float *)b;
+	return (x < y) - (x > y);
+}
+
+double pseudo_adaptive_threshold(const float *p, size_t npix, long *n, double lo, double hi,
+                                 int soft, float *scratch)
+{
+	double t;
+	if (*n > (long)npix)
+		*n = (long)npix;
+	if (soft) {
+		/* the slice's expected foreground count, if smaller */
+		double sum = 0;
+		for (size_t j = 0; j < npix; j++)
+			sum += p[j];
+		if (sum + 0.5 < (double)*n)
+			*n = (long)(sum + 0.5);
+	}
+	if (*n <= 0)
+		return hi;
+	memcpy(scratch, p, npix * sizeof *scratch);
+	qsort(scratch, npix, sizeof *scratch, desc);
+	t = scratch[*n - 1];
+	return t < lo ? lo : t > hi ? hi : t;
+}
+
+void pseudo_confine_mask(const uint8_t *m, int nx, int ny, int radius, uint8_t *tmp,
+                         uint8_t *allow)
+{
+	int x, y, k;
+	for (y = 0; y < ny; y++)
+		for (x = 0; x < nx; x++) {
+			uint8_t v = 0;
+			for (k = x - radius; k <= x + radius && !v; k++)
+				v = k >= 0 && k < nx && m[(size_t)y * nx + k] == 1;
+			tmp[(size_t)y * nx + x] = v;
+		}
+	for (y = 0; y < ny; y++)
+		for (x = 0; x < nx; x++) {
+			uint8_t v = 0;
+			for (k = y - radius; k <= y + radius && !v; k++)
+				v = k >= 0 && k < ny && tmp[(size_t)k * nx + x];
+			allow[(size_t)y * nx + x] = v;
+		}
+}
+
+int pseudo_check_prob(const struct slab *s, const char *src)
+{
+	if (s->type != SLAB_F32)
+		return error("%s: not a probability slab (f32): type '%s' in '%s'", src,
+		             slab_type_name(s->type), s->name);
+	if (s->nc != 1)
+		return error("%s: a probability slab has one channel: '%d' in '%s'", src, s->nc,
+		             s->name);
+	return 0;
+}
+
+/* Check the reference mask r of probability slab p and set, for every
+ * slice z, near[z] = its nearest labelled slice and fg[z] = that slice's
+ * foreground count. 0 or -1 with a message. */
+static int reference(const struct slab *r, const struct slab *p, const char *src, long *fg,
+                     int *near)
+{
+	size_t per = (size_t)r->nx * r->ny;
+	const uint8_t *d = r->data;
+	int z, *prov;
+	if (r->type != SLAB_U8 || r->nc != 1)
+		return error("%s: reference must be u8 with one channel, not %s with %d in '%s'", src,
+		             slab_type_name(r->type), r->nc, r->name);
+	if (r->nx != p->nx || r->ny != p->ny || r->nz != p->nz)
+		return error("%s: reference dims %dx%dx%d differ from %dx%dx%d in '%s'", src, r->nx,
+		             r->ny, r->nz, p->nx, p->ny, p->nz, r->name);
+	if (r->name[0] && p->name[0] && strcmp(r->name, p->name))
+		return error("%s: reference case '%s' paired with case '%s'", src, r->name, p->name);
+	for (z = 0; z < r->nz; z++)
+		for (size_t i = 0; i < per; i++)
+			if (d[z * per + i] > 1 && d[z * per + i] != SLAB_UNLABELLED)
+				return error("%s: reference value %d at slice %d (expected 0, 1 or 255) "
+				             "in '%s'", src, d[z * per + i], z, r->name);
+	prov = xmalloc(r->nz * sizeof *prov);
+	if (!prov || prov_read(r, prov, src)) {
+		free(prov);
+		return -1;
+	}
+	for (z = 0; z < r->nz; z++) {
+		near[z] = prov_nearest(prov, r->nz, z);
+		if (near[z] < 0) {
+			free(prov);
+			return error("%s: no labelled slice in reference '%s'", src, r->name);
+		}
+		fg[z] = 0;
+		for (size_t i = 0; i < per; i++)
+			fg[z] += d[near[z] * per + i] == 1;
+	}
+	free(prov);
+	return 0;
+}
+
+/* Scratch space of pseudo_label. */
+struct work {
+	long *fg;
+	int *near;
+	float *sorted, *conf;
+	uint8_t *allow, *tmp;
+};
+
+static void work_free(struct work *w)
+{
+	free(w->fg), free(w->near), free(w->sorted), free(w->conf), free(w->allow), free(w->tmp);
+}
+
+static int work_alloc(struct work *w, int nz, size_t per)
+{
+	memset(w, 0, sizeof *w);
+	w->fg = xmalloc(nz * sizeof *w->fg);
+	w->near = xmalloc(nz * sizeof *w->near);
+	w->sorted = xmalloc(per * sizeof *w->sorted);
+	w->conf = xmalloc(per * sizeof *w->conf);
+	w->allow = xmalloc(per);
+	w->tmp = xmalloc(per);
+	if (!w->fg || !w->near || !w->sorted || !w->conf || !w->allow || !w->tmp) {
+		work_free(w);
+		return -1;
+	}
+	return 0;
+}
+
+/* Label slice z of prob into q under rule r (w filled when a reference is
+ * used). 0 or -1 with a message. */
+static int label_slice(uint8_t *q, const struct slab *prob, int z, const struct slab *ref,
+                       const struct pseudo_rule *r, struct work *w, const char *src, FILE *trace)
+{
+	size_t per = slab_slice_count(prob), j;
+	const float *p = (const float *)prob->data + z * per;
+	double t = r->theta;
+	for (j = 0; j < per; j++)
+		if (!(p[j] >= 0 && p[j] <= 1))
+			return error("%s: probability out of [0,1]: '%g' at slice %d in '%s'", src, p[j],
+			             z, prob->name);
+	if (r->radius >= 0) {
+		/* pixels outside the neighbour's grown foreground count as 0 */
+		pseudo_confine_mask((const uint8_t *)ref->data + w->near[z] * per, prob->nx, prob->ny,
+		                    r->radius, w->tmp, w->allow);
+		for (j = 0; j < per; j++)
+			w->conf[j] = w->allow[j] ? p[j] : 0;
+		p = w->conf;
+	}
+	if (r->adaptive) {
+		long n = w->fg[z];
+		t = pseudo_adaptive_threshold(p, per, &n, r->lo, r->hi, r->soft, w->sorted);
+		if (trace)
+			fprintf(trace, "%s: %s z %d: n %ld, t %.9g\n", progname,
+			        prob->name[0] ? prob->name : "(unnamed)", z, n, t);
+	}
+	pseudo_threshold(p, per, t, r->theta, r->band, q);
+	return 0;
+}
+
+int pseudo_label(struct slab *out, const struct slab *prob, const unsigned char *want,
+                 const struct slab *ref, const struct pseudo_rule *r, const char *src,
+                 const char *refsrc, FILE *trace)
+{
+	size_t per = slab_slice_count(prob);
+	struct work w = { 0 };
+	int z;
+	memset(out, 0, sizeof *out);
+	if (pseudo_check_prob(prob, src))
+		return -1;
+	if (pseudo_needs_ref(r) && !ref)
+		return error("%s: the rule needs a reference mask for '%s'", src, prob->name);
+	if (slab_alloc_like(out, prob, prob->nx, prob->ny, prob->nz, 1, SLAB_U8))
+		return -1;
+	if (pseudo_needs_ref(r) &&
+	    (work_alloc(&w, prob->nz, per) || reference(ref, prob, refsrc, w.fg, w.near)))
+		goto fail;
+	for (z = 0; z < prob->nz; z++) {
+		uint8_t *q = (uint8_t *)out->data + z * per;
+		if (!want[z])
+			memset(q, SLAB_UNLABELLED, per);
+		else if (label_slice(q, prob, z, ref, r, &w, src, trace))
+			goto fail;
+	}
+	work_free(&w);
+	return 0;
+fail:
+	work_free(&w);
+	slab_free(out);
+	return -1;
+}

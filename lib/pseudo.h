@@ -1,0 +1,86 @@
+/* pseudo.h: the pseudo-labelling rules, f32 foreground probabilities -> u8
+ * masks (0 background, 1 foreground, 255 unlabelled), used by
+ * threshold-filter.
+ *
+ * binary:   p >= t -> 1, otherwise 0 (the paper; a slice with no confident
+ *           pixel becomes all background).
+ * band:     p >= t -> 1, p <= 1 - theta -> 0, otherwise 255, so uncertain
+ *           pixels leave the loss.
+ * t is the confidence threshold theta, or with the adaptive rule a
+ * per-slice threshold. Two rules look at a reference mask (u8, the dims of
+ * the probabilities, e.g. the current labels) and, for each slice z, at its
+ * nearest labelled slice (lib/provenance.h: prov_nearest, ties to the lower
+ * z; a reference without SLICES counts a slice with any label as labelled):
+ * adaptive: t = the n-th largest probability of the slice clamped to
+ *           [lo, hi], n = the foreground count of that nearest slice (keep
+ *           the neighbour's foreground fraction); n = 0 gives t = hi. With
+ *           soft, n is at most the slice's probability sum rounded to the
+ *           nearest whole number (a structure that thins out shrinks).
+ * confine:  a pixel farther than radius (chessboard distance, in-plane) from
+ *           every foreground pixel of that nearest slice counts as p = 0,
+ *           also for the adaptive ranking and sum: a structure cannot appear
+ *           from nothing or outgrow its neighbour by more than radius pixels
+ *           a slice. */
+#ifndef SL_PSEUDO_H
+#define SL_PSEUDO_H
+
+#include "slab.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct pseudo_rule {
+	double theta;  /* confidence threshold in [0, 1] (band: >= 0.5) */
+	int band;      /* 0 binary, 1 band */
+	int adaptive;  /* per-slice threshold from the reference */
+	double lo, hi; /* the adaptive threshold's clamp, 0 <= lo <= hi <= 1 */
+	int soft;      /* adaptive: n at most the rounded probability sum */
+	int radius;    /* confine radius in pixels, or -1: no confinement */
+};
+
+/* threshold-filter's defaults: binary at 0.8, no reference. */
+#define PSEUDO_RULE_DEFAULT { 0.8, 0, 0, 0.5, 0.99, 0, -1 }
+
+/* Does the rule need a reference mask (adaptive or confine)? */
+static inline int pseudo_needs_ref(const struct pseudo_rule *r)
+{
+	return r->adaptive || r->radius >= 0;
+}
+
+/* q[j] = the label of probability p[j] at threshold t, for n pixels:
+ * binary or band as above (band's lower cut is 1 - theta). Cannot fail. */
+void pseudo_threshold(const float *p, size_t n, double t, double theta, int band, uint8_t *q);
+
+/* The adaptive threshold of one slice of npix probabilities p for the
+ * reference foreground count *n (0..npix; larger counts as npix): with soft
+ * *n first becomes the rounded sum of p when that is smaller; then t = hi
+ * when *n is 0, else the *n-th largest of p clamped to [lo, hi]. *n is left
+ * as used. scratch holds npix floats. Returns t; cannot fail. */
+double pseudo_adaptive_threshold(const float *p, size_t npix, long *n, double lo, double hi,
+                                 int soft, float *scratch);
+
+/* allow[i] = 1 where pixel i of the nx x ny slice m lies within chessboard
+ * distance radius (>= 0) of a pixel with m == 1, else 0 (a separable
+ * dilation). tmp holds nx * ny bytes. Cannot fail. */
+void pseudo_confine_mask(const uint8_t *m, int nx, int ny, int radius, uint8_t *tmp,
+                         uint8_t *allow);
+
+/* Is s a probability slab (f32, one channel)? 0, or -1 with an error
+ * naming src and the slab. Values are checked by pseudo_label. */
+int pseudo_check_prob(const struct slab *s, const char *src);
+
+/* out = the u8 pseudo-labels of probability slab prob (its header, dims
+ * and name) under rule r: the slices z with want[z] set are labelled, the
+ * others are all 255. ref is the reference mask (u8, one channel, prob's
+ * dims, the same name when both are named, values 0, 1, 255, at least one
+ * labelled slice) when pseudo_needs_ref(r), else NULL. src and refsrc name
+ * the streams in messages. With trace non-NULL and the adaptive rule, one
+ * line "progname: NAME z Z: n N, t T" per labelled slice goes to trace.
+ * Returns 0, or -1 with an error (a bad slab or reference, a probability
+ * outside [0, 1] in a wanted slice, out of memory); out is then empty. */
+int pseudo_label(struct slab *out, const struct slab *prob, const unsigned char *want,
+                 const struct slab *ref, const struct pseudo_rule *r, const char *src,
+                 const char *refsrc, FILE *trace);
+
+#endif
