@@ -89,8 +89,7 @@ bench: all
 	@bash tests/bench/run
 
 demo: all
-	@if [ -f pipelines/demo ]; then bash pipelines/demo; \
-	 else echo "make demo: the self-labelling loop has not landed yet (issue 5)"; fi
+	@bash pipelines/demo
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
