@@ -25,7 +25,7 @@ static int parse_undef(const char *v, void *dest)
 		*(double *)dest = NAN;
 		return 0;
 	}
-	return parse_double(v, 0, 1, "-u", dest);
+	return parse_double(v, 0, 1, "-u/--undefined", dest);
 }
 
 /* The streams the run writes, kept in memory until the end. */
