@@ -391,10 +391,10 @@ int pair_next(struct pair_reader *p, struct slab *pred, struct slab *gt)
 static int parse_conn(const char *v, void *dest)
 {
 	long c;
-	if (parse_long(v, 6, 26, "-c", &c))
+	if (parse_long(v, 6, 26, "-c/--conn", &c))
 		return -1;
 	if (c != 6 && c != 18 && c != 26)
-		return error("-c: want 6, 18 or 26: '%s'", v);
+		return error("-c/--conn: want 6, 18 or 26: '%s'", v);
 	*(int *)dest = (int)c;
 	return 0;
 }

@@ -54,7 +54,7 @@ static int takes_value(const struct opt *o)
 	return o->kind != OPT_T_FLAG;
 }
 
-/* Store value v of option o as the user spelled it (`as`, e.g. "-t"). */
+/* Store value v of option o, named `as` in messages. */
 static int store(const struct opt *o, const char *as, const char *v)
 {
 	long l;
@@ -117,6 +117,17 @@ static int store(const struct opt *o, const char *as, const char *v)
 	return error("%s: bad option table", as);
 }
 
+/* An option's name in messages: "-t/--threshold", "-t" or "--threshold". */
+static void name_of(const struct opt *o, char *buf, size_t n)
+{
+	if (o->letter && o->name)
+		snprintf(buf, n, "-%c/--%s", o->letter, o->name);
+	else if (o->letter)
+		snprintf(buf, n, "-%c", o->letter);
+	else
+		snprintf(buf, n, "--%s", o->name);
+}
+
 /* One argument of argv in the options: a long option "--name[=value]", or
  * a cluster of letters "-abc" / "-tVALUE". Looks up the options, and with
  * doit stores their values. Returns the number of argv entries used (1 or 2),
@@ -149,7 +160,7 @@ static int one(const struct opt_tool *t, int argc, char **argv, int i, int doit)
 				return 0; /* --he */
 			return doit ? error("unknown option: '%s'", a) : -1;
 		}
-		snprintf(as, sizeof as, "--%s", o->name);
+		name_of(o, as, sizeof as);
 		if (!takes_value(o)) {
 			if (eq)
 				return doit ? error("option takes no value: '%s'", a) : -1;
@@ -170,7 +181,7 @@ static int one(const struct opt_tool *t, int argc, char **argv, int i, int doit)
 		o = walk(t->opts, has_letter, &letter);
 		if (!o)
 			return doit ? error("unknown option: '-%c'", *c) : -1;
-		snprintf(as, sizeof as, "-%c", *c);
+		name_of(o, as, sizeof as);
 		if (!takes_value(o)) {
 			if (doit && store(o, as, NULL))
 				return -1;

@@ -12,7 +12,8 @@
  * - "-h" or "--help" anywhere among the options prints the usage on stdout;
  *   the tool exits 0 and does nothing else, whatever else is on the line.
  * - A bad value, an unknown option, a missing value or a wrong number of
- *   operands prints ONE line on stderr, "tool: what is wrong: 'value'",
+ *   operands prints ONE line on stderr, "tool: what is wrong: 'value'"
+ *   (a bad value: "tool: -t/--threshold: out of range 0..1: '2'"),
  *   and the tool exits 2 (usage error), before reading any input.
  * The library never exits; a main reads:
  *

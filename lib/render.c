@@ -162,3 +162,59 @@ void render_plane(const struct render *r, enum view_axis axis, int index, uint8_
 			}
 		}
 }
+
+int view_ortho(struct view_layout *l, const struct slab *s, const int index[3], int scale)
+{
+	l->n = 3;
+	l->w = l->h = 0;
+	if (!(l->panel = xcalloc(3, sizeof *l->panel)))
+		return -1;
+	for (int a = 0; a < 3; a++) {
+		int w, h;
+		view_plane_size(s, (enum view_axis)a, &w, &h);
+		l->panel[a] = (struct view_panel){ (enum view_axis)a, index[a], l->w + (a ? 1 : 0), 0 };
+		l->w += w * scale + (a ? 1 : 0);
+		if (h * scale > l->h)
+			l->h = h * scale;
+	}
+	return 0;
+}
+
+int view_montage(struct view_layout *l, const struct slab *s, enum view_axis axis,
+                 const unsigned char *keep, int scale)
+{
+	int n = view_axis_count(s, axis), w, h, cols, rows;
+	l->n = 0;
+	for (int k = 0; k < n; k++)
+		l->n += keep[k];
+	cols = (int)ceil(sqrt((double)l->n));
+	rows = (l->n + cols - 1) / cols;
+	view_plane_size(s, axis, &w, &h);
+	w *= scale, h *= scale;
+	if (!(l->panel = xcalloc((size_t)l->n, sizeof *l->panel)))
+		return -1;
+	for (int k = 0, i = 0; k < n; k++)
+		if (keep[k]) {
+			l->panel[i] = (struct view_panel){ axis, k, (i % cols) * (w + 1), (i / cols) * (h + 1) };
+			i++;
+		}
+	l->w = cols * (w + 1) - 1;
+	l->h = rows * (h + 1) - 1;
+	return 0;
+}
+
+uint8_t *render_picture(const struct render *r, const struct view_layout *l, int channels)
+{
+	size_t bytes;
+	uint8_t *canvas;
+	if (mul_size((size_t)l->w * l->h, (size_t)channels, &bytes) || bytes > ((size_t)1 << 31)) {
+		error("picture too large: %d x %d pixels", l->w, l->h);
+		return NULL;
+	}
+	if (!(canvas = xcalloc(bytes, 1)))
+		return NULL;
+	for (int i = 0; i < l->n; i++)
+		render_plane(r, l->panel[i].axis, l->panel[i].index, canvas, l->w, channels,
+		             l->panel[i].x, l->panel[i].y);
+	return canvas;
+}

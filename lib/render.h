@@ -49,4 +49,33 @@ struct render {
 void render_plane(const struct render *r, enum view_axis axis, int index, uint8_t *canvas,
                   int cw, int channels, int ox, int oy);
 
+/* A picture of several planes: where each goes on the canvas. */
+struct view_panel {
+	enum view_axis axis;
+	int index;
+	int x, y; /* top-left corner on the canvas */
+};
+struct view_layout {
+	struct view_panel *panel; /* malloc'ed */
+	int n;
+	int w, h;                 /* canvas size */
+};
+
+/* Axial, coronal and sagittal planes side by side at index[VIEW_*] (each
+ * in range), top-aligned, with 1-pixel gaps, each plane scaled by `scale`.
+ * 0, or -1 when out of memory. */
+int view_ortho(struct view_layout *l, const struct slab *s, const int index[3], int scale);
+
+/* The planes k along `axis` with keep[k] set (keep holds
+ * view_axis_count(s, axis) bytes) in a grid of ceil(sqrt(n)) columns, row
+ * by row, 1-pixel gaps, scaled by `scale`. 0, or -1 when out of memory. */
+int view_montage(struct view_layout *l, const struct slab *s, enum view_axis axis,
+                 const unsigned char *keep, int scale);
+
+/* Draw every panel of l onto a new canvas of l->w x l->h pixels of
+ * `channels` (1 or 3) bytes, black between panels. Returns the canvas
+ * (free it), or NULL with an error when it would be too large (over 2 GiB)
+ * or memory runs out. */
+uint8_t *render_picture(const struct render *r, const struct view_layout *l, int channels);
+
 #endif

@@ -587,3 +587,22 @@ int slab_save_all(const char *path, const struct slab *s, int n)
 		}
 	return outfile_commit(&o);
 }
+
+int slab_load_named(const char *path, const char *name, struct slab *s)
+{
+	struct slab_reader r;
+	int rc;
+	if (!name)
+		return slab_load(path, s);
+	if (slab_reader_open(&r, path))
+		return -1;
+	while ((rc = slab_read(&r, s)) > 0) {
+		if (!strcmp(s->name, name))
+			break;
+		slab_free(s);
+	}
+	if (rc == 0)
+		error("%s: no slab named '%s'", r.src, name);
+	slab_reader_close(&r);
+	return rc > 0 ? 0 : -1;
+}

@@ -94,6 +94,10 @@ int slab_write(FILE *f, const struct slab *s);
 
 /* Read exactly one slab from a path ("-" is stdin). 0 or -1. */
 int slab_load(const char *path, struct slab *s);
+/* Load the slab named `name` from the stream at path ("-" is stdin), or
+ * with name NULL the only slab (as slab_load). 0, or -1 with an error (no
+ * slab of that name, a bad stream). */
+int slab_load_named(const char *path, const char *name, struct slab *s);
 /* Write one slab to a path ("-" is stdout), whole or not at all. 0 or -1. */
 int slab_save(const char *path, const struct slab *s);
 /* Write the n slabs s[0..n-1] as one stream to a path, whole or not at all. 0 or -1. */

@@ -72,26 +72,16 @@ int slicelist_parse(const char *s, int nz, unsigned char *keep)
 
 int slicerange_parse(const char *s, int nz, int *a, int *b)
 {
-	const char *p = s;
-	int x = 0, y = nz;
+	double v[2] = { 0, nz };
 
-	if (!s || !strchr(s, ':'))
-		return error("slice range: expected A:B: '%s'", s ? s : "");
-	if (*p != ':' && read_index(&p, &x))
-		return error("slice range: bad start: '%s'", s);
-	if (*p != ':')
-		return error("slice range: expected A:B: '%s'", s);
-	p++;
-	if (*p && read_index(&p, &y))
-		return error("slice range: bad end: '%s'", s);
-	if (*p)
-		return error("slice range: trailing characters: '%s'", s);
-	if (y <= x)
+	if (parse_tuple(s, ':', 2, 1, 0, INT_MAX - 1, 1, "slice range", v))
+		return -1;
+	if (v[1] <= v[0])
 		return error("slice range: empty (end not after start): '%s'", s);
-	if (y > nz)
-		return error("slice range: end %d beyond the %d slices: '%s'", y, nz, s);
-	*a = x;
-	*b = y;
+	if (v[1] > nz)
+		return error("slice range: end %d beyond the %d slices: '%s'", (int)v[1], nz, s);
+	*a = (int)v[0];
+	*b = (int)v[1];
 	return 0;
 }
 

@@ -25,7 +25,7 @@ static int parse_undef(const char *v, void *dest)
 		*(double *)dest = NAN;
 		return 0;
 	}
-	return parse_double(v, 0, 1, "-u", dest);
+	return parse_double(v, 0, 1, "-u/--undefined", dest);
 }
 
 /* The streams the run writes, kept in memory until the end. */
@@ -64,22 +64,120 @@ static int commit(struct outputs *o, const char *path[4])
 	return 0;
 }
 
+/* The settings and the running totals of a run. */
+struct run {
+	double thr, undef; /* -t, -u (NAN: left out) */
+	int want_hd;
+	struct hd_settings hs;
+	size_t cases, ignored, nundef[M_COUNT], nf32;
+	struct hd_tally tally;
+	struct runstat st[M_COUNT], hst;
+	struct nsi_bins bins;  /* n 0: no --nsi-bins */
+};
+
+/* One case: its row, its slices and bins, its totals. 0 or -1. */
+static int score_case(struct run *r, struct outputs *o, const struct pair_reader *pr,
+                      struct slab *ps, struct slab *gs)
+{
+	size_t n = slab_count(gs), unl, plane = (size_t)gs->nx * gs->ny, np, ng;
+	uint8_t *pm = ps->type == SLAB_U8 ? ps->data : xmalloc(n), *gt = gs->data;
+	struct confusion c = { 0, 0, 0, 0, 0 };
+	char label[32];
+	const char *name = gs->name[0] ? gs->name : ps->name;
+	int m, z, u;
+
+	r->cases++;
+	if (!name[0]) {
+		snprintf(label, sizeof label, "%zu", r->cases);
+		name = label;
+	}
+	r->nf32 += ps->type == SLAB_F32;
+	if (!pm || pred_mask(pm, ps, r->thr, pr->pred.src) || gt_check(gs, &unl, pr->gt.src))
+		return -1;
+	confusion_add(&c, pm, gt, n);
+	r->ignored += c.ignored;
+	fprintf(o->rows, "%s", name);
+	for (m = 0; m < M_COUNT; m++) {
+		double v = metric_value(&c, m, r->undef, &u);
+		r->nundef[m] += u;
+		if (!isnan(v))
+			stat_add(&r->st[m], v);
+		fprintf(o->rows, "\t%.6g", v);
+	}
+	fprintf(o->rows, "\t%llu\t%llu\t%llu\t%llu\t%llu", (unsigned long long)c.tp,
+	        (unsigned long long)c.fp, (unsigned long long)c.fn, (unsigned long long)c.tn,
+	        (unsigned long long)c.ignored);
+	if (r->bins.n)
+		nsi_add_case(&r->bins, pm, gt, plane, gs->nz, r->undef);
+	for (z = 0; o->slices && z < gs->nz; z++) { /* per-slice counts */
+		struct confusion cz = { 0, 0, 0, 0, 0 };
+		confusion_add(&cz, pm + z * plane, gt + z * plane, plane);
+		fprintf(o->slices, "%s\t%d\t%llu\t%llu\t%llu\t%llu\t%llu\n", name, z,
+		        (unsigned long long)cz.tp, (unsigned long long)cz.fp,
+		        (unsigned long long)cz.fn, (unsigned long long)cz.tn,
+		        (unsigned long long)cz.ignored);
+	}
+	if (r->want_hd) {
+		double v;
+		int empty;
+		if (hd_case(&v, &empty, &np, &ng, pm, gs, unl, &r->hs, &r->tally, &r->hst, pr->gt.src,
+		            name))
+			return -1;
+		fprintf(o->rows, "\t%.6g\t%s", v, hd_empty_name(empty));
+	}
+	fputc('\n', o->rows);
+	if (pm != ps->data)
+		free(pm);
+	return 0;
+}
+
+/* The summary: what was compared and how, then one row per metric. */
+static void write_summary(FILE *f, const struct run *r, int by_name)
+{
+	int undef_nan = isnan(r->undef), m;
+	const char *how = undef_nan ? "left out as nan" : r->undef ? "counted as 1" : "counted as 0";
+	char desc[128];
+
+	fprintf(f, "# metrics: %zu cases matched by %s; ", r->cases, by_name ? "name" : "position");
+	if (r->nf32)
+		fprintf(f, "%zu f32 predictions thresholded at p >= %g; ", r->nf32, r->thr);
+	fprintf(f, "%zu unlabelled ground-truth voxels (255) left out\n", r->ignored);
+	fprintf(f, "# a ratio 0/0 is %s; sd is the sample standard deviation (n-1)\n",
+	        undef_nan ? "nan, left out of the mean" : how);
+	if (r->want_hd)
+		fprintf(f, "# %s: mode %s, connectivity %d, in mm; empty masks: %s\n",
+		        hd_mode_column(r->hs.mode), hd_mode_name(r->hs.mode), r->hs.conn,
+		        hd_empty_describe(&r->hs.empty, desc, sizeof desc));
+	summary_header(f);
+	for (m = 0; m < M_COUNT; m++) {
+		char note[256] = "";
+		if (r->nundef[m])
+			snprintf(note, sizeof note, "%zu case%s 0/0 (%s) %s", r->nundef[m],
+			         r->nundef[m] == 1 ? "" : "s", metric_undefined_reason(m), how);
+		summary_row(f, metric_name(m), &r->st[m], r->cases, 3, note);
+	}
+	if (r->want_hd) {
+		char note[512];
+		summary_row(f, hd_mode_column(r->hs.mode), &r->hst, r->cases, 2,
+		            hd_tally_note(&r->tally, note, sizeof note));
+	}
+}
+
 int main(int argc, char **argv)
 {
-	struct hd_settings hs = HD_SETTINGS_DEFAULT;
+	static struct run r = { .thr = 0.5, .undef = 1, .hs = HD_SETTINGS_DEFAULT };
 	long nbins = 0;
-	int i, want_hd = 0, rc, m;
-	double thr = 0.5, undef = 1;
+	int i, rc;
 	const char *path[4] = { "-", NULL, NULL, NULL }; /* rows, summary, nsi, slices */
 	struct opt hdopts[5];
 	struct opt opts[] = {
-		OPT_DOUBLE('t', "threshold", &thr, "THR", 0, 1,
+		OPT_DOUBLE('t', "threshold", &r.thr, "THR", 0, 1,
 		           "f32 predictions: p >= THR is foreground (default 0.5)"),
-		OPT_CALL('u', "undefined", &undef, "1|0|nan", parse_undef,
+		OPT_CALL('u', "undefined", &r.undef, "1|0|nan", parse_undef,
 		         "value of a ratio 0/0, e.g. DSC when both masks are empty:\n"
 		         "1 (default), 0, or nan (left out of the mean); counted\n"
 		         "in the summary either way"),
-		OPT_FLAG(0, "hd95", &want_hd, "add a boundary distance column, set by:"),
+		OPT_FLAG(0, "hd95", &r.want_hd, "add a boundary distance column, set by:"),
 		OPT_GROUP(hdopts),
 		OPT_LONG(0, "nsi-bins", &nbins, "N", 1, 100000,
 		         "also write DSC per normalised slice index bin (nsi =\n"
@@ -103,30 +201,18 @@ int main(int argc, char **argv)
 	};
 	struct pair_reader pr;
 	struct slab ps, gs;
-	char desc[128];
-	size_t cases = 0, ignored = 0, nundef[M_COUNT] = { 0 }, nf32 = 0;
-	struct hd_tally tally;
-	struct runstat st[M_COUNT], hst;
-	struct nsi_bins bins = { 0, NULL, NULL, NULL };
 	struct outputs o;
-	int undef_nan;
 
-	hd_option_table(hdopts, &hs);
+	hd_option_table(hdopts, &r.hs);
 	if ((i = opt_parse(&tool, argc, argv)) < 0)
 		return opt_status(i);
 	if (!nbins != !path[2])
 		return opt_fail("--nsi-bins and --nsi-out go together");
-	undef_nan = isnan(undef);
-	memset(&tally, 0, sizeof tally);
-	memset(st, 0, sizeof st);
-	memset(&hst, 0, sizeof hst);
-	memset(&o, 0, sizeof o);
-	if (nbins && nsi_init(&bins, nbins))
-		return 1;
-	if (pair_open(&pr, argv[i], argv[i + 1]))
+	if ((nbins && nsi_init(&r.bins, nbins)) || pair_open(&pr, argv[i], argv[i + 1]))
 		return 1;
 
 	/* everything is kept in memory until the end: a failed run writes nothing */
+	memset(&o, 0, sizeof o);
 	o.rows = open_memstream(&o.buf[0], &o.len[0]);
 	o.sum = open_memstream(&o.buf[1], &o.len[1]);
 	if (nbins)
@@ -138,96 +224,25 @@ int main(int argc, char **argv)
 	if (o.slices)
 		fprintf(o.slices, "case\tz\ttp\tfp\tfn\ttn\tignored\n");
 	fprintf(o.rows, "case\tdsc\tiou\ttpr\ttnr\tprecision\ttp\tfp\tfn\ttn\tignored");
-	if (want_hd)
-		fprintf(o.rows, "\t%s\thd_empty", hd_mode_column(hs.mode));
+	if (r.want_hd)
+		fprintf(o.rows, "\t%s\thd_empty", hd_mode_column(r.hs.mode));
 	fputc('\n', o.rows);
 	while ((rc = pair_next(&pr, &ps, &gs)) > 0) {
-		size_t n = slab_count(&gs), unl, plane = (size_t)gs.nx * gs.ny, np, ng;
-		uint8_t *pm = ps.type == SLAB_U8 ? ps.data : xmalloc(n), *gt = gs.data;
-		struct confusion c = { 0, 0, 0, 0, 0 };
-		char label[32];
-		const char *name = gs.name[0] ? gs.name : ps.name;
-		int z, u;
-
-		cases++;
-		if (!name[0]) {
-			snprintf(label, sizeof label, "%zu", cases);
-			name = label;
-		}
-		nf32 += ps.type == SLAB_F32;
-		if (!pm || pred_mask(pm, &ps, thr, pr.pred.src) || gt_check(&gs, &unl, pr.gt.src))
+		if (score_case(&r, &o, &pr, &ps, &gs))
 			return 1;
-		confusion_add(&c, pm, gt, n);
-		ignored += c.ignored;
-		fprintf(o.rows, "%s", name);
-		for (m = 0; m < M_COUNT; m++) {
-			double v = metric_value(&c, m, undef, &u);
-			nundef[m] += u;
-			if (!isnan(v))
-				stat_add(&st[m], v);
-			fprintf(o.rows, "\t%.6g", v);
-		}
-		fprintf(o.rows, "\t%llu\t%llu\t%llu\t%llu\t%llu", (unsigned long long)c.tp,
-		        (unsigned long long)c.fp, (unsigned long long)c.fn,
-		        (unsigned long long)c.tn, (unsigned long long)c.ignored);
-		if (nbins)
-			nsi_add_case(&bins, pm, gt, plane, gs.nz, undef);
-		for (z = 0; o.slices && z < gs.nz; z++) { /* per-slice counts */
-			struct confusion cz = { 0, 0, 0, 0, 0 };
-			confusion_add(&cz, pm + z * plane, gt + z * plane, plane);
-			fprintf(o.slices, "%s\t%d\t%llu\t%llu\t%llu\t%llu\t%llu\n", name, z,
-			        (unsigned long long)cz.tp, (unsigned long long)cz.fp,
-			        (unsigned long long)cz.fn, (unsigned long long)cz.tn,
-			        (unsigned long long)cz.ignored);
-		}
-		if (want_hd) {
-			double v;
-			int empty;
-			if (hd_case(&v, &empty, &np, &ng, pm, &gs, unl, &hs, &tally, &hst, pr.gt.src,
-			            name))
-				return 1;
-			fprintf(o.rows, "\t%.6g\t%s", v, hd_empty_name(empty));
-		}
-		fputc('\n', o.rows);
-		if (pm != ps.data)
-			free(pm);
 		slab_free(&ps);
 		slab_free(&gs);
 	}
 	if (rc < 0)
 		return 1;
-
-	fprintf(o.sum, "# metrics: %zu cases matched by %s; ", cases, pr.by_name ? "name" : "position");
+	write_summary(o.sum, &r, pr.by_name);
 	pair_close(&pr);
-	if (nf32)
-		fprintf(o.sum, "%zu f32 predictions thresholded at p >= %g; ", nf32, thr);
-	fprintf(o.sum, "%zu unlabelled ground-truth voxels (255) left out\n", ignored);
-	fprintf(o.sum, "# a ratio 0/0 is %s; sd is the sample standard deviation (n-1)\n",
-	        undef_nan ? "nan, left out of the mean" : undef ? "counted as 1" : "counted as 0");
-	if (want_hd)
-		fprintf(o.sum, "# %s: mode %s, connectivity %d, in mm; empty masks: %s\n",
-		        hd_mode_column(hs.mode), hd_mode_name(hs.mode), hs.conn,
-		        hd_empty_describe(&hs.empty, desc, sizeof desc));
-	summary_header(o.sum);
-	for (m = 0; m < M_COUNT; m++) {
-		char note[256] = "";
-		if (nundef[m])
-			snprintf(note, sizeof note, "%zu case%s 0/0 (%s) %s", nundef[m],
-			         nundef[m] == 1 ? "" : "s", metric_undefined_reason(m),
-			         undef_nan ? "left out as nan" : undef ? "counted as 1" : "counted as 0");
-		summary_row(o.sum, metric_name(m), &st[m], cases, 3, note);
-	}
-	if (want_hd) {
-		char note[512];
-		summary_row(o.sum, hd_mode_column(hs.mode), &hst, cases, 2,
-		            hd_tally_note(&tally, note, sizeof note));
-	}
 	if (nbins)
-		nsi_write(o.nsi, &bins, undef);
+		nsi_write(o.nsi, &r.bins, r.undef);
 	if (commit(&o, path))
 		return 1;
-	for (m = 0; m < 4; m++)
-		free(o.buf[m]);
-	nsi_free(&bins);
+	for (i = 0; i < 4; i++)
+		free(o.buf[i]);
+	nsi_free(&r.bins);
 	return close_stdout() ? 1 : 0;
 }

@@ -9,6 +9,7 @@
  * into place only once every case has converted. */
 #include "json.h"
 #include "nifti.h"
+#include "opt.h"
 #include "outbatch.h"
 #include "resample.h"
 #include "slab.h"
@@ -21,30 +22,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char usage[] =
-	"msd2slab [-c WxH] [-r WxH] [-f LABELS] [-Z] [-s SEED] [-p TRAIN/VAL/TEST] DATASET_DIR OUT_DIR\n"
-	"       msd2slab -i IMAGE [-m LABEL] [-n NAME] [-c WxH] [-r WxH] [-f LABELS] [-Z] OUT_DIR";
-
-static void help(void)
-{
-	printf("usage: %s\n\n"
-	       "Convert an MSD dataset (dataset.json \"training\" list) or one NIfTI volume\n"
-	       "(.nii or .nii.gz, NIfTI-1 or -2) into OUT_DIR/images/<case>.slab (f32) and\n"
-	       "OUT_DIR/labels/<case>.slab (u8 0/1); the dataset form also writes\n"
-	       "OUT_DIR/split.tsv (\"case<TAB>set\", set train, val or test).\n"
-	       "  -c WxH     central crop (zero padding where the volume is smaller)\n"
-	       "  -r WxH     resize (after -c): bilinear images, nearest-neighbour labels\n"
-	       "  -f LABELS  label values that are foreground, e.g. 2 or 1,2 or 1-3\n"
-	       "             (default: every label > 0)\n"
-	       "  -Z         keep intensities (no per-slice z-score standardisation)\n"
-	       "  -s SEED    seed of the split (default 1)\n"
-	       "  -p T/V/T   split proportions (default 70/15/15)\n"
-	       "  -i IMAGE   convert this one image (\"-\" is stdin)\n"
-	       "  -m LABEL   ... with this label file\n"
-	       "  -n NAME    ... named NAME (default: IMAGE's file name without .nii[.gz])\n"
-	       "All outputs appear together or not at all.\n", usage);
-}
-
 struct range { long lo, hi; };
 
 struct opts {
@@ -56,19 +33,6 @@ struct opts {
 struct entry {
 	char *name, *image, *label;
 };
-
-static int parse_wxh(const char *s, const char *what, int *w, int *h)
-{
-	char buf[64], *x;
-	long a, b;
-	if (strlen(s) >= sizeof buf || !(x = strchr(strcpy(buf, s), 'x')))
-		return error("%s: want WxH: '%s'", what, s);
-	*x = '\0';
-	if (parse_long(buf, 1, 100000, what, &a) || parse_long(x + 1, 1, 100000, what, &b))
-		return -1;
-	*w = (int)a, *h = (int)b;
-	return 0;
-}
 
 /* "1,2" or "1-3,5" -> ranges. */
 static int parse_labels(const char *s, struct opts *o)
@@ -99,23 +63,10 @@ static int parse_labels(const char *s, struct opts *o)
 	return 0;
 }
 
-static int parse_split(const char *s, double p[3])
+static int parse_fg(const char *v, void *o)
 {
-	char buf[128], *a, *b;
-	if (strlen(s) >= sizeof buf)
-		return error("split: want TRAIN/VAL/TEST: '%s'", s);
-	strcpy(buf, s);
-	a = strchr(buf, '/');
-	b = a ? strchr(a + 1, '/') : NULL;
-	if (!a || !b)
-		return error("split: want TRAIN/VAL/TEST: '%s'", s);
-	*a = *b = '\0';
-	if (parse_double(buf, 0, 1e9, "split", &p[0]) || parse_double(a + 1, 0, 1e9, "split", &p[1]) ||
-	    parse_double(b + 1, 0, 1e9, "split", &p[2]))
-		return -1;
-	if (p[0] + p[1] + p[2] <= 0)
-		return error("split: proportions sum to zero: '%s'", s);
-	return 0;
+	free(((struct opts *)o)->fg);
+	return parse_labels(v, o);
 }
 
 /* The case name of an image path: its file name without .nii.gz / .nii. */
@@ -415,35 +366,54 @@ int main(int argc, char **argv)
 	struct opts o = {0};
 	const char *image = NULL, *label = NULL, *name = NULL, *outdir;
 	double split[3] = {70, 15, 15};
+	int crop[2] = {0, 0}, size[2] = {0, 0};
 	long seed = 1;
 	struct outbatch b;
 	struct entry *es = NULL, one = {0};
-	int n = 0, i, opt, rc = 1;
+	int n = 0, i, a, rc = 1;
+	const struct opt opts[] = {
+		OPT_INTS('c', "crop", crop, 2, 'x', "WxH", 1, 100000,
+		         "central crop (zero padding where the volume is smaller)"),
+		OPT_INTS('r', "resize", size, 2, 'x', "WxH", 1, 100000,
+		         "resize (after -c): bilinear images, nearest-neighbour labels"),
+		OPT_CALL('f', "foreground", &o, "LABELS", parse_fg,
+		         "label values that are foreground, e.g. 2 or 1,2 or 1-3\n"
+		         "(default: every label > 0)"),
+		OPT_FLAG('Z', "raw", &o.raw, "keep intensities (no per-slice z-score standardisation)"),
+		OPT_LONG('s', "seed", &seed, "SEED", 0, 2147483647L, "seed of the split (default 1)"),
+		OPT_DOUBLES('p', "split", split, 3, '/', "T/V/T", 0, 1e9,
+		            "split proportions (default 70/15/15)"),
+		OPT_STRING('i', "image", &image, "IMAGE", "convert this one image (\"-\" is stdin)"),
+		OPT_STRING('m', "label", &label, "LABEL", "... with this label file"),
+		OPT_STRING('n', "name", &name, "NAME",
+		           "... named NAME (default: IMAGE's file name without .nii[.gz])"),
+		OPT_END
+	};
+	const struct opt_tool tool = {
+		.name = "msd2slab",
+		.synopsis = "msd2slab [-c WxH] [-r WxH] [-f LABELS] [-Z] [-s SEED] [-p TRAIN/VAL/TEST] DATASET_DIR OUT_DIR\n"
+		            "       msd2slab -i IMAGE [-m LABEL] [-n NAME] [-c WxH] [-r WxH] [-f LABELS] [-Z] OUT_DIR",
+		.operands = "[DATASET_DIR] OUT_DIR", .min_operands = 1, .max_operands = 2,
+		.about = "Convert an MSD dataset (dataset.json \"training\" list) or one NIfTI volume\n"
+		         "(.nii or .nii.gz, NIfTI-1 or -2) into OUT_DIR/images/<case>.slab (f32) and\n"
+		         "OUT_DIR/labels/<case>.slab (u8 0/1); the dataset form also writes\n"
+		         "OUT_DIR/split.tsv (\"case<TAB>set\", set train, val or test).",
+		.opts = opts,
+		.notes = "All outputs appear together or not at all."
+	};
 
-	progname = "msd2slab";
-	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		help();
-		return 0;
+	if ((a = opt_parse(&tool, argc, argv)) < 0) {
+		free(o.fg);
+		return opt_status(a);
 	}
-	while ((opt = getopt(argc, argv, "hc:r:f:Zs:p:i:m:n:")) != -1) {
-		switch (opt) {
-		case 'h': help(); return 0;
-		case 'c': if (parse_wxh(optarg, "crop", &o.crop_w, &o.crop_h)) return 2; break;
-		case 'r': if (parse_wxh(optarg, "resize", &o.size_w, &o.size_h)) return 2; break;
-		case 'f': if (parse_labels(optarg, &o)) return 2; break;
-		case 'Z': o.raw = 1; break;
-		case 's': if (parse_long(optarg, 0, 2147483647L, "seed", &seed)) return 2; break;
-		case 'p': if (parse_split(optarg, split)) return 2; break;
-		case 'i': image = optarg; break;
-		case 'm': label = optarg; break;
-		case 'n': name = optarg; break;
-		default: usage_die(usage);
-		}
-	}
+	o.crop_w = crop[0], o.crop_h = crop[1], o.size_w = size[0], o.size_h = size[1];
+	if (split[0] + split[1] + split[2] <= 0)
+		return opt_fail("-p: proportions sum to zero: '%g/%g/%g'", split[0], split[1], split[2]);
 	if ((label || name) && !image)
-		return error("-m and -n need -i"), 2;
-	if (argc - optind != (image ? 1 : 2))
-		usage_die(usage);
+		return opt_fail("-m and -n need -i");
+	if (argc - a != (image ? 1 : 2))
+		return opt_fail(image ? "-i IMAGE takes one operand, OUT_DIR: '%s'"
+		                      : "want DATASET_DIR OUT_DIR: '%s'", argv[a]);
 	outdir = argv[argc - 1];
 
 	outbatch_init(&b);
@@ -456,7 +426,7 @@ int main(int argc, char **argv)
 		    outbatch_commit(&b))
 			goto out;
 	} else {
-		if (read_dataset(argv[optind], &es, &n) || make_dirs(outdir, 1))
+		if (read_dataset(argv[a], &es, &n) || make_dirs(outdir, 1))
 			goto out;
 		for (i = 0; i < n; i++)
 			if (convert_case(&o, &es[i], outdir, &b))

@@ -11,6 +11,7 @@
  * Gaussian noise; further channels change the contrast. The same seed gives
  * the same dataset on every machine (up to libm rounding). */
 #include "nifti.h"
+#include "opt.h"
 #include "outbatch.h"
 #include "slab.h"
 #include "util.h"
@@ -19,21 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static const char usage[] = "phantom [-n CASES] [-d X,Y,Z] [-c CHANNELS] [-s SEED] OUT_DIR";
-
-static void help(void)
-{
-	printf("usage: %s\n\n"
-	       "Write a synthetic MSD-style dataset: OUT_DIR/imagesTr/phantom_NNN.nii.gz\n"
-	       "(f32; 4-D when CHANNELS > 1), OUT_DIR/labelsTr/phantom_NNN.nii.gz (u8:\n"
-	       "0 background, 1 head, 2 tail of a bent tube) and OUT_DIR/dataset.json.\n"
-	       "  -n CASES     number of cases (default 24)\n"
-	       "  -d X,Y,Z     volume size in voxels (default 32,32,24)\n"
-	       "  -c CHANNELS  image channels, each with its own contrast (default 1)\n"
-	       "  -s SEED      random seed (default 1)\n"
-	       "Voxels are 1 x 1 x 1.5 mm. All files appear together or not at all.\n", usage);
-}
 
 /* Random parameters of one case. */
 struct shape {
@@ -154,24 +140,16 @@ static void make_case(struct rng *r, const struct shape *s, struct slab *img, st
 			}
 }
 
-static int parse_dims(const char *s, int d[3])
+/* -d X,Y,Z: X and Y 4..2048, Z 3..2048. */
+static int parse_dims(const char *v, void *dest)
 {
-	char buf[64], *p[3], *save = NULL;
-	long v;
-	int i;
-	if (strlen(s) >= sizeof buf)
-		return error("dims: want X,Y,Z: '%s'", s);
-	strcpy(buf, s);
-	p[0] = strtok_r(buf, ",", &save);
-	p[1] = strtok_r(NULL, ",", &save);
-	p[2] = strtok_r(NULL, "", &save);
-	if (!p[0] || !p[1] || !p[2])
-		return error("dims: want X,Y,Z: '%s'", s);
-	for (i = 0; i < 3; i++) {
-		if (parse_long(p[i], i < 2 ? 4 : 3, 2048, "dims", &v))
-			return -1;
-		d[i] = (int)v;
-	}
+	double d[3];
+	int *dims = dest;
+	if (parse_tuple(v, ',', 3, 1, 3, 2048, 0, "dims", d))
+		return -1;
+	if (d[0] < 4 || d[1] < 4)
+		return error("dims: X and Y out of range 4..2048: '%s'", v);
+	dims[0] = (int)d[0], dims[1] = (int)d[1], dims[2] = (int)d[2];
 	return 0;
 }
 
@@ -190,31 +168,33 @@ static int write_nii(struct outbatch *b, const char *path, const struct slab *s)
 int main(int argc, char **argv)
 {
 	long ncase = 24, nchan = 1, seed = 1;
-	int dims[3] = {32, 32, 24}, opt, k, rc = 1;
+	int dims[3] = {32, 32, 24}, i, k, rc = 1;
 	const char *outdir;
 	char *path = NULL;
 	size_t plen;
 	struct outbatch b;
 	FILE *jf;
+	const struct opt opts[] = {
+		OPT_LONG('n', "cases", &ncase, "CASES", 1, 9999, "number of cases (default 24)"),
+		OPT_CALL('d', "dims", dims, "X,Y,Z", parse_dims,
+		         "volume size in voxels (default 32,32,24)"),
+		OPT_LONG('c', "channels", &nchan, "CHANNELS", 1, 64,
+		         "image channels, each with its own contrast (default 1)"),
+		OPT_LONG('s', "seed", &seed, "SEED", 0, 2147483647L, "random seed (default 1)"),
+		OPT_END
+	};
+	const struct opt_tool tool = {
+		.name = "phantom", .operands = "OUT_DIR", .min_operands = 1, .max_operands = 1,
+		.about = "Write a synthetic MSD-style dataset: OUT_DIR/imagesTr/phantom_NNN.nii.gz\n"
+		         "(f32; 4-D when CHANNELS > 1), OUT_DIR/labelsTr/phantom_NNN.nii.gz (u8:\n"
+		         "0 background, 1 head, 2 tail of a bent tube) and OUT_DIR/dataset.json.",
+		.opts = opts,
+		.notes = "Voxels are 1 x 1 x 1.5 mm. All files appear together or not at all."
+	};
 
-	progname = "phantom";
-	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		help();
-		return 0;
-	}
-	while ((opt = getopt(argc, argv, "hn:d:c:s:")) != -1) {
-		switch (opt) {
-		case 'h': help(); return 0;
-		case 'n': if (parse_long(optarg, 1, 9999, "cases", &ncase)) return 2; break;
-		case 'd': if (parse_dims(optarg, dims)) return 2; break;
-		case 'c': if (parse_long(optarg, 1, 64, "channels", &nchan)) return 2; break;
-		case 's': if (parse_long(optarg, 0, 2147483647L, "seed", &seed)) return 2; break;
-		default: usage_die(usage);
-		}
-	}
-	if (argc - optind != 1)
-		usage_die(usage);
-	outdir = argv[optind];
+	if ((i = opt_parse(&tool, argc, argv)) < 0)
+		return opt_status(i);
+	outdir = argv[i];
 	plen = strlen(outdir) + 64;
 	path = xmalloc(plen);
 	outbatch_init(&b);

@@ -1,61 +1,47 @@
 /* prob-mean: the voxel-wise mean of several probability slab streams (e.g.
  * the predictions of models trained along different planes, fused). */
+#include "opt.h"
 #include "slab.h"
 #include "util.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] = "prob-mean [-o OUT] IN1 IN2 [IN...]";
-
-static void help(void)
-{
-	printf("usage: %s\n\n"
-	       "Average f32 slab streams voxel by voxel: the k-th output slab is the mean of\n"
-	       "the k-th slab of every input (same dims and channels; the header is the first\n"
-	       "input's). One input may be '-' (stdin).\n"
-	       "  -o OUT  output file (default stdout), written whole or not at all\n",
-	       usage);
-}
-
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = { { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
 	const char *out = "-";
-	int opt, k, m, n = 0, rc = 0, stdin_used = 0;
+	int a, k, m, n = 0, rc = 0, stdin_used = 0;
 	struct slab_reader *r;
 	struct slab *s;
 	char *buf = NULL;
 	size_t len = 0, i, cnt;
 	FILE *mf;
+	const struct opt opts[] = {
+		OPT_STRING('o', "output", &out, "OUT",
+		           "output file (default stdout), written whole or not at all"),
+		OPT_END
+	};
+	const struct opt_tool tool = {
+		.name = "prob-mean", .operands = "IN1 IN2 [IN...]", .min_operands = 2, .max_operands = -1,
+		.about = "Average f32 slab streams voxel by voxel: the k-th output slab is the mean of\n"
+		         "the k-th slab of every input (same dims and channels; the header is the first\n"
+		         "input's). One input may be '-' (stdin).",
+		.opts = opts
+	};
 
-	progname = "prob-mean";
-	while ((opt = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'o':
-			out = optarg;
-			break;
-		case 'h':
-			help();
-			return 0;
-		default:
-			usage_die(usage);
-		}
-	}
-	m = argc - optind;
-	if (m < 2)
-		usage_die(usage);
+	if ((a = opt_parse(&tool, argc, argv)) < 0)
+		return opt_status(a);
+	m = argc - a;
 	for (k = 0; k < m; k++)
-		if (!strcmp(argv[optind + k], "-") && stdin_used++)
-			return error("stdin given twice"), 2;
+		if (!strcmp(argv[a + k], "-") && stdin_used++)
+			return opt_fail("stdin given twice");
 	r = xcalloc(m, sizeof *r);
 	s = xcalloc(m, sizeof *s);
 	if (!r || !s)
 		return 1;
 	for (k = 0; k < m; k++)
-		if (slab_reader_open(&r[k], argv[optind + k]))
+		if (slab_reader_open(&r[k], argv[a + k]))
 			return 1;
 	if (!(mf = open_memstream(&buf, &len)))
 		die("out of memory");

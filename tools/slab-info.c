@@ -5,34 +5,15 @@
  * files. The whole report is built in memory and printed at the end: a run
  * that fails (missing file, bad header, short data) prints nothing on
  * stdout. */
+#include "opt.h"
 #include "slab.h"
 #include "slicelist.h"
 #include "util.h"
 
 #include <float.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char usage[] = "slab-info [-s] [<in.slab>...]";
-
-static void help(void)
-{
-	printf("usage: %s\n"
-	       "Print the header and statistics of each slab in each input ('-' or none:\n"
-	       "stdin), one block of 'key value' lines per slab:\n"
-	       "  source, slab (index in its stream, from 1), offset (byte), name, dims,\n"
-	       "  channels, type, spacing, transform, extra (one line per other header key),\n"
-	       "  min, max, mean, sd (and 'channel C min .. max .. mean .. sd ..' when\n"
-	       "  channels > 1).\n"
-	       "u8 slabs also get: label_0, label_1, label_255 (unlabelled), label_other\n"
-	       "  voxel counts; labelled: slices with any voxel not 255; fg_slices: slices\n"
-	       "  with any voxel other than 0 and 255; both as lists like '3-5,9 (4 of 35)'.\n"
-	       "  -s  also one line per z-slice: 'slice Z fg N bg N unlabelled N' for u8,\n"
-	       "      'slice Z min .. max .. mean ..' for other types\n",
-	       usage);
-}
 
 /* Shortest %g form that reads back as exactly v (10, not 1e+01). */
 static void fmt_exact(char *buf, size_t n, double v)
@@ -212,39 +193,40 @@ static int report_stream(FILE *out, const char *path, int per_slice, int *blocks
 
 int main(int argc, char **argv)
 {
-	int opt, per_slice = 0, blocks = 0;
+	int a, per_slice = 0, blocks = 0;
 	char *text = NULL;
 	size_t len = 0;
 	FILE *out;
+	const struct opt opts[] = {
+		OPT_FLAG('s', "slices", &per_slice,
+		         "also one line per z-slice: 'slice Z fg N bg N unlabelled N' for u8,\n"
+		         "'slice Z min .. max .. mean ..' for other types"),
+		OPT_END
+	};
+	const struct opt_tool tool = {
+		.name = "slab-info", .operands = "[IN.slab...]", .min_operands = 0, .max_operands = -1,
+		.about = "Print the header and statistics of each slab in each input ('-' or none:\n"
+		         "stdin), one block of 'key value' lines per slab:\n"
+		         "  source, slab (index in its stream, from 1), offset (byte), name, dims,\n"
+		         "  channels, type, spacing, transform, extra (one line per other header key),\n"
+		         "  min, max, mean, sd (and 'channel C min .. max .. mean .. sd ..' when\n"
+		         "  channels > 1).\n"
+		         "u8 slabs also get: label_0, label_1, label_255 (unlabelled), label_other\n"
+		         "  voxel counts; labelled: slices with any voxel not 255; fg_slices: slices\n"
+		         "  with any voxel other than 0 and 255; both as lists like '3-5,9 (4 of 35)'.",
+		.opts = opts
+	};
 
-	progname = "slab-info";
-	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
-		if (!strcmp(argv[i], "--help")) {
-			help();
-			return close_stdout() ? 1 : 0;
-		}
-	opterr = 0;
-	while ((opt = getopt(argc, argv, "hs")) != -1) {
-		switch (opt) {
-		case 'h':
-			help();
-			return close_stdout() ? 1 : 0;
-		case 's':
-			per_slice = 1;
-			break;
-		default:
-			error("unknown option: '-%c'", optopt);
-			usage_die(usage);
-		}
-	}
+	if ((a = opt_parse(&tool, argc, argv)) < 0)
+		return opt_status(a);
 	out = open_memstream(&text, &len);
 	if (!out)
 		die("out of memory");
-	if (optind == argc) {
+	if (a == argc) {
 		if (report_stream(out, "-", per_slice, &blocks) < 0)
 			return 1;
 	} else {
-		for (int i = optind; i < argc; i++)
+		for (int i = a; i < argc; i++)
 			if (report_stream(out, argv[i], per_slice, &blocks) < 0)
 				return 1;
 	}

@@ -1,87 +1,72 @@
 /* slab-permute: reorder the axes of every slab of a stream (slice a volume
  * along another plane), then pad or crop; the inverse puts predictions back.
  * lib/permute.h has the rules. */
+#include "opt.h"
 #include "permute.h"
 #include "slab.h"
 #include "util.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] = "slab-permute -p ORDER [-d X,Y[,Z] | -r REF] [-o OUT] [IN]";
-
-static void help(void)
+static int parse_order(const char *v, void *perm)
 {
-	printf("usage: %s\n\n"
-	       "Reorder the axes of each slab of IN (default stdin): ORDER, a permutation of\n"
-	       "xyz, names the old axis that becomes the new x, y and z (xzy: x-z planes as\n"
-	       "slices, zyx: z-y planes; both are their own inverse). Spacing and the\n"
-	       "voxel-to-world transform follow the axes; channels are kept; SLICES is kept\n"
-	       "only when z stays z with its size.\n"
-	       "  -d X,Y[,Z]  then pad (after the end) or crop the new axes to these sizes\n"
-	       "              (Z left out: unchanged); padding is 255 in u8 slabs, else 0\n"
-	       "  -r REF      then pad or crop to the dims of REF's slab at the same position\n"
-	       "              (a stream; e.g. the original image, to undo -p ORDER -d ...)\n"
-	       "  -o OUT      output file (default stdout), written whole or not at all\n",
-	       usage);
+	return permute_parse(v, perm);
+}
+
+/* -d X,Y or X,Y,Z (Z left 0: unchanged). */
+static int parse_dims(const char *v, void *dest)
+{
+	double d[3] = { 0, 0, 0 };
+	int *dims = dest, n = strchr(v, ',') && strchr(strchr(v, ',') + 1, ',') ? 3 : 2;
+	if (parse_tuple(v, ',', n, 1, 1, 1 << 20, 0, "-d/--dims", d))
+		return -1;
+	dims[0] = (int)d[0], dims[1] = (int)d[1], dims[2] = (int)d[2];
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = { { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
-	const char *in = "-", *out = "-", *order = NULL, *dspec = NULL, *refpath = NULL;
-	int perm[3], dims[3] = { 0, 0, 0 }, opt, rc, n = 0;
+	const char *in = "-", *out = "-", *refpath = NULL;
+	int perm[3] = { -1, -1, -1 }, dims[3] = { 0, 0, 0 }, i, rc, n = 0;
 	struct slab_reader r, rr;
 	struct slab s, d, ref;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *mf;
+	const struct opt opts[] = {
+		OPT_CALL('p', "order", perm, "ORDER", parse_order,
+		         "a permutation of xyz: the old axes that become the new x, y, z"),
+		OPT_CALL('d', "dims", dims, "X,Y[,Z]",
+		         parse_dims, "then pad (after the end) or crop the new axes to these sizes\n"
+		         "(Z left out: unchanged); padding is 255 in u8 slabs, else 0"),
+		OPT_STRING('r', "ref", &refpath, "REF",
+		           "then pad or crop to the dims of REF's slab at the same position\n"
+		           "(a stream; e.g. the original image, to undo -p ORDER -d ...)"),
+		OPT_STRING('o', "output", &out, "OUT",
+		           "output file (default stdout), written whole or not at all"),
+		OPT_END
+	};
+	const struct opt_tool tool = {
+		.name = "slab-permute", .synopsis = "slab-permute -p ORDER [-d X,Y[,Z] | -r REF] [-o OUT] [IN]",
+		.operands = "[IN]", .min_operands = 0, .max_operands = 1,
+		.about = "Reorder the axes of each slab of IN (default stdin): ORDER, a permutation of\n"
+		         "xyz, names the old axis that becomes the new x, y and z (xzy: x-z planes as\n"
+		         "slices, zyx: z-y planes; both are their own inverse). Spacing and the\n"
+		         "voxel-to-world transform follow the axes; channels are kept; SLICES is kept\n"
+		         "only when z stays z with its size.",
+		.opts = opts
+	};
 
-	progname = "slab-permute";
-	while ((opt = getopt_long(argc, argv, "p:d:r:o:h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'p':
-			order = optarg;
-			break;
-		case 'd':
-			dspec = optarg;
-			break;
-		case 'r':
-			refpath = optarg;
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		case 'h':
-			help();
-			return 0;
-		default:
-			usage_die(usage);
-		}
-	}
-	if (argc - optind > 1 || !order || (dspec && refpath))
-		usage_die(usage);
-	if (argc - optind == 1)
-		in = argv[optind];
-	if (permute_parse(order, perm))
-		return 2;
-	if (dspec) {
-		char buf[64], *tok, *save = NULL;
-		int k = 0;
-		long v;
-		if (strlen(dspec) >= sizeof buf)
-			return error("bad dims: '%s'", dspec), 2;
-		strcpy(buf, dspec);
-		for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			if (k == 3 || parse_long(tok, 1, 1 << 20, "dimension", &v))
-				return error("dims want X,Y or X,Y,Z: '%s'", dspec), 2;
-			dims[k++] = (int)v;
-		}
-		if (k < 2)
-			return error("dims want X,Y or X,Y,Z: '%s'", dspec), 2;
-	}
+	if ((i = opt_parse(&tool, argc, argv)) < 0)
+		return opt_status(i);
+	if (perm[0] < 0)
+		return opt_fail("no axis order: give -p ORDER");
+	if (dims[0] && refpath)
+		return opt_fail("-d and -r exclude each other");
+	if (i < argc)
+		in = argv[i];
 	if (slab_reader_open(&r, in))
 		return 1;
 	if (refpath && slab_reader_open(&rr, refpath))

@@ -3,45 +3,33 @@
  * volume lies exactly over the scan it came from. u8, i16 and f32 keep their
  * type; channels become the 4th dimension. */
 #include "nifti.h"
+#include "opt.h"
 #include "slab.h"
 #include "util.h"
 
 #include <string.h>
 #include <unistd.h>
 
-static const char usage[] = "slab2nii [-o OUT.nii.gz] [IN.slab]";
-
-static void help(void)
-{
-	printf("usage: %s\n\n"
-	       "Write one slab as NIfTI-1 with its TRANSFORM as sform and qform.\n"
-	       "  -o OUT  output file (default stdout, gzip-compressed);\n"
-	       "          a name ending in .nii is written uncompressed\n"
-	       "IN holds exactly one slab (default stdin).\n", usage);
-}
-
 int main(int argc, char **argv)
 {
 	const char *out = "-", *in = "-";
 	struct slab s;
-	int opt, rc;
+	int i, rc;
+	const struct opt opts[] = {
+		OPT_STRING('o', "output", &out, "OUT.nii.gz", "output file (default stdout, gzip-compressed);\n"
+		           "a name ending in .nii is written uncompressed"),
+		OPT_END
+	};
+	const struct opt_tool tool = {
+		.name = "slab2nii", .operands = "[IN.slab]", .min_operands = 0, .max_operands = 1,
+		.about = "Write one slab as NIfTI-1 with its TRANSFORM as sform and qform.",
+		.opts = opts, .notes = "IN holds exactly one slab (default stdin)."
+	};
 
-	progname = "slab2nii";
-	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		help();
-		return 0;
-	}
-	while ((opt = getopt(argc, argv, "ho:")) != -1) {
-		switch (opt) {
-		case 'h': help(); return 0;
-		case 'o': out = optarg; break;
-		default: usage_die(usage);
-		}
-	}
-	if (argc - optind > 1)
-		usage_die(usage);
-	if (argc - optind == 1)
-		in = argv[optind];
+	if ((i = opt_parse(&tool, argc, argv)) < 0)
+		return opt_status(i);
+	if (i < argc)
+		in = argv[i];
 	if (!strcmp(out, "-") && isatty(1))
 		die("will not write binary NIfTI to a terminal; use -o OUT.nii.gz");
 	if (slab_load(in, &s))

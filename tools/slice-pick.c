@@ -2,70 +2,49 @@
  * alone (no labels): the intensity-weighted centre along z of the bright
  * content (lib/slicepick.h has the rule). Used by the pipeline's
  * ANNOTATE=auto. */
+#include "opt.h"
 #include "slab.h"
 #include "slicepick.h"
 #include "util.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] = "slice-pick [-c CHANNEL] [-k SD] [-o OUT] [IN]";
-
-static void help(void)
-{
-	printf("usage: %s\n\n"
-	       "Pick, for each image slab of the stream IN (default stdin), the z-slice to\n"
-	       "annotate, from the image alone: the voxels of channel CHANNEL brighter than\n"
-	       "the volume's mean + SD standard deviations are its foreground-like content;\n"
-	       "slice z weighs w(z) = the sum of (v - level) over them; the pick is\n"
-	       "round(sum z w(z) / sum w(z)), or floor(nz/2) when no voxel is above.\n"
-	       "Writes a TSV, one row per slab: case z nsi centre (nsi = z/(nz-1), centre\n"
-	       "the unrounded weighted centre, - for the central-slice fallback).\n"
-	       "  -c CHANNEL  image channel (default 0)\n"
-	       "  -k SD       level above the mean in standard deviations (default 1)\n"
-	       "  -o OUT      output file (default stdout), written whole or not at all\n",
-	       usage);
-}
-
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = { { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
 	const char *in = "-", *out = "-";
-	long ch = 0;
+	int ch = 0;
 	double k = 1;
-	int opt, rc, n = 0;
+	int i, rc, n = 0;
 	struct slab_reader r;
 	struct slab s;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *mf;
+	const struct opt opts[] = {
+		OPT_INT('c', "channel", &ch, "CHANNEL", 0, 1023, "image channel (default 0)"),
+		OPT_DOUBLE('k', "level", &k, "SD", -10, 10,
+		           "level above the mean in standard deviations (default 1)"),
+		OPT_STRING('o', "output", &out, "OUT",
+		           "output file (default stdout), written whole or not at all"),
+		OPT_END
+	};
+	const struct opt_tool tool = {
+		.name = "slice-pick", .operands = "[IN]", .min_operands = 0, .max_operands = 1,
+		.about = "Pick, for each image slab of the stream IN (default stdin), the z-slice to\n"
+		         "annotate, from the image alone: the voxels of channel CHANNEL brighter than\n"
+		         "the volume's mean + SD standard deviations are its foreground-like content;\n"
+		         "slice z weighs w(z) = the sum of (v - level) over them; the pick is\n"
+		         "round(sum z w(z) / sum w(z)), or floor(nz/2) when no voxel is above.\n"
+		         "Writes a TSV, one row per slab: case z nsi centre (nsi = z/(nz-1), centre\n"
+		         "the unrounded weighted centre, - for the central-slice fallback).",
+		.opts = opts
+	};
 
-	progname = "slice-pick";
-	while ((opt = getopt_long(argc, argv, "c:k:o:h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'c':
-			if (parse_long(optarg, 0, 1023, "channel", &ch))
-				return 2;
-			break;
-		case 'k':
-			if (parse_double(optarg, -10, 10, "level in standard deviations", &k))
-				return 2;
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		case 'h':
-			help();
-			return 0;
-		default:
-			usage_die(usage);
-		}
-	}
-	if (argc - optind > 1)
-		usage_die(usage);
-	if (argc - optind == 1)
-		in = argv[optind];
+	if ((i = opt_parse(&tool, argc, argv)) < 0)
+		return opt_status(i);
+	if (i < argc)
+		in = argv[i];
 	if (slab_reader_open(&r, in))
 		return 1;
 	mf = open_memstream(&buf, &len);
@@ -74,7 +53,7 @@ int main(int argc, char **argv)
 	fprintf(mf, "case\tz\tnsi\tcentre\n");
 	while ((rc = slab_read(&r, &s)) > 0) {
 		double centre;
-		int z = slice_pick(&s, (int)ch, k, &centre);
+		int z = slice_pick(&s, ch, k, &centre);
 		char name[32];
 		n++;
 		if (z < 0)

@@ -3,219 +3,140 @@
  * The first line of the TSV names the columns; '#' lines are comments. One
  * column gives x (default the first), the others (or those of -y) one line
  * each. Empty cells, "nan", "NA" and "-" leave gaps. */
+#include "opt.h"
 #include "plot.h"
 #include "pngio.h"
+#include "tsv.h"
 #include "util.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-static const char usage[] =
-	"tsv-plot [-x COL] [-y COL[,COL...]] [-t TITLE] [-X XLABEL] [-Y YLABEL] [-r YMIN:YMAX]\n"
-	"       [-s WxH] -o OUT.png [IN.tsv]";
-
-static void help(void)
+/* The drawn columns: x, then the y columns (those named in the
+ * comma-separated ycols, else all but x) into yi; returns their number, or
+ * -1 with an error. */
+static int pick_columns(const struct tsv *t, const char *path, const char *xcol,
+                        const char *ycols, int *xi, int *yi)
 {
-	printf("usage: %s\n\n"
-	       "Draw columns of a TSV file (header line first) as lines in a PNG.\n"
-	       "  -x COL    the x column (default the first)\n"
-	       "  -y COLS   the columns drawn, comma-separated (default all others)\n"
-	       "  -t TITLE  title; -X, -Y: axis labels\n"
-	       "  -r A:B    y range (default the data's, widened to whole ticks)\n"
-	       "  -s WxH    picture size (default 640x400)\n"
-	       "  -o OUT    the PNG ('-' for stdout), written whole or not at all\n"
-	       "Empty cells, nan, NA and - leave gaps in a line.\n", usage);
+	int ny = 0;
+	*xi = xcol ? tsv_column(t, xcol) : 0;
+	if (*xi < 0)
+		return error("%s: no such column: '%s'", path, xcol);
+	if (ycols) {
+		char *list = strdup(ycols), *tok, *save = NULL;
+		if (!list)
+			return error("out of memory");
+		for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			int i = tsv_column(t, tok);
+			if (i < 0) {
+				error("%s: no such column: '%s'", path, tok);
+				free(list);
+				return -1;
+			}
+			if (ny < t->ncol)
+				yi[ny++] = i;
+		}
+		free(list);
+	} else {
+		for (int i = 0; i < t->ncol; i++)
+			if (i != *xi)
+				yi[ny++] = i;
+	}
+	if (!ny)
+		return error("%s: no column to draw", path);
+	return ny;
 }
 
-/* Split s at tabs in place into at most max fields; returns the count
- * (which may exceed max: the extra fields are not stored). */
-static int split_tabs(char *s, char **f, int max)
+/* The drawn columns (checked by check_numbers) as series: xs holds nrow x
+ * values, ys ny x nrow y values. Cannot fail. */
+static void series(const struct tsv *t, int xi, const int *yi, int ny, struct plot_series *s,
+                   double *xs, double *ys)
 {
-	int n = 0;
-	for (;;) {
-		if (n < max)
-			f[n] = s;
-		n++;
-		s = strchr(s, '\t');
-		if (!s)
-			return n;
-		*s++ = 0;
+	for (int k = -1; k < ny; k++) {
+		int c = k < 0 ? xi : yi[k];
+		double *out = k < 0 ? xs : ys + (size_t)k * t->nrow;
+		for (int r = 0; r < t->nrow; r++)
+			tsv_number(t->cell[(size_t)r * t->ncol + c], &out[r]);
+		if (k >= 0)
+			s[k] = (struct plot_series){ t->names[c], xs, out, t->nrow };
 	}
 }
 
-static int col_index(char **names, int n, const char *want)
+/* Text in a drawn column is an error, reported for the first such cell in
+ * file order (row, then column). 0 or -1. */
+static int check_numbers(const struct tsv *t, const char *path, int xi, const int *yi, int ny)
 {
-	for (int i = 0; i < n; i++)
-		if (!strcmp(names[i], want))
-			return i;
-	return -1;
+	for (int r = 0; r < t->nrow; r++)
+		for (int c = 0; c < t->ncol; c++) {
+			const char *v = t->cell[(size_t)r * t->ncol + c];
+			double d;
+			int drawn = c == xi;
+			for (int k = 0; k < ny; k++)
+				drawn |= yi[k] == c;
+			if (drawn && tsv_number(v, &d))
+				return error("%s: line %d: not a number: '%s' in column '%s'", path,
+				             t->line[r], v, t->names[c]);
+		}
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	const char *out = NULL, *in = "-", *xcol = NULL, *ycols = NULL;
 	struct plot p = {0};
-	int opt;
-	p.w = 640, p.h = 400;
+	double yr[2] = {NAN, NAN};
+	int size[2] = {640, 400}, i, xi, ny;
+	const struct opt opts[] = {
+		OPT_STRING('x', "x", &xcol, "COL", "the x column (default the first)"),
+		OPT_STRING('y', "y", &ycols, "COL[,COL...]",
+		           "the columns drawn, comma-separated (default all others)"),
+		OPT_STRING('t', "title", &p.title, "TITLE", "title"),
+		OPT_STRING('X', "xlabel", &p.xlabel, "XLABEL", "x axis label"),
+		OPT_STRING('Y', "ylabel", &p.ylabel, "YLABEL", "y axis label"),
+		OPT_DOUBLES('r', "range", yr, 2, ':', "YMIN:YMAX", -1e300, 1e300,
+		            "y range (default the data's, widened to whole ticks)"),
+		OPT_INTS('s', "size", size, 2, 'x', "WxH", 80, 8000,
+		         "picture size, at least 120x80 (default 640x400)"),
+		OPT_STRING('o', "output", &out, "OUT.png",
+		           "the PNG ('-' for stdout), written whole or not at all"),
+		OPT_END
+	};
+	const struct opt_tool tool = {
+		.name = "tsv-plot", .operands = "[IN.tsv]", .min_operands = 0, .max_operands = 1,
+		.about = "Draw columns of a TSV file (header line first) as lines in a PNG.",
+		.opts = opts, .notes = "Empty cells, nan, NA and - leave gaps in a line."
+	};
+	struct tsv t;
 
-	progname = "tsv-plot";
-	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		help();
-		return 0;
+	if ((i = opt_parse(&tool, argc, argv)) < 0)
+		return opt_status(i);
+	if (i < argc)
+		in = argv[i];
+	if (!out)
+		return opt_fail("no output: give -o OUT.png");
+	if (size[0] < 120)
+		return opt_fail("-s/--size: width out of range 120..8000: '%dx%d'", size[0], size[1]);
+	if (!isnan(yr[0])) {
+		if (!(yr[1] > yr[0]))
+			return opt_fail("-r/--range: empty y range: '%g:%g'", yr[0], yr[1]);
+		p.ymin = yr[0], p.ymax = yr[1], p.yfixed = 1;
 	}
-	while ((opt = getopt(argc, argv, "x:y:t:X:Y:r:s:o:h")) != -1) {
-		switch (opt) {
-		case 'x': xcol = optarg; break;
-		case 'y': ycols = optarg; break;
-		case 't': p.title = optarg; break;
-		case 'X': p.xlabel = optarg; break;
-		case 'Y': p.ylabel = optarg; break;
-		case 'o': out = optarg; break;
-		case 'h': help(); return 0;
-		case 'r': {
-			char *c = strchr(optarg, ':');
-			if (!c)
-				return error("y range wants A:B: '%s'", optarg), 2;
-			*c = 0;
-			if (parse_double(optarg, -1e300, 1e300, "y range start", &p.ymin) ||
-			    parse_double(c + 1, -1e300, 1e300, "y range end", &p.ymax))
-				return 2;
-			if (!(p.ymax > p.ymin))
-				return error("empty y range: '%s:%s'", optarg, c + 1), 2;
-			p.yfixed = 1;
-			break;
-		}
-		case 's': {
-			char *c = strchr(optarg, 'x');
-			long w, h;
-			if (!c)
-				return error("size wants WxH: '%s'", optarg), 2;
-			*c = 0;
-			if (parse_long(optarg, 120, 8000, "width", &w) ||
-			    parse_long(c + 1, 80, 8000, "height", &h))
-				return 2;
-			p.w = (int)w, p.h = (int)h;
-			break;
-		}
-		default: usage_die(usage);
-		}
-	}
-	if (!out || argc - optind > 1)
-		usage_die(usage);
-	if (optind < argc)
-		in = argv[optind];
+	p.w = size[0], p.h = size[1];
 
-	size_t len;
-	char *text = read_whole(in, &len), *line, *save = NULL;
-	if (!text)
+	if (tsv_read(&t, in))
 		return 1;
-	if (memchr(text, 0, len))
-		die("%s: not a text file", in);
-	/* header */
-	char **names = NULL;
-	int ncol = 0, lineno = 0;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		lineno++;
-		line[strcspn(line, "\r")] = 0;
-		if (*line != '#')
-			break;
-	}
-	if (!line)
-		die("%s: no header line", in);
-	ncol = 1;
-	for (const char *t = line; (t = strchr(t, '\t')); t++)
-		ncol++;
-	names = xcalloc(ncol, sizeof *names);
-	if (!names)
+	int *yi = xcalloc(t.ncol, sizeof *yi);
+	if (!yi || (ny = pick_columns(&t, in, xcol, ycols, &xi, yi)) < 0 ||
+	    check_numbers(&t, in, xi, yi, ny))
 		return 1;
-	split_tabs(line, names, ncol);
-	int xi = xcol ? col_index(names, ncol, xcol) : 0;
-	if (xi < 0)
-		die("%s: no such column: '%s'", in, xcol);
-	/* the drawn columns */
-	int *yi = xcalloc(ncol, sizeof *yi), ny = 0;
-	if (!yi)
-		return 1;
-	if (ycols) {
-		char *list = strdup(ycols), *tok, *s2 = NULL;
-		if (!list)
-			die("out of memory");
-		for (tok = strtok_r(list, ",", &s2); tok; tok = strtok_r(NULL, ",", &s2)) {
-			int i = col_index(names, ncol, tok);
-			if (i < 0)
-				die("%s: no such column: '%s'", in, tok);
-			if (ny < ncol)
-				yi[ny++] = i;
-		}
-	} else {
-		for (int i = 0; i < ncol; i++)
-			if (i != xi)
-				yi[ny++] = i;
-	}
-	if (!ny)
-		die("%s: no column to draw", in);
-	/* the rows */
-	int nrow = 0, cap = 0;
-	double *val = NULL; /* nrow x ncol */
-	char **f = xcalloc(ncol, sizeof *f);
-	if (!f)
-		return 1;
-	for (line = strtok_r(NULL, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		lineno++;
-		line[strcspn(line, "\r")] = 0;
-		if (*line == '#' || !*line)
-			continue;
-		int n = split_tabs(line, f, ncol);
-		if (n != ncol)
-			die("%s: line %d has %d fields, want %d", in, lineno, n, ncol);
-		if (nrow == cap) {
-			cap = cap ? 2 * cap : 64;
-			double *nv = realloc(val, (size_t)cap * ncol * sizeof *nv);
-			if (!nv)
-				die("out of memory");
-			val = nv;
-		}
-		for (int i = 0; i < ncol; i++) {
-			const char *v = f[i];
-			double d;
-			if (!*v || !strcmp(v, "-") || !strcasecmp(v, "nan") || !strcmp(v, "NA")) {
-				d = NAN;
-			} else {
-				char *end;
-				d = strtod(v, &end);
-				if (*end || !isfinite(d)) {
-					int drawn = i == xi;
-					for (int k = 0; k < ny; k++)
-						drawn |= yi[k] == i;
-					if (drawn)
-						die("%s: line %d: not a number: '%s' in column '%s'", in, lineno,
-						    v, names[i]);
-					d = NAN; /* a column not drawn may hold text */
-				}
-			}
-			val[(size_t)nrow * ncol + i] = d;
-		}
-		nrow++;
-	}
-	if (!nrow)
+	if (!t.nrow)
 		die("%s: no data rows", in);
-	/* columns as series */
 	struct plot_series *s = xcalloc(ny, sizeof *s);
-	double *xs = xmalloc(nrow * sizeof *xs), *ys = xmalloc((size_t)nrow * ny * sizeof *ys);
+	double *xs = xmalloc(t.nrow * sizeof *xs), *ys = xmalloc((size_t)t.nrow * ny * sizeof *ys);
 	if (!s || !xs || !ys)
 		return 1;
-	for (int r = 0; r < nrow; r++)
-		xs[r] = val[(size_t)r * ncol + xi];
-	for (int k = 0; k < ny; k++) {
-		for (int r = 0; r < nrow; r++)
-			ys[(size_t)k * nrow + r] = val[(size_t)r * ncol + yi[k]];
-		s[k].name = names[yi[k]];
-		s[k].x = xs;
-		s[k].y = ys + (size_t)k * nrow;
-		s[k].n = nrow;
-	}
+	series(&t, xi, yi, ny, s, xs, ys);
 	if (plot_layout(&p, s, ny))
 		return 1;
 	uint8_t *rgb = xmalloc((size_t)p.w * p.h * 3);
@@ -224,6 +145,7 @@ int main(int argc, char **argv)
 	plot_render(&p, s, ny, rgb);
 	if (pngio_write(out, rgb, p.w, p.h, 3))
 		return 1;
-	free(rgb), free(s), free(xs), free(ys), free(val), free(f), free(yi), free(names), free(text);
+	free(rgb), free(s), free(xs), free(ys), free(yi);
+	tsv_free(&t);
 	return close_stdout() ? 1 : 0;
 }

@@ -8,28 +8,16 @@
 #include "conv.h"
 #include "kernels.h"
 #include "layers.h"
+#include "opt.h"
 #include "unet.h"
 #include "util.h"
 
 #include <cblas.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
-
-static const char usage[] =
-	"unet-bench [-t train|infer|sgemm|layers] [-s WxH] [-c CHANNELS] [-b BATCH] [-n STEPS]\n"
-	"           [-r REPEATS] [-m MFLOP] [-B MODE]\n"
-	"  -t layers   CPU ms of every 3x3 convolution of the network in each MODE,\n"
-	"              forward + backward and forward alone, and the MODE chosen\n"
-	"  -r REPEATS  time the STEPS this many times and report the fastest (default 1)\n"
-	"  -m MFLOP    count this many MFLOP per slice for GFLOP/s (default: our own count,\n"
-	"              3x the forward for a train step)\n"
-	"  -B MODE     every 3x3 convolution in MODE (or its number): 1 direct, 2 chunked\n"
-	"              (im2col + sgemm, the backward in chunks), 3 im2col (+ sgemm),\n"
-	"              4 winograd, 5 reference, 0 auto (by shape; the default)";
 
 static double maxrss_mib(void)
 {
@@ -46,9 +34,8 @@ static double cpu_seconds(void)
 }
 
 /* CPU milliseconds of forward + backward, and of forward alone, of each 3x3
- * convolution of the network in each conv3x3_mode but the reference (by
- * number: columns modeN_ms, fwdN_ms, auto), the fastest of reps blocks of
- * steps. */
+ * convolution of the network in each conv3x3_mode; the fastest of reps
+ * blocks of steps. */
 static int layers(int W, int H, int C, int B, int steps, int reps)
 {
 	struct rng r;
@@ -110,66 +97,38 @@ static int layers(int W, int H, int C, int B, int steps, int reps)
 	return close_stdout() ? 1 : 0;
 }
 
-int main(int argc, char **argv)
+/* OpenBLAS sgemm on n x n matrices: steps products, the fastest of reps blocks. */
+static int bench_sgemm(int n, int steps, int reps)
 {
-	const char *what = "train";
-	int W = 32, H = 32, C = 1, B = 32, steps = 20, reps = 1, c;
-	double mflop = 0;
-	long v;
-	progname = "unet-bench";
-	while ((c = getopt(argc, argv, "t:s:c:b:n:r:m:B:h")) != -1) {
-		switch (c) {
-		case 't': what = optarg; break;
-		case 's':
-			if (sscanf(optarg, "%dx%d", &W, &H) != 2 || W < 1 || H < 1 || W > 8192 || H > 8192)
-				usage_die(usage);
-			break;
-		case 'c': if (parse_long(optarg, 1, 64, "channels", &v)) usage_die(usage); C = (int)v; break;
-		case 'b': if (parse_long(optarg, 1, 4096, "batch", &v)) usage_die(usage); B = (int)v; break;
-		case 'n': if (parse_long(optarg, 1, 1000000, "steps", &v)) usage_die(usage); steps = (int)v; break;
-		case 'r': if (parse_long(optarg, 1, 1000, "repeats", &v)) usage_die(usage); reps = (int)v; break;
-		case 'm': if (parse_double(optarg, 0, 1e9, "MFLOP", &mflop)) usage_die(usage); break;
-		case 'B':
-			if (conv_mode_parse(optarg, &conv3x3_mode)) {
-				error("unknown mode: '%s'", optarg);
-				usage_die(usage);
-			}
-			break;
-		case 'h': printf("usage: %s\n", usage); return 0;
-		default: usage_die(usage);
-		}
+	struct rng r;
+	float *a = xmalloc((size_t)n * n * 4), *b = xmalloc((size_t)n * n * 4), *o = xmalloc((size_t)n * n * 4);
+	if (!a || !b || !o)
+		return 1;
+	rng_seed(&r, 1);
+	for (size_t i = 0; i < (size_t)n * n; i++)
+		a[i] = (float)rng_uniform(&r), b[i] = (float)rng_uniform(&r);
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, o, n);
+	double t = 1e300;
+	for (int k = 0; k < reps; k++) {
+		double t0 = now_seconds();
+		for (int i = 0; i < steps; i++)
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b,
+			            n, 0, o, n);
+		double dt = now_seconds() - t0;
+		t = dt < t ? dt : t;
 	}
-	if (optind != argc)
-		usage_die(usage);
+	printf("sgemm\t%dx%d\t-\t%d\t%.3f\t-\t%.1f\t%.0f\n", n, n, steps, t,
+	       2.0 * n * n * n * steps / t / 1e9, maxrss_mib());
+	free(a), free(b), free(o);
+	return close_stdout() ? 1 : 0;
+}
+
+/* U-Net train steps (train) or forward passes on random data of B slices of
+ * C x H x W: steps of them, the fastest of reps blocks. */
+static int bench_unet(int train, int W, int H, int C, int B, int steps, int reps, double mflop)
+{
 	struct rng r;
 	rng_seed(&r, 1);
-	if (!strcmp(what, "sgemm")) {
-		int n = W;
-		float *a = xmalloc((size_t)n * n * 4), *b = xmalloc((size_t)n * n * 4), *o = xmalloc((size_t)n * n * 4);
-		if (!a || !b || !o)
-			return 1;
-		for (size_t i = 0; i < (size_t)n * n; i++)
-			a[i] = (float)rng_uniform(&r), b[i] = (float)rng_uniform(&r);
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, o, n);
-		double t = 1e300;
-		for (int k = 0; k < reps; k++) {
-			double t0 = now_seconds();
-			for (int i = 0; i < steps; i++)
-				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b,
-				            n, 0, o, n);
-			double dt = now_seconds() - t0;
-			t = dt < t ? dt : t;
-		}
-		printf("sgemm\t%dx%d\t-\t%d\t%.3f\t-\t%.1f\t%.0f\n", n, n, steps, t,
-		       2.0 * n * n * n * steps / t / 1e9, maxrss_mib());
-		free(a), free(b), free(o);
-		return close_stdout() ? 1 : 0;
-	}
-	if (!strcmp(what, "layers"))
-		return layers(W, H, C, B, steps, reps);
-	int train = !strcmp(what, "train");
-	if (!train && strcmp(what, "infer"))
-		usage_die(usage);
 	struct unet_config cfg = {C, 8, 4, 2};
 	struct unet u;
 	if (unet_create(&u, &cfg, B, H, W, train))
@@ -204,9 +163,63 @@ int main(int argc, char **argv)
 		t = dt < t ? dt : t, ct = dc < ct ? dc : ct;
 	}
 	double sps = (double)B * steps / t, cps = (double)B * steps / ct;
-	printf("%s\t%dx%dx%d\t%d\t%d\t%.3f\t%.1f\t%.1f\t%.0f\t%.1f\n", what, W, H, C, B, steps, t,
-	       sps, sps * mflop / 1e3, maxrss_mib(), cps);
+	printf("%s\t%dx%dx%d\t%d\t%d\t%.3f\t%.1f\t%.1f\t%.0f\t%.1f\n", train ? "train" : "infer",
+	       W, H, C, B, steps, t, sps, sps * mflop / 1e3, maxrss_mib(), cps);
 	unet_free(&u);
 	free(in), free(ms), free(mask);
 	return close_stdout() ? 1 : 0;
+}
+
+enum what { TRAIN, INFER, SGEMM, LAYERS };
+
+static int parse_mode(const char *v, void *dest)
+{
+	if (conv_mode_parse(v, dest) == 0)
+		return 0;
+	error("-B/--conv-mode: unknown mode: '%s'", v);
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	static const char *const whats[] = { "train", "infer", "sgemm", "layers", NULL };
+	int what = TRAIN, size[2] = {32, 32}, C = 1, B = 32, steps = 20, reps = 1, i;
+	double mflop = 0;
+	const struct opt opts[] = {
+		OPT_ENUM('t', "test", &what, NULL, whats,
+		         "what to time (default train); layers: CPU ms of every 3x3\n"
+		         "convolution of the network in each MODE, forward + backward and\n"
+		         "forward alone, and the MODE chosen"),
+		OPT_INTS('s', "size", size, 2, 'x', "WxH", 1, 8192,
+		         "slice size (default 32x32; sgemm: W x W matrices)"),
+		OPT_INT('c', "channels", &C, "CHANNELS", 1, 64, "input channels (default 1)"),
+		OPT_INT('b', "batch", &B, "BATCH", 1, 4096, "slices per step (default 32)"),
+		OPT_INT('n', "steps", &steps, "STEPS", 1, 1000000, "steps timed (default 20)"),
+		OPT_INT('r', "repeats", &reps, "REPEATS", 1, 1000,
+		        "time the STEPS this many times and report the fastest (default 1)"),
+		OPT_DOUBLE('m', "mflop", &mflop, "MFLOP", 0, 1e9,
+		           "count this many MFLOP per slice for GFLOP/s (default: our own count,\n"
+		           "3x the forward for a train step)"),
+		OPT_CALL('B', "conv-mode", &conv3x3_mode, "MODE", parse_mode,
+		         "every 3x3 convolution in MODE (a name or its number): 1 direct,\n"
+		         "2 chunked (im2col + sgemm, the backward in chunks), 3 im2col (+ sgemm),\n"
+		         "4 winograd, 5 reference, 0 auto (by shape; the default)"),
+		OPT_END
+	};
+	const struct opt_tool tool = {
+		.name = "unet-bench", .operands = "", .min_operands = 0, .max_operands = 0,
+		.about = "Time U-Net train steps or inference on random data, or OpenBLAS sgemm on a\n"
+		         "square product (the ceiling). One TSV line on stdout: what size batch steps\n"
+		         "seconds slices_per_s gflop_s maxrss_mib cpu_slices_per_s.",
+		.opts = opts,
+		.notes = "Threads: OPENBLAS_NUM_THREADS."
+	};
+
+	if ((i = opt_parse(&tool, argc, argv)) < 0)
+		return opt_status(i);
+	if (what == SGEMM)
+		return bench_sgemm(size[0], steps, reps);
+	if (what == LAYERS)
+		return layers(size[0], size[1], C, B, steps, reps);
+	return bench_unet(what == TRAIN, size[0], size[1], C, B, steps, reps, mflop);
 }

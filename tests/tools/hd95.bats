@@ -31,7 +31,7 @@ setup() {
 	run --separate-stderr hd95 -m median a.slab b.slab
 	[ "$status" -eq 2 ]
 	[ -z "$output" ]
-	[[ "$stderr" == "hd95: -m: want medpy, max, hd or assd: 'median'" ]]
+	[[ "$stderr" == "hd95: -m/--mode: want medpy, max, hd or assd: 'median'" ]]
 	run --separate-stderr hd95 -c 8 a.slab b.slab
 	[ "$status" -eq 2 ]
 	run --separate-stderr hd95 -e -3 a.slab b.slab

@@ -31,7 +31,8 @@ setup() {
 		run_out out slab2png $args
 		[ "$status" -eq 2 ] || { echo "args: $args status $status"; false; }
 		[ ! -s out ]
-		[[ "$stderr" == *"usage: slab2png"* ]]
+		[ "${#stderr_lines[@]}" -eq 1 ] || { echo "args: $args stderr $stderr"; false; }
+		[[ "$stderr" == "slab2png: "* ]]
 		no_file a.png
 	done
 }
