@@ -107,7 +107,8 @@ static const char *tensor_name(const struct unet *u, const float *g, char *buf, 
 	return "?";
 }
 
-/* Finite differences of the whole network (every parameter tensor). */
+/* Finite differences of the whole network (every parameter tensor). One
+ * thread: frozen_forward reads u.a, which only a single-threaded network fills. */
 static void net_gradcheck(void)
 {
 	struct unet_config cfg = {2, 3, 2, 2};
@@ -115,8 +116,8 @@ static void net_gradcheck(void)
 	int N = 2, H = 8, W = 12;
 	size_t P = (size_t)H * W;
 	struct rng r;
-	CHECK(unet_create(&u, &cfg, 3, H, W, 1) == 0);
-	CHECK(unet_create(&b, &cfg, 3, H, W, 0) == 0);
+	CHECK(unet_create_threads(&u, &cfg, 3, H, W, 1, 1) == 0);
+	CHECK(unet_create_threads(&b, &cfg, 3, H, W, 0, 1) == 0);
 	unet_params_init(u.params, &cfg, 7);
 	rng_seed(&r, 3);
 	for (size_t i = 0; i < u.nparams; i++) /* non-zero biases too */
