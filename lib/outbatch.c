@@ -156,3 +156,29 @@ void outbatch_abort(struct outbatch *b)
 	}
 	clear(b);
 }
+
+int outbatch_write_all(int n, const char *const path[], char *const buf[],
+                       const size_t len[], FILE *const std[])
+{
+	struct outbatch b;
+	FILE *f;
+	int i;
+	outbatch_init(&b);
+	for (i = 0; i < n; i++) {
+		if (!buf[i] || !path[i] || !strcmp(path[i], "-"))
+			continue;
+		if (!(f = outbatch_open(&b, path[i]))) {
+			outbatch_abort(&b);
+			return -1;
+		}
+		fwrite(buf[i], 1, len[i], f);
+	}
+	if (outbatch_commit(&b))
+		return -1;
+	for (i = 0; i < n; i++) {
+		FILE *to = !buf[i] ? NULL : !path[i] ? std[i] : !strcmp(path[i], "-") ? stdout : NULL;
+		if (to)
+			fwrite(buf[i], 1, len[i], to);
+	}
+	return 0;
+}

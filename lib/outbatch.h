@@ -41,4 +41,12 @@ int outbatch_commit(struct outbatch *b);
 /* Remove every temporary file and empty the batch. Cannot fail. */
 void outbatch_abort(struct outbatch *b);
 
+/* A tool's n outputs held in memory (buf[i], len[i] bytes; buf[i] NULL:
+ * not produced), written all or none: the files through one batch, then,
+ * only after every file is in place, the ones for path[i] "-" to stdout
+ * and those for path[i] NULL to std[i] (stdout, stderr, or NULL: not
+ * written). 0, or -1 with a message and no file written. */
+int outbatch_write_all(int n, const char *const path[], char *const buf[],
+                       const size_t len[], FILE *const std[]);
+
 #endif

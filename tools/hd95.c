@@ -7,6 +7,7 @@
  * Definitions: lib/surfdist.h and README.md, "Evaluation". */
 #include "metrics.h"
 #include "opt.h"
+#include "outbatch.h"
 #include "slab.h"
 #include "surfdist.h"
 #include "util.h"
@@ -46,7 +47,6 @@ int main(int argc, char **argv)
 	struct hd_tally tally;
 	FILE *rf, *sf;
 	struct runstat st = { 0, 0, 0 };
-	struct outfile of, os;
 
 	hd_option_table(hdopts, &hs);
 	if ((i = opt_parse(&tool, argc, argv)) < 0)
@@ -102,24 +102,14 @@ int main(int argc, char **argv)
 	}
 	if (fclose(rf) || fclose(sf))
 		die("out of memory");
-	if (outfile_open(&of, out))
-		return 1;
-	fwrite(rows, 1, rowlen, of.f);
-	if (sumpath) {
-		if (outfile_open(&os, sumpath)) {
-			outfile_abort(&of);
+	{
+		const char *path[2] = { out, sumpath };
+		char *buf[2] = { rows, sum };
+		size_t len[2] = { rowlen, sumlen };
+		FILE *const std[2] = { stdout, stderr };
+		if (outbatch_write_all(2, path, buf, len, std))
 			return 1;
-		}
-		fwrite(sum, 1, sumlen, os.f);
-		if (outfile_commit(&os)) {
-			outfile_abort(&of);
-			return 1;
-		}
 	}
-	if (outfile_commit(&of))
-		return 1;
-	if (!sumpath)
-		fwrite(sum, 1, sumlen, stderr);
 	free(rows);
 	free(sum);
 	return close_stdout() ? 1 : 0;

@@ -35,33 +35,15 @@ struct outputs {
 	size_t len[4];
 };
 
-/* Write every output whole or none at all: the files through one batch,
- * then the rows to stdout (-o -) and the summary to stderr (no -s). */
+/* Write every output whole or none at all (outbatch_write_all): the rows
+ * to stdout with -o -, the summary to stderr without -s. */
 static int commit(struct outputs *o, const char *path[4])
 {
-	struct outbatch b;
-	int i;
-	FILE *f;
+	FILE *const std[4] = { stdout, stderr, NULL, NULL };
 	if (fclose(o->rows) || fclose(o->sum) || (o->nsi && fclose(o->nsi)) ||
 	    (o->slices && fclose(o->slices)))
 		return error("out of memory");
-	outbatch_init(&b);
-	for (i = 0; i < 4; i++) {
-		if (!path[i] || !strcmp(path[i], "-"))
-			continue;
-		if (!(f = outbatch_open(&b, path[i]))) {
-			outbatch_abort(&b);
-			return -1;
-		}
-		fwrite(o->buf[i], 1, o->len[i], f);
-	}
-	if (outbatch_commit(&b))
-		return -1;
-	if (!strcmp(path[0], "-"))
-		fwrite(o->buf[0], 1, o->len[0], stdout);
-	if (!path[1])
-		fwrite(o->buf[1], 1, o->len[1], stderr);
-	return 0;
+	return outbatch_write_all(4, path, o->buf, o->len, std);
 }
 
 /* The settings and the running totals of a run. */

@@ -227,3 +227,17 @@ setup() {
 	paste ours.tsv ref.tsv | awk -F '\t' 'NR > 1 { d = $2 - $7; if (d < 0) d = -d
 		if ($1 != $6 || d > 1e-5 * (1 + $7)) { print; bad = 1 } } END { exit bad }'
 }
+
+@test "hd95 writes -o and -s all or none" {
+	mkslab ps.slab s1 "4 4 2" "1 1 1" u8 'x == 1'
+	mkslab gs.slab s1 "4 4 2" "1 1 1" u8 'x == 2'
+	# -o is a folder: found before -s is renamed into place
+	mkdir o.d
+	run --separate-stderr hd95 -s sum.txt -o o.d ps.slab gs.slab
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ -z "$(ls sum.txt* 2>/dev/null)" ]
+	[ -z "$(ls o.d)" ]
+	hd95 -s sum.txt -o o.tsv ps.slab gs.slab
+	[ -s sum.txt ] && [ -s o.tsv ]
+}
