@@ -236,7 +236,7 @@ make_dataset() {
 	run -0 msd2slab -Z ds out2
 	cmp out/split.tsv out2/split.tsv
 	run -0 msd2slab -Z -s 2 ds out3
-	! cmp -s out/split.tsv out3/split.tsv
+	run ! cmp -s out/split.tsv out3/split.tsv
 	run -0 msd2slab -Z -p 1/1/0 ds out4
 	[ "$(grep -c '	train$' out4/split.tsv)" -eq 10 ]
 	[ "$(grep -c '	test$' out4/split.tsv)" -eq 0 ]

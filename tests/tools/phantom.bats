@@ -63,8 +63,8 @@ failed_cleanly() {
 	phantom -n 3 -d 12,10,8 -s 6 c
 	phantom -n 5 -d 12,10,8 -s 5 d
 	diff -r a b
-	! cmp -s a/imagesTr/phantom_001.nii.gz c/imagesTr/phantom_001.nii.gz
-	! cmp -s a/labelsTr/phantom_002.nii.gz c/labelsTr/phantom_002.nii.gz
+	run ! cmp -s a/imagesTr/phantom_001.nii.gz c/imagesTr/phantom_001.nii.gz
+	run ! cmp -s a/labelsTr/phantom_002.nii.gz c/labelsTr/phantom_002.nii.gz
 	# case k does not depend on how many cases are made
 	cmp a/imagesTr/phantom_003.nii.gz d/imagesTr/phantom_003.nii.gz
 	cmp a/labelsTr/phantom_003.nii.gz d/labelsTr/phantom_003.nii.gz
