@@ -55,7 +55,7 @@ fails_cleanly() {
 
 # no_file PATH: neither PATH nor a temp file of it (PATH.tmp.*) exists.
 no_file() {
-	[ ! -e "$1" ] && ! compgen -G "$1.tmp.*" > /dev/null
+	[ ! -e "$1" ] && [ -z "$(compgen -G "$1.tmp.*")" ]
 }
 
 # real_cases DIR CASE...: convert hippocampus cases with msd2slab -i into
