@@ -5,6 +5,7 @@
 # (`make test` itself only starts once the real check passed).
 
 bats_require_minimum_version 1.5.0
+load helpers
 
 setup() {
 	root="$SELFLABEL_ROOT"

@@ -2,7 +2,7 @@
 # msd2slab: NIfTI / MSD datasets -> image and label slabs.
 
 bats_require_minimum_version 1.5.0
-load ingest_fixtures
+load helpers
 
 setup_file() {
 	# Convert the 221 real hippocampus volumes once (raw intensities, no crop).
@@ -23,14 +23,6 @@ setup() {
 	slab2nii -o lab.nii.gz lab.slab
 }
 
-# The run failed cleanly: status 1, one line on stderr naming $1, nothing on stdout.
-failed_cleanly() {
-	[ "$status" -eq 1 ]
-	[ -z "$output" ]
-	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
-	[[ "$stderr" == msd2slab:* ]]
-	[[ "$stderr" == *"$1"* ]]
-}
 
 # No slab, split or temporary file anywhere under folder $1.
 nothing_written() {

@@ -2,7 +2,7 @@
 # phantom: seeded synthetic MSD datasets.
 
 bats_require_minimum_version 1.5.0
-load ingest_fixtures
+load helpers
 
 setup_file() {
 	# the default dataset, made and converted once
@@ -16,13 +16,6 @@ setup() {
 	PH="$BATS_FILE_TMPDIR/ph" PHS="$BATS_FILE_TMPDIR/phs"
 }
 
-failed_cleanly() {
-	[ "$status" -eq 1 ]
-	[ -z "$output" ]
-	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
-	[[ "$stderr" == phantom:* ]]
-	[[ "$stderr" == *"$1"* ]]
-}
 
 @test "phantom -h prints usage on stdout" {
 	run -0 --separate-stderr phantom -h

@@ -2,7 +2,7 @@
 # slab-info: header and statistics of every slab in files and streams.
 
 bats_require_minimum_version 1.5.0
-load slab_fixtures
+load helpers
 
 setup() {
 	cd "$BATS_TEST_TMPDIR"

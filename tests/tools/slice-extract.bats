@@ -2,7 +2,7 @@
 # slice-extract: keep named slices of masks (-k), cut z-ranges (-r), NSI rows (-n).
 
 bats_require_minimum_version 1.5.0
-load slab_fixtures
+load helpers
 
 setup() {
 	cd "$BATS_TEST_TMPDIR"

@@ -2,7 +2,7 @@
 # threshold-filter: f32 probabilities -> u8 masks, binary and band modes.
 
 bats_require_minimum_version 1.5.0
-load loop_helper
+load helpers
 
 setup() {
 	cd "$BATS_TEST_TMPDIR"

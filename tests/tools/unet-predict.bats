@@ -2,7 +2,7 @@
 # unet-predict: options, bad inputs, header kept, ranges, stdin, batching.
 
 bats_require_minimum_version 1.5.0
-load unet_helpers
+load helpers
 
 setup() {
 	cd "$BATS_TEST_TMPDIR"
@@ -118,8 +118,6 @@ setup() {
 }
 
 # ---- --flip (issue 6): test-time flips -----------------------------------
-
-header() { sed -n "/^ENDHDR\$/q; s/^$2 //p" "$1"; }
 
 # flip_u8 IN OUT FX FY: a one-slab u8 file mirrored along x (FX = 1) and/or
 # y (FY = 1), by awk over the bytes: independent of the tool.

@@ -2,7 +2,7 @@
 # unet-train: options, bad inputs, a known answer, determinism.
 
 bats_require_minimum_version 1.5.0
-load unet_helpers
+load helpers
 
 setup() { cd "$BATS_TEST_TMPDIR"; }
 

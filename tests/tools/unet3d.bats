@@ -3,7 +3,7 @@
 # 3-D model (summary, options, bad inputs, training, padding, determinism).
 
 bats_require_minimum_version 1.5.0
-load unet_helpers
+load helpers
 
 setup() {
 	cd "$BATS_TEST_TMPDIR"
