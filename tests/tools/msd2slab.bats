@@ -9,7 +9,9 @@ setup_file() {
 	export HIPPO="$SELFLABEL_DATA/Task04_Hippocampus"
 	export HIPPO_OUT="$BATS_FILE_TMPDIR/hippo"
 	if [ -f "$HIPPO/dataset.json" ]; then
-		msd2slab -Z "$HIPPO" "$HIPPO_OUT" 2>"$BATS_FILE_TMPDIR/hippo.err" || true
+		local s=0
+		msd2slab -Z "$HIPPO" "$HIPPO_OUT" 2>"$BATS_FILE_TMPDIR/hippo.err" || s=$?
+		echo "$s" > "$BATS_FILE_TMPDIR/hippo.status"
 	fi
 }
 
@@ -279,7 +281,8 @@ make_dataset() {
 
 @test "msd2slab converts all 221 hippocampus volumes: dims and foreground match cases.tsv" {
 	[ -f "$HIPPO/cases.tsv" ] || skip "no real data at $HIPPO"
-	[ -s "$BATS_FILE_TMPDIR/hippo.err" ] && cat "$BATS_FILE_TMPDIR/hippo.err"
+	[ ! -s "$BATS_FILE_TMPDIR/hippo.err" ] || { cat "$BATS_FILE_TMPDIR/hippo.err"; false; }
+	[ "$(cat "$BATS_FILE_TMPDIR/hippo.status")" = 0 ]
 	[ "$(ls "$HIPPO_OUT"/images | wc -l)" -eq 221 ]
 	[ "$(ls "$HIPPO_OUT"/labels | wc -l)" -eq 221 ]
 	[ "$(wc -l <"$HIPPO_OUT/split.tsv")" -eq 222 ]

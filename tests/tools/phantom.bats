@@ -5,10 +5,12 @@ bats_require_minimum_version 1.5.0
 load helpers
 
 setup_file() {
-	# the default dataset, made and converted once
+	# the default dataset, made and converted once; the exit statuses in ph.status
 	cd "$BATS_FILE_TMPDIR"
-	phantom ph >ph.out 2>ph.err || true
-	msd2slab -Z ph phs >>ph.out 2>>ph.err || true
+	local s1=0 s2=0
+	phantom ph >ph.out 2>ph.err || s1=$?
+	msd2slab -Z ph phs >>ph.out 2>>ph.err || s2=$?
+	echo "$s1 $s2" > ph.status
 }
 
 setup() {
@@ -38,6 +40,7 @@ setup() {
 
 @test "phantom writes 24 cases of 32x32x24 at 1x1x1.5 mm in MSD layout by default" {
 	[ ! -s "$BATS_FILE_TMPDIR/ph.err" ] || { cat "$BATS_FILE_TMPDIR/ph.err"; false; }
+	[ "$(cat "$BATS_FILE_TMPDIR/ph.status")" = "0 0" ]
 	[ "$(ls "$PH"/imagesTr | wc -l)" -eq 24 ]
 	[ "$(ls "$PH"/labelsTr | wc -l)" -eq 24 ]
 	[ -f "$PH/imagesTr/phantom_024.nii.gz" ]
