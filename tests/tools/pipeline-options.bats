@@ -1,8 +1,8 @@
 #!/usr/bin/env bats
-# The method options of selflabel-setup (issue 6's remedies): each reaches its
-# stage's command line, and a changed value rebuilds exactly what depends on
-# it. Stand-in TRAIN/PREDICT/EXTRACT (tests/tools/stand-ins) log their command
-# lines; the filter and the merge are the real tools.
+# The method options of selflabel-setup (the remedies against collapse): each
+# reaches its stage's command line, and a changed value rebuilds exactly what
+# depends on it. Stand-in TRAIN/PREDICT/EXTRACT (tests/tools/stand-ins) log
+# their command lines; the filter and the merge are the real tools.
 
 bats_require_minimum_version 1.5.0
 load helpers

@@ -135,7 +135,7 @@ setup() {
 	[ -z "$output" ]
 }
 
-# ---- -a REF: the adaptive threshold (issue 6) -----------------------------
+# ---- -a REF: the adaptive threshold ---------------------------------------
 
 @test "threshold-filter -a: known answers on a hand-made slab" {
 	# reference: only slice 1 is labelled, with 2 foreground pixels

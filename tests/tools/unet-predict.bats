@@ -117,7 +117,7 @@ setup() {
 	[ "$stderr" = "unet-predict: slice range 2:7 outside the 6 slices of case casea" ]
 }
 
-# ---- --flip (issue 6): test-time flips -----------------------------------
+# ---- --flip: test-time flips ----------------------------------------------
 
 # flip_u8 IN OUT FX FY: a one-slab u8 file mirrored along x (FX = 1) and/or
 # y (FY = 1), by awk over the bytes: independent of the tool.

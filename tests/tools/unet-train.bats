@@ -174,7 +174,7 @@ setup() { cd "$BATS_TEST_TMPDIR"; }
 	awk -v a="$best" -v b="$again" 'BEGIN { exit !(a - b < 1e-4 * a && b - a < 1e-4 * a) }'
 }
 
-# ---- issue 6: --val-gt, --pos-weight, --ema ------------------------------
+# ---- remedies against collapse: --val-gt, --pos-weight, --ema -------------
 
 @test "unet-train rejects bad --pos-weight, --ema and --val-gt without a list with exit 2" {
 	mkset
