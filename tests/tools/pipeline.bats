@@ -288,7 +288,7 @@ slices() { awk -F'\t' -v c="$1" '$1 == c { print $8 }' run/schedule.tsv; }
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"make -j N iterations"* ]]
 	make -s -C run iteration-1 > make.out 2>&1
-	run make -s -C run status
+	run -0 make -s -C run status
 	[[ "$output" == *"done     models/01.model"* ]]
 	[[ "$output" == *"to do    models/05.model"* ]]
 	make -s -C run clean > make.out 2>&1

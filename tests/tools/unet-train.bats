@@ -33,7 +33,7 @@ setup() { cd "$BATS_TEST_TMPDIR"; }
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"total parameters: 485673" ]]
 	[[ "$output" == *"bottleneck4_conv3x3_b"*"147584"* ]]
-	run --separate-stderr unet-train --summary -c 4
+	run -0 --separate-stderr unet-train --summary -c 4
 	[[ "$output" == *"total parameters: 485889" ]]
 	[[ "$output" == *"enc0_conv3x3_a"*"296"* ]]
 }
@@ -187,9 +187,9 @@ setup() { cd "$BATS_TEST_TMPDIR"; }
 		[ ! -e m.model ]
 		[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
 	done
-	run --separate-stderr tiny_train --pos-weight 0 -o m.model tr.list
+	run -2 --separate-stderr tiny_train --pos-weight 0 -o m.model tr.list
 	[ "$stderr" = "unet-train: positive weight: must be > 0: '0'" ]
-	run --separate-stderr tiny_train --ema 1 -o m.model tr.list
+	run -2 --separate-stderr tiny_train --ema 1 -o m.model tr.list
 	[ "$stderr" = "unet-train: ema decay: must be strictly between 0 and 1: '1'" ]
 	run --separate-stderr tiny_train --val-gt -o m.model tr.list
 	[ "$status" -eq 2 ]

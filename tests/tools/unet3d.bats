@@ -19,9 +19,9 @@ tiny3() { unet-train -q --dims 3 --filters 4 --depth 2 "$@"; }
 	[[ "$output" == *"total parameters: 1411769"* ]]
 	[[ "$output" == *"enc0_conv3x3x3_a"*"Z x H x W x 8"*"224"* ]]
 	[[ "$output" == *"dec0_upconv2x2x2"* ]]
-	run unet-train --dims 3 --summary -c 4
+	run -0 unet-train --dims 3 --summary -c 4
 	[ "$(printf '%s\n' "$output" | tail -n 1)" = "total parameters: 1412417" ]
-	run unet-train --dims 2 --summary
+	run -0 unet-train --dims 2 --summary
 	[ "$(printf '%s\n' "$output" | tail -n 1)" = "total parameters: 485673" ]
 }
 
