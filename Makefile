@@ -1,7 +1,7 @@
 # selflabel: build, test, bench, demo.
 #
 #   make            build every tool into bin/ (installs missing packages first)
-#   make test       unit tests + bats tests of every tool
+#   make test       unit tests, shellcheck of the shell (tests/lint), bats tests
 #   make bench      speed figures (prints ratios; never part of make test)
 #   make demo       the self-labelling loop on a synthetic dataset
 #   make install    copy bin/* to $(PREFIX)/bin
@@ -20,7 +20,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g -march=native
 PKGS := openblas zlib libpng
 # Debian packages the build and tests need (checked by `make deps`).
-DEBS := pkg-config zlib1g-dev libpng-dev libopenblas-dev bats make gcc
+DEBS := pkg-config zlib1g-dev libpng-dev libopenblas-dev bats shellcheck make gcc
 
 # pkg-config runs inside recipes, after `deps` may have installed it.
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Ilib \
@@ -35,7 +35,7 @@ UNIT_SRC := $(wildcard tests/unit/*.c)
 UNITS := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 LIBA := build/libselflabel.a
 
-.PHONY: all deps test unit bats bench demo install clean
+.PHONY: all deps test unit bats lint bench demo install clean
 all: deps $(TOOLS) $(UNITS)
 
 # Install what is missing: apt-get as root, otherwise print the command.
@@ -84,6 +84,9 @@ unit: all
 
 bats: all
 	@OPENBLAS_NUM_THREADS=1 bash tests/run --bats-only
+
+lint: deps
+	@bash tests/lint
 
 bench: all
 	@bash tests/bench/run

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The U-Net engine's speed, issue 7's table in one run: for each shape
+# The U-Net engine's speed table in one run: for each shape
 # (32x32x1 b32, 96x96x1 b16, 176x144x4 b8), 1 and 2 threads, train step
 # (forward, BCE, backward, RMSprop) and inference: our slices/s, PyTorch's
 # (channels-last, same threads, batch and RMSprop step) measured right

@@ -5,7 +5,7 @@
 # left untouched outside diag/.
 
 bats_require_minimum_version 1.5.0
-load loop_helper
+load helpers
 
 setup() {
 	cd "$BATS_TEST_TMPDIR"

@@ -4,6 +4,7 @@
 # hippocampus volumes, cropped to 32x48, four to train and two to validate.
 
 bats_require_minimum_version 1.5.0
+load helpers
 
 setup_file() {
 	export HIPPO="$SELFLABEL_DATA/Task04_Hippocampus"

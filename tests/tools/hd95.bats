@@ -2,7 +2,7 @@
 # hd95: usage, bad input, matching, known answers, empty policies, and
 # (optional) agreement with scipy under MedPy's definition.
 
-load eval_helpers
+load helpers
 bats_require_minimum_version 1.5.0
 
 setup() {

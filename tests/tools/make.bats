@@ -1,26 +1,78 @@
 #!/usr/bin/env bats
-# The Makefile's package check: installs as root, prints the command otherwise.
+# The Makefile's package check: installs as root, prints the command otherwise,
+# passes quietly when all is there. Stubs stand in for id, dpkg-query,
+# apt-get and pkg-config, so the outcome does not depend on this machine
+# (`make test` itself only starts once the real check passed).
+
+bats_require_minimum_version 1.5.0
+load helpers
 
 setup() {
 	root="$SELFLABEL_ROOT"
 	stub="$BATS_TEST_TMPDIR/stub"
 	mkdir -p "$stub"
-	# a non-root user on a machine where no package is installed
+	# by default: a non-root user on a machine where no package is installed;
+	# apt-get and pkg-config log their arguments to calls.log
+	calls="$BATS_TEST_TMPDIR/calls.log"
+	: > "$calls"
 	printf '#!/bin/sh\necho 1000\n' > "$stub/id"
 	printf '#!/bin/sh\nexit 1\n' > "$stub/dpkg-query"
-	chmod +x "$stub/id" "$stub/dpkg-query"
+	printf '#!/bin/sh\necho "apt-get $*" >> "%s"\n' "$calls" > "$stub/apt-get"
+	printf '#!/bin/sh\necho "pkg-config $*" >> "%s"\n' "$calls" > "$stub/pkg-config"
+	chmod +x "$stub"/*
+}
+
+# installed: dpkg-query reports every package installed
+installed() {
+	printf '#!/bin/sh\nprintf "install ok installed"\n' > "$stub/dpkg-query"
+}
+
+# as_root: id -u says 0
+as_root() {
+	printf '#!/bin/sh\necho 0\n' > "$stub/id"
 }
 
 @test "make deps as a non-root user prints the exact apt-get command and fails" {
 	run env PATH="$stub:$PATH" make -s -C "$root" deps DEBS="pkg-a pkg-b"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"sudo apt-get install -y pkg-a pkg-b"* ]]
+	[ ! -s "$calls" ]
+}
+
+@test "make deps as root installs exactly the missing packages" {
+	as_root
+	run env PATH="$stub:$PATH" make -s -C "$root" deps DEBS="pkg-a pkg-b"
+	[ "$status" -eq 0 ]
+	[ "$output" = "installing: pkg-a pkg-b" ]
+	grep -qx 'apt-get update -qq' "$calls"
+	grep -qx 'apt-get install -y -qq pkg-a pkg-b' "$calls"
 }
 
 @test "make deps passes quietly when every package is installed" {
-	run make -s -C "$root" deps
-	[ "$status" -eq 0 ]
-	[ -z "$output" ]
+	installed
+	for who in user root; do
+		if [ $who = root ]; then as_root; fi
+		: > "$calls"
+		run env PATH="$stub:$PATH" make -s -C "$root" deps DEBS="pkg-a pkg-b"
+		[ "$status" -eq 0 ]
+		[ -z "$output" ]
+		# no apt-get; pkg-config asked for the libraries
+		[ "$(cat "$calls")" = "pkg-config --exists openblas zlib libpng" ]
+	done
+}
+
+@test "make deps fails when pkg-config cannot find a library" {
+	installed
+	printf '#!/bin/sh\nexit 1\n' > "$stub/pkg-config"
+	run env PATH="$stub:$PATH" make -s -C "$root" deps DEBS="pkg-a"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"pkg-config cannot find: openblas zlib libpng"* ]]
+}
+
+@test "the Makefile's DEBS hold what make test runs: bats and shellcheck" {
+	run -0 make -s -C "$root" -p -n deps
+	grep -Eq '^DEBS :?= .*\bbats\b' <<<"$output"
+	grep -Eq '^DEBS :?= .*\bshellcheck\b' <<<"$output"
 }
 
 @test ".ci/run calls make test" {

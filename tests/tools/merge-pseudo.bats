@@ -2,7 +2,7 @@
 # merge-pseudo: label volume + pseudo-labelled slices -> next label volume.
 
 bats_require_minimum_version 1.5.0
-load loop_helper
+load helpers
 
 setup() {
 	cd "$BATS_TEST_TMPDIR"

@@ -2,7 +2,7 @@
 # metrics: usage, bad input, matching, known answers, undefined ratios,
 # unlabelled voxels, NSI bins, and (optional) counts against numpy.
 
-load eval_helpers
+load helpers
 bats_require_minimum_version 1.5.0
 
 setup() {

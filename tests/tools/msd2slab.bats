@@ -2,14 +2,16 @@
 # msd2slab: NIfTI / MSD datasets -> image and label slabs.
 
 bats_require_minimum_version 1.5.0
-load ingest_fixtures
+load helpers
 
 setup_file() {
 	# Convert the 221 real hippocampus volumes once (raw intensities, no crop).
 	export HIPPO="$SELFLABEL_DATA/Task04_Hippocampus"
 	export HIPPO_OUT="$BATS_FILE_TMPDIR/hippo"
 	if [ -f "$HIPPO/dataset.json" ]; then
-		msd2slab -Z "$HIPPO" "$HIPPO_OUT" 2>"$BATS_FILE_TMPDIR/hippo.err" || true
+		local s=0
+		msd2slab -Z "$HIPPO" "$HIPPO_OUT" 2>"$BATS_FILE_TMPDIR/hippo.err" || s=$?
+		echo "$s" > "$BATS_FILE_TMPDIR/hippo.status"
 	fi
 }
 
@@ -23,14 +25,6 @@ setup() {
 	slab2nii -o lab.nii.gz lab.slab
 }
 
-# The run failed cleanly: status 1, one line on stderr naming $1, nothing on stdout.
-failed_cleanly() {
-	[ "$status" -eq 1 ]
-	[ -z "$output" ]
-	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
-	[[ "$stderr" == msd2slab:* ]]
-	[[ "$stderr" == *"$1"* ]]
-}
 
 # No slab, split or temporary file anywhere under folder $1.
 nothing_written() {
@@ -236,7 +230,7 @@ make_dataset() {
 	run -0 msd2slab -Z ds out2
 	cmp out/split.tsv out2/split.tsv
 	run -0 msd2slab -Z -s 2 ds out3
-	! cmp -s out/split.tsv out3/split.tsv
+	run ! cmp -s out/split.tsv out3/split.tsv
 	run -0 msd2slab -Z -p 1/1/0 ds out4
 	[ "$(grep -c '	train$' out4/split.tsv)" -eq 10 ]
 	[ "$(grep -c '	test$' out4/split.tsv)" -eq 0 ]
@@ -287,7 +281,8 @@ make_dataset() {
 
 @test "msd2slab converts all 221 hippocampus volumes: dims and foreground match cases.tsv" {
 	[ -f "$HIPPO/cases.tsv" ] || skip "no real data at $HIPPO"
-	[ -s "$BATS_FILE_TMPDIR/hippo.err" ] && cat "$BATS_FILE_TMPDIR/hippo.err"
+	[ ! -s "$BATS_FILE_TMPDIR/hippo.err" ] || { cat "$BATS_FILE_TMPDIR/hippo.err"; false; }
+	[ "$(cat "$BATS_FILE_TMPDIR/hippo.status")" = 0 ]
 	[ "$(ls "$HIPPO_OUT"/images | wc -l)" -eq 221 ]
 	[ "$(ls "$HIPPO_OUT"/labels | wc -l)" -eq 221 ]
 	[ "$(wc -l <"$HIPPO_OUT/split.tsv")" -eq 222 ]

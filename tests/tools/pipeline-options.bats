@@ -1,11 +1,11 @@
 #!/usr/bin/env bats
-# The method options of selflabel-setup (issue 6's remedies): each reaches its
-# stage's command line, and a changed value rebuilds exactly what depends on
-# it. Stand-in TRAIN/PREDICT/EXTRACT (tests/tools/stand-ins) log their command
-# lines; the filter and the merge are the real tools.
+# The method options of selflabel-setup (the remedies against collapse): each
+# reaches its stage's command line, and a changed value rebuilds exactly what
+# depends on it. Stand-in TRAIN/PREDICT/EXTRACT (tests/tools/stand-ins) log
+# their command lines; the filter and the merge are the real tools.
 
 bats_require_minimum_version 1.5.0
-load loop_helper
+load helpers
 
 setup() {
 	cd "$BATS_TEST_TMPDIR"
@@ -71,7 +71,7 @@ conf() { sed -n "s/^$1 = //p" run/config.mk; }
 	# each variable once in config.mk
 	[ -z "$(sed -n 's/ = .*//p' run/config.mk | sort | uniq -d)" ]
 	# help lists the new options; bad values exit 2
-	run "$P/selflabel-setup" -h
+	run -0 "$P/selflabel-setup" -h
 	for o in --preset --select-on --pos-weight --adaptive --ema --flip auto; do [[ "$output" == *"$o"* ]]; done
 	for bad in "--preset fast" "--select-on val" "--pos-weight x" "--adaptive 0.5" "--ema 2" \
 		"--flip maybe" "--annotate top"; do
@@ -135,7 +135,7 @@ conf() { sed -n "s/^$1 = //p" run/config.mk; }
 		run/mk/iter-01.mk
 	grep -q 'pseudo/03/c.slab: .*labels/02/c.slab)$' run/mk/iter-03.mk
 	[ "$(cat run/params/filter)" = "threshold-filter -t 0.8 -m binary -l 0.9:0.95" ]
-	run make -s -C run -n iteration-2
+	run -0 make -s -C run -n iteration-2
 	[[ "$output" == *"threshold-filter -t 0.8 -m binary -l 0.9:0.95 -a labels/01/d.slab -k 0,4 "* ]]
 	# known answer: the annotated slice has 1 foreground pixel, so t = the
 	# largest probability 0.875 clamped to [0.9, 0.95] = 0.9: nothing is foreground
@@ -181,9 +181,9 @@ conf() { sed -n "s/^$1 = //p" run/config.mk; }
 	make -s -C run -j2 iteration-1 > make.out 2>&1
 	grep -q 'pseudo/03/c.slab: .*labels/02/c.slab)$' run/mk/iter-03.mk
 	[ "$(cat run/params/filter)" = "threshold-filter -t 0.8 -m binary -c 1" ]
-	run make -s -C run -n iteration-2
+	run -0 make -s -C run -n iteration-2
 	[[ "$output" == *"threshold-filter -t 0.8 -m binary -c 1 -n labels/01/d.slab -k 0,4 "* ]]
-	run make -s -C run -n iteration-2 ADAPTIVE=0.5:0.99
+	run -0 make -s -C run -n iteration-2 ADAPTIVE=0.5:0.99
 	[[ "$output" == *"-l 0.5:0.99 -c 1 -a labels/01/d.slab -k 0,4 "* ]]
 	# off: the pseudo-labels again, not the predictions
 	: > calls.log
@@ -208,7 +208,7 @@ conf() { sed -n "s/^$1 = //p" run/config.mk; }
 	# back and averaged, every pixel of t is >= 0.5, the truth 1 of 4: DSC 0.4
 	[ "$(awk -F'\t' '$1 == "planes" { print $3 }' run/report/summary.tsv)" = 0.4 ]
 	grep -q '^| 2D self-labelling, 3 planes fused | 0.400 ' run/report.md
-	run make -s -C run val-report
+	run -0 make -s -C run val-report
 	[[ "$output" == *"| 2D self-labelling, 3 planes fused | 0.400 ± nan |"* ]]
 	# plane training options retrain the two plane models only
 	: > calls.log

@@ -5,7 +5,7 @@
 # parallel jobs, the launcher.
 
 bats_require_minimum_version 1.5.0
-load loop_helper
+load helpers
 
 setup() {
 	cd "$BATS_TEST_TMPDIR"
@@ -78,9 +78,12 @@ slices() { awk -F'\t' -v c="$1" '$1 == c { print $8 }' run/schedule.tsv; }
 	[ "$(awk -F'\t' '$1 == "h35" { print $4, $5, $6 }' run/schedule.tsv)" = "1 17 17" ]
 	[ "$(awk -F'\t' '$1 == "h36" { print $4, $5, $6 }' run/schedule.tsv)" = "1 18 18" ]
 	[ "$(awk -F'\t' '$1 == "hv" { print $4, $5, $6 }' run/schedule.tsv)" = "1 12 12" ]
-	# a volume that is full stays full: no targets for it later
-	! grep -q 'h35' run/mk/iter-18.mk
-	grep -q 'h47' run/mk/iter-23.mk
+	# a volume that is full stays full: no targets for it later, its labels
+	# of the iteration that filled it are used from then on
+	grep -q '^labels/17/h35\.slab:' run/mk/iter-17.mk
+	run ! grep -q '/18/h35\.slab' run/mk/iter-18.mk
+	grep -q 'labels/17/h35\.slab' run/mk/iter-18.mk
+	grep -q '^labels/23/h47\.slab:' run/mk/iter-23.mk
 }
 
 @test "random expansion labels as many slices per iteration, elsewhere, reproducibly" {
@@ -92,12 +95,12 @@ slices() { awk -F'\t' -v c="$1" '$1 == c { print $8 }' run/schedule.tsv; }
 	counts() { awk -F'\t' 'NR > 1 && $2 != "test" { n = split($8, a, " ")
 		for (z = 1; z <= n; z++) c[$1 " " a[z]]++ } END { for (k in c) print k, c[k] }' "$1" | sort; }
 	[ "$(counts random1.tsv)" = "$(counts gradual.tsv)" ]
-	! cmp -s random1.tsv gradual.tsv
+	run ! cmp -s random1.tsv gradual.tsv
 	[ "$(awk -F'\t' '$1 == "c" { split($8, a, " "); print a[11] }' random1.tsv)" = 0 ]
 	rm -rf run && setup_run --expansion random
 	cmp run/schedule.tsv random1.tsv
 	rm -rf run && setup_run --expansion random --seed 7
-	! cmp -s run/schedule.tsv random1.tsv
+	run ! cmp -s run/schedule.tsv random1.tsv
 }
 
 @test "several annotated slices grow bands from each" {
@@ -217,7 +220,7 @@ slices() { awk -F'\t' -v c="$1" '$1 == c { print $8 }' run/schedule.tsv; }
 	[ "$(grep -c "^launch	$S/predict" calls.log)" -eq "$(calls predict)" ]
 	grep -q "^launch	threshold-filter" calls.log
 	grep -q "^launch	merge-pseudo" calls.log
-	! grep -q "^launch	$S/train" calls.log
+	run ! grep -q "^launch	$S/train" calls.log
 	: > calls.log
 	make -s -C run -j2 iteration-2 LAUNCH_TRAIN="$S/launch" > make.out 2>&1
 	[ "$(grep -c "^launch	$S/train" calls.log)" -eq 1 ]
@@ -285,7 +288,7 @@ slices() { awk -F'\t' -v c="$1" '$1 == c { print $8 }' run/schedule.tsv; }
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"make -j N iterations"* ]]
 	make -s -C run iteration-1 > make.out 2>&1
-	run make -s -C run status
+	run -0 make -s -C run status
 	[[ "$output" == *"done     models/01.model"* ]]
 	[[ "$output" == *"to do    models/05.model"* ]]
 	make -s -C run clean > make.out 2>&1

@@ -2,7 +2,7 @@
 # slab-info: header and statistics of every slab in files and streams.
 
 bats_require_minimum_version 1.5.0
-load slab_fixtures
+load helpers
 
 setup() {
 	cd "$BATS_TEST_TMPDIR"
@@ -80,7 +80,7 @@ fg_slices   0,2 (2 of 3)'
 	grep -qx 'sd          3.83243' <<<"$output"
 	grep -qx 'channel     0 min 1 max 4 mean 2.5 sd 1.11803' <<<"$output"
 	grep -qx 'channel     1 min 10 max 10 mean 10 sd 0' <<<"$output"
-	! grep -q '^label_' <<<"$output"
+	if grep -q '^label_' <<<"$output"; then false; fi
 	# no TRANSFORM line: the default is diag(spacing)
 	grep -qx 'transform   1 0 0 0 0 1 0 0 0 0 1 0' <<<"$output"
 }

@@ -2,7 +2,7 @@
 # slab-permute and prob-mean (multi-plane training and fusion): usage, bad
 # input, stdin, known answers (axes, spacing, transform, padding, round trips).
 
-load eval_helpers
+load helpers
 bats_require_minimum_version 1.5.0
 
 setup() {
@@ -16,10 +16,6 @@ setup() {
 	slab-permute -p xyz a.slab > a0.slab
 }
 
-# data FILE N: the last N bytes as decimal u8 values on one line
-data() { tail -c "$2" "$1" | od -An -v -tu1 | tr -s ' \n' ' ' | sed 's/^ //; s/ $//'; }
-# hdr FILE KEY: a header value of the first slab
-hdr() { sed -n "/^ENDHDR\$/q; s/^$2 //p" "$1"; }
 
 @test "slab-permute and prob-mean print usage; bad options and operands exit 2" {
 	run slab-permute -h
@@ -97,9 +93,9 @@ hdr() { sed -n "/^ENDHDR\$/q; s/^$2 //p" "$1"; }
 
 @test "slab-permute moves the axes, the spacing and the transform" {
 	slab-permute -p xzy -o b.slab a.slab
-	[ "$(hdr b.slab DIMS)" = "2 4 3" ]
-	[ "$(hdr b.slab SPACING)" = "1 3 2" ]
-	[ "$(hdr b.slab TRANSFORM)" = "1 0 0 0 0 0 2 0 0 3 0 0" ]
+	[ "$(header b.slab DIMS)" = "2 4 3" ]
+	[ "$(header b.slab SPACING)" = "1 3 2" ]
+	[ "$(header b.slab TRANSFORM)" = "1 0 0 0 0 0 2 0 0 3 0 0" ]
 	# new (i, j, k) = old (x = i, z = j, y = k): value i + 3k + 9j, of the first slab
 	want=$(awk 'BEGIN { for (k = 0; k < 3; k++) for (j = 0; j < 4; j++) for (i = 0; i < 2; i++)
 		printf "%s%d", (k || j || i ? " " : ""), i + 3 * k + 9 * j; print "" }')
@@ -108,10 +104,10 @@ hdr() { sed -n "/^ENDHDR\$/q; s/^$2 //p" "$1"; }
 	# a translation and SLICES: zyx swaps x and z, SLICES goes (z is another axis)
 	printf 'SLAB 1\nNAME t\nDIMS 2 1 1\nCHANNELS 1\nTYPE u8\nSPACING 1 1 1\nTRANSFORM 1 0 0 5 0 2 0 6 0 0 3 7\nSLICES g\nENDHDR\n\x01\x00' > t.slab
 	slab-permute -p zyx t.slab > u.slab
-	[ "$(hdr u.slab TRANSFORM)" = "0 0 1 5 0 2 0 6 3 0 0 7" ]
-	[ -z "$(hdr u.slab SLICES)" ]
+	[ "$(header u.slab TRANSFORM)" = "0 0 1 5 0 2 0 6 3 0 0 7" ]
+	[ -z "$(header u.slab SLICES)" ]
 	slab-permute -p yxz t.slab > v.slab
-	[ "$(hdr v.slab SLICES)" = g ]
+	[ "$(header v.slab SLICES)" = g ]
 	# stdin is the same stream
 	slab-permute -p xzy < a.slab | cmp - b.slab
 }
@@ -123,15 +119,15 @@ hdr() { sed -n "/^ENDHDR\$/q; s/^$2 //p" "$1"; }
 	slab-permute -p yzx a.slab | slab-permute -p yzx | slab-permute -p yzx | cmp - a0.slab
 	# pad to 4x8 in-plane: u8 pads with 255; -r the original crops back
 	slab-permute -p xzy -d 4,8 -o big.slab a.slab
-	[ "$(hdr big.slab DIMS)" = "4 8 3" ]
+	[ "$(header big.slab DIMS)" = "4 8 3" ]
 	# the last slice of the second slab: (x + y + z) % 2 with y = 2, then rows of padding
-	[ "$(data big.slab 32 | cut -d" " -f 1-8)" = "0 1 255 255 1 0 255 255" ]
-	[ "$(data big.slab 32 | cut -d' ' -f 17-24)" = "255 255 255 255 255 255 255 255" ]
+	[ "$(samples big.slab 32 | cut -d" " -f 1-8)" = "0 1 255 255 1 0 255 255" ]
+	[ "$(samples big.slab 32 | cut -d' ' -f 17-24)" = "255 255 255 255 255 255 255 255" ]
 	slab-permute -p xzy -r a.slab big.slab | cmp - a0.slab
 	# f32 pads with 0; -d X,Y,Z sets z too
 	slab-permute -p xyz -d 2,1,3 p.slab > p3.slab
-	[ "$(hdr p3.slab DIMS)" = "2 1 3" ]
-	[ "$(data p3.slab 8)" = "0 0 0 0 0 0 0 0" ]
+	[ "$(header p3.slab DIMS)" = "2 1 3" ]
+	[ "$(samples p3.slab 8)" = "0 0 0 0 0 0 0 0" ]
 }
 
 @test "prob-mean averages voxel by voxel" {

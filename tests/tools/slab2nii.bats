@@ -2,7 +2,7 @@
 # slab2nii: slab -> NIfTI-1 keeping the voxel-to-world transform.
 
 bats_require_minimum_version 1.5.0
-load ingest_fixtures
+load helpers
 
 setup() {
 	cd "$BATS_TEST_TMPDIR"
@@ -10,13 +10,6 @@ setup() {
 	mkslab a.slab a 2 1 1 i16 '\x01\x00\xff\xff' "0 -1.5 0 12.25 0.75 0 0 -7 0 0 2.5 33"
 }
 
-failed_cleanly() {
-	[ "$status" -eq 1 ]
-	[ -z "$output" ]
-	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
-	[[ "$stderr" == slab2nii:* ]]
-	[[ "$stderr" == *"$1"* ]]
-}
 
 # little-endian integer of N bytes at OFFSET in FILE (od type: d2, d4, f4 ...)
 at() {

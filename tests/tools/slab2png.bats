@@ -4,7 +4,7 @@
 # pixel by pixel with values computed here from the voxels.
 
 bats_require_minimum_version 1.5.0
-load slab_fixtures
+load helpers
 
 setup() {
 	cd "$BATS_TEST_TMPDIR"

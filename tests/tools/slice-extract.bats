@@ -2,7 +2,7 @@
 # slice-extract: keep named slices of masks (-k), cut z-ranges (-r), NSI rows (-n).
 
 bats_require_minimum_version 1.5.0
-load slab_fixtures
+load helpers
 
 setup() {
 	cd "$BATS_TEST_TMPDIR"
@@ -181,9 +181,9 @@ print("ok")
 	run slice-extract -n s.slab
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(printf 'name\tz\tnsi\nm\t0\t0\nm\t1\t0.25\nm\t2\t0.5\nm\t3\t0.75\nm\t4\t1\none\t0\t0')" ]
-	run slice-extract -n -k 1,3 m.slab
+	run -0 slice-extract -n -k 1,3 m.slab
 	[ "$output" = "$(printf 'name\tz\tnsi\nm\t1\t0.25\nm\t3\t0.75')" ]
-	run slice-extract -n -r 2:4 i.slab
+	run -0 slice-extract -n -r 2:4 i.slab
 	[ "$output" = "$(printf 'name\tz\tnsi\ni\t2\t0.666667\ni\t3\t1')" ]
 	# the NSI of 7 slices checked with awk
 	{ slab_header s7 "1 1 7" 1 u8; u8 0 0 0 0 0 0 0; } > s7.slab

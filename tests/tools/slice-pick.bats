@@ -2,7 +2,7 @@
 # slice-pick: usage, bad input, stdin, and known answers (bright slabs with
 # a known weighted centre, a constant image, a phantom).
 
-load eval_helpers
+load helpers
 bats_require_minimum_version 1.5.0
 
 setup() {

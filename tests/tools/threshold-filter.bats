@@ -2,7 +2,7 @@
 # threshold-filter: f32 probabilities -> u8 masks, binary and band modes.
 
 bats_require_minimum_version 1.5.0
-load loop_helper
+load helpers
 
 setup() {
 	cd "$BATS_TEST_TMPDIR"
@@ -129,7 +129,7 @@ setup() {
 	[ -z "$output" ]
 }
 
-# ---- -a REF: the adaptive threshold (issue 6) -----------------------------
+# ---- -a REF: the adaptive threshold ---------------------------------------
 
 @test "threshold-filter -a: known answers on a hand-made slab" {
 	# reference: only slice 1 is labelled, with 2 foreground pixels

@@ -2,6 +2,7 @@
 # tsv-plot: TSV columns as a line plot PNG.
 
 bats_require_minimum_version 1.5.0
+load helpers
 
 setup() {
 	cd "$BATS_TEST_TMPDIR"

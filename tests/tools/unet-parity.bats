@@ -4,6 +4,7 @@
 # gradient step the same gradients. Skipped when PyTorch is absent.
 
 bats_require_minimum_version 1.5.0
+load helpers
 
 setup() {
 	cd "$BATS_TEST_TMPDIR"

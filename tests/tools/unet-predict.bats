@@ -2,7 +2,7 @@
 # unet-predict: options, bad inputs, header kept, ranges, stdin, batching.
 
 bats_require_minimum_version 1.5.0
-load unet_helpers
+load helpers
 
 setup() {
 	cd "$BATS_TEST_TMPDIR"
@@ -117,9 +117,7 @@ setup() {
 	[ "$stderr" = "unet-predict: slice range 2:7 outside the 6 slices of case casea" ]
 }
 
-# ---- --flip (issue 6): test-time flips -----------------------------------
-
-header() { sed -n "/^ENDHDR\$/q; s/^$2 //p" "$1"; }
+# ---- --flip: test-time flips ----------------------------------------------
 
 # flip_u8 IN OUT FX FY: a one-slab u8 file mirrored along x (FX = 1) and/or
 # y (FY = 1), by awk over the bytes: independent of the tool.
@@ -162,8 +160,8 @@ mean_of_flips() {
 		flip_u8 img.slab i1.slab 1 0
 		flip_u8 img.slab i2.slab 0 1
 		flip_u8 img.slab i3.slab 1 1
-		! cmp -s i0.slab i1.slab
-		! cmp -s i1.slab i3.slab
+		run ! cmp -s i0.slab i1.slab
+		run ! cmp -s i1.slab i3.slab
 		for k in 0 1 2 3; do unet-predict -m m$c.model -o p$k.slab i$k.slab; done
 		mean_of_flips 32 16 5 > want.txt
 		slab_f32 f.slab > got.txt
@@ -174,7 +172,7 @@ mean_of_flips() {
 		echo "channels $c: largest difference from the mean of four runs: $output"
 		awk -v m="$output" 'BEGIN { exit !(m < 1e-6) }'
 		# and it is not the plain prediction
-		! cmp -s f.slab p0.slab
+		run ! cmp -s f.slab p0.slab
 	done
 	# the header is kept, -z applies, stdin works
 	[ "$(header f.slab NAME)" = caser ]

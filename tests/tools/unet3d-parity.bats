@@ -5,6 +5,7 @@
 # ConvTranspose3d, max_pool3d in double precision). Skipped without PyTorch.
 
 bats_require_minimum_version 1.5.0
+load helpers
 
 setup() {
 	cd "$BATS_TEST_TMPDIR"

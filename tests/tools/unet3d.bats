@@ -3,7 +3,7 @@
 # 3-D model (summary, options, bad inputs, training, padding, determinism).
 
 bats_require_minimum_version 1.5.0
-load unet_helpers
+load helpers
 
 setup() {
 	cd "$BATS_TEST_TMPDIR"
@@ -19,9 +19,9 @@ tiny3() { unet-train -q --dims 3 --filters 4 --depth 2 "$@"; }
 	[[ "$output" == *"total parameters: 1411769"* ]]
 	[[ "$output" == *"enc0_conv3x3x3_a"*"Z x H x W x 8"*"224"* ]]
 	[[ "$output" == *"dec0_upconv2x2x2"* ]]
-	run unet-train --dims 3 --summary -c 4
+	run -0 unet-train --dims 3 --summary -c 4
 	[ "$(printf '%s\n' "$output" | tail -n 1)" = "total parameters: 1412417" ]
-	run unet-train --dims 2 --summary
+	run -0 unet-train --dims 2 --summary
 	[ "$(printf '%s\n' "$output" | tail -n 1)" = "total parameters: 485673" ]
 }
 
@@ -102,7 +102,7 @@ tiny3() { unet-train -q --dims 3 --filters 4 --depth 2 "$@"; }
 	paste q0 q1 q2 q3 <(slab_f32 f.slab) > all
 	run awk '{ m = (($1 + $2) + ($3 + $4)) / 4; d = m - $5; if (d < 0) d = -d; if (d > w) w = d } END { print (w < 1e-5), NR }' all
 	[ "$output" = "1 1536" ]
-	! cmp -s f.slab p0.slab
+	run ! cmp -s f.slab p0.slab
 }
 
 @test "unet-train --dims 3 pads volumes of several depths and is deterministic" {
@@ -119,7 +119,7 @@ tiny3() { unet-train -q --dims 3 --filters 4 --depth 2 "$@"; }
 	tiny3 -e 2 -s 3 -o b.model tr.list va.list
 	tiny3 -e 2 -s 4 -o c.model tr.list va.list
 	cmp a.model b.model
-	! cmp -s a.model c.model
+	run ! cmp -s a.model c.model
 	OPENBLAS_NUM_THREADS=2 tiny3 -e 2 -s 3 -o d.model tr.list va.list
 	OPENBLAS_NUM_THREADS=2 tiny3 -e 2 -s 3 -o e.model tr.list va.list
 	cmp d.model e.model
@@ -138,7 +138,7 @@ tiny3() { unet-train -q --dims 3 --filters 4 --depth 2 "$@"; }
 	[[ "$stderr" == *"3-D: 3 training volumes of 4 read"* ]]
 	[[ "$stderr" == *"epoch 2/2"* ]]
 	[ "$(head -c 8 m2.model)" = SLUNET3D ]
-	! cmp -s m.model m2.model
+	run ! cmp -s m.model m2.model
 	[ "$(stat -c %s m.model)" -eq "$(stat -c %s m2.model)" ]
 }
 
