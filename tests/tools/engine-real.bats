@@ -58,5 +58,5 @@ best_val() { awk -F'\t' 'NR > 1 && (m == "" || $3 < m) { m = $3 } END { print m 
 @test "unet-train rejects an unknown --engine with exit 2" {
 	run --separate-stderr unet-train --engine slow -o m.model none.list
 	[ "$status" -eq 2 ]
-	[ "$stderr" = "unet-train: unknown engine: 'slow'" ]
+	[ "$stderr" = "unet-train: --engine: want fast or reference: 'slow'" ]
 }

@@ -19,7 +19,7 @@ setup() {
 @test "threshold-filter rejects a bad option and bad values with exit 2" {
 	run --separate-stderr threshold-filter -m soft p.slab
 	[ "$status" -eq 2 ]
-	[ "$stderr" = "threshold-filter: -m: want binary or band: 'soft'" ]
+	[ "$stderr" = "threshold-filter: -m/--mode: want binary or band: 'soft'" ]
 	for args in "-x" "-t 1.5" "-t" "-m band -t 0.3" "-k 1-x" "-k 3-1" "-k 1," "-r 2:2" \
 	            "-k 1 -r 0:1" "-c 2" "-t 0.5 p.slab p.slab"; do
 		# shellcheck disable=SC2086

@@ -30,7 +30,7 @@ setup() {
 	[[ "$stderr" == *"slice range: empty (end not after start): '3:2'"* ]]
 	run --separate-stderr unet-predict -m m.model -z 3 img_a.slab
 	[ "$status" -eq 2 ]
-	[[ "$stderr" == *"slice range: expected A:B: '3'"* ]]
+	[[ "$stderr" == *"slice range: want 2 numbers separated by ':': '3'"* ]]
 }
 
 @test "unet-predict fails cleanly on missing, truncated and malformed inputs" {

@@ -23,7 +23,7 @@ setup() { cd "$BATS_TEST_TMPDIR"; }
 	[ "$stderr" = "unet-train: missing option: '-o MODEL'" ]
 	run --separate-stderr unet-train -o m -e 0 tr.list
 	[ "$status" -eq 2 ]
-	[ "$stderr" = "unet-train: -e: out of range 1..100000: '0'" ]
+	[ "$stderr" = "unet-train: -e/--epochs: out of range 1..100000: '0'" ]
 	run --separate-stderr unet-train -o m --optimizer lbfgs tr.list
 	[ "$status" -eq 2 ]
 	[ "$stderr" = "unet-train: --optimizer: want rmsprop, adam or sgd: 'lbfgs'" ]
