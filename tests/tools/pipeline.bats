@@ -243,6 +243,44 @@ slices() { awk -F'\t' -v c="$1" '$1 == c { print $8 }' run/schedule.tsv; }
 	[ -f d1/images/a.slab ]
 }
 
+@test "a slab folder is split as msd2slab splits an MSD folder of the same cases" {
+	phantom -n 9 -d 16,16,4 -s 2 ph > /dev/null
+	for seed in 1 4; do
+		msd2slab -s $seed -p 50/25/25 ph sl$seed > /dev/null
+		mv sl$seed/split.tsv msd$seed.tsv
+		"$P/selflabel-split" -p 50/25/25 -s $seed sl$seed d$seed
+		cmp msd$seed.tsv d$seed/split.tsv
+	done
+	run cmp -s d1/split.tsv d4/split.tsv
+	[ "$status" -ne 0 ]
+	# known answer (lib/split.h): phantom -n 8, seed 1, 70/15/15
+	printf 'phantom_00%d\n' 8 7 6 5 4 3 2 1 | case-split > split.tsv
+	[ "$(tail -n +2 split.tsv | cut -f2 | tr '\n' ' ')" = "train train train train train test val train " ]
+}
+
+@test "case-split: usage, bad proportions, bad or repeated names" {
+	run case-split -h
+	[ "$status" -eq 0 ]
+	[[ "$output" == usage:* ]]
+	run --separate-stderr case-split -p 0/0/0 /dev/null
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "case-split: split: proportions sum to zero: '0/0/0'" ]
+	run case-split a b
+	[ "$status" -eq 2 ]
+	printf 'a\nb\na\n' > names
+	run --separate-stderr case-split -o out.tsv names
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "case-split: names: case name appears twice: 'a'" ]
+	[ ! -e out.tsv ]
+	printf 'a\n\nb\n' > names
+	run --separate-stderr case-split names
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	# stdin equals the named file
+	printf 'x\ny\nz\n' > names
+	[ "$(case-split names)" = "$(case-split < names)" ]
+}
+
 @test "make report scores each model on the test volumes and writes report.md" {
 	setup_run
 	make -s -C run -j2 > make.out 2>&1
