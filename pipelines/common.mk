@@ -161,16 +161,17 @@ SCHEDULE_FLAGS = -k $(K) -e $(EXPANSION) -s $(SEED) -f $(FOLDS) -a $(ANNOTATE)
 
 # ---- the run macro -----------------------------------------------------------------
 # Paths name what a recipe works on: prob/03/CASE.slab is iteration 03, CASE
-# (diag.mk redefines `it` for its own paths).
+# (diag.mk redefines run_env for its own paths).
 it = $(firstword $(subst -, ,$(basename $(word 2,$(subst /, ,$@)))))
 case = $(basename $(notdir $@))
 
 # $(call run,LAUNCHER,COMMAND): COMMAND writes $@.tmp, which is then renamed
 # over $@; on failure the temp file goes. Stage programs see SL_ITER and
-# SL_CASE. A recipe names its inputs: target-specific variables (model,
+# SL_CASE (run_env). A recipe names its inputs: target-specific variables (model,
 # image, ...) that pipelines/selflabel-gen writes beside each rule, or paths
 # made of the rule's stem.
+run_env = SL_ITER=$(it) SL_CASE=$(case)
 define run
 @mkdir -p $(@D) logs
-SL_ITER=$(it) SL_CASE=$(case) $1 $2 && mv -f $@.tmp $@ || { rm -f $@.tmp; exit 1; }
+$(run_env) $1 $2 && mv -f $@.tmp $@ || { rm -f $@.tmp; exit 1; }
 endef

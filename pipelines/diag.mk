@@ -32,8 +32,9 @@ DIAG_THR ?= 0.5
 
 include diag/plan.mk
 
-# the iteration of diag/prob/II/CASE.slab, for SL_ITER (common.mk's run macro)
-it = $(word 3,$(subst /, ,$@))
+# predictions (diag/prob/II/CASE.slab) see SL_ITER=II and SL_CASE=CASE, the
+# other recipes no environment (common.mk's run macro)
+run_env = $(if $(filter diag/prob/%,$@),SL_ITER=$(word 3,$(subst /, ,$@)) SL_CASE=$(case))
 # predict as the run's iterations do (PREDICT_FLAGS); the inputs model and
 # image are target-specific variables selflabel-diag writes in diag/plan.mk
 diag_predict = $(call run,$(LAUNCH),$(PREDICT) -m $(model) $(PREDICT_FLAGS) -o $@.tmp $(image))
