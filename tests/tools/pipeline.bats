@@ -83,6 +83,43 @@ slices() { awk -F'\t' -v c="$1" '$1 == c { print $8 }' run/schedule.tsv; }
 	grep -q 'h47' run/mk/iter-23.mk
 }
 
+@test "selflabel-schedule: the plan from depths alone, known answers" {
+	printf 'case\tset\tnz\na\ttrain\t10\nb\ttrain\t5\nc\ttrain\t20\nv\tval\t8\nt\ttest\t6\ne\ttrain\t9\n' > cases.tsv
+	H=$(printf 'case\tset\tnz\tstep\tannotated\titerations\tfold\tslices')
+	# gradual, k = 20 %: bands of step round(k nz / 2) per side; 2 folds (seed 1)
+	run "$P/selflabel-schedule" -k 20 -f 2 cases.tsv
+	[ "$status" -eq 0 ]
+	[ "$output" = "$H
+$(printf 'a\ttrain\t10\t1\t5\t5\t1\t5 4 3 2 1 0 1 2 3 4')
+$(printf 'b\ttrain\t5\t1\t2\t2\t1\t2 1 0 1 2')
+$(printf 'c\ttrain\t20\t2\t10\t5\t2\t5 5 4 4 3 3 2 2 1 1 0 1 1 2 2 3 3 4 4 5')
+$(printf 'v\tval\t8\t1\t4\t4\t-\t4 3 2 1 0 1 2 3')
+$(printf 't\ttest\t6\t-\t-\t-\t-\t-')
+$(printf 'e\ttrain\t9\t1\t4\t4\t2\t4 3 2 1 0 1 2 3 4')" ]
+	# stdin is the same
+	[ "$("$P/selflabel-schedule" -k 20 -f 2 < cases.tsv)" = "$output" ]
+	# random expansion (seed 7), 3 folds: the Park-Miller draws of the pipeline
+	run "$P/selflabel-schedule" -k 20 -f 3 -e random -s 7 cases.tsv
+	[ "$(printf '%s\n' "$output" | cut -f1,7,8 | tr '\t\n' '|;')" = \
+	  "case|fold|slices;a|3|1 2 4 3 5 0 2 3 4 1;b|2|1 2 0 1 2;c|1|1 3 2 1 2 3 3 5 4 1 0 2 4 2 5 4 1 3 5 4;v|-|1 1 2 3 0 3 4 2;t|-|-;e|1|2 1 3 3 0 4 2 4 1;" ]
+	# two annotated slices per volume, one fold (0: no cross-validation)
+	run "$P/selflabel-schedule" -k 5 -a 0.25,0.75 -f 1 cases.tsv
+	[ "$(printf '%s\n' "$output" | awk -F'\t' '$1 == "e" { print $5, $6, $7, $8 }')" = "2,6 2 0 2 1 0 1 2 1 0 1 2" ]
+	# bad input: one line, exit 1, nothing on stdout
+	printf 'case\tset\tnz\na\tval\t4\n' > noval.tsv
+	run --separate-stderr "$P/selflabel-schedule" noval.tsv
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ "$stderr" = "selflabel-schedule: noval.tsv: no training cases" ]
+	printf 'case\tset\tnz\na\tdev\t4\n' > badset.tsv
+	run --separate-stderr "$P/selflabel-schedule" badset.tsv
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selflabel-schedule: badset.tsv: unknown set for 'a': 'dev'" ]
+	run --separate-stderr "$P/selflabel-schedule" -k 0 cases.tsv
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selflabel-schedule: k percent out of range (0,100]: '0'" ]
+}
+
 @test "random expansion labels as many slices per iteration, elsewhere, reproducibly" {
 	setup_run --expansion random
 	cp run/schedule.tsv random1.tsv
