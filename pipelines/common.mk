@@ -20,7 +20,10 @@ export PATH := $(SELFLABEL)/bin:$(PATH)
 # MODE, THETA, ADAPTIVE, CONFINE (pseudo-labels), SELECT_ON, LOSS, POS_WEIGHT,
 # EMA (training), FLIP (predictions), ANNOTATE, K (schedule), SL_THR (report),
 # PLANES: their meaning is below, their values in pipelines/presets/*.mk.
-PRESET ?= default
+# selflabel-setup always writes PRESET (default, unless --preset says
+# otherwise); a config.mk without it (written before presets, or a make
+# without selflabel-setup) keeps meaning the paper's values.
+PRESET ?= paper
 ifeq ($(wildcard $(PIPE)/presets/$(PRESET).mk),)
 $(error unknown PRESET (no $(PIPE)/presets/$(PRESET).mk): '$(PRESET)')
 endif
