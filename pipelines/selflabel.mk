@@ -1,7 +1,8 @@
 # selflabel.mk: the self-labelling loop as make targets.
 #
 # Included by a run directory's Makefile (written by pipelines/selflabel-setup,
-# which also writes config.mk with the run's parameters). Make runs in the run
+# which also writes config.mk with the run's parameters; their defaults and
+# meaning: pipelines/common.mk, pipelines/presets/). Make runs in the run
 # directory; every path below is relative to it.
 #
 #   make -j N             the whole run: iterations, baselines, report
@@ -134,7 +135,7 @@ clean-tmp:
 	find . -name '*.tmp' -prune -exec rm -rf {} +
 
 help:
-	@sed -n '3,22s/^# \{0,1\}//p' $(PIPE)/selflabel.mk
+	@sed -n '3,23s/^# \{0,1\}//p' $(PIPE)/selflabel.mk
 
 clean:
 	rm -rf prob pseudo labels models logs lists sched mk test report report.md params diag planes \
