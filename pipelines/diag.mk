@@ -22,55 +22,29 @@
 #
 # Iteration 0's "pseudo-labels" are the annotated slices' ground truth.
 
-SHELL := bash
-.SHELLFLAGS := -eu -o pipefail -c
-.DELETE_ON_ERROR:
-.SUFFIXES:
 .DEFAULT_GOAL := diagnostics
-
-SELFLABEL ?= $(abspath $(dir $(lastword $(MAKEFILE_LIST)))..)
-PIPE := $(SELFLABEL)/pipelines
-export PATH := $(SELFLABEL)/bin:$(PATH)
-
-# the run's parameters (stage commands, predict options, report options)
+DIAG_MK := $(lastword $(MAKEFILE_LIST))
+# the run's parameters (config.mk), then their defaults (common.mk)
 -include config.mk
-PREDICT ?= unet-predict
-PREDICT_OPTS ?=
-FLIP ?= no
-# as the run's iterations predict (selflabel.mk's PREDICT_FLAGS)
-DIAG_PREDICT_FLAGS = $(if $(filter yes,$(FLIP)),--flip) $(PREDICT_OPTS)
-METRICS ?= metrics
-PLOT ?= tsv-plot
-LAUNCH ?=
-THR ?= 0.5
-# the self-labelling models' threshold, as in selflabel.mk (setup --threshold)
-SL_THR ?=
-THR_selflabel = $(or $(SL_THR),$(THR))
-THR_planes = $(THR_selflabel)
-HD95_OPTS ?= -e diag
+include $(dir $(DIAG_MK))common.mk
 # the threshold of the models' own masks (central_dsc, val_dsc)
 DIAG_THR ?= 0.5
 
 include diag/plan.mk
 
-# $(call run,COMMAND): COMMAND writes $@.tmp, renamed over $@ when it succeeds
-define run
-@mkdir -p $(@D)
-$1 && mv -f $@.tmp $@ || { rm -f $@.tmp; exit 1; }
-endef
-# (stage programs see SL_ITER, the model's iteration or "full", and SL_CASE)
-diag_predict = $(call run,SL_ITER=$(word 3,$(subst /, ,$@)) SL_CASE=$(basename $(notdir $@)) \
-	$(LAUNCH) $(PREDICT) -m $< $(DIAG_PREDICT_FLAGS) -o $@.tmp $(word 2,$^))
+# predictions (diag/prob/II/CASE.slab) see SL_ITER=II and SL_CASE=CASE, the
+# other recipes no environment (common.mk's run macro)
+run_env = $(if $(filter diag/prob/%,$@),SL_ITER=$(word 3,$(subst /, ,$@)) SL_CASE=$(case))
+# predict as the run's iterations do (PREDICT_FLAGS); the inputs model and
+# image are target-specific variables selflabel-diag writes in diag/plan.mk
+diag_predict = $(call run,$(LAUNCH),$(PREDICT) -m $(model) $(PREDICT_FLAGS) -o $@.tmp $(image))
 
-# multi-plane runs: a plane model's prediction put back in place; the mean
-PERMUTE ?= slab-permute
-MEAN ?= prob-mean
-PLANE_ORDER_cor := xzy
-PLANE_ORDER_sag := zyx
-diag_plane_predict = $(call run,$(LAUNCH) $(PREDICT) -m $< $(DIAG_PREDICT_FLAGS) -o $@.p.tmp \
-	$(word 2,$^) && $(PERMUTE) -p $(PLANE_ORDER_$1) -r $(word 3,$^) -o $@.tmp $@.p.tmp && \
+# multi-plane runs: a plane model's prediction put back in place (on ref,
+# the image); the mean
+diag_plane_predict = $(call run,$(LAUNCH),$(PREDICT) -m $(model) $(PREDICT_FLAGS) -o $@.p.tmp \
+	$(image) && $(PERMUTE) -p $(PLANE_ORDER_$1) -r $(ref) -o $@.tmp $@.p.tmp && \
 	rm -f $@.p.tmp || { rm -f $@.p.tmp; false; })
-diag_mean = $(call run,$(MEAN) -o $@.tmp $^)
+diag_mean = $(call run,,$(MEAN) -o $@.tmp $^)
 
 # metrics with per-slice counts: $(call slices,PRED FILES,GT FILES,THR)
 define slices
@@ -88,11 +62,11 @@ diag/pseudo/%-slices.tsv:
 	$(call slices,$(GT_$*),$(PS_$*),0.5)
 
 diag/val/%-cases.tsv:
-	$(call run,$(METRICS) -t $(DIAG_THR) -s $@.sum.tmp -o $@.tmp <(cat $(VP_$*)) <(cat $(GT_V)) && \
+	$(call run,,$(METRICS) -t $(DIAG_THR) -s $@.sum.tmp -o $@.tmp <(cat $(VP_$*)) <(cat $(GT_V)) && \
 	  rm -f $@.sum.tmp)
 
 diag/rows/%.tsv: sched/%.tsv diag/pseudo/%-slices.tsv diag/central-slices.tsv $(PIPE)/diag-row.awk
-	$(call run,awk -v it=$* -f $(PIPE)/diag-row.awk sched/$*.tsv diag/pseudo/$*-slices.tsv \
+	$(call run,,awk -v it=$* -f $(PIPE)/diag-row.awk sched/$*.tsv diag/pseudo/$*-slices.tsv \
 	  diag/central-slices.tsv \
 	  $(if $(strip $(CASES_V)),diag/val/$*-cases.tsv) > $@.tmp)
 
@@ -100,12 +74,12 @@ DIAG_HEADER := iteration new_slices pseudo_dsc unlabelled_share bg_share bg_shar
 	fg_pseudo fg_true fg_ratio central_dsc val_dsc val_dsc_mean
 
 diag/diagnostics.tsv: $(DIAG_ITERS:%=diag/rows/%.tsv)
-	$(call run,{ printf '%s\n' '$(DIAG_HEADER)' | tr -s ' ' '\t'; cat $^; } > $@.tmp)
+	$(call run,,{ printf '%s\n' '$(DIAG_HEADER)' | tr -s ' ' '\t'; cat $^; } > $@.tmp)
 
 # the columns drawn (a variable: a comma in $(call ...) would split it)
 DIAG_PLOT ?= pseudo_dsc,central_dsc,val_dsc,bg_share,bg_share_true,fg_ratio
 diag/diagnostics.png: diag/diagnostics.tsv
-	$(call run,$(PLOT) -t 'Self-labelling diagnostics (iterations 0-$(DIAG_LAST) of $(DIAG_OF))' \
+	$(call run,,$(PLOT) -t 'Self-labelling diagnostics (iterations 0-$(DIAG_LAST) of $(DIAG_OF))' \
 	  -X iteration -Y 'DSC or share' -x iteration \
 	  -y $(DIAG_PLOT) -o $@.tmp $<)
 
@@ -125,7 +99,7 @@ endef
 $(foreach m,$(VAL_MODELS),$(eval $(call val_rules,$m)))
 
 diag/val-report.md: $(VAL_MODELS:%=diag/val-%-cases.tsv) $(PIPE)/selflabel-diag
-	$(call run,$(PIPE)/selflabel-diag -r $(VAL_MODELS) > $@.tmp)
+	$(call run,,$(PIPE)/selflabel-diag -r $(VAL_MODELS) > $@.tmp)
 
 val-report: diag/val-report.md
 	@cat $<

@@ -14,8 +14,6 @@
 #   test/plane-P/CASE.slab, test/planes/CASE.slab          test predictions
 
 PLANE_NAMES := cor sag
-PLANE_ORDER_cor := xzy
-PLANE_ORDER_sag := zyx
 # r16 N: N rounded up to a multiple of 2^PLANE_DEPTH
 r16 = $(shell echo $$(( ($1 + (1 << $(PLANE_DEPTH)) - 1) >> $(PLANE_DEPTH) << $(PLANE_DEPTH) )))
 PLANE_DIMS_cor = $(call r16,$(word 1,$(DIMS_MAX))),$(call r16,$(word 3,$(DIMS_MAX)))
@@ -27,10 +25,9 @@ planes: $(PLANE_NAMES:%=models/plane-%.model)
 
 define plane_rules
 planes/$1/images/%.slab: data/images/%.slab params/planes
-	$$(call run,$$(LAUNCH),$$(PERMUTE) -p $$(PLANE_ORDER_$1) -d $$(PLANE_DIMS_$1) -o $$@.tmp $$<)
+	$$(call run,$$(LAUNCH),$$(PERMUTE) -p $$(PLANE_ORDER_$1) -d $$(PLANE_DIMS_$1) -o $$@.tmp data/images/$$*.slab)
 planes/$1/labels/%.slab: params/planes
-	$$(call run,$$(LAUNCH),$$(PERMUTE) -p $$(PLANE_ORDER_$1) -d $$(PLANE_DIMS_$1) -o $$@.tmp \
-	  $$(filter labels/%,$$^))
+	$$(call run,$$(LAUNCH),$$(PERMUTE) -p $$(PLANE_ORDER_$1) -d $$(PLANE_DIMS_$1) -o $$@.tmp $$(FL_$$*))
 $(foreach c,$(CASES_TV),planes/$1/labels/$c.slab: $(FL_$c)
 )
 # the lists name the cases only: rewritten when the set of cases changes
@@ -39,12 +36,15 @@ planes/$1/$1-%.list: mk/run.mk
 	for c in $$(CASES_$$(call upper,$$*)); do \
 	  echo "planes/$1/images/$$$$c.slab planes/$1/labels/$$$$c.slab"; done > $$@.tmp
 	cmp -s $$@.tmp $$@ && rm -f $$@.tmp || mv -f $$@.tmp $$@
+models/plane-$1.model: private trainlist = planes/$1/$1-train.list
+models/plane-$1.model: private vallist = $(if $(HAVE_VAL),planes/$1/$1-val.list)
 models/plane-$1.model: planes/$1/$1-train.list $(if $(HAVE_VAL),planes/$1/$1-val.list) \
 		$(foreach c,$(CASES_TV),planes/$1/images/$c.slab planes/$1/labels/$c.slab) params/planetrain
 	$$(call run,$$(LAUNCH_TRAIN),$$(TRAIN) $$(PLANE_FLAGS) --log logs/plane-$1.tsv -o $$@.tmp $$(lists))
 test/plane-$1/%.slab: models/plane-$1.model planes/$1/images/%.slab data/images/%.slab params/testpredict
-	$$(call run,$$(LAUNCH),$$(PREDICT) -m $$< $$(REPORT_PREDICT_FLAGS) -o $$@.p.tmp $$(word 2,$$^) && \
-	  $$(PERMUTE) -p $$(PLANE_ORDER_$1) -r $$(word 3,$$^) -o $$@.tmp $$@.p.tmp && rm -f $$@.p.tmp || \
+	$$(call run,$$(LAUNCH),$$(PREDICT) -m models/plane-$1.model $$(REPORT_PREDICT_FLAGS) -o $$@.p.tmp \
+	  planes/$1/images/$$*.slab && \
+	  $$(PERMUTE) -p $$(PLANE_ORDER_$1) -r data/images/$$*.slab -o $$@.tmp $$@.p.tmp && rm -f $$@.p.tmp || \
 	  { rm -f $$@.p.tmp; false; })
 endef
 upper = $(if $(filter train,$1),TRAIN,$(if $(filter val,$1),VAL,$1))

@@ -27,7 +27,7 @@ define metrics_recipe
 @mkdir -p $(@D)
 b=$(@:-cases.tsv=); \
 $(METRICS) -t $(or $(THR_$(MODEL)),$(THR)) --hd95 $(HD95_OPTS) --nsi-bins $(NSI_BINS) --nsi-out $$b-nsi.tsv.tmp \
-  -s $$b-summary.tsv.tmp -o $@.tmp <(cat $(filter test/%,$^)) <(cat $(GT_TEST)) && \
+  -s $$b-summary.tsv.tmp -o $@.tmp <(cat $(CASES_TEST:%=test/$(MODEL)/%.slab)) <(cat $(GT_TEST)) && \
   mv -f $$b-nsi.tsv.tmp $$b-nsi.tsv && mv -f $$b-summary.tsv.tmp $$b-summary.tsv && \
   mv -f $@.tmp $@ || { rm -f $$b-*.tmp; exit 1; }
 endef
@@ -35,14 +35,16 @@ endef
 # (a model without M_NAME, like `planes`, has its own rule for test/NAME/)
 define model_rules
 $(if $(M_$1),test/$1/%.slab: $$(M_$1) data/images/%.slab params/testpredict
-	$$(call run,$$(LAUNCH),$$(PREDICT) -m $$< $$(REPORT_PREDICT_FLAGS) -o $$@.tmp $$(word 2,$$^)))
+	$$(call run,$$(LAUNCH),$$(PREDICT) -m $$(M_$1) $$(REPORT_PREDICT_FLAGS) -o $$@.tmp data/images/$$*.slab))
 report/$1-cases.tsv: MODEL = $1
 report/$1-cases.tsv: $$(CASES_TEST:%=test/$1/%.slab) $$(GT_TEST) params/report
 	$$(metrics_recipe)
 report/fig/%-$1-montage.png: data/images/%.slab data/labels/%.slab test/$1/%.slab
-	$$(call run,$$(LAUNCH),$$(RENDER) -M -S 3 -g $$(word 2,$$^) -p $$(word 3,$$^) -o $$@.tmp $$<)
+	$$(call run,$$(LAUNCH),$$(RENDER) -M -S 3 -g data/labels/$$*.slab -p test/$1/$$*.slab -o $$@.tmp \
+	  data/images/$$*.slab)
 report/fig/%-$1-ortho.png: data/images/%.slab data/labels/%.slab test/$1/%.slab
-	$$(call run,$$(LAUNCH),$$(RENDER) -v ortho -S 4 -g $$(word 2,$$^) -p $$(word 3,$$^) -o $$@.tmp $$<)
+	$$(call run,$$(LAUNCH),$$(RENDER) -v ortho -S 4 -g data/labels/$$*.slab -p test/$1/$$*.slab -o $$@.tmp \
+	  data/images/$$*.slab)
 endef
 $(foreach m,$(REPORT_MODELS),$(eval $(call model_rules,$m)))
 

@@ -13,6 +13,7 @@
 #include "outbatch.h"
 #include "resample.h"
 #include "slab.h"
+#include "split.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -316,40 +317,22 @@ out:
 	return rc;
 }
 
-/* The split: shuffle case indexes with the seed, cut by proportions. */
+/* The split (split.h): the cases are in name order. */
 static int write_split(struct outbatch *b, const char *outdir, const struct entry *es, int n,
                        uint64_t seed, const double p[3])
 {
-	int *perm = xmalloc((size_t)n * sizeof *perm), *set = xmalloc((size_t)n * sizeof *set);
-	static const char *names[] = {"train", "val", "test"};
-	double sum = p[0] + p[1] + p[2];
-	int i, ntrain, nval, rc = -1;
-	struct rng r;
+	enum split_set *set = xmalloc((size_t)n * sizeof *set);
+	int i, rc = -1;
 	char *path = join(outdir, "split.tsv");
 	FILE *f;
-	if (!perm || !set || !path)
-		goto out;
-	for (i = 0; i < n; i++)
-		perm[i] = i;
-	rng_seed(&r, seed);
-	for (i = n - 1; i > 0; i--) {
-		int j = (int)rng_below(&r, (uint64_t)i + 1), t = perm[i];
-		perm[i] = perm[j], perm[j] = t;
-	}
-	ntrain = (int)floor(n * p[0] / sum + 0.5);
-	nval = (int)floor(n * p[1] / sum + 0.5);
-	if (ntrain + nval > n)
-		nval = n - ntrain;
-	for (i = 0; i < n; i++)
-		set[perm[i]] = i < ntrain ? 0 : i < ntrain + nval ? 1 : 2;
-	if (!(f = outbatch_open(b, path)))
+	if (!set || !path || split_assign(n, seed, p, set) || !(f = outbatch_open(b, path)))
 		goto out;
 	fprintf(f, "case\tset\n");
 	for (i = 0; i < n; i++)
-		fprintf(f, "%s\t%s\n", es[i].name, names[set[i]]);
+		fprintf(f, "%s\t%s\n", es[i].name, split_set_name[set[i]]);
 	rc = outbatch_close(b, f);
 out:
-	free(perm), free(set), free(path);
+	free(set), free(path);
 	return rc;
 }
 

@@ -40,6 +40,10 @@ setup() {
 	make -s -C run -j2 BASELINE3D=yes FULL3D_EPOCHS=8 > make.out 2>&1
 	[ "$(awk -F'\t' '$1 == "train"' calls.log | wc -l)" -eq 1 ]
 	[ "$(awk -F'\t' '$1 == "predict"' calls.log | wc -l)" -eq 1 ]
+	# --pos-weight applies to every training, the 3-D one too
+	make -s -C run -n BASELINE3D=yes FULL3D_EPOCHS=8 POS_WEIGHT=3 baselines > make.out
+	grep -q -- '--loss bce --pos-weight 3 ' run/params/full3d
+	grep -q -- '--dims 3 .*--pos-weight 3 ' make.out
 }
 
 @test "the 3-D baseline with the real tools on phantoms: a model, whole-volume predictions, scores" {

@@ -30,8 +30,13 @@ calls() {
 # args OUTPUT: the command line of the stand-in that wrote OUTPUT (run/OUTPUT)
 args() { awk -F'\t' -v o="$1.tmp" '$2 == o { a = $3 } END { print a }' args.log; }
 
-# conf VAR: a value in run/config.mk
-conf() { sed -n "s/^$1 = //p" run/config.mk; }
+# conf VAR [RUNDIR]: a run's value of VAR: its config.mk's, else that of the
+# preset config.mk names (pipelines/presets/PRESET.mk)
+conf() {
+	local f=${2:-run}/config.mk
+	if grep -q "^$1 = " "$f"; then sed -n "s/^$1 = //p" "$f"
+	else sed -n "s/^$1 ?= *//p" "$P/presets/$(sed -n 's/^PRESET = //p' "$f").mk"; fi
+}
 
 @test "presets: default without --preset, paper on request, options after a preset override it" {
 	setup_run -n
@@ -48,10 +53,12 @@ conf() { sed -n "s/^$1 = //p" run/config.mk; }
 	[ "$(conf K)" = 20 ]
 	[ "$(conf PLANES)" = 3 ]
 	"$P/selflabel-setup" -n ds run2 > /dev/null
-	[ "$(sed -n 's/^K = //p' run2/config.mk)" = 10 ]
+	[ "$(conf K run2)" = 10 ]
 	"$P/selflabel-setup" -n --preset paper ds run2 > /dev/null
-	[ "$(sed -n 's/^K = //p' run2/config.mk)" = 5 ]
-	[ -z "$(sed -n 's/^CONFINE = //p' run2/config.mk)" ]
+	[ "$(conf K run2)" = 5 ]
+	[ -z "$(conf CONFINE run2)" ]
+	# config.mk names the preset and holds what the options set, nothing more
+	[ "$(cat run2/config.mk | grep -v '^#')" = "$(printf 'DATASET = %s\nDATA_KIND = slabs\nPRESET = paper' "$PWD/ds")" ]
 	# an option without --preset overrides the default preset
 	setup_run -n --mode binary
 	[ "$(conf MODE)" = binary ]
@@ -78,6 +85,24 @@ conf() { sed -n "s/^$1 = //p" run/config.mk; }
 		run "$P/selflabel-setup" -n $bad ds run
 		[ "$status" -eq 2 ]
 	done
+}
+
+@test "the preset config.mk names sets the method options; an unknown one stops make" {
+	setup_run --preset paper
+	[ "$(cat run/params/filter)" = "threshold-filter -t 0.8 -m binary" ]
+	sed -i 's/^PRESET = paper$/PRESET = default/' run/config.mk
+	make -s -C run -n iteration-1 > make.out
+	[ "$(cat run/params/filter)" = "threshold-filter -t 0.8 -m band -l 0.5:0.99 -c 2" ]
+	[[ "$(cat run/params/finetune)" == *" --val-gt --ema 0.99" ]]
+	grep -q -- '-a labels/00/a.slab ' make.out
+	# a value in config.mk or on the command line wins over the preset's
+	make -s -C run -n iteration-1 MODE=binary > make.out
+	[ "$(cat run/params/filter)" = "threshold-filter -t 0.8 -m binary -l 0.5:0.99 -c 2" ]
+	run make -s -C run -n iteration-1 PRESET=nope
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"unknown PRESET"*"'nope'"* ]]
+	run "$P/selflabel-setup" -n --preset nope ds run
+	[ "$status" -eq 2 ]
 }
 
 @test "--select-on gt, --ema, --pos-weight reach unet-train; a change retrains only what it should" {

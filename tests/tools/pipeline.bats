@@ -86,6 +86,43 @@ slices() { awk -F'\t' -v c="$1" '$1 == c { print $8 }' run/schedule.tsv; }
 	grep -q '^labels/23/h47\.slab:' run/mk/iter-23.mk
 }
 
+@test "selflabel-schedule: the plan from depths alone, known answers" {
+	printf 'case\tset\tnz\na\ttrain\t10\nb\ttrain\t5\nc\ttrain\t20\nv\tval\t8\nt\ttest\t6\ne\ttrain\t9\n' > cases.tsv
+	H=$(printf 'case\tset\tnz\tstep\tannotated\titerations\tfold\tslices')
+	# gradual, k = 20 %: bands of step round(k nz / 2) per side; 2 folds (seed 1)
+	run "$P/selflabel-schedule" -k 20 -f 2 cases.tsv
+	[ "$status" -eq 0 ]
+	[ "$output" = "$H
+$(printf 'a\ttrain\t10\t1\t5\t5\t1\t5 4 3 2 1 0 1 2 3 4')
+$(printf 'b\ttrain\t5\t1\t2\t2\t1\t2 1 0 1 2')
+$(printf 'c\ttrain\t20\t2\t10\t5\t2\t5 5 4 4 3 3 2 2 1 1 0 1 1 2 2 3 3 4 4 5')
+$(printf 'v\tval\t8\t1\t4\t4\t-\t4 3 2 1 0 1 2 3')
+$(printf 't\ttest\t6\t-\t-\t-\t-\t-')
+$(printf 'e\ttrain\t9\t1\t4\t4\t2\t4 3 2 1 0 1 2 3 4')" ]
+	# stdin is the same
+	[ "$("$P/selflabel-schedule" -k 20 -f 2 < cases.tsv)" = "$output" ]
+	# random expansion (seed 7), 3 folds: the Park-Miller draws of the pipeline
+	run "$P/selflabel-schedule" -k 20 -f 3 -e random -s 7 cases.tsv
+	[ "$(printf '%s\n' "$output" | cut -f1,7,8 | tr '\t\n' '|;')" = \
+	  "case|fold|slices;a|3|1 2 4 3 5 0 2 3 4 1;b|2|1 2 0 1 2;c|1|1 3 2 1 2 3 3 5 4 1 0 2 4 2 5 4 1 3 5 4;v|-|1 1 2 3 0 3 4 2;t|-|-;e|1|2 1 3 3 0 4 2 4 1;" ]
+	# two annotated slices per volume, one fold (0: no cross-validation)
+	run "$P/selflabel-schedule" -k 5 -a 0.25,0.75 -f 1 cases.tsv
+	[ "$(printf '%s\n' "$output" | awk -F'\t' '$1 == "e" { print $5, $6, $7, $8 }')" = "2,6 2 0 2 1 0 1 2 1 0 1 2" ]
+	# bad input: one line, exit 1, nothing on stdout
+	printf 'case\tset\tnz\na\tval\t4\n' > noval.tsv
+	run --separate-stderr "$P/selflabel-schedule" noval.tsv
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ "$stderr" = "selflabel-schedule: noval.tsv: no training cases" ]
+	printf 'case\tset\tnz\na\tdev\t4\n' > badset.tsv
+	run --separate-stderr "$P/selflabel-schedule" badset.tsv
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selflabel-schedule: badset.tsv: unknown set for 'a': 'dev'" ]
+	run --separate-stderr "$P/selflabel-schedule" -k 0 cases.tsv
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selflabel-schedule: k percent out of range (0,100]: '0'" ]
+}
+
 @test "random expansion labels as many slices per iteration, elsewhere, reproducibly" {
 	setup_run --expansion random
 	cp run/schedule.tsv random1.tsv
@@ -244,6 +281,44 @@ slices() { awk -F'\t' -v c="$1" '$1 == c { print $8 }' run/schedule.tsv; }
 	[ "$(grep -c 'val$' d1/split.tsv)" -eq 1 ]
 	[ "$(grep -c 'test$' d1/split.tsv)" -eq 2 ]
 	[ -f d1/images/a.slab ]
+}
+
+@test "a slab folder is split as msd2slab splits an MSD folder of the same cases" {
+	phantom -n 9 -d 16,16,4 -s 2 ph > /dev/null
+	for seed in 1 4; do
+		msd2slab -s $seed -p 50/25/25 ph sl$seed > /dev/null
+		mv sl$seed/split.tsv msd$seed.tsv
+		"$P/selflabel-split" -p 50/25/25 -s $seed sl$seed d$seed
+		cmp msd$seed.tsv d$seed/split.tsv
+	done
+	run cmp -s d1/split.tsv d4/split.tsv
+	[ "$status" -ne 0 ]
+	# known answer (lib/split.h): phantom -n 8, seed 1, 70/15/15
+	printf 'phantom_00%d\n' 8 7 6 5 4 3 2 1 | case-split > split.tsv
+	[ "$(tail -n +2 split.tsv | cut -f2 | tr '\n' ' ')" = "train train train train train test val train " ]
+}
+
+@test "case-split: usage, bad proportions, bad or repeated names" {
+	run case-split -h
+	[ "$status" -eq 0 ]
+	[[ "$output" == usage:* ]]
+	run --separate-stderr case-split -p 0/0/0 /dev/null
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "case-split: split: proportions sum to zero: '0/0/0'" ]
+	run case-split a b
+	[ "$status" -eq 2 ]
+	printf 'a\nb\na\n' > names
+	run --separate-stderr case-split -o out.tsv names
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "case-split: names: case name appears twice: 'a'" ]
+	[ ! -e out.tsv ]
+	printf 'a\n\nb\n' > names
+	run --separate-stderr case-split names
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	# stdin equals the named file
+	printf 'x\ny\nz\n' > names
+	[ "$(case-split names)" = "$(case-split < names)" ]
 }
 
 @test "make report scores each model on the test volumes and writes report.md" {

@@ -1,0 +1,180 @@
+# common.mk: what every makefile of the pipeline shares: the parameters'
+# defaults, the stage commands, the command lines built from the parameters
+# and the run macro. Included by selflabel.mk (and so by baseline3d.mk,
+# report.mk, planes.mk) and by diag.mk, after the run's config.mk.
+#
+# Each parameter is set, first match wins: on the make command line, in the
+# run's config.mk (written by selflabel-setup), in the preset config.mk names
+# (PRESET, pipelines/presets/PRESET.mk: the method options), here.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+SELFLABEL ?= $(abspath $(dir $(lastword $(MAKEFILE_LIST)))..)
+PIPE := $(SELFLABEL)/pipelines
+export PATH := $(SELFLABEL)/bin:$(PATH)
+
+# ---- the method options: a preset ---------------------------------------------
+# MODE, THETA, ADAPTIVE, CONFINE (pseudo-labels), SELECT_ON, LOSS, POS_WEIGHT,
+# EMA (training), FLIP (predictions), ANNOTATE, K (schedule), SL_THR (report),
+# PLANES: their meaning is below, their values in pipelines/presets/*.mk.
+# selflabel-setup always writes PRESET (default, unless --preset says
+# otherwise); a config.mk without it (written before presets, or a make
+# without selflabel-setup) keeps meaning the paper's values.
+PRESET ?= paper
+ifeq ($(wildcard $(PIPE)/presets/$(PRESET).mk),)
+$(error unknown PRESET (no $(PIPE)/presets/$(PRESET).mk): '$(PRESET)')
+endif
+include $(PIPE)/presets/$(PRESET).mk
+
+# ---- parameters ------------------------------------------------------------------
+# data: an MSD task folder (DATA_KIND=msd, converted by msd2slab) or a folder
+# of slabs (DATA_KIND=slabs: images/, labels/, optional split.tsv)
+DATASET ?=
+DATA_KIND ?= msd
+CROP ?=
+RESIZE ?=
+FG_LABELS ?=
+SPLIT ?= 70/15/15
+SPLIT_SEED ?= 1
+INGEST_OPTS ?=
+# which slices are annotated (ANNOTATE): central = floor(z/2); auto = one per
+# volume picked from the image alone (slice-pick: the intensity-weighted
+# centre along z of the bright content); or NSIs "0.33,0.5,0.67" (several per
+# volume)
+PICK_OPTS ?=
+# expansion: K percent of the depth per iteration (half per side, >= 1 each)
+EXPANSION ?= gradual
+SEED ?= 1
+FOLDS ?= 5
+# pseudo-labels: MODE binary (p >= THETA -> 1, else 0) or band (uncertain -> 255)
+# ADAPTIVE, an adaptive threshold LO:HI (empty: off): per new slice, t = the
+# n-th largest probability clamped to [LO, HI], n the foreground count of the
+# nearest labelled slice of the volume's current labels (threshold-filter -a -l)
+# CONFINE: pseudo-label foreground only within CONFINE pixels of the nearest
+# labelled slice's foreground (threshold-filter -c; empty: off)
+# training (the paper: RMSprop 1e-3, BCE, up to 150 epochs, patience 6)
+EPOCHS ?= 150
+EPOCHS0 ?= $(EPOCHS)
+FULL_EPOCHS ?= $(EPOCHS0)
+PATIENCE ?= 6
+PATIENCE0 ?= $(PATIENCE)
+BATCH ?= 32
+LR ?= 1e-3
+OPTIMIZER ?= rmsprop
+# LOSS (bce or bcedice) and POS_WEIGHT, BCE weight of foreground pixels
+# (empty: 1), of every training
+# SELECT_ON: fine-tuning's validation figures (early stopping, kept epoch) on
+# all the validation volumes' labels (all) or on their ground-truth slices only (gt)
+# EMA: fine-tuning keeps a moving average of the weights with this decay
+# (empty: off); the averaged model is the output, so it labels the next slices
+# the initial (fold) models' moving average (default: EMA's)
+EMA0 ?= $(EMA)
+# FLIP: the iterations' predictions average the slice's four flips (yes|no);
+# the test report's predictions follow REPORT_FLIP (default: the same)
+REPORT_FLIP ?= $(FLIP)
+WEIGHTS ?= uniform
+AUGMENT0 ?= yes
+FULL_AUGMENT ?= no
+# the kept epoch by validation loss (early stopping on a DSC that starts at 0
+# stops too soon); the kept fold by validation DSC (selflabel-pick)
+SELECT0 ?= loss
+SELECT ?= loss
+TRAIN_OPTS ?=
+TRAIN0_OPTS ?=
+FINETUNE_OPTS ?=
+FULL_OPTS ?=
+PREDICT_OPTS ?=
+# report: threshold of the final masks, NSI bins, HD95 options (metrics
+# --hd95; -e diag: an empty mask scores the grid's diagonal), cases drawn
+THR ?= 0.5
+# SL_THR: the threshold of the self-labelling model's masks (rows selflabel
+# and planes; setup --threshold): its pseudo-labels leave uncertain pixels
+# out, so it ends less confident than a model trained on full masks, and a
+# lower threshold recovers recall (chosen on the validation split,
+# examples/hippocampus) (empty: THR)
+THR_selflabel = $(or $(SL_THR),$(THR))
+THR_planes = $(THR_selflabel)
+NSI_BINS ?= 10
+HD95_OPTS ?= -e diag
+SHOW ?= 3
+REPORT_MODELS ?= central selflabel full$(if $(filter 3,$(PLANES)), planes)
+# multi-plane (pipelines/planes.mk): PLANES=3 = also train along the two other
+# planes on the final labels and fuse the three predictions (report model
+# `planes`); in-plane sizes padded to multiples of 2^PLANE_DEPTH (the
+# network's poolings)
+PLANE_DEPTH ?= 4
+PLANES_OPTS ?=
+# the planes' axis orders (slab-permute -p): cor = x-z slices, sag = z-y
+PLANE_ORDER_cor := xzy
+PLANE_ORDER_sag := zyx
+# the 3-D baseline (pipelines/baseline3d.mk)
+BASELINE3D ?= no
+FULL3D_EPOCHS ?= $(FULL_EPOCHS)
+FULL3D_BATCH ?= 2
+FULL3D_OPTS ?=
+
+# ---- stage commands ----------------------------------------------------------
+INGEST ?= msd2slab
+EXTRACT ?= slice-extract
+TRAIN ?= unet-train
+PREDICT ?= unet-predict
+FILTER ?= threshold-filter
+MERGE ?= merge-pseudo
+METRICS ?= metrics
+RENDER ?= slab2png
+PLOT ?= tsv-plot
+LAUNCH ?=
+LAUNCH_TRAIN ?=
+GEN ?= $(PIPE)/selflabel-gen
+PICK ?= $(PIPE)/selflabel-pick
+SLICE_PICK ?= slice-pick
+PERMUTE ?= slab-permute
+MEAN ?= prob-mean
+REPORTER ?= $(PIPE)/selflabel-report
+DIAG ?= $(PIPE)/selflabel-diag
+
+# ---- command lines built from the parameters ---------------------------------
+yes = $(filter yes,$1)
+INGEST_FLAGS = $(if $(CROP),-c $(CROP)) $(if $(RESIZE),-r $(RESIZE)) \
+	$(if $(FG_LABELS),-f $(FG_LABELS)) -s $(SPLIT_SEED) -p $(SPLIT) $(INGEST_OPTS)
+# every training, 2-D and 3-D: optimiser, learning rate, seed, loss
+TRAIN_ALL = --lr $(LR) --seed $(SEED) --optimizer $(OPTIMIZER) --loss $(LOSS) \
+	$(if $(POS_WEIGHT),--pos-weight $(POS_WEIGHT))
+# every 2-D training
+TRAIN_COMMON = -b $(BATCH) $(TRAIN_ALL) $(TRAIN_OPTS)
+TRAIN0_FLAGS = -e $(EPOCHS0) --patience $(PATIENCE0) $(TRAIN_COMMON) --select $(SELECT0) \
+	$(if $(call yes,$(AUGMENT0)),--augment) $(if $(EMA0),--ema $(EMA0)) $(TRAIN0_OPTS)
+FINETUNE_FLAGS = -e $(EPOCHS) --patience $(PATIENCE) $(TRAIN_COMMON) --select $(SELECT) --weights $(WEIGHTS) \
+	$(if $(filter gt,$(SELECT_ON)),--val-gt) $(if $(EMA),--ema $(EMA)) $(FINETUNE_OPTS)
+FULL_FLAGS = -e $(FULL_EPOCHS) --patience $(PATIENCE) $(TRAIN_COMMON) --select $(SELECT) \
+	$(if $(call yes,$(FULL_AUGMENT)),--augment) $(FULL_OPTS)
+# the plane models (pipelines/planes.mk)
+PLANE_FLAGS = -e $(FULL_EPOCHS) --patience $(PATIENCE) $(TRAIN_COMMON) --select $(SELECT) $(PLANES_OPTS)
+# the 3-D baseline (pipelines/baseline3d.mk)
+FULL3D_FLAGS = --dims 3 -e $(FULL3D_EPOCHS) --patience $(PATIENCE) -b $(FULL3D_BATCH) $(TRAIN_ALL) \
+	--select $(SELECT) $(TRAIN_OPTS) $(FULL3D_OPTS)
+FILTER_FLAGS = $(strip -t $(THETA) -m $(MODE) $(if $(ADAPTIVE),-l $(ADAPTIVE)) $(if $(CONFINE),-c $(CONFINE)))
+# the iterations' (and the diagnostics') predictions; the test report's
+PREDICT_FLAGS = $(if $(call yes,$(FLIP)),--flip) $(PREDICT_OPTS)
+REPORT_PREDICT_FLAGS = $(if $(call yes,$(REPORT_FLIP)),--flip) $(PREDICT_OPTS)
+SCHEDULE_FLAGS = -k $(K) -e $(EXPANSION) -s $(SEED) -f $(FOLDS) -a $(ANNOTATE)
+
+# ---- the run macro -----------------------------------------------------------------
+# Paths name what a recipe works on: prob/03/CASE.slab is iteration 03, CASE
+# (diag.mk redefines run_env for its own paths).
+it = $(firstword $(subst -, ,$(basename $(word 2,$(subst /, ,$@)))))
+case = $(basename $(notdir $@))
+
+# $(call run,LAUNCHER,COMMAND): COMMAND writes $@.tmp, which is then renamed
+# over $@; on failure the temp file goes. Stage programs see SL_ITER and
+# SL_CASE (run_env). A recipe names its inputs: target-specific variables (model,
+# image, ...) that pipelines/selflabel-gen writes beside each rule, or paths
+# made of the rule's stem.
+run_env = SL_ITER=$(it) SL_CASE=$(case)
+define run
+@mkdir -p $(@D) logs
+$(run_env) $1 $2 && mv -f $@.tmp $@ || { rm -f $@.tmp; exit 1; }
+endef

@@ -1,0 +1,124 @@
+/* case-split: the seeded train/validation/test split of a list of case names
+ * (lib/split.h has the rule), as split.tsv. The pipeline splits a folder of
+ * slabs with it; msd2slab splits an MSD folder with the same function, so the
+ * same names and seed give the same split either way. */
+#include "split.h"
+#include "util.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] = "case-split [-p TRAIN/VAL/TEST] [-s SEED] [-o OUT] [IN]";
+
+static void help(void)
+{
+	printf("usage: %s\n\n"
+	       "Read case names, one a line, from IN (default stdin) and write split.tsv:\n"
+	       "a header line \"case<TAB>set\", then \"case<TAB>train|val|test\" for each case in\n"
+	       "name order (bytewise). The cases in name order are shuffled with the seed\n"
+	       "and cut by the proportions, as msd2slab splits an MSD folder.\n"
+	       "  -p T/V/T   split proportions (default 70/15/15)\n"
+	       "  -s SEED    seed of the split (default 1)\n"
+	       "  -o OUT     output file (default stdout), written whole or not at all\n",
+	       usage);
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names of IN, one a line (a final newline optional), sorted; checked
+ * for empty names, tabs and duplicates. *names points into *text. */
+static int read_names(const char *in, char **text, char ***names, int *n)
+{
+	size_t len, cap = 0, i;
+	char *p, *nl, **v = NULL;
+	int k = 0;
+	if (!(*text = read_whole(in, &len)))
+		return -1;
+	if (strlen(*text) != len)
+		return error("%s: a NUL byte in the case names", in);
+	for (p = *text; *p; p = nl + 1) {
+		if ((nl = strchr(p, '\n')))
+			*nl = '\0';
+		if (!*p || strchr(p, '\t') || strchr(p, '\r')) {
+			free(v);
+			return error("%s: bad case name on line %d: '%s'", in, k + 1, p);
+		}
+		if ((size_t)k == cap) {
+			char **w = realloc(v, (cap = cap ? 2 * cap : 64) * sizeof *v);
+			if (!w)
+				return free(v), error("out of memory");
+			v = w;
+		}
+		v[k++] = p;
+		if (!nl)
+			break;
+	}
+	if (k == 0)
+		return error("%s: no case names", in);
+	qsort(v, (size_t)k, sizeof *v, cmp_name);
+	for (i = 1; i < (size_t)k; i++)
+		if (!strcmp(v[i], v[i - 1])) {
+			error("%s: case name appears twice: '%s'", in, v[i]);
+			return free(v), -1;
+		}
+	*names = v;
+	*n = k;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = { { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+	const char *in = "-", *out = "-";
+	double p[3] = {70, 15, 15};
+	long seed = 1;
+	char *text = NULL, **names = NULL;
+	enum split_set *set = NULL;
+	struct outfile o;
+	int i, n = 0, opt, rc = 1;
+
+	progname = "case-split";
+	while ((opt = getopt_long(argc, argv, "p:s:o:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'p':
+			if (split_parse(optarg, p))
+				return 2;
+			break;
+		case 's':
+			if (parse_long(optarg, 0, 2147483647L, "seed", &seed))
+				return 2;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'h':
+			help();
+			return 0;
+		default:
+			usage_die(usage);
+		}
+	}
+	if (argc - optind > 1)
+		usage_die(usage);
+	if (optind < argc)
+		in = argv[optind];
+
+	if (read_names(in, &text, &names, &n) || !(set = xmalloc((size_t)n * sizeof *set)) ||
+	    split_assign(n, (uint64_t)seed, p, set) || outfile_open(&o, out))
+		goto done;
+	fprintf(o.f, "case\tset\n");
+	for (i = 0; i < n; i++)
+		fprintf(o.f, "%s\t%s\n", names[i], split_set_name[set[i]]);
+	if (outfile_commit(&o))
+		goto done;
+	rc = 0;
+done:
+	free(set), free(names), free(text);
+	if (close_stdout())
+		rc = 1;
+	return rc;
+}
