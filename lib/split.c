@@ -9,23 +9,18 @@
 
 const char *const split_set_name[3] = {"train", "val", "test"};
 
-int split_parse(const char *s, double p[3])
+int split_parse(const char *s, const char *what, double p[3])
 {
-	char buf[128], *a, *b;
-	if (strlen(s) >= sizeof buf)
-		return error("split: want TRAIN/VAL/TEST: '%s'", s);
-	strcpy(buf, s);
-	a = strchr(buf, '/');
-	b = a ? strchr(a + 1, '/') : NULL;
-	if (!a || !b)
-		return error("split: want TRAIN/VAL/TEST: '%s'", s);
-	*a = *b = '\0';
-	if (parse_double(buf, 0, 1e9, "split", &p[0]) || parse_double(a + 1, 0, 1e9, "split", &p[1]) ||
-	    parse_double(b + 1, 0, 1e9, "split", &p[2]))
+	if (parse_tuple(s, '/', 3, 0, 0, 1e9, 0, what, p))
 		return -1;
 	if (p[0] + p[1] + p[2] <= 0)
-		return error("split: proportions sum to zero: '%s'", s);
+		return error("%s: proportions sum to zero: '%s'", what, s);
 	return 0;
+}
+
+int split_opt(const char *v, void *dest)
+{
+	return split_parse(v, "-p/--split", dest);
 }
 
 int split_assign(int n, uint64_t seed, const double p[3], enum split_set *set)

@@ -15,9 +15,12 @@ enum split_set { SPLIT_TRAIN, SPLIT_VAL, SPLIT_TEST };
 extern const char *const split_set_name[3];
 
 /* Parse "TRAIN/VAL/TEST" proportions (any non-negative numbers, e.g.
- * 70/15/15 or 0.6/0.2/0.2) into p. Returns 0, or -1 with an error when the
- * form is wrong or the proportions sum to zero. */
-int split_parse(const char *s, double p[3]);
+ * 70/15/15 or 0.6/0.2/0.2) into p. Returns 0, or -1 with an error
+ * "what: ..." when the form is wrong or the proportions sum to zero. */
+int split_parse(const char *s, const char *what, double p[3]);
+/* The same as an option parser (opt.h's OPT_CALL) for -p/--split; dest is
+ * a double[3]. */
+int split_opt(const char *v, void *dest);
 
 /* The set of each of n cases (in the caller's order): the case indexes are
  * shuffled (Fisher-Yates from the last index, rng_below of util.h's

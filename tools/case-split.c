@@ -2,27 +2,12 @@
  * (lib/split.h has the rule), as split.tsv. The pipeline splits a folder of
  * slabs with it; msd2slab splits an MSD folder with the same function, so the
  * same names and seed give the same split either way. */
+#include "opt.h"
 #include "split.h"
 #include "util.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char usage[] = "case-split [-p TRAIN/VAL/TEST] [-s SEED] [-o OUT] [IN]";
-
-static void help(void)
-{
-	printf("usage: %s\n\n"
-	       "Read case names, one a line, from IN (default stdin) and write split.tsv:\n"
-	       "a header line \"case<TAB>set\", then \"case<TAB>train|val|test\" for each case in\n"
-	       "name order (bytewise). The cases in name order are shuffled with the seed\n"
-	       "and cut by the proportions, as msd2slab splits an MSD folder.\n"
-	       "  -p T/V/T   split proportions (default 70/15/15)\n"
-	       "  -s SEED    seed of the split (default 1)\n"
-	       "  -o OUT     output file (default stdout), written whole or not at all\n",
-	       usage);
-}
 
 static int cmp_name(const void *a, const void *b)
 {
@@ -72,40 +57,33 @@ static int read_names(const char *in, char **text, char ***names, int *n)
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = { { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
 	const char *in = "-", *out = "-";
 	double p[3] = {70, 15, 15};
 	long seed = 1;
 	char *text = NULL, **names = NULL;
 	enum split_set *set = NULL;
 	struct outfile o;
-	int i, n = 0, opt, rc = 1;
+	int i, n = 0, rc = 1;
+	const struct opt opts[] = {
+		OPT_CALL('p', "split", p, "T/V/T", split_opt, "split proportions (default 70/15/15)"),
+		OPT_LONG('s', "seed", &seed, "SEED", 0, 2147483647L, "seed of the split (default 1)"),
+		OPT_STRING('o', "output", &out, "OUT",
+		           "output file (default stdout), written whole or not at all"),
+		OPT_END
+	};
+	const struct opt_tool tool = {
+		.name = "case-split", .operands = "[IN]", .min_operands = 0, .max_operands = 1,
+		.about = "Read case names, one a line, from IN (default stdin) and write split.tsv:\n"
+		         "a header line \"case<TAB>set\", then \"case<TAB>train|val|test\" for each case in\n"
+		         "name order (bytewise). The cases in name order are shuffled with the seed\n"
+		         "and cut by the proportions, as msd2slab splits an MSD folder.",
+		.opts = opts
+	};
 
-	progname = "case-split";
-	while ((opt = getopt_long(argc, argv, "p:s:o:h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'p':
-			if (split_parse(optarg, p))
-				return 2;
-			break;
-		case 's':
-			if (parse_long(optarg, 0, 2147483647L, "seed", &seed))
-				return 2;
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		case 'h':
-			help();
-			return 0;
-		default:
-			usage_die(usage);
-		}
-	}
-	if (argc - optind > 1)
-		usage_die(usage);
-	if (optind < argc)
-		in = argv[optind];
+	if ((i = opt_parse(&tool, argc, argv)) < 0)
+		return opt_status(i);
+	if (i < argc)
+		in = argv[i];
 
 	if (read_names(in, &text, &names, &n) || !(set = xmalloc((size_t)n * sizeof *set)) ||
 	    split_assign(n, (uint64_t)seed, p, set) || outfile_open(&o, out))

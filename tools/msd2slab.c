@@ -364,8 +364,7 @@ int main(int argc, char **argv)
 		         "(default: every label > 0)"),
 		OPT_FLAG('Z', "raw", &o.raw, "keep intensities (no per-slice z-score standardisation)"),
 		OPT_LONG('s', "seed", &seed, "SEED", 0, 2147483647L, "seed of the split (default 1)"),
-		OPT_DOUBLES('p', "split", split, 3, '/', "T/V/T", 0, 1e9,
-		            "split proportions (default 70/15/15)"),
+		OPT_CALL('p', "split", split, "T/V/T", split_opt, "split proportions (default 70/15/15)"),
 		OPT_STRING('i', "image", &image, "IMAGE", "convert this one image (\"-\" is stdin)"),
 		OPT_STRING('m', "label", &label, "LABEL", "... with this label file"),
 		OPT_STRING('n', "name", &name, "NAME",
@@ -390,8 +389,6 @@ int main(int argc, char **argv)
 		return opt_status(a);
 	}
 	o.crop_w = crop[0], o.crop_h = crop[1], o.size_w = size[0], o.size_h = size[1];
-	if (split[0] + split[1] + split[2] <= 0)
-		return opt_fail("-p: proportions sum to zero: '%g/%g/%g'", split[0], split[1], split[2]);
 	if ((label || name) && !image)
 		return opt_fail("-m and -n need -i");
 	if (argc - a != (image ? 1 : 2))

@@ -304,7 +304,7 @@ $(printf 'e\ttrain\t9\t1\t4\t4\t2\t4 3 2 1 0 1 2 3 4')" ]
 	[[ "$output" == usage:* ]]
 	run --separate-stderr case-split -p 0/0/0 /dev/null
 	[ "$status" -eq 2 ]
-	[ "$stderr" = "case-split: split: proportions sum to zero: '0/0/0'" ]
+	[ "$stderr" = "case-split: -p/--split: proportions sum to zero: '0/0/0'" ]
 	run case-split a b
 	[ "$status" -eq 2 ]
 	printf 'a\nb\na\n' > names

@@ -52,17 +52,17 @@ int main(void)
 	CHECK(strcmp(letters(40, 6, d), a) != 0);
 	CHECK(split_assign(0, 1, d, NULL) == 0);
 
-	CHECK(split_parse("70/15/15", p) == 0 && p[0] == 70 && p[1] == 15 && p[2] == 15);
-	CHECK(split_parse("0.6/0.2/0.2", p) == 0 && p[0] == 0.6);
-	CHECK(split_parse("0/0/5", p) == 0);
+	CHECK(split_parse("70/15/15", "split", p) == 0 && p[0] == 70 && p[1] == 15 && p[2] == 15);
+	CHECK(split_parse("0.6/0.2/0.2", "split", p) == 0 && p[0] == 0.6);
+	CHECK(split_parse("0/0/5", "split", p) == 0);
 	printf("(six errors expected below)\n");
 	fflush(stdout);
-	CHECK(split_parse("0/0/0", p) == -1);
-	CHECK(split_parse("70/15", p) == -1);
-	CHECK(split_parse("70/15/x", p) == -1);
-	CHECK(split_parse("-1/50/50", p) == -1);
-	CHECK(split_parse("70/15/15/", p) == -1);
-	CHECK(split_parse("", p) == -1);
+	CHECK(split_parse("0/0/0", "split", p) == -1);
+	CHECK(split_parse("70/15", "split", p) == -1);
+	CHECK(split_parse("70/15/x", "split", p) == -1);
+	CHECK(split_parse("-1/50/50", "split", p) == -1);
+	CHECK(split_parse("70/15/15/", "split", p) == -1);
+	CHECK(split_parse("", "split", p) == -1);
 	CHECK(!strcmp(split_set_name[SPLIT_VAL], "val"));
 	return CHECK_DONE();
 }
