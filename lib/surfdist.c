@@ -8,21 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int hd_mode_parse(const char *s, enum hd_mode *m)
-{
-	if (!strcmp(s, "medpy"))
-		*m = HD_MEDPY;
-	else if (!strcmp(s, "max"))
-		*m = HD_MAX;
-	else if (!strcmp(s, "hd"))
-		*m = HD_HD;
-	else if (!strcmp(s, "assd"))
-		*m = HD_ASSD;
-	else
-		return error("unknown mode, want medpy, max, hd or assd: '%s'", s);
-	return 0;
-}
-
 const char *hd_mode_column(enum hd_mode m)
 {
 	static const char *col[] = { "hd95", "hd95max", "hd", "assd" };

@@ -22,8 +22,6 @@ enum hd_mode {
 	HD_ASSD   /* average symmetric surface distance: mean of the two directed means (MedPy) */
 };
 
-/* Parse "medpy", "max", "hd" or "assd"; 0, or -1 with an error message. */
-int hd_mode_parse(const char *s, enum hd_mode *m);
 /* The TSV column name of a mode: "hd95", "hd95max", "hd", "assd". */
 const char *hd_mode_column(enum hd_mode m);
 /* The option value of a mode: "medpy", "max", "hd", "assd". */

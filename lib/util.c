@@ -40,12 +40,6 @@ void die(const char *fmt, ...)
 	exit(1);
 }
 
-void usage_die(const char *usage)
-{
-	fprintf(stderr, "usage: %s\n", usage);
-	exit(2);
-}
-
 int parse_long(const char *s, long min, long max, const char *what, long *out)
 {
 	char *end;

@@ -19,8 +19,6 @@ int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "progname: <fmt...>" and exit(1). Only for main(). */
 void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
-/* Print "usage: <usage>" on stderr and exit(2). Only for main(). */
-void usage_die(const char *usage) __attribute__((noreturn));
 
 /* Parse a whole string as a base-10 integer in [min, max]. Returns 0, or
  * -1 with an error naming `what` when it is not a number, has trailing
