@@ -146,3 +146,4 @@ include $(PIPE)/report.mk
 ifeq ($(filter 3,$(PLANES)),3)
 include $(PIPE)/planes.mk
 endif
+include $(PIPE)/bundle.mk

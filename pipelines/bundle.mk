@@ -1,0 +1,39 @@
+# bundle.mk: the run's model bundle (formats/bundle.md), included by
+# selflabel.mk: `make bundle` writes out/model/ with the final model (and the
+# plane models when PLANES=3) and bundle.tsv, the preprocessing they expect,
+# so that pipelines/selflabel-segment segments new scans as the run predicts
+# its own volumes. The preprocessing comes from the run's parameters (CROP,
+# RESIZE, INGEST_OPTS -Z / --nan, FG_LABELS); a run on a folder of slabs
+# (DATA_KIND=slabs) did not convert its data itself, so its bundle says
+# what msd2slab does by default and the user must check it matches.
+
+BUNDLE_DIR ?= out/model
+BUNDLE_PLANES := $(if $(filter 3,$(PLANES)),cor sag)
+bundle_thr = $(if $(BUNDLE_PLANES),$(THR_planes),$(THR_selflabel))
+# msd2slab's NaN policy as INGEST_OPTS gives it (--nan zero, --nan=min, ...)
+nan_given = $(findstring --nan $1,$(INGEST_OPTS))$(findstring --nan=$1,$(INGEST_OPTS))
+bundle_nan = $(or $(firstword $(foreach v,zero min,$(if $(call nan_given,$v),$v))),refuse)
+
+.PHONY: bundle
+bundle: $(BUNDLE_DIR)/bundle.tsv
+
+$(BUNDLE_DIR)/bundle.tsv: $(FINAL) $(BUNDLE_PLANES:%=models/plane-%.model) params/data \
+		params/testpredict params/report params/planes
+	@mkdir -p $(@D)
+	cp $(FINAL) $(@D)/axial.model.tmp && mv -f $(@D)/axial.model.tmp $(@D)/axial.model
+	$(foreach p,$(BUNDLE_PLANES),cp models/plane-$p.model $(@D)/$p.model.tmp && \
+	  mv -f $(@D)/$p.model.tmp $(@D)/$p.model && ) true
+	{ printf 'selflabel-bundle\t1\n'; \
+	  printf '# written by make bundle in %s\n' "$$(pwd)"; \
+	  printf 'channels\t%s\n' "$$(sed -n 's/^CHANNELS //p;/^ENDHDR/q' data/images/$(firstword $(CASES_TRAIN)).slab)"; \
+	  printf 'crop\t%s\n' '$(or $(CROP),-)'; \
+	  printf 'resize\t%s\n' '$(or $(RESIZE),-)'; \
+	  printf 'standardise\t%s\n' '$(if $(filter -Z,$(INGEST_OPTS)),none,zscore)'; \
+	  printf 'nan\t%s\n' '$(bundle_nan)'; \
+	  printf 'foreground\t%s\n' '$(or $(FG_LABELS),-)'; \
+	  printf 'threshold\t%s\n' '$(bundle_thr)'; \
+	  printf 'flip\t%s\n' '$(if $(call yes,$(REPORT_FLIP)),yes,no)'; \
+	  printf 'model\taxial\taxial.model\n'; \
+	  $(foreach p,$(BUNDLE_PLANES),printf 'model\t$p\t$p.model\t%s\t%s\n' \
+	    '$(PLANE_ORDER_$p)' '$(PLANE_DIMS_$p)';) \
+	} > $@.tmp && mv -f $@.tmp $@
