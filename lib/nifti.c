@@ -251,7 +251,7 @@ struct hdr {
 	int datatype;
 	double pixdim[8];
 	double vox_offset, slope, inter;
-	int qform_code, sform_code;
+	int qform_code, sform_code, xyzt_units;
 	double quatern[3], qoffset[3], srow[12];
 };
 
@@ -273,6 +273,7 @@ static int parse_header(struct gzin *in, const unsigned char *h, struct hdr *x)
 		x->vox_offset = get_f32(h + 108, be);
 		x->slope = get_f32(h + 112, be);
 		x->inter = get_f32(h + 116, be);
+		x->xyzt_units = h[123];
 		x->qform_code = get_i16(h + 252, be);
 		x->sform_code = get_i16(h + 254, be);
 		for (i = 0; i < 3; i++) {
@@ -295,6 +296,7 @@ static int parse_header(struct gzin *in, const unsigned char *h, struct hdr *x)
 		x->vox_offset = (double)get_i64(h + 168, be);
 		x->slope = get_f64(h + 176, be);
 		x->inter = get_f64(h + 184, be);
+		x->xyzt_units = get_i32(h + 500, be);
 		x->qform_code = get_i32(h + 344, be);
 		x->sform_code = get_i32(h + 348, be);
 		for (i = 0; i < 3; i++) {
@@ -571,6 +573,20 @@ int nifti_load(const char *path, struct slab *s, struct nifti_info *info)
 		info->xform = from;
 		for (z = 0; z < 4; z++)
 			info->pixdim[z] = x.pixdim[z];
+		info->geom.version = x.version;
+		for (z = 0; z < 8; z++) {
+			info->geom.dim[z] = x.dim[z];
+			info->geom.pixdim[z] = x.pixdim[z];
+		}
+		/* dims past dim[0] are 1 by the standard; check_header allowed only 1s */
+		for (z = (int)x.dim[0] + 1; z < 8; z++)
+			info->geom.dim[z] = 1;
+		info->geom.xyzt_units = x.xyzt_units;
+		info->geom.qform_code = x.qform_code;
+		info->geom.sform_code = x.sform_code;
+		memcpy(info->geom.quatern, x.quatern, sizeof x.quatern);
+		memcpy(info->geom.qoffset, x.qoffset, sizeof x.qoffset);
+		memcpy(info->geom.srow, x.srow, sizeof x.srow);
 	}
 	rc = 0;
 out:
@@ -590,6 +606,14 @@ static void put_uint(unsigned char *p, uint64_t v, int n)
 		p[i] = (unsigned char)(v >> (8 * i));
 }
 static void put_i16(unsigned char *p, int v) { put_uint(p, (uint16_t)(int16_t)v, 2); }
+static void put_i32(unsigned char *p, long long v) { put_uint(p, (uint32_t)(int32_t)v, 4); }
+static void put_i64(unsigned char *p, long long v) { put_uint(p, (uint64_t)v, 8); }
+static void put_f64(unsigned char *p, double v)
+{
+	uint64_t u;
+	memcpy(&u, &v, 8);
+	put_uint(p, u, 8);
+}
 static void put_f32(unsigned char *p, double v)
 {
 	float f = (float)v;
@@ -629,20 +653,78 @@ static int sink_put(struct sink *k, const void *buf, size_t n, int finish)
 	}
 }
 
-int nifti_write(FILE *f, const struct slab *s, int gz)
+/* The NIfTI datatype and bitpix of a slab's type. */
+static void slab_datatype(const struct slab *s, int *dt, int *bitpix)
 {
-	unsigned char h[352];
+	switch (s->type) {
+	case SLAB_U8: *dt = NII_U8, *bitpix = 8; break;
+	case SLAB_I16: *dt = NII_I16, *bitpix = 16; break;
+	default: *dt = NII_F32, *bitpix = 32; break;
+	}
+}
+
+/* Write the header bytes h[0..hn-1] and then the slab's samples in file
+ * order, through gzip when gz. 0 or -1. */
+static int write_body(FILE *f, const unsigned char *h, size_t hn, const struct slab *s, int gz)
+{
 	struct sink *k;
-	double b, c, d, dx, dy, dz, qfac;
-	int dt, bitpix, i, z, ch, rc = -1;
+	int z, ch, rc = -1;
 	size_t nxy = (size_t)s->nx * s->ny, es = slab_type_size(s->type);
 	unsigned char *blk;
 
-	switch (s->type) {
-	case SLAB_U8: dt = NII_U8, bitpix = 8; break;
-	case SLAB_I16: dt = NII_I16, bitpix = 16; break;
-	default: dt = NII_F32, bitpix = 32; break;
+	k = xcalloc(1, sizeof *k);
+	blk = xmalloc(nxy * es);
+	if (!k || !blk)
+		goto out;
+	k->f = f;
+	k->gz = gz;
+	if (gz && deflateInit2(&k->zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+		error("gzip compression failed to start");
+		k->gz = 0;
+		goto out;
 	}
+	if (sink_put(k, h, hn, 0))
+		goto out;
+	/* slab order x, y, channel, z -> file order x, y, z, t (channel) */
+	for (ch = 0; ch < s->nc; ch++)
+		for (z = 0; z < s->nz; z++) {
+			const unsigned char *src =
+				(const unsigned char *)s->data + ((size_t)z * s->nc + ch) * nxy * es;
+			memcpy(blk, src, nxy * es);
+			if (host_big_endian() && es > 1) {
+				size_t j;
+				for (j = 0; j < nxy; j++) {
+					unsigned char *p = blk + j * es, tmp;
+					size_t q;
+					for (q = 0; q < es / 2; q++)
+						tmp = p[q], p[q] = p[es - 1 - q], p[es - 1 - q] = tmp;
+				}
+			}
+			if (sink_put(k, blk, nxy * es, 0))
+				goto out;
+		}
+	if (sink_put(k, NULL, 0, 1))
+		goto out;
+	if (ferror(f)) {
+		error("write error: %s", strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (k && k->gz)
+		deflateEnd(&k->zs);
+	free(k);
+	free(blk);
+	return rc;
+}
+
+int nifti_write(FILE *f, const struct slab *s, int gz)
+{
+	unsigned char h[352];
+	double b, c, d, dx, dy, dz, qfac;
+	int dt, bitpix, i;
+
+	slab_datatype(s, &dt, &bitpix);
 	if (s->nx > 32767 || s->ny > 32767 || s->nz > 32767 || s->nc > 32767)
 		return error("dims too large for NIfTI-1: '%d %d %d' channels %d", s->nx, s->ny,
 		             s->nz, s->nc);
@@ -680,63 +762,104 @@ int nifti_write(FILE *f, const struct slab *s, int gz)
 	for (i = 0; i < 12; i++)
 		put_f32(h + 280 + 4 * i, s->transform[i]);
 	memcpy(h + 344, "n+1\0", 4);
-
-	k = xcalloc(1, sizeof *k);
-	blk = xmalloc(nxy * es);
-	if (!k || !blk)
-		goto out;
-	k->f = f;
-	k->gz = gz;
-	if (gz && deflateInit2(&k->zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-		error("gzip compression failed to start");
-		k->gz = 0;
-		goto out;
-	}
-	if (sink_put(k, h, sizeof h, 0))
-		goto out;
-	/* slab order x, y, channel, z -> file order x, y, z, t (channel) */
-	for (ch = 0; ch < s->nc; ch++)
-		for (z = 0; z < s->nz; z++) {
-			const unsigned char *src =
-				(const unsigned char *)s->data + ((size_t)z * s->nc + ch) * nxy * es;
-			memcpy(blk, src, nxy * es);
-			if (host_big_endian() && es > 1) {
-				size_t j;
-				for (j = 0; j < nxy; j++) {
-					unsigned char *p = blk + j * es, tmp;
-					size_t q;
-					for (q = 0; q < es / 2; q++)
-						tmp = p[q], p[q] = p[es - 1 - q], p[es - 1 - q] = tmp;
-				}
-			}
-			if (sink_put(k, blk, nxy * es, 0))
-				goto out;
-		}
-	if (sink_put(k, NULL, 0, 1))
-		goto out;
-	if (ferror(f)) {
-		error("write error: %s", strerror(errno));
-		goto out;
-	}
-	rc = 0;
-out:
-	if (k && k->gz)
-		deflateEnd(&k->zs);
-	free(k);
-	free(blk);
-	return rc;
+	return write_body(f, h, sizeof h, s, gz);
 }
 
-int nifti_save(const char *path, const struct slab *s)
+int nifti_write_like(FILE *f, const struct slab *s, const struct nifti_geom *g, int gz)
+{
+	unsigned char h[544];
+	long long dim[8];
+	int dt, bitpix, i;
+	size_t hn;
+
+	if (g->version != 1 && g->version != 2)
+		return error("reference NIfTI version is not 1 or 2: '%d'", g->version);
+	if (s->nx != g->dim[1] || s->ny != g->dim[2] || s->nz != g->dim[3])
+		return error("volume dims differ from the reference's: '%d %d %d' vs '%lld %lld %lld'",
+		             s->nx, s->ny, s->nz, g->dim[1], g->dim[2], g->dim[3]);
+	memcpy(dim, g->dim, sizeof dim);
+	if (s->nc != dim[4]) {
+		if (s->nc != 1)
+			return error("channels differ from the reference's 4th dimension: '%d' vs '%lld'",
+			             s->nc, dim[4]);
+		/* one volume under a 4-D reference: the 3-D grid of its volumes */
+		dim[0] = 3;
+		dim[4] = 1;
+	}
+	slab_datatype(s, &dt, &bitpix);
+	memset(h, 0, sizeof h);
+	if (g->version == 1) {
+		hn = 352;
+		put_uint(h, N1_HDR, 4);
+		h[38] = 'r';
+		for (i = 0; i < 8; i++)
+			put_i16(h + 40 + 2 * i, (int)dim[i]);
+		put_i16(h + 70, dt);
+		put_i16(h + 72, bitpix);
+		for (i = 0; i < 8; i++)
+			put_f32(h + 76 + 4 * i, g->pixdim[i]);
+		put_f32(h + 108, 352);
+		put_f32(h + 112, 1.0);
+		put_f32(h + 116, 0.0);
+		h[123] = (unsigned char)g->xyzt_units;
+		snprintf((char *)h + 148, 80, "selflabel %.69s", s->name);
+		put_i16(h + 252, g->qform_code);
+		put_i16(h + 254, g->sform_code);
+		for (i = 0; i < 3; i++) {
+			put_f32(h + 256 + 4 * i, g->quatern[i]);
+			put_f32(h + 268 + 4 * i, g->qoffset[i]);
+		}
+		for (i = 0; i < 12; i++)
+			put_f32(h + 280 + 4 * i, g->srow[i]);
+		memcpy(h + 344, "n+1\0", 4);
+	} else {
+		hn = 544;
+		put_uint(h, N2_HDR, 4);
+		memcpy(h + 4, "n+2\0\r\n\032\n", 8);
+		put_i16(h + 12, dt);
+		put_i16(h + 14, bitpix);
+		for (i = 0; i < 8; i++)
+			put_i64(h + 16 + 8 * i, dim[i]);
+		for (i = 0; i < 8; i++)
+			put_f64(h + 104 + 8 * i, g->pixdim[i]);
+		put_i64(h + 168, 544);
+		put_f64(h + 176, 1.0);
+		put_f64(h + 184, 0.0);
+		snprintf((char *)h + 240, 80, "selflabel %.69s", s->name);
+		put_i32(h + 344, g->qform_code);
+		put_i32(h + 348, g->sform_code);
+		for (i = 0; i < 3; i++) {
+			put_f64(h + 352 + 8 * i, g->quatern[i]);
+			put_f64(h + 376 + 8 * i, g->qoffset[i]);
+		}
+		for (i = 0; i < 12; i++)
+			put_f64(h + 400 + 8 * i, g->srow[i]);
+		put_i32(h + 500, g->xyzt_units);
+	}
+	return write_body(f, h, hn, s, gz);
+}
+
+/* Write through nifti_write (geom NULL) or nifti_write_like, whole or not at all. */
+static int save(const char *path, const struct slab *s, const struct nifti_geom *geom)
 {
 	struct outfile o;
 	size_t n = strlen(path);
 	int gz = !(n >= 4 && !strcmp(path + n - 4, ".nii"));
 	if (outfile_open(&o, path))
 		return -1;
-	if (nifti_write(o.f, s, gz)) {
+	if (geom ? nifti_write_like(o.f, s, geom, gz) : nifti_write(o.f, s, gz)) {
 		outfile_abort(&o);
 		return -1;
 	}
 	return outfile_commit(&o);
+}
+
+int nifti_save(const char *path, const struct slab *s)
+{
+	return save(path, s, NULL);
+}
+
+int nifti_save_like(const char *path, const struct slab *s, const struct nifti_geom *geom)
+{
+	return save(path, s, geom);
 }

@@ -10,7 +10,10 @@
  *
  * Writing makes a single-file NIfTI-1 (gzip-compressed unless asked not to)
  * from a u8, i16 or f32 slab, with both sform and qform (code 1, scanner)
- * set from the slab's TRANSFORM. */
+ * set from the slab's TRANSFORM; or, given the geometry of a file that was
+ * read (nifti_write_like), a file of that file's version whose dims,
+ * pixdim, units, qform and sform (codes and parameters) are the reference's
+ * own values, so that viewers see exactly the reference's grid. */
 #ifndef SL_NIFTI_H
 #define SL_NIFTI_H
 
@@ -26,6 +29,20 @@ enum {
 /* Where the transform of a read volume came from. */
 enum nifti_xform { NII_FROM_PIXDIM = 0, NII_FROM_QFORM = 1, NII_FROM_SFORM = 2 };
 
+/* The grid of a file as its header stores it: every field that places the
+ * voxels in the world, decoded to doubles (a NIfTI-1 float converts back
+ * to the same float), so that a writer can copy them bit for bit. */
+struct nifti_geom {
+	int version;            /* 1 or 2 */
+	long long dim[8];       /* dim[0] = number of dimensions, dim[1..7] */
+	double pixdim[8];       /* pixdim[0] = qfac, pixdim[1..7] */
+	int xyzt_units;         /* units code of pixdim */
+	int qform_code, sform_code;
+	double quatern[3];      /* quatern_b, _c, _d */
+	double qoffset[3];      /* qoffset_x, _y, _z */
+	double srow[12];        /* srow_x, srow_y, srow_z */
+};
+
 /* Facts about a file that was read, beyond what the slab holds. */
 struct nifti_info {
 	int version;            /* 1 or 2 */
@@ -35,6 +52,7 @@ struct nifti_info {
 	int qform_code, sform_code;
 	enum nifti_xform xform; /* which one gave slab->transform */
 	double pixdim[4];       /* pixdim[0] (qfac) .. pixdim[3] as stored */
+	struct nifti_geom geom; /* the header's grid, for nifti_write_like */
 };
 
 /* Largest sample data a header may claim (bytes); more is rejected. */
@@ -57,6 +75,20 @@ int nifti_write(FILE *f, const struct slab *s, int gz);
 /* Write a slab to `path` ("-" is stdout) whole or not at all; plain .nii
  * when the path ends in ".nii", gzip-compressed otherwise. 0 or -1. */
 int nifti_save(const char *path, const struct slab *s);
+
+/* Write a slab as a single-file NIfTI of geom's version (1 or 2) with
+ * geom's grid: dims 1..3 must equal the slab's nx ny nz; channels 1 (a
+ * 3-D file, dim[4] = 1, also under a 4-D reference) or geom's dim[4] (the
+ * reference's dims as they are). pixdim, xyzt_units, qform_code,
+ * sform_code, quaternion, offsets and srow are geom's values (little-endian
+ * whatever the reference's byte order); datatype from the slab (u8, i16,
+ * f32); scl_slope 1, scl_inter 0, no intent. 0, or -1 with a message (dims
+ * that do not match, a write error). */
+int nifti_write_like(FILE *f, const struct slab *s, const struct nifti_geom *geom, int gz);
+
+/* nifti_write_like to `path` ("-" is stdout) whole or not at all; plain
+ * .nii when the path ends in ".nii", gzip-compressed otherwise. 0 or -1. */
+int nifti_save_like(const char *path, const struct slab *s, const struct nifti_geom *geom);
 
 /* The 3x4 voxel-to-world matrix (row-major) of a NIfTI quaternion: b, c, d,
  * offsets x y z, voxel sizes dx dy dz and qfac (pixdim[0]; < 0 flips the
