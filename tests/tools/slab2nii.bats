@@ -249,6 +249,16 @@ same_grid() {
 			  if ($2 != (inside ? $1 : 0)) { print "voxel " NR - 1 ": " $1 " -> " $2; bad++ }
 			  fg += inside && $1 }
 			END { if (bad || !fg) exit 1 }'
+		# the image (f32, trilinear) too, bit for bit, edges included
+		msd2slab -Z -c "$c" -i img.nii -n i s
+		slab2nii -g img.nii -o iback.nii s/images/i.slab
+		nii_slab img.nii iorig.slab
+		nii_slab iback.nii iback.slab
+		paste <(samples iorig.slab f4) <(samples iback.slab f4) | awk -v x0="$x0" -v y0="$y0" -v w="$w" -v h="$h" '
+			{ x = (NR - 1) % 36; y = int((NR - 1) / 36) % 52
+			  inside = x >= x0 && x < x0 + w && y >= y0 && y < y0 + h
+			  if ($2 != (inside ? $1 : 0)) bad++; if (inside && $1 != 0) nz++ }
+			END { if (bad) print bad " image voxels differ"; exit !(bad == 0 && nz > 0) }'
 	done
 }
 
@@ -393,10 +403,18 @@ same_grid() {
 		failed_cleanly "$r"
 		no_file out.nii.gz
 	done
-	# a label of other dims, or with a value that a u8 mask cannot hold
-	slab2nii -o small.nii s/labels/c.slab
-	run --separate-stderr slab2nii -g ref.nii --overlay small.nii -o out.nii.gz s/labels/c.slab
-	failed_cleanly "small.nii"
+	# a label of other dims (on the same grid), on another grid (the
+	# phantom's own axis-aligned one), or with a value a u8 mask cannot hold
+	slice-extract -r 0:19 -o short.slab orig.slab
+	slab2nii -o short.nii short.slab
+	run --separate-stderr slab2nii -g ref.nii --overlay short.nii -o out.nii.gz s/labels/c.slab
+	failed_cleanly "short.nii"
+	[[ $stderr == *dims* ]]
+	no_file out.nii.gz
+	slab2nii -o moved.nii p/images/lab.slab
+	run --separate-stderr slab2nii -g ref.nii --overlay moved.nii -o out.nii.gz s/labels/c.slab
+	failed_cleanly "moved.nii"
+	[[ $stderr == *"another grid"* ]]
 	no_file out.nii.gz
 	run --separate-stderr slab2nii -g ref.nii --overlay img.nii -o out.nii.gz s/labels/c.slab
 	failed_cleanly "does not fit"
@@ -432,4 +450,65 @@ same_grid() {
 	run --separate-stderr slab2nii -g ref.nii -t 1.5 -o out.nii s/labels/c.slab
 	failed_cleanly -s 2 "1.5"
 	no_file out.nii
+}
+
+@test "slab2nii -g: nibabel sees the reference's shape, affines and codes (NIfTI-1 and 2 written by nibabel)" {
+	have_python nibabel || skip "nibabel not installed for $PY"
+	# references written by another program: sform (code 2) and qform
+	# (code 1) that differ, big-endian, NIfTI-1 and NIfTI-2, a 4-D one
+	"$PY" - <<-'PYEOF'
+	import numpy as np, nibabel as nib
+	rng = np.random.default_rng(3)
+	lab = np.zeros((30, 34, 12), np.int16)
+	xx, yy, zz = np.mgrid[:30, :34, :12]
+	lab[(xx - 14) ** 2 + (yy - 17) ** 2 < 60 + 4 * zz] = 1
+	lab[(xx - 14) ** 2 + (yy - 17) ** 2 < 12] = 2
+	th = 0.3
+	s = np.array([[0.9 * np.cos(th), -1.1 * np.sin(th), 0.1, -30.2],
+	              [0.9 * np.sin(th), 1.1 * np.cos(th), 0, 11.7],
+	              [0, 0.05, 2.2, -5.5], [0, 0, 0, 1]])
+	q = s.copy(); q[:3, 3] += [0.5, -0.25, 1]
+	for cls, name in ((nib.Nifti1Image, "r1"), (nib.Nifti2Image, "r2")):
+	    for data, suffix in ((lab, ""), (np.stack([lab, lab], -1).astype(np.float32), "4")):
+	        img = cls(data, None)
+	        img.set_sform(s, code=2)
+	        img.set_qform(q, code=1)
+	        img.header.set_xyzt_units("mm", "sec")
+	        if name == "r1" and not suffix:
+	            img = cls(data, None, img.header.as_byteswapped(">"))
+	        nib.save(img, name + suffix + ".nii.gz")
+	PYEOF
+	for r in r1 r2 r14 r24; do
+		rm -rf s
+		if [ "${#r}" -eq 2 ]; then
+			msd2slab -c 24x40 -r 40x48 -i "$r.nii.gz" -m "$r.nii.gz" -n c s
+		else
+			msd2slab -c 24x40 -r 40x48 -i "$r.nii.gz" -m "${r%4}.nii.gz" -n c s
+		fi
+		slab2nii -g "$r.nii.gz" -o "back$r.nii.gz" s/labels/c.slab
+	done
+	"$PY" - <<-'PYEOF'
+	import numpy as np, nibabel as nib
+	for r in ("r1", "r2", "r14", "r24"):
+	    a, b = nib.load(r + ".nii.gz"), nib.load("back" + r + ".nii.gz")
+	    assert type(a) is type(b), (r, type(a), type(b))
+	    assert b.shape == a.shape[:3], (r, a.shape, b.shape)
+	    ha, hb = a.header, b.header
+	    for k in ("pixdim", "qform_code", "sform_code", "quatern_b", "quatern_c", "quatern_d",
+	              "qoffset_x", "qoffset_y", "qoffset_z", "srow_x", "srow_y", "srow_z", "xyzt_units"):
+	        va, vb = np.asarray(ha[k]), np.asarray(hb[k])
+	        if k == "pixdim":
+	            va, vb = va[:4], vb[:4]
+	        assert va.tobytes() == vb.astype(va.dtype).tobytes() and np.array_equal(va, vb), (r, k, va, vb)
+	    assert np.array_equal(a.affine, b.affine), (r, a.affine, b.affine)
+	    assert np.array_equal(a.get_qform(), b.get_qform()), r
+	    assert np.array_equal(a.get_sform(), b.get_sform()), r
+	    assert b.get_data_dtype() == np.uint8
+	    # the round trip (crop 24x40 of 30x34, resized to 40x48) against the labels
+	    lab = np.asarray(nib.load(r[:2] + ".nii.gz").dataobj) > 0
+	    got = np.asarray(b.dataobj) > 0
+	    dsc = 2 * (lab & got).sum() / (lab.sum() + got.sum())
+	    print(r, "DSC %.4f" % dsc)
+	    assert dsc > 0.95, (r, dsc)
+	PYEOF
 }
