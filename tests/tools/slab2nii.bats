@@ -313,6 +313,11 @@ same_grid() {
 	# measured: 0.9769 and 0.9028; the boundary of the first follows the
 	# p = 0.5 surface between coarse voxels, the second keeps their blocks
 	awk -v a="$da" -v b="$db" 'BEGIN { exit !(a >= 0.97 && a >= b + 0.05) }'
+	# without -g, -t thresholds on the slab's own grid
+	slab2nii -t 0.5 -o coarse.nii pr/images/p.slab
+	[ "$(at coarse.nii 70 2 d2)" -eq 2 ]
+	nii_slab coarse.nii coarse.slab
+	[ "$(samples coarse.slab f4 | tr '\n' ' ')" = "$(samples thr.slab u1 | tr '\n' ' ')" ]
 }
 
 @test "slab2nii -g --overlay copies the painted planes verbatim" {
