@@ -199,17 +199,20 @@ int main(int argc, char **argv)
 		OPT_STRING('o', "output", &out, "OUT.nii.gz", "output file (default stdout, gzip-compressed);\n"
 		           "a name ending in .nii is written uncompressed"),
 		OPT_STRING('g', "grid", &ref, "REF.nii.gz",
-		           "put the slab onto the voxel grid of this NIfTI (the scan it came\n"
-		           "from): REF's dims, pixdim, units, qform and sform as REF stores them"),
+		           "resample onto this NIfTI's voxel grid (the scan\n"
+		           "it came from) and write REF's dims, pixdim, units,\n"
+		           "qform and sform as REF stores them"),
 		OPT_DOUBLE('t', "threshold", &thr, "THR", 0, 1,
-		           "f32 probabilities -> u8 mask p >= THR (after resampling, with -g)"),
+		           "f32 probabilities -> u8 mask p >= THR (with -g:\n"
+		           "after resampling)"),
 		OPT_STRING(0, "overlay", &label, "LABEL.nii.gz",
-		           "with -g: copy this label's voxels (on REF's grid) verbatim onto\n"
-		           "the output's painted planes"),
+		           "with -g: copy this label's voxels (on REF's grid)\n"
+		           "verbatim onto the painted planes"),
 		OPT_CALL(0, "overlay-planes", &pl, "AXIS:LIST", parse_planes,
-		         "the planes --overlay copies: AXIS x, y or z (NIfTI i, j, k), LIST as\n"
-		         "12,14 or 10-12 on REF's grid from 0; once per axis (default: the\n"
-		         "z-planes holding any non-zero voxel of LABEL)"),
+		         "the planes --overlay copies: AXIS x, y or z\n"
+		         "(NIfTI i, j, k), LIST as 12,14 or 10-12 on REF's\n"
+		         "grid from 0; once per axis (default: the z-planes\n"
+		         "where LABEL has a non-zero voxel)"),
 		OPT_END
 	};
 	const struct opt_tool tool = {

@@ -431,6 +431,113 @@ static void test_write(void)
 			}
 }
 
+/* nifti_write_like: a reference's grid (both versions, both byte orders,
+ * qform and sform codes that differ, odd floats, 4-D) comes back field for
+ * field, bit for bit, in the written file; dims that differ are refused. */
+static void test_write_like(void)
+{
+	struct hb h;
+	int v, be, i, j;
+	for (v = 1; v <= 2; v++)
+		for (be = 0; be <= 1; be++) {
+			int dims[4] = {3, 2, 4, 2}, off = v == 1 ? 352 : 544;
+			const struct layout *l = hdr_init(&h, v, be, 4, dims, NII_I16);
+			const double pix[8] = {-1, 0.1, 1.0 / 3, 2.7, 1.5, 0.3, 7, 9};
+			const double sr[12] = {0.1, -0.2, 0.01, -90.3, 0.05, 1.0 / 3, 0.2, 126.1,
+			                       -0.02, 0.3, 2.7, -72.7};
+			struct slab ref, a, b;
+			struct nifti_info ri, bi;
+			unsigned char raw[600];
+			FILE *f;
+			const char *p = path_of(be ? "like.nii" : "like.nii.gz");
+			for (i = 0; i < 8; i++)
+				put_f(&h, l->pixdim + i * l->fw, pix[i]);
+			put(&h, l->qcode, 2, l->codew);
+			put(&h, l->scode, 4, l->codew);
+			put_f(&h, l->quatern, 0.1);
+			put_f(&h, l->quatern + l->fw, -0.2);
+			put_f(&h, l->quatern + 2 * l->fw, 0.3);
+			for (i = 0; i < 3; i++)
+				put_f(&h, l->qoffset + i * l->fw, -90.1 + 100.7 * i);
+			for (i = 0; i < 12; i++)
+				put_f(&h, l->srow + i * l->fw, sr[i]);
+			if (v == 1)
+				h.b[123] = 10; /* mm and s */
+			else
+				put(&h, 500, 10, 4);
+			write_file(path_of("ref.nii"), h.b, (size_t)off + 3 * 2 * 4 * 2 * 2, 0);
+			CHECK(nifti_load(path_of("ref.nii"), &ref, &ri) == 0);
+			CHECK(ri.geom.version == v && ri.geom.dim[0] == 4 && ri.geom.dim[4] == 2);
+			CHECK(ri.geom.xyzt_units == 10);
+			/* one channel under a 4-D reference: its 3-D grid */
+			CHECK(slab_alloc(&a, "one", 3, 2, 4, 1, SLAB_F32) == 0);
+			for (i = 0; i < 24; i++)
+				((float *)a.data)[i] = i * 0.5f;
+			CHECK(nifti_save_like(p, &a, &ri.geom) == 0);
+			CHECK(nifti_load(p, &b, &bi) == 0);
+			CHECK(bi.version == v && bi.big_endian == 0 && bi.datatype == NII_F32);
+			CHECK(bi.geom.dim[0] == 3 && bi.geom.dim[4] == 1 && b.nc == 1);
+			for (i = 1; i <= 3; i++)
+				CHECK(bi.geom.dim[i] == ri.geom.dim[i]);
+			for (i = 0; i < 8; i++)
+				CHECK(bi.geom.pixdim[i] == ri.geom.pixdim[i]);
+			CHECK(bi.geom.qform_code == 2 && bi.geom.sform_code == 4 && bi.geom.xyzt_units == 10);
+			for (i = 0; i < 3; i++)
+				CHECK(bi.geom.quatern[i] == ri.geom.quatern[i] &&
+				      bi.geom.qoffset[i] == ri.geom.qoffset[i]);
+			for (i = 0; i < 12; i++)
+				CHECK(bi.geom.srow[i] == ri.geom.srow[i] && b.transform[i] == ref.transform[i]);
+			for (i = 0; i < 24; i++)
+				CHECK(((float *)b.data)[i] == i * 0.5f);
+			/* version 2 keeps doubles: 0.1 is not a float */
+			CHECK((v == 2) == (bi.geom.srow[0] == 0.1));
+			slab_free(&b);
+			/* the bytes as the standard places them (little-endian) */
+			if (be) {
+				f = fopen(p, "rb");
+				CHECK(f && fread(raw, 1, sizeof raw, f) >= (size_t)off);
+				fclose(f);
+				if (v == 1) {
+					float x;
+					int16_t c;
+					memcpy(&x, raw + 280, 4);
+					CHECK(x == (float)0.1);
+					memcpy(&x, raw + 76, 4);
+					CHECK(x == -1);
+					memcpy(&c, raw + 254, 2);
+					CHECK(c == 4);
+					CHECK(raw[123] == 10 && !memcmp(raw + 344, "n+1", 4));
+				} else {
+					double x;
+					int32_t c;
+					memcpy(&x, raw + 400, 8);
+					CHECK(x == 0.1);
+					memcpy(&c, raw + 348, 4);
+					CHECK(c == 4);
+					CHECK(!memcmp(raw + 4, "n+2\0\r\n\032\n", 8));
+				}
+			}
+			/* as many channels as the reference's volumes: its 4-D dims */
+			slab_free(&a);
+			CHECK(slab_alloc(&a, "two", 3, 2, 4, 2, SLAB_U8) == 0);
+			CHECK(nifti_save_like(p, &a, &ri.geom) == 0);
+			CHECK(nifti_load(p, &b, &bi) == 0);
+			CHECK(bi.geom.dim[0] == 4 && bi.geom.dim[4] == 2 && bi.datatype == NII_U8);
+			slab_free(&b);
+			slab_free(&a);
+			/* other dims, other channel counts: refused, nothing written */
+			unlink(p);
+			for (j = 0; j < 2; j++) {
+				CHECK(slab_alloc(&a, "bad", 3, 2, j ? 4 : 5, j ? 3 : 1, SLAB_U8) == 0);
+				fprintf(stderr, "(expected) ");
+				CHECK(nifti_save_like(p, &a, &ri.geom) == -1);
+				CHECK(access(p, F_OK) != 0);
+				slab_free(&a);
+			}
+			slab_free(&ref);
+		}
+}
+
 static void test_errors(void)
 {
 	struct hb h;
@@ -566,6 +673,7 @@ int main(void)
 	test_4d();
 	test_qform();
 	test_write();
+	test_write_like();
 	test_errors();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
