@@ -24,10 +24,9 @@
 SLAB2NII ?= slab2nii
 EXPORT_PLAN ?= $(PIPE)/selflabel-export-plan
 
-ifeq ($(filter clean help,$(MAKECMDGOALS)),)
-_ := $(call param,export,$(SLAB2NII) $(EXPORT_MODEL) $(EXPORT_THR) $(EXPORT_PROB))
-endif
+# (params/export only when exporting: the benchmark's report lists params/)
 ifneq ($(filter export,$(MAKECMDGOALS)),)
+_ := $(call param,export,$(SLAB2NII) $(EXPORT_MODEL) $(EXPORT_THR) $(EXPORT_PROB))
 include mk/export.mk
 endif
 mk/export.mk: data/split.tsv mk/run.mk $(EXPORT_PLAN) $(wildcard $(DATASET)/annotations.tsv)
