@@ -57,9 +57,11 @@ VAL_TABLES = $(if $(CASES_VAL),$(REPORT_MODELS:%=report/val-%-cases.tsv))
 # the labels of each iteration's new slices (iteration 0: the annotated ones)
 report/pseudo.tsv: $(FINAL) $(GIVEN_REPORTER)
 	$(call run,,$(GIVEN_REPORTER) -p > $@.tmp)
+# the columns drawn (a variable: a comma in $(call ...) would split it)
+PSEUDO_PLOT ?= fg_share,unlabelled_share,bg_slices
 report/pseudo.png: report/pseudo.tsv
 	$(call run,,$(PLOT) -t 'Labels of the new slices per iteration' -X iteration -Y share -r 0:1 \
-	  -x iteration -y fg_share,unlabelled_share,bg_slices -o $@.tmp $<)
+	  -x iteration -y $(PSEUDO_PLOT) -o $@.tmp $<)
 
 report.md: $(VAL_TABLES) report/pseudo.tsv report/pseudo.png $(FIGS) $(GIVEN_REPORTER)
 	$(call run,,$(GIVEN_REPORTER) -o $@.tmp $(REPORT_MODELS))
