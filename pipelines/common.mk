@@ -154,9 +154,9 @@ yes = $(filter yes,$1)
 # given: the annotations are the user's (ANNOTATE=given), else simulated
 GIVEN = $(filter given,$(ANNOTATE))
 # given: msd2slab keeps only the painted slices (--sparse) and converts the
-# test images (imagesTs/) too
+# test images (imagesTs/, when there are any) too
 INGEST_FLAGS = $(if $(CROP),-c $(CROP)) $(if $(RESIZE),-r $(RESIZE)) \
-	$(if $(FG_LABELS),-f $(FG_LABELS)) -s $(SPLIT_SEED) -p $(SPLIT) $(INGEST_OPTS)$(if $(GIVEN), --sparse --test-images)
+	$(if $(FG_LABELS),-f $(FG_LABELS)) -s $(SPLIT_SEED) -p $(SPLIT) $(INGEST_OPTS)$(if $(GIVEN), --sparse$(if $(wildcard $(DATASET)/imagesTs/*), --test-images))
 # every training, 2-D and 3-D: optimiser, learning rate, seed, loss
 TRAIN_ALL = --lr $(LR) --seed $(SEED) --optimizer $(OPTIMIZER) --loss $(LOSS) \
 	$(if $(POS_WEIGHT),--pos-weight $(POS_WEIGHT))
