@@ -404,10 +404,11 @@ static int read_trailer(struct gzin *in)
 	} } while (0)
 
 /* Convert `count` samples at `src` (file order) to scaled floats; reject
- * NaN and infinity (`base` and `n` locate a bad voxel in the message). */
+ * NaN and infinity unless `keep_nonfinite` (`base` and `n` locate a bad
+ * voxel in the message). */
 static int convert(struct gzin *in, const unsigned char *src, float *dst, size_t count,
                    int dt, int swap, double slope, double inter, int scaled, size_t base,
-                   const int n[4])
+                   const int n[4], int keep_nonfinite)
 {
 	size_t i;
 	switch (dt) {
@@ -419,7 +420,7 @@ static int convert(struct gzin *in, const unsigned char *src, float *dst, size_t
 	case NII_F32: CONVERT(float); break;
 	default: CONVERT(double); break;
 	}
-	if (!scaled && dt != NII_F32 && dt != NII_F64)
+	if (keep_nonfinite || (!scaled && dt != NII_F32 && dt != NII_F64))
 		return 0;
 	for (i = 0; i < count; i++)
 		if (!isfinite(dst[i])) {
@@ -464,7 +465,8 @@ static int pick_transform(struct gzin *in, const struct hdr *x, double m[12],
 	return 0;
 }
 
-int nifti_load(const char *path, struct slab *s, struct nifti_info *info)
+/* nifti_load, keeping NaN and infinite voxels when keep_nonfinite. */
+static int load(const char *path, struct slab *s, struct nifti_info *info, int keep_nonfinite)
 {
 	struct gzin in = {NULL, path};
 	unsigned char h[N2_HDR], *raw = NULL;
@@ -554,7 +556,8 @@ int nifti_load(const char *path, struct slab *s, struct nifti_info *info)
 			size_t from_i = ((size_t)t * n[2] + z) * nxy;
 			float *dst = (float *)s->data + ((size_t)z * n[3] + t) * nxy;
 			if (convert(&in, raw + from_i * sz, dst, nxy, x.datatype,
-			            be != host_big_endian(), x.slope, x.inter, scaled, from_i, n))
+			            be != host_big_endian(), x.slope, x.inter, scaled, from_i, n,
+			            keep_nonfinite))
 				goto out;
 		}
 	memcpy(s->transform, m, sizeof m);
@@ -595,6 +598,68 @@ out:
 	free(raw);
 	gzclose_r(in.gz);
 	return rc;
+}
+
+int nifti_load(const char *path, struct slab *s, struct nifti_info *info)
+{
+	return load(path, s, info, 0);
+}
+
+/* Replace the non-finite voxels of each channel by 0 or by the channel's
+ * finite minimum; their count into *replaced. 0 or -1 (no finite voxel). */
+static int replace_nonfinite(struct slab *s, enum nifti_nan policy, const char *path,
+                             size_t *replaced)
+{
+	size_t per = (size_t)s->nx * s->ny, i, n = 0;
+	float *d = s->data;
+	int c, z;
+	for (c = 0; c < s->nc; c++) {
+		float fill = 0, lo = INFINITY;
+		size_t bad = 0;
+		for (z = 0; z < s->nz; z++) {
+			const float *p = d + slab_index(s, 0, 0, c, z);
+			for (i = 0; i < per; i++) {
+				if (!isfinite(p[i]))
+					bad++;
+				else if (p[i] < lo)
+					lo = p[i];
+			}
+		}
+		if (!bad)
+			continue;
+		if (policy == NII_NAN_MIN) {
+			if (!isfinite(lo))
+				return error("%s: no finite voxel in volume %d to take the minimum of", path,
+				             c);
+			fill = lo;
+		}
+		for (z = 0; z < s->nz; z++) {
+			float *p = d + slab_index(s, 0, 0, c, z);
+			for (i = 0; i < per; i++)
+				if (!isfinite(p[i]))
+					p[i] = fill;
+		}
+		n += bad;
+	}
+	if (replaced)
+		*replaced = n;
+	return 0;
+}
+
+int nifti_load_nan(const char *path, struct slab *s, struct nifti_info *info,
+                   enum nifti_nan policy, size_t *replaced)
+{
+	if (replaced)
+		*replaced = 0;
+	if (policy == NII_NAN_REFUSE)
+		return load(path, s, info, 0);
+	if (load(path, s, info, 1))
+		return -1;
+	if (replace_nonfinite(s, policy, strcmp(path, "-") ? path : "standard input", replaced)) {
+		slab_free(s);
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- writing ---- */

@@ -67,6 +67,17 @@ struct nifti_info {
  * its data has actually arrived. */
 int nifti_load(const char *path, struct slab *s, struct nifti_info *info);
 
+/* What nifti_load_nan does with NaN and infinite voxels: refuse them (as
+ * nifti_load), or replace them by 0, or by the finite minimum of their
+ * volume (the channel, the 3-D volume of a 4-D file). */
+enum nifti_nan { NII_NAN_REFUSE = 0, NII_NAN_ZERO = 1, NII_NAN_MIN = 2 };
+
+/* nifti_load with a policy for non-finite voxels; *replaced (may be NULL)
+ * gets how many were replaced. Returns 0, or -1 as nifti_load, and with
+ * NII_NAN_MIN also when a volume holds no finite voxel at all. */
+int nifti_load_nan(const char *path, struct slab *s, struct nifti_info *info,
+                   enum nifti_nan policy, size_t *replaced);
+
 /* Write a slab as single-file NIfTI-1 to `f`, gzip-compressed when `gz`.
  * u8, i16 and f32 keep their type; channels become the 4th dimension.
  * Returns 0, or -1 on a write or compression error (message printed). */

@@ -33,11 +33,17 @@ static int check_size(const char *what, int w, int h)
 	return 0;
 }
 
+void crop_origin(int nx, int ny, int w, int h, int *x0, int *y0)
+{
+	*x0 = (int)floor((nx - w) / 2.0);
+	*y0 = (int)floor((ny - h) / 2.0);
+}
+
 int slab_crop(const struct slab *in, int w, int h, struct slab *out)
 {
-	int x0 = (int)floor((in->nx - w) / 2.0), y0 = (int)floor((in->ny - h) / 2.0);
-	int z, c, y, xa, xb;
+	int x0, y0, z, c, y, xa, xb;
 	size_t es = slab_type_size(in->type);
+	crop_origin(in->nx, in->ny, w, h, &x0, &y0);
 	if (check_size("crop", w, h) ||
 	    slab_alloc_like(out, in, w, h, in->nz, in->nc, in->type))
 		return -1;

@@ -15,6 +15,10 @@
  * allocated. Returns 0 or -1 (bad size, out of memory). */
 int slab_crop(const struct slab *in, int w, int h, struct slab *out);
 
+/* The old voxel (x0, y0) that slab_crop puts at new (0, 0) for a crop of an
+ * nx x ny slab to w x h (negative where it pads). Cannot fail. */
+void crop_origin(int nx, int ny, int w, int h, int *x0, int *y0);
+
 /* Resize to w x h. Voxel centres are aligned at half-pixel positions: the
  * new voxel i samples the old continuous coordinate
  * x = (i + 0.5) * nx / w - 0.5 (clamped to the slab's edge). Bilinear

@@ -485,7 +485,7 @@ fail:
 	return -1;
 }
 
-static void fmt_num(char *buf, size_t n, double v)
+void slab_format_number(char *buf, size_t n, double v)
 {
 	snprintf(buf, n, "%.17g", v);
 	/* shortest form that reads back exactly, without an exponent for
@@ -512,12 +512,12 @@ int slab_write(FILE *f, const struct slab *s)
 		fprintf(f, "NAME %s\n", s->name);
 	fprintf(f, "DIMS %d %d %d\nCHANNELS %d\nTYPE %s\n", s->nx, s->ny, s->nz, s->nc,
 	        slab_type_name(s->type));
-	fmt_num(a, sizeof a, s->spacing[0]);
-	fmt_num(b, sizeof b, s->spacing[1]);
-	fmt_num(c, sizeof c, s->spacing[2]);
+	slab_format_number(a, sizeof a, s->spacing[0]);
+	slab_format_number(b, sizeof b, s->spacing[1]);
+	slab_format_number(c, sizeof c, s->spacing[2]);
 	fprintf(f, "SPACING %s %s %s\nTRANSFORM", a, b, c);
 	for (i = 0; i < 12; i++) {
-		fmt_num(a, sizeof a, s->transform[i]);
+		slab_format_number(a, sizeof a, s->transform[i]);
 		fprintf(f, " %s", a);
 	}
 	fputc('\n', f);

@@ -70,6 +70,11 @@ int slab_set_extra(struct slab *s, const char *key, const char *value);
 /* Copy name, spacing, transform and extra lines from src to dst. 0 or -1. */
 int slab_copy_meta(struct slab *dst, const struct slab *src);
 
+/* A number as header values are written: the shortest %g form that reads
+ * back as exactly v (whole numbers without an exponent below 1e15). `n`
+ * of 32 is enough. Cannot fail. */
+void slab_format_number(char *buf, size_t n, double v);
+
 /* A reader over one stream of slabs. `src` names it in messages. */
 struct slab_reader {
 	FILE *f;

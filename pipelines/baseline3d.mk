@@ -15,7 +15,8 @@
 # pipelines/common.mk)
 M_full3d = models/full3d.model
 
-ifeq ($(call yes,$(BASELINE3D)),yes)
+# (given annotations: no full ground truth, no 3-D baseline)
+ifeq ($(call yes,$(BASELINE3D))$(GIVEN),yes)
 ifeq ($(filter clean help,$(MAKECMDGOALS)),)
 _ := $(call param,full3d,$(TRAIN) $(FULL3D_FLAGS))
 endif

@@ -37,13 +37,19 @@ DATA_KIND ?= msd
 CROP ?=
 RESIZE ?=
 FG_LABELS ?=
-SPLIT ?= 70/15/15
+# (given annotations: training and validation volumes only, no test set)
+SPLIT ?= $(if $(GIVEN),80/20/0,70/15/15)
 SPLIT_SEED ?= 1
 INGEST_OPTS ?=
 # which slices are annotated (ANNOTATE): central = floor(z/2); auto = one per
 # volume picked from the image alone (slice-pick: the intensity-weighted
 # centre along z of the bright content); or NSIs "0.33,0.5,0.67" (several per
-# volume)
+# volume). These three simulate annotation on fully labelled volumes (the
+# benchmark). given = the user's own annotations: the slices marked `g` in
+# each label slab's SLICES key (msd2slab --sparse), any number per volume,
+# anywhere; the run then never reads full ground truth (validation on the
+# annotated slices only, no full-ground-truth baseline, no test metrics,
+# no diagnostics; pipelines/given.mk writes the report)
 PICK_OPTS ?=
 # expansion: K percent of the depth per iteration (half per side, >= 1 each)
 EXPANSION ?= gradual
@@ -67,7 +73,8 @@ OPTIMIZER ?= rmsprop
 # LOSS (bce or bcedice) and POS_WEIGHT, BCE weight of foreground pixels
 # (empty: 1), of every training
 # SELECT_ON: fine-tuning's validation figures (early stopping, kept epoch) on
-# all the validation volumes' labels (all) or on their ground-truth slices only (gt)
+# all the validation volumes' labels (all) or on their ground-truth slices only (gt;
+# always with ANNOTATE=given: its only ground truth is the annotated slices)
 # EMA: fine-tuning keeps a moving average of the weights with this decay
 # (empty: off); the averaged model is the output, so it labels the next slices
 # the initial (fold) models' moving average (default: EMA's)
@@ -100,7 +107,7 @@ THR_planes = $(THR_selflabel)
 NSI_BINS ?= 10
 HD95_OPTS ?= -e diag
 SHOW ?= 3
-REPORT_MODELS ?= central selflabel full$(if $(filter 3,$(PLANES)), planes)
+REPORT_MODELS ?= central selflabel$(if $(GIVEN),, full)$(if $(filter 3,$(PLANES)), planes)
 # multi-plane (pipelines/planes.mk): PLANES=3 = also train along the two other
 # planes on the final labels and fuse the three predictions (report model
 # `planes`); in-plane sizes padded to multiples of 2^PLANE_DEPTH (the
@@ -115,6 +122,12 @@ BASELINE3D ?= no
 FULL3D_EPOCHS ?= $(FULL_EPOCHS)
 FULL3D_BATCH ?= 2
 FULL3D_OPTS ?=
+# make export (pipelines/export.mk): the model whose masks are exported
+# (planes with PLANES=3, else selflabel), their threshold, and EXPORT_PROB=yes
+# to write the probabilities too
+EXPORT_MODEL ?= $(if $(filter 3,$(PLANES)),planes,selflabel)
+EXPORT_THR ?= $(or $(THR_$(EXPORT_MODEL)),$(THR))
+EXPORT_PROB ?= no
 
 # ---- stage commands ----------------------------------------------------------
 INGEST ?= msd2slab
@@ -138,8 +151,12 @@ DIAG ?= $(PIPE)/selflabel-diag
 
 # ---- command lines built from the parameters ---------------------------------
 yes = $(filter yes,$1)
+# given: the annotations are the user's (ANNOTATE=given), else simulated
+GIVEN = $(filter given,$(ANNOTATE))
+# given: msd2slab keeps only the painted slices (--sparse) and converts the
+# test images (imagesTs/, when there are any) too
 INGEST_FLAGS = $(if $(CROP),-c $(CROP)) $(if $(RESIZE),-r $(RESIZE)) \
-	$(if $(FG_LABELS),-f $(FG_LABELS)) -s $(SPLIT_SEED) -p $(SPLIT) $(INGEST_OPTS)
+	$(if $(FG_LABELS),-f $(FG_LABELS)) -s $(SPLIT_SEED) -p $(SPLIT) $(INGEST_OPTS)$(if $(GIVEN), --sparse$(if $(wildcard $(DATASET)/imagesTs/*), --test-images))
 # every training, 2-D and 3-D: optimiser, learning rate, seed, loss
 TRAIN_ALL = --lr $(LR) --seed $(SEED) --optimizer $(OPTIMIZER) --loss $(LOSS) \
 	$(if $(POS_WEIGHT),--pos-weight $(POS_WEIGHT))
@@ -148,7 +165,7 @@ TRAIN_COMMON = -b $(BATCH) $(TRAIN_ALL) $(TRAIN_OPTS)
 TRAIN0_FLAGS = -e $(EPOCHS0) --patience $(PATIENCE0) $(TRAIN_COMMON) --select $(SELECT0) \
 	$(if $(call yes,$(AUGMENT0)),--augment) $(if $(EMA0),--ema $(EMA0)) $(TRAIN0_OPTS)
 FINETUNE_FLAGS = -e $(EPOCHS) --patience $(PATIENCE) $(TRAIN_COMMON) --select $(SELECT) --weights $(WEIGHTS) \
-	$(if $(filter gt,$(SELECT_ON)),--val-gt) $(if $(EMA),--ema $(EMA)) $(FINETUNE_OPTS)
+	$(if $(filter gt,$(SELECT_ON))$(GIVEN),--val-gt) $(if $(EMA),--ema $(EMA)) $(FINETUNE_OPTS)
 FULL_FLAGS = -e $(FULL_EPOCHS) --patience $(PATIENCE) $(TRAIN_COMMON) --select $(SELECT) \
 	$(if $(call yes,$(FULL_AUGMENT)),--augment) $(FULL_OPTS)
 # the plane models (pipelines/planes.mk)

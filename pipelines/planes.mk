@@ -11,6 +11,9 @@
 #
 #   planes/P/images/CASE.slab, planes/P/labels/CASE.slab   reordered, padded
 #   planes/P/P-{train,val}.list, models/plane-P.model       P = cor, sag
+#   planes/P/gt/CASE.slab      given annotations (ANNOTATE=given): a validation
+#                              volume's annotated slices alone (labels/00/),
+#                              reordered: the plane models validate on them
 #   test/plane-P/CASE.slab, test/planes/CASE.slab          test predictions
 
 PLANE_NAMES := cor sag
@@ -30,16 +33,19 @@ planes/$1/labels/%.slab: params/planes
 	$$(call run,$$(LAUNCH),$$(PERMUTE) -p $$(PLANE_ORDER_$1) -d $$(PLANE_DIMS_$1) -o $$@.tmp $$(FL_$$*))
 $(foreach c,$(CASES_TV),planes/$1/labels/$c.slab: $(FL_$c)
 )
+planes/$1/gt/%.slab: labels/$(basename $(notdir $(INITIAL)))/%.slab params/planes
+	$$(call run,$$(LAUNCH),$$(PERMUTE) -p $$(PLANE_ORDER_$1) -d $$(PLANE_DIMS_$1) -o $$@.tmp $$<)
 # the lists name the cases only: rewritten when the set of cases changes
 planes/$1/$1-%.list: mk/run.mk
 	@mkdir -p $$(@D)
 	for c in $$(CASES_$$(call upper,$$*)); do \
-	  echo "planes/$1/images/$$$$c.slab planes/$1/labels/$$$$c.slab"; done > $$@.tmp
+	  echo "planes/$1/images/$$$$c.slab planes/$1/$$(PLANE_VAL_$$*)/$$$$c.slab"; done > $$@.tmp
 	cmp -s $$@.tmp $$@ && rm -f $$@.tmp || mv -f $$@.tmp $$@
 models/plane-$1.model: private trainlist = planes/$1/$1-train.list
 models/plane-$1.model: private vallist = $(if $(HAVE_VAL),planes/$1/$1-val.list)
 models/plane-$1.model: planes/$1/$1-train.list $(if $(HAVE_VAL),planes/$1/$1-val.list) \
-		$(foreach c,$(CASES_TV),planes/$1/images/$c.slab planes/$1/labels/$c.slab) params/planetrain
+		$(foreach c,$(CASES_TV),planes/$1/images/$c.slab planes/$1/labels/$c.slab) \
+		$(if $(GIVEN),$(foreach c,$(CASES_VAL),planes/$1/gt/$c.slab)) params/planetrain
 	$$(call run,$$(LAUNCH_TRAIN),$$(TRAIN) $$(PLANE_FLAGS) --log logs/plane-$1.tsv -o $$@.tmp $$(lists))
 test/plane-$1/%.slab: models/plane-$1.model planes/$1/images/%.slab data/images/%.slab params/testpredict
 	$$(call run,$$(LAUNCH),$$(PREDICT) -m models/plane-$1.model $$(REPORT_PREDICT_FLAGS) -o $$@.p.tmp \
@@ -47,6 +53,10 @@ test/plane-$1/%.slab: models/plane-$1.model planes/$1/images/%.slab data/images/
 	  $$(PERMUTE) -p $$(PLANE_ORDER_$1) -r data/images/$$*.slab -o $$@.tmp $$@.p.tmp && rm -f $$@.p.tmp || \
 	  { rm -f $$@.p.tmp; false; })
 endef
+# the labels a list names: the final ones; given annotations: the validation
+# volumes' annotated slices only
+PLANE_VAL_train = labels
+PLANE_VAL_val = $(if $(GIVEN),gt,labels)
 upper = $(if $(filter train,$1),TRAIN,$(if $(filter val,$1),VAL,$1))
 $(foreach p,$(PLANE_NAMES),$(eval $(call plane_rules,$p)))
 

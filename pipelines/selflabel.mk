@@ -14,6 +14,8 @@
 #                         iteration so far: diag/diagnostics.tsv, .png
 #   make val-report       the initial and the final model on the validation
 #                         volumes (DSC ... HD95): diag/val-report.md
+#   make export           the final masks as NIfTI on each scan's own grid:
+#                         out/labelsTr/, out/labelsTs/ (pipelines/export.mk)
 #   make schedule         print the expansion schedule
 #   make status           what is done
 #
@@ -88,8 +90,12 @@ data/split.tsv: params/data
 	$(PIPE)/selflabel-split -p $(SPLIT) -s $(SPLIT_SEED) $(abspath $(DATASET)) data.tmp)
 	rm -rf data && mv data.tmp data
 
-mk/run.mk: data/split.tsv params/schedule $(GEN) $(PIPE)/selflabel-schedule $(if $(filter auto,$(ANNOTATE)),data/auto-annotate.tsv)
-	$(GEN) $(SCHEDULE_FLAGS) $(if $(filter auto,$(ANNOTATE)),-A data/auto-annotate.tsv) -d data
+mk/run.mk: data/split.tsv params/schedule $(GEN) $(PIPE)/selflabel-schedule $(if $(filter auto,$(ANNOTATE)),data/auto-annotate.tsv)$(if $(GIVEN), data/given-annotations.tsv)
+	$(GEN) $(SCHEDULE_FLAGS) $(if $(filter auto,$(ANNOTATE)),-A data/auto-annotate.tsv)$(if $(GIVEN), -A data/given-annotations.tsv) -d data
+
+# ANNOTATE=given: the annotated slices of each volume, from its label slab
+data/given-annotations.tsv: data/split.tsv $(PIPE)/selflabel-annotated
+	$(call run,,$(PIPE)/selflabel-annotated -o $@.tmp data)
 
 # ANNOTATE=auto: the slice to annotate per volume, from its image alone
 data/auto-annotate.tsv: data/split.tsv params/pick
@@ -107,16 +113,24 @@ all: iterations baselines report
 # Diagnostics and the validation report: a separate make (pipelines/diag.mk,
 # through selflabel-diag) over the iterations that exist when it starts; it
 # writes only under diag/. In a full run they come after the last iteration.
+ifeq ($(GIVEN),)
 diag/diagnostics.tsv: $(FINAL) FORCE
 	+@$(DIAG) . diagnostics
 diagnostics:
 	+@$(DIAG) . diagnostics
 val-report: $(FINAL)
 	+@$(DIAG) . val-report
+else
+# given annotations: there is no full ground truth to diagnose against;
+# report.md holds what can be measured
+diagnostics val-report:
+	@echo "$@: needs full ground truth, which a run on given annotations (ANNOTATE=given) does not have; see report.md" >&2; exit 1
+endif
 .PHONY: FORCE
 FORCE:
 iterations: $(FINAL)
-baselines: models/full.model
+# (given annotations: no full ground truth, no baseline)
+baselines: $(if $(GIVEN),,models/full.model)
 
 models/full.model: private trainlist = lists/full-train.list
 models/full.model: private vallist = $(if $(HAVE_VAL),lists/full-val.list)
@@ -128,22 +142,27 @@ schedule:
 	@column -t -s$$'\t' schedule.tsv 2>/dev/null || cat schedule.tsv
 
 status:
-	@for m in $(MODELS) models/full.model; do \
+	@for m in $(MODELS)$(if $(GIVEN),, models/full.model); do \
 	  if [ -f $$m ]; then echo "done     $$m"; else echo "to do    $$m"; fi; done
 
 clean-tmp:
 	find . -name '*.tmp' -prune -exec rm -rf {} +
 
 help:
-	@sed -n '3,23s/^# \{0,1\}//p' $(PIPE)/selflabel.mk
+	@sed -n '3,25s/^# \{0,1\}//p' $(PIPE)/selflabel.mk
 
 clean:
 	rm -rf prob pseudo labels models logs lists sched mk test report report.md params diag planes \
-	  schedule.tsv data data.tmp
+	  schedule.tsv data data.tmp exp
 
 include $(PIPE)/baseline3d.mk
+ifeq ($(GIVEN),)
 include $(PIPE)/report.mk
+else
+include $(PIPE)/given.mk
+endif
 ifeq ($(filter 3,$(PLANES)),3)
 include $(PIPE)/planes.mk
 endif
+include $(PIPE)/export.mk
 include $(PIPE)/bundle.mk

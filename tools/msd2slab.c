@@ -1,22 +1,27 @@
-/* msd2slab: a Medical Segmentation Decathlon dataset (dataset.json, imagesTr/,
- * labelsTr/), or one NIfTI volume, -> image and label slabs.
+/* msd2slab: a dataset folder (Medical Segmentation Decathlon or nnU-Net v2:
+ * dataset.json, imagesTr/, labelsTr/, imagesTs/), or one NIfTI volume,
+ * -> image and label slabs.
  *
  * Images become f32, standardised per z-slice per channel (unless -Z);
  * labels become u8 0/1 (foreground = the -f label values, default every
- * label > 0). Optional central crop (-c) and resize (-r) act in-plane and
- * keep the voxel-to-world transform exact. A run writes all its files or
- * none: every output goes to a temporary file first and all are renamed
- * into place only once every case has converted. */
-#include "json.h"
+ * label > 0), or with --sparse 0/1 on the annotated planes and 255 elsewhere
+ * (lib/annot.h). Optional central crop (-c) and resize (-r) act in-plane and
+ * keep the voxel-to-world transform exact; every slab records its source
+ * grid (lib/source.h). A run writes all its files or none: every output
+ * goes to a temporary file first and all are renamed into place only once
+ * every case has converted. */
+#include "annot.h"
+#include "dataset.h"
 #include "nifti.h"
 #include "opt.h"
 #include "outbatch.h"
+#include "provenance.h"
 #include "resample.h"
 #include "slab.h"
+#include "source.h"
 #include "split.h"
 #include "util.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,10 +34,9 @@ struct opts {
 	int crop_w, crop_h, size_w, size_h, raw;
 	struct range *fg;  /* NULL: every label > 0 */
 	int nfg;
-};
-
-struct entry {
-	char *name, *image, *label;
+	int sparse;                       /* --sparse */
+	int nan;                          /* enum nifti_nan */
+	const struct annot_table *annot;  /* with --sparse, or NULL */
 };
 
 /* "1,2" or "1-3,5" -> ranges. */
@@ -68,35 +72,6 @@ static int parse_fg(const char *v, void *o)
 {
 	free(((struct opts *)o)->fg);
 	return parse_labels(v, o);
-}
-
-/* The case name of an image path: its file name without .nii.gz / .nii. */
-static char *case_name(const char *path)
-{
-	const char *base = strrchr(path, '/');
-	char *n;
-	size_t len;
-	base = base ? base + 1 : path;
-	n = strdup(base);
-	if (!n)
-		return NULL;
-	len = strlen(n);
-	if (len > 7 && !strcmp(n + len - 7, ".nii.gz"))
-		n[len - 7] = '\0';
-	else if (len > 4 && !strcmp(n + len - 4, ".nii"))
-		n[len - 4] = '\0';
-	return n;
-}
-
-static int check_name(const char *name, const char *from)
-{
-	const char *p;
-	if (!*name || strlen(name) > SLAB_NAME_MAX)
-		return error("bad case name from '%s': '%s'", from, name);
-	for (p = name; *p; p++)
-		if (!isgraph((unsigned char)*p) || *p == '/')
-			return error("bad case name from '%s' (spaces or odd characters): '%s'", from, name);
-	return 0;
 }
 
 /* Turn an f32 label slab into a u8 0/1 mask. */
@@ -165,165 +140,117 @@ static int write_slab(struct outbatch *b, const char *dir, const char *sub, cons
 	return rc;
 }
 
-static int convert_case(const struct opts *o, const struct entry *e, const char *outdir,
-                        struct outbatch *b)
+/* The sparse rule on a source-grid mask, then crop and resize, then its
+ * SLICES key; lab holds the raw label values. 0 or -1. */
+static int sparse_mask(const struct opts *o, const struct ds_case *e, const struct slab *lab,
+                       struct slab *mask)
 {
-	struct slab img = {0}, lab = {0}, mask = {0};
+	const struct annot_case *ac = o->annot ? annot_find(o->annot, e->name) : NULL;
+	unsigned char *whole = xmalloc((size_t)mask->nz);
+	int *prov = xmalloc((size_t)mask->nz * sizeof *prov);
+	size_t dropped = 0;
+	long kept;
 	int rc = -1;
-	if (nifti_load(e->image, &img, NULL))
-		return -1;
-	snprintf(img.name, sizeof img.name, "%s", e->name);
-	if (e->label) {
-		if (nifti_load(e->label, &lab, NULL))
-			goto out;
-		if (lab.nx != img.nx || lab.ny != img.ny || lab.nz != img.nz) {
-			error("dims differ: image '%s' is %dx%dx%d, label '%s' is %dx%dx%d", e->image,
-			      img.nx, img.ny, img.nz, e->label, lab.nx, lab.ny, lab.nz);
-			goto out;
-		}
-		if (lab.nc != 1) {
-			error("%s: label has %d volumes (4th dimension), want 1", e->label, lab.nc);
-			goto out;
-		}
-		if (make_mask(o, e->label, &lab, &mask))
-			goto out;
-		snprintf(mask.name, sizeof mask.name, "%s", e->name);
-		if (reshape(o, &mask, 1))
-			goto out;
+	struct slab t;
+	if (!whole || !prov || (kept = annot_sparse(mask, lab, o->annot, ac, whole, &dropped)) < 0)
+		goto out;
+	if (kept == 0) {
+		error("no annotated slice in training case '%s' (no painted voxel, not in the "
+		      "annotations table): '%s'", e->name, e->label);
+		goto out;
 	}
+	if (dropped)
+		fprintf(stderr, "%s: %s: %zu painted voxels lie on no plane of %s: left unlabelled\n",
+		        progname, e->name, dropped, o->annot->src);
+	if (o->crop_w) {
+		if (annot_crop(mask, o->crop_w, o->crop_h, whole, &t))
+			goto out;
+		slab_free(mask);
+		*mask = t;
+	}
+	if (o->size_w) {
+		if (slab_resize(mask, o->size_w, o->size_h, 1, &t))
+			goto out;
+		slab_free(mask);
+		*mask = t;
+	}
+	if (annot_slices(mask, prov) == 0) {
+		error("no annotated voxel left in training case '%s' after the crop or resize: '%s'",
+		      e->name, e->label);
+		goto out;
+	}
+	rc = prov_write(mask, prov);
+out:
+	free(whole);
+	free(prov);
+	return rc;
+}
+
+/* The label file of e -> the u8 mask slab to write. 0 or -1. */
+static int convert_label(const struct opts *o, const struct ds_case *e, const struct slab *img,
+                         struct slab *mask)
+{
+	struct slab lab = {0};
+	int rc = -1;
+	if (nifti_load(e->label, &lab, NULL))
+		return -1;
+	if (lab.nx != img->nx || lab.ny != img->ny || lab.nz != img->nz) {
+		error("dims differ: image '%s' is %dx%dx%d, label '%s' is %dx%dx%d", e->image[0],
+		      img->nx, img->ny, img->nz, e->label, lab.nx, lab.ny, lab.nz);
+		goto out;
+	}
+	if (lab.nc != 1) {
+		error("%s: label has %d volumes (4th dimension), want 1", e->label, lab.nc);
+		goto out;
+	}
+	if (make_mask(o, e->label, &lab, mask))
+		goto out;
+	snprintf(mask->name, sizeof mask->name, "%s", e->name);
+	if (source_set(mask))
+		goto out;
+	rc = o->sparse ? sparse_mask(o, e, &lab, mask) : reshape(o, mask, 1);
+out:
+	slab_free(&lab);
+	return rc;
+}
+
+/* One case into OUTDIR/IMGDIR/NAME.slab and, with a label, OUTDIR/labels/NAME.slab. */
+static int convert_case(const struct opts *o, const struct ds_case *e, const char *outdir,
+                        const char *imgdir, struct outbatch *b)
+{
+	struct slab img = {0}, mask = {0};
+	size_t replaced;
+	int rc = -1;
+	if (ds_load_image(e, (enum nifti_nan)o->nan, &img, &replaced))
+		return -1;
+	if (replaced)
+		fprintf(stderr, "%s: %s: %zu NaN or infinite voxels set to %s\n", progname, e->name,
+		        replaced, o->nan == NII_NAN_ZERO ? "0" : "the volume's minimum");
+	snprintf(img.name, sizeof img.name, "%s", e->name);
+	if (source_set(&img) || (e->label && convert_label(o, e, &img, &mask)))
+		goto out;
 	if (reshape(o, &img, 0))
 		goto out;
 	if (!o->raw && slab_zscore(&img))
 		goto out;
-	if (write_slab(b, outdir, "images", &img))
+	if (write_slab(b, outdir, imgdir, &img))
 		goto out;
 	if (e->label && write_slab(b, outdir, "labels", &mask))
 		goto out;
 	rc = 0;
 out:
 	slab_free(&img);
-	slab_free(&lab);
 	slab_free(&mask);
 	return rc;
 }
 
-/* DIR + "/" + rel, without a leading "./" on rel; rel kept if absolute. */
-static char *join(const char *dir, const char *rel)
-{
-	size_t n;
-	char *p;
-	while (rel[0] == '.' && rel[1] == '/')
-		rel += 2;
-	n = strlen(dir) + strlen(rel) + 2;
-	p = xmalloc(n);
-	if (p) {
-		if (rel[0] == '/')
-			snprintf(p, n, "%s", rel);
-		else
-			snprintf(p, n, "%s/%s", dir, rel);
-	}
-	return p;
-}
-
-static int cmp_entry(const void *a, const void *b)
-{
-	return strcmp(((const struct entry *)a)->name, ((const struct entry *)b)->name);
-}
-
-static int is_file(const char *path)
-{
-	struct stat st;
-	return stat(path, &st) == 0 && !S_ISDIR(st.st_mode);
-}
-
-/* Read dataset.json's training list; check every file is there. */
-static int read_dataset(const char *dir, struct entry **out, int *nout)
-{
-	char *jpath = join(dir, "dataset.json"), *text = NULL;
-	size_t len, i;
-	struct json *root = NULL;
-	const struct json *tr;
-	struct entry *es = NULL;
-	int n = 0, rc = -1;
-	if (!jpath)
-		return -1;
-	if (!is_file(jpath)) {
-		error("no dataset.json in '%s'", dir);
-		goto out;
-	}
-	if (!(text = read_whole(jpath, &len)) || !(root = json_parse(text, len, jpath)))
-		goto out;
-	tr = json_get(root, "training");
-	if (!tr || tr->type != JSON_ARRAY) {
-		error("%s: no \"training\" list", jpath);
-		goto out;
-	}
-	if (tr->len == 0) {
-		error("%s: the \"training\" list is empty", jpath);
-		goto out;
-	}
-	es = xcalloc(tr->len, sizeof *es);
-	if (!es)
-		goto out;
-	for (i = 0; i < tr->len; i++) {
-		const struct json *im = json_get(&tr->items[i], "image");
-		const struct json *lb = json_get(&tr->items[i], "label");
-		if (!im || im->type != JSON_STRING || !lb || lb->type != JSON_STRING ||
-		    strlen(im->str) != im->len || strlen(lb->str) != lb->len) {
-			error("%s: training entry %zu: want \"image\" and \"label\" file names", jpath,
-			      i + 1);
-			goto out;
-		}
-		es[n].image = join(dir, im->str);
-		es[n].label = join(dir, lb->str);
-		es[n].name = case_name(im->str);
-		n++;
-		if (!es[n - 1].image || !es[n - 1].label || !es[n - 1].name) {
-			error("out of memory");
-			goto out;
-		}
-		if (check_name(es[n - 1].name, im->str))
-			goto out;
-		if (!is_file(es[n - 1].image)) {
-			error("%s: training entry %zu: missing image file '%s'", jpath, i + 1,
-			      es[n - 1].image);
-			goto out;
-		}
-		if (!is_file(es[n - 1].label)) {
-			error("%s: training entry %zu: missing label file '%s'", jpath, i + 1,
-			      es[n - 1].label);
-			goto out;
-		}
-	}
-	qsort(es, n, sizeof *es, cmp_entry);
-	for (i = 1; i < (size_t)n; i++)
-		if (!strcmp(es[i].name, es[i - 1].name)) {
-			error("%s: case name appears twice: '%s'", jpath, es[i].name);
-			goto out;
-		}
-	rc = 0;
-out:
-	if (rc) {
-		for (i = 0; i < (size_t)n; i++)
-			free(es[i].name), free(es[i].image), free(es[i].label);
-		free(es);
-		es = NULL, n = 0;
-	}
-	*out = es;
-	*nout = n;
-	json_free(root);
-	free(text);
-	free(jpath);
-	return rc;
-}
-
 /* The split (split.h): the cases are in name order. */
-static int write_split(struct outbatch *b, const char *outdir, const struct entry *es, int n,
+static int write_split(struct outbatch *b, const char *outdir, const struct ds_case *es, int n,
                        uint64_t seed, const double p[3])
 {
 	enum split_set *set = xmalloc((size_t)n * sizeof *set);
 	int i, rc = -1;
-	char *path = join(outdir, "split.tsv");
+	char *path = ds_join(outdir, "split.tsv");
 	FILE *f;
 	if (!set || !path || split_assign(n, seed, p, set) || !(f = outbatch_open(b, path)))
 		goto out;
@@ -336,24 +263,102 @@ out:
 	return rc;
 }
 
-static int make_dirs(const char *outdir, int labels)
+/* One sources.tsv row: case, set, absolute image path, absolute label path or -. */
+static int source_row(FILE *f, const struct ds_case *c, const char *set)
 {
-	char *a = join(outdir, "images"), *b = join(outdir, "labels");
-	int rc = !a || !b || mkdir_p(outdir) || mkdir_p(a) || (labels && mkdir_p(b)) ? -1 : 0;
-	free(a), free(b);
+	char *im = realpath(c->image[0], NULL), *lb = c->label ? realpath(c->label, NULL) : NULL;
+	int rc = 0;
+	if (!im || (c->label && !lb))
+		rc = error("cannot resolve the path of '%s'", !im ? c->image[0] : c->label);
+	else
+		fprintf(f, "%s\t%s\t%s\t%s\n", c->name, set, im, lb ? lb : "-");
+	free(im), free(lb);
 	return rc;
 }
+
+/* OUTDIR/sources.tsv: where each converted case came from. */
+static int write_sources(struct outbatch *b, const char *outdir, const struct dataset *d)
+{
+	char *path = ds_join(outdir, "sources.tsv");
+	FILE *f = path ? outbatch_open(b, path) : NULL;
+	int i, rc = -1;
+	free(path);
+	if (!f)
+		return -1;
+	fprintf(f, "case\tset\timage\tlabel\n");
+	for (i = 0; i < d->ntr; i++)
+		if (source_row(f, &d->tr[i], "tr"))
+			return outbatch_drop(b, f), -1;
+	for (i = 0; i < d->nts; i++)
+		if (source_row(f, &d->ts[i], "ts"))
+			return outbatch_drop(b, f), -1;
+	rc = outbatch_close(b, f);
+	return rc;
+}
+
+static int make_dirs(const char *outdir, int labels, int test)
+{
+	char *a = ds_join(outdir, "images"), *b = ds_join(outdir, "labels");
+	char *c = ds_join(outdir, "imagesTs");
+	int rc = !a || !b || !c || mkdir_p(outdir) || mkdir_p(a) || (labels && mkdir_p(b)) ||
+	         (test && mkdir_p(c)) ? -1 : 0;
+	free(a), free(b), free(c);
+	return rc;
+}
+
+static int is_file(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && !S_ISDIR(st.st_mode);
+}
+
+/* The annotations table of a sparse dataset: FILE, else DIR/annotations.tsv
+ * when it exists (t stays empty without either). Its cases must be training
+ * cases. Without --sparse a DIR/annotations.tsv is pointed out. 0 or -1. */
+static int load_annotations(const struct opts *o, const char *file, const char *dir,
+                            const struct ds_case *cases, int n, struct annot_table *t)
+{
+	char *def = dir ? ds_join(dir, "annotations.tsv") : NULL, **names = NULL;
+	int i, rc = -1;
+	if (dir && !def)
+		return -1;
+	if (!o->sparse) {
+		if (def && is_file(def))
+			fprintf(stderr, "%s: note: '%s' is read only with --sparse\n", progname, def);
+		free(def);
+		return 0;
+	}
+	if (!file && def && is_file(def))
+		file = def;
+	if (!file) {
+		free(def);
+		return 0;
+	}
+	if (annot_read(file, t) || !(names = xmalloc((size_t)n * sizeof *names)))
+		goto out;
+	for (i = 0; i < n; i++)
+		names[i] = cases[i].name;
+	rc = annot_check_cases(t, names, n);
+out:
+	free(names);
+	free(def);
+	return rc;
+}
+
+static const char *const nan_names[] = {"refuse", "zero", "min", NULL};
 
 int main(int argc, char **argv)
 {
 	struct opts o = {0};
-	const char *image = NULL, *label = NULL, *name = NULL, *outdir;
+	const char *image = NULL, *label = NULL, *name = NULL, *annotations = NULL, *outdir;
 	double split[3] = {70, 15, 15};
-	int crop[2] = {0, 0}, size[2] = {0, 0};
+	int crop[2] = {0, 0}, size[2] = {0, 0}, test = 0, i, a, rc = 1;
 	long seed = 1;
 	struct outbatch b;
-	struct entry *es = NULL, one = {0};
-	int n = 0, i, a, rc = 1;
+	struct dataset d = {0};
+	struct ds_case one = {0};
+	struct annot_table at = {0};
+	char *one_image = NULL;
 	const struct opt opts[] = {
 		OPT_INTS('c', "crop", crop, 2, 'x', "WxH", 1, 100000,
 		         "central crop (zero padding where the volume is smaller)"),
@@ -363,6 +368,19 @@ int main(int argc, char **argv)
 		         "label values that are foreground, e.g. 2 or 1,2 or 1-3\n"
 		         "(default: every label > 0)"),
 		OPT_FLAG('Z', "raw", &o.raw, "keep intensities (no per-slice z-score standardisation)"),
+		OPT_FLAG(0, "sparse", &o.sparse,
+		         "label files hold painted planes only: every voxel off an annotated\n"
+		         "plane becomes 255 (unlabelled); annotated: the z-slices with any\n"
+		         "non-zero label, or as --annotations says; label slabs get SLICES"),
+		OPT_STRING(0, "annotations", &annotations, "FILE",
+		           "with --sparse: the annotated planes, lines case<TAB>axis<TAB>index[,index...]\n"
+		           "(formats/annotations.md; default DATASET_DIR/annotations.tsv if present)"),
+		OPT_FLAG(0, "test-images", &test,
+		         "also convert the test images (MSD \"test\" list, nnU-Net v2 imagesTs/)\n"
+		         "into OUT_DIR/imagesTs/<case>.slab"),
+		OPT_ENUM(0, "nan", &o.nan, "refuse|zero|min", nan_names,
+		         "NaN or infinite image voxels: refuse the file (default), or set them\n"
+		         "to 0 or to the volume's finite minimum (a count per case on stderr)"),
 		OPT_LONG('s', "seed", &seed, "SEED", 0, 2147483647L, "seed of the split (default 1)"),
 		OPT_CALL('p', "split", split, "T/V/T", split_opt, "split proportions (default 70/15/15)"),
 		OPT_STRING('i', "image", &image, "IMAGE", "convert this one image (\"-\" is stdin)"),
@@ -373,13 +391,20 @@ int main(int argc, char **argv)
 	};
 	const struct opt_tool tool = {
 		.name = "msd2slab",
-		.synopsis = "msd2slab [-c WxH] [-r WxH] [-f LABELS] [-Z] [-s SEED] [-p TRAIN/VAL/TEST] DATASET_DIR OUT_DIR\n"
-		            "       msd2slab -i IMAGE [-m LABEL] [-n NAME] [-c WxH] [-r WxH] [-f LABELS] [-Z] OUT_DIR",
+		.synopsis = "msd2slab [-c WxH] [-r WxH] [-f LABELS] [-Z] [--sparse [--annotations FILE]]\n"
+		            "                [--test-images] [--nan refuse|zero|min] [-s SEED] [-p TRAIN/VAL/TEST]\n"
+		            "                DATASET_DIR OUT_DIR\n"
+		            "       msd2slab -i IMAGE [-m LABEL [--sparse [--annotations FILE]]] [-n NAME]\n"
+		            "                [-c WxH] [-r WxH] [-f LABELS] [-Z] [--nan ...] OUT_DIR",
 		.operands = "[DATASET_DIR] OUT_DIR", .min_operands = 1, .max_operands = 2,
-		.about = "Convert an MSD dataset (dataset.json \"training\" list) or one NIfTI volume\n"
-		         "(.nii or .nii.gz, NIfTI-1 or -2) into OUT_DIR/images/<case>.slab (f32) and\n"
-		         "OUT_DIR/labels/<case>.slab (u8 0/1); the dataset form also writes\n"
-		         "OUT_DIR/split.tsv (\"case<TAB>set\", set train, val or test).",
+		.about = "Convert a dataset folder, MSD (dataset.json \"training\" list) or nnU-Net v2\n"
+		         "(dataset.json \"channel_names\", \"file_ending\"), or one NIfTI volume (.nii or\n"
+		         ".nii.gz, NIfTI-1 or -2) into OUT_DIR/images/<case>.slab (f32) and\n"
+		         "OUT_DIR/labels/<case>.slab (u8 0/1, with --sparse also 255); the dataset\n"
+		         "form also writes OUT_DIR/split.tsv (\"case<TAB>set\", set train, val or test)\n"
+		         "and OUT_DIR/sources.tsv (\"case<TAB>set<TAB>image<TAB>label\", set tr or ts,\n"
+		         "absolute NIfTI paths, label - for none). Every slab records its source grid\n"
+		         "(SOURCE_DIMS, SOURCE_TRANSFORM: the NIfTI's, before crop and resize).",
 		.opts = opts,
 		.notes = "All outputs appear together or not at all."
 	};
@@ -390,36 +415,54 @@ int main(int argc, char **argv)
 	}
 	o.crop_w = crop[0], o.crop_h = crop[1], o.size_w = size[0], o.size_h = size[1];
 	if ((label || name) && !image)
-		return opt_fail("-m and -n need -i");
+		return free(o.fg), opt_fail("-m and -n need -i");
+	if (annotations && !o.sparse)
+		return free(o.fg), opt_fail("--annotations needs --sparse: '%s'", annotations);
+	if (image && o.sparse && !label)
+		return free(o.fg), opt_fail("--sparse needs a label file (-m) with -i: '%s'", image);
+	if (image && test)
+		return free(o.fg), opt_fail("--test-images needs a dataset, not -i: '%s'", image);
 	if (argc - a != (image ? 1 : 2))
-		return opt_fail(image ? "-i IMAGE takes one operand, OUT_DIR: '%s'"
-		                      : "want DATASET_DIR OUT_DIR: '%s'", argv[a]);
+		return free(o.fg), opt_fail(image ? "-i IMAGE takes one operand, OUT_DIR: '%s'"
+		                                  : "want DATASET_DIR OUT_DIR: '%s'", argv[a]);
 	outdir = argv[argc - 1];
 
 	outbatch_init(&b);
 	if (image) {
-		one.image = (char *)image;
+		one.nimage = 1;
+		one.image = &one_image;
+		one_image = (char *)image;
 		one.label = (char *)label;
-		one.name = name ? strdup(name) : case_name(!strcmp(image, "-") ? "stdin" : image);
-		if (!one.name || check_name(one.name, name ? name : image) ||
-		    make_dirs(outdir, label != NULL) || convert_case(&o, &one, outdir, &b) ||
+		one.name = name ? strdup(name) : ds_case_name(!strcmp(image, "-") ? "stdin" : image);
+		if (!one.name || ds_check_name(one.name, name ? name : image) ||
+		    load_annotations(&o, annotations, NULL, &one, 1, &at))
+			goto out;
+		o.annot = at.n ? &at : NULL;
+		if (make_dirs(outdir, label != NULL, 0) || convert_case(&o, &one, outdir, "images", &b) ||
 		    outbatch_commit(&b))
 			goto out;
 	} else {
-		if (read_dataset(argv[a], &es, &n) || make_dirs(outdir, 1))
+		if (dataset_read(argv[a], test, &d) ||
+		    load_annotations(&o, annotations, argv[a], d.tr, d.ntr, &at))
 			goto out;
-		for (i = 0; i < n; i++)
-			if (convert_case(&o, &es[i], outdir, &b))
+		o.annot = at.n ? &at : NULL;
+		if (make_dirs(outdir, 1, test))
+			goto out;
+		for (i = 0; i < d.ntr; i++)
+			if (convert_case(&o, &d.tr[i], outdir, "images", &b))
 				goto out;
-		if (write_split(&b, outdir, es, n, (uint64_t)seed, split) || outbatch_commit(&b))
+		for (i = 0; i < d.nts; i++)
+			if (convert_case(&o, &d.ts[i], outdir, "imagesTs", &b))
+				goto out;
+		if (write_split(&b, outdir, d.tr, d.ntr, (uint64_t)seed, split) ||
+		    write_sources(&b, outdir, &d) || outbatch_commit(&b))
 			goto out;
 	}
 	rc = 0;
 out:
 	outbatch_abort(&b);
-	for (i = 0; i < n; i++)
-		free(es[i].name), free(es[i].image), free(es[i].label);
-	free(es);
+	dataset_free(&d);
+	annot_free(&at);
 	free(one.name);
 	free(o.fg);
 	if (close_stdout())

@@ -359,3 +359,369 @@ for cls in (nib.Nifti1Image, nib.Nifti2Image):
 print(n, 'files')
 PY
 }
+
+# ---- sparse annotations, nnU-Net v2, test images, NaN ------------------------
+
+# keep_slices IN OUT Z...: OUT is the one-channel f32 slab IN with every
+# z-slice but Z... set to 0.
+keep_slices() {
+	local in=$1 out=$2 hdr nx ny nz per z keep
+	shift 2
+	hdr=$(($(grep -a -b -m1 '^ENDHDR$' "$in" | cut -d: -f1) + 7))
+	read -r nx ny nz <<<"$(header "$in" DIMS)"
+	per=$((nx * ny * 4))
+	{
+		head -c "$hdr" "$in"
+		for ((z = 0; z < nz; z++)); do
+			keep=0
+			for k; do if [ "$k" = "$z" ]; then keep=1; fi; done
+			if [ $keep = 1 ]; then
+				tail -c +$((hdr + z * per + 1)) "$in" | head -c "$per"
+			else
+				head -c "$per" /dev/zero
+			fi
+		done
+	} >"$out"
+}
+
+# painted LABEL.nii.gz AXIS I...: rewrite a label file so that only the
+# planes I... along AXIS (x or z) keep their values, 0 elsewhere (what a
+# user painting a few slices hands over); written by msd2slab and slab2nii.
+painted() {
+	local f=$1 axis=$2 d
+	shift 2
+	d=$(mktemp -d "$BATS_TEST_TMPDIR/paint.XXXXXX")
+	msd2slab -Z -i "$f" -n p "$d"
+	if [ "$axis" = x ]; then
+		slab-permute -p zyx -o "$d/a.slab" "$d/images/p.slab"
+		keep_slices "$d/a.slab" "$d/b.slab" "$@"
+		slab-permute -p zyx -o "$d/c.slab" "$d/b.slab"
+	else
+		keep_slices "$d/images/p.slab" "$d/c.slab" "$@"
+	fi
+	slab2nii -o "$f" "$d/c.slab"
+}
+
+# slices NZ Z...: the SLICES value of NZ slices with g at Z... and . elsewhere
+slices() {
+	local nz=$1 z s= k t
+	shift
+	for ((z = 0; z < nz; z++)); do
+		t=.
+		for k; do if [ "$k" = "$z" ]; then t=g; fi; done
+		s+="${s:+ }$t"
+	done
+	printf '%s\n' "$s"
+}
+
+# slice_u8 SLAB Z: the u8 samples of z-slice Z (one channel), one a line
+slice_u8() {
+	local per
+	read -r nx ny _ <<<"$(header "$1" DIMS)"
+	per=$((nx * ny))
+	samples "$1" u1 | sed -n "$(($2 * per + 1)),$((($2 + 1) * per))p"
+}
+
+@test "msd2slab --sparse: a label file with only slice 12 painted keeps it and makes the rest 255" {
+	phantom -n 1 -d 20,24,35 ph >/dev/null
+	msd2slab -Z ph full
+	painted ph/labelsTr/phantom_001.nii.gz z 12
+	# without --sparse the painted file converts as fully labelled
+	msd2slab -Z ph dense
+	slab-info dense/labels/phantom_001.slab | grep -qx 'labelled    0-34 (35 of 35)'
+	run -0 --separate-stderr msd2slab -Z --sparse ph sp
+	[ -z "$stderr" ]
+	slab-info sp/labels/phantom_001.slab >info
+	grep -qx 'labelled    12 (1 of 35)' info
+	grep -qx 'fg_slices   12 (1 of 35)' info
+	grep -qx "label_255   $((34 * 20 * 24))" info
+	[ "$(header sp/labels/phantom_001.slab SLICES)" = "$(slices 35 12)" ]
+	# slice 12 as painted (foreground kept), the image as without --sparse
+	[ "$(slice_u8 sp/labels/phantom_001.slab 12 | grep -c 1)" -gt 5 ]
+	[ "$(slice_u8 sp/labels/phantom_001.slab 12)" = "$(slice_u8 full/labels/phantom_001.slab 12)" ]
+	cmp sp/images/phantom_001.slab dense/images/phantom_001.slab
+	# a crop keeps the rule: padding on the painted slice is background, elsewhere 255
+	run -0 msd2slab -Z --sparse -c 24x16 ph spc
+	[ "$(header spc/labels/phantom_001.slab SLICES)" = "$(slices 35 12)" ]
+	[ "$(slice_u8 spc/labels/phantom_001.slab 12 | grep -c 255)" -eq 0 ]
+	[ "$(slice_u8 spc/labels/phantom_001.slab 11 | grep -vc 255)" -eq 0 ]
+}
+
+@test "msd2slab --sparse: nibabel agrees on the sparse mask and the SOURCE keys" {
+	have_python nibabel || skip "nibabel not installed for $PY"
+	phantom -n 1 -d 20,24,35 ph >/dev/null
+	painted ph/labelsTr/phantom_001.nii.gz z 12 20
+	run -0 msd2slab -Z --sparse -f 2 -c 16x32 -r 32x16 ph sp
+	"$PY" - ph/labelsTr/phantom_001.nii.gz ph/imagesTr/phantom_001.nii.gz sp/labels/phantom_001.slab \
+		sp/images/phantom_001.slab <<'PY'
+import sys, numpy as np, nibabel as nib
+lab, img = nib.load(sys.argv[1]), nib.load(sys.argv[2])
+def read_slab(p):
+    b = open(p, 'rb').read(); i = b.index(b'ENDHDR\n') + 7
+    h = dict(l.split(' ', 1) for l in b[:i].decode().splitlines()[1:-1])
+    nx, ny, nz = map(int, h['DIMS'].split())
+    t = {'u8': np.uint8, 'f32': '<f4'}[h['TYPE']]
+    return h, np.frombuffer(b[i:], dtype=t).reshape(nz, -1, ny, nx)
+for path, src in ((sys.argv[3], lab), (sys.argv[4], img)):
+    h, _ = read_slab(path)
+    assert list(map(int, h['SOURCE_DIMS'].split())) == list(src.shape[:3]), h['SOURCE_DIMS']
+    T = np.array(list(map(float, h['SOURCE_TRANSFORM'].split()))).reshape(3, 4)
+    assert np.allclose(T, src.affine[:3], atol=1e-6), (T, src.affine)
+# the mask: crop 16x32 around the centre (pad 0), resize to 32x16 by nearest
+v = np.asarray(lab.dataobj)
+want = np.where(v == 2, 1, 0).astype(np.uint8)
+planes = [z for z in range(v.shape[2]) if v[:, :, z].any()]
+assert planes == [12, 20], planes
+keep = np.zeros(v.shape[2], bool); keep[planes] = True
+want[:, :, ~keep] = 255
+nx, ny = v.shape[:2]; x0, y0 = (nx - 16) // 2, (ny - 32) // 2
+crop = np.full((16, 32, v.shape[2]), 255, np.uint8); crop[:, :, keep] = 0
+for x in range(16):
+    for y in range(32):
+        if 0 <= x + x0 < nx and 0 <= y + y0 < ny:
+            crop[x, y] = want[x + x0, y + y0]
+xi = [int((i + 0.5) * 16 / 32) for i in range(32)]; yi = [int((j + 0.5) * 32 / 16) for j in range(16)]
+res = crop[np.ix_(xi, yi, range(v.shape[2]))]
+h, m = read_slab(sys.argv[3])
+got = m[:, 0].transpose(2, 1, 0)
+assert got.shape == res.shape, (got.shape, res.shape)
+assert np.array_equal(got, res), np.argwhere(got != res)[:5]
+assert h['SLICES'].split() == ['g' if k else '.' for k in keep]
+print('ok', int((res == 1).sum()), 'foreground voxels')
+PY
+}
+
+@test "msd2slab --sparse: annotations.tsv declares an all-background slice, two slices, an x plane" {
+	phantom -n 3 -d 20,24,30 ph >/dev/null
+	msd2slab -Z ph full
+	painted ph/labelsTr/phantom_001.nii.gz z 12
+	painted ph/labelsTr/phantom_002.nii.gz z 8 20
+	painted ph/labelsTr/phantom_003.nii.gz x 10
+	printf 'case\taxis\tindex\n# slice 3 of 001 was looked at: nothing there\nphantom_001\tz\t3,12\nphantom_003\tx\t10\n' \
+		>ph/annotations.tsv
+	run -0 --separate-stderr msd2slab -Z --sparse ph sp
+	[ -z "$stderr" ]
+	# 001: slices 3 (all background) and 12
+	[ "$(header sp/labels/phantom_001.slab SLICES)" = "$(slices 30 3 12)" ]
+	slab-info -s sp/labels/phantom_001.slab >info1
+	grep -qx 'slice       3 fg 0 bg 480 unlabelled 0' info1
+	grep -qx 'labelled    3,12 (2 of 30)' info1
+	[ "$(slice_u8 sp/labels/phantom_001.slab 12)" = "$(slice_u8 full/labels/phantom_001.slab 12)" ]
+	# 002, not in the table: its painted slices
+	[ "$(header sp/labels/phantom_002.slab SLICES)" = "$(slices 30 8 20)" ]
+	# 003: the x plane 10 crosses every z-slice; the rest is 255
+	[ "$(header sp/labels/phantom_003.slab SLICES)" = "$(slices 30 $(seq 0 29))" ]
+	slab-info sp/labels/phantom_003.slab | grep -qx "label_255   $((20 * 24 * 30 - 24 * 30))"
+	paste <(samples sp/labels/phantom_003.slab u1) <(samples full/labels/phantom_003.slab u1) |
+		awk '{ x = (NR - 1) % 20 } x == 10 && $1 != $2 { bad++ } x != 10 && $1 != 255 { bad++ }
+		     x == 10 && $1 == 1 { fg++ } END { exit bad || fg < 3 }'
+	# --annotations names the same table elsewhere; without --sparse it is only pointed out
+	mv ph/annotations.tsv my.tsv
+	run -0 msd2slab -Z --sparse --annotations my.tsv ph sp2
+	for f in sp/labels/*.slab; do cmp "$f" "sp2/labels/${f##*/}"; done
+	cp my.tsv ph/annotations.tsv
+	run -0 --separate-stderr msd2slab -Z ph dense
+	[[ "$stderr" == *"note: 'ph/annotations.tsv' is read only with --sparse"* ]]
+	run -0 msd2slab -Z ph/ dense2
+	cmp dense/labels/phantom_003.slab full/labels/phantom_003.slab ||
+		slab-info dense/labels/phantom_003.slab | grep -q 'labelled    0-29'
+}
+
+# split_channels SLAB C OUT: channel C of a 2-channel f32 slab as a 1-channel slab
+split_channel() {
+	local in=$1 c=$2 out=$3 hdr nx ny nz per z
+	hdr=$(($(grep -a -b -m1 '^ENDHDR$' "$in" | cut -d: -f1) + 7))
+	read -r nx ny nz <<<"$(header "$in" DIMS)"
+	per=$((nx * ny * 4))
+	{
+		head -c "$hdr" "$in" | sed 's/^CHANNELS 2$/CHANNELS 1/'
+		for ((z = 0; z < nz; z++)); do tail -c +$((hdr + (2 * z + c) * per + 1)) "$in" | head -c "$per"; done
+	} >"$out"
+}
+
+# twins: an MSD folder ms (3 cases, 2 channels, phantom_003 also as a test
+# image) and its nnU-Net v2 twin nn (per-channel files, the same voxels).
+twins() {
+	local c k
+	phantom -n 3 -c 2 -d 16,20,7 ms >/dev/null
+	mkdir -p ms/imagesTs nn/imagesTr nn/labelsTr nn/imagesTs
+	cp ms/imagesTr/phantom_003.nii.gz ms/imagesTs/new_001.nii.gz
+	sed -i 's|"test": \[\]|"test": ["./imagesTs/new_001.nii.gz"]|' ms/dataset.json
+	for c in phantom_001 phantom_002 phantom_003; do
+		msd2slab -Z -i ms/imagesTr/$c.nii.gz -n $c t
+		for k in 0 1; do
+			split_channel t/images/$c.slab $k t/$c.$k.slab
+			slab2nii -o nn/imagesTr/${c}_000$k.nii.gz t/$c.$k.slab
+		done
+		cp ms/labelsTr/$c.nii.gz nn/labelsTr/
+	done
+	cp nn/imagesTr/phantom_003_0000.nii.gz nn/imagesTs/new_001_0000.nii.gz
+	cp nn/imagesTr/phantom_003_0001.nii.gz nn/imagesTs/new_001_0001.nii.gz
+	cat >nn/dataset.json <<-'J'
+	{"channel_names": {"0": "a", "1": "b"}, "labels": {"background": 0, "head": 1, "tail": 2},
+	 "numTraining": 3, "file_ending": ".nii.gz", "name": "twin"}
+	J
+}
+
+@test "msd2slab reads an nnU-Net v2 folder (2 channels) as its MSD twin" {
+	twins
+	run -0 msd2slab -c 16x16 -s 3 ms a
+	run -0 msd2slab -c 16x16 -s 3 nn b
+	[ "$(ls b/images | wc -l)" -eq 3 ]
+	[ "$(header b/images/phantom_002.slab CHANNELS)" = 2 ]
+	for f in a/images/*.slab a/labels/*.slab; do cmp "$f" "b/${f#a/}"; done
+	cmp a/split.tsv b/split.tsv
+	[ "$(cut -f1,2 b/sources.tsv | tr '\t\n' ': ')" = "case:set phantom_001:tr phantom_002:tr phantom_003:tr " ]
+	[ "$(col b/sources.tsv phantom_002 image)" = "$PWD/nn/imagesTr/phantom_002_0000.nii.gz" ]
+	[ "$(col b/sources.tsv phantom_002 label)" = "$PWD/nn/labelsTr/phantom_002.nii.gz" ]
+	[ "$(col a/sources.tsv phantom_002 image)" = "$PWD/ms/imagesTr/phantom_002.nii.gz" ]
+	# a missing channel file, a numTraining that disagrees, a file_ending not NIfTI
+	mv nn/imagesTr/phantom_002_0001.nii.gz x.nii.gz
+	run --separate-stderr msd2slab nn c
+	failed_cleanly nn/imagesTr/phantom_002_0001.nii.gz
+	mv x.nii.gz nn/imagesTr/phantom_002_0001.nii.gz
+	sed -i 's/"numTraining": 3/"numTraining": 4/' nn/dataset.json
+	run --separate-stderr msd2slab nn c
+	failed_cleanly numTraining
+	sed -i 's/"numTraining": 4/"numTraining": 3/; s/"\.nii\.gz"/".mha"/' nn/dataset.json
+	run --separate-stderr msd2slab nn c
+	failed_cleanly "'.mha'"
+	nothing_written c
+}
+
+@test "msd2slab --test-images converts the test images as the training images, without labels" {
+	twins
+	run -0 msd2slab -c 16x16 -r 32x32 --test-images ms a
+	run -0 msd2slab -c 16x16 -r 32x32 --test-images nn b
+	[ "$(ls a/imagesTs)" = new_001.slab ]
+	[ ! -e a/labels/new_001.slab ]
+	cmp a/imagesTs/new_001.slab b/imagesTs/new_001.slab
+	msd2slab -c 16x16 -r 32x32 -i ms/imagesTs/new_001.nii.gz one
+	cmp a/imagesTs/new_001.slab one/images/new_001.slab
+	# the split holds the training cases only; sources.tsv the test image too
+	[ "$(tail -n +2 a/split.tsv | cut -f1 | tr '\n' ' ')" = "phantom_001 phantom_002 phantom_003 " ]
+	[ "$(tail -1 a/sources.tsv)" = "$(printf 'new_001\tts\t%s\t-' "$PWD/ms/imagesTs/new_001.nii.gz")" ]
+	[ "$(tail -1 b/sources.tsv)" = "$(printf 'new_001\tts\t%s\t-' "$PWD/nn/imagesTs/new_001_0000.nii.gz")" ]
+	# without the option, no imagesTs and no ts rows
+	run -0 msd2slab -c 16x16 -r 32x32 ms c
+	[ ! -e c/imagesTs ]
+	[ "$(grep -c '	ts	' c/sources.tsv || true)" -eq 0 ]
+	# no test images: an error
+	sed -i 's|"test": \["./imagesTs/new_001.nii.gz"\]|"test": []|' ms/dataset.json
+	run --separate-stderr msd2slab --test-images ms d
+	failed_cleanly 'test'
+	rm nn/imagesTs/*
+	run --separate-stderr msd2slab --test-images nn d
+	failed_cleanly imagesTs
+	nothing_written d
+}
+
+@test "msd2slab --nan zero or min replaces NaN and infinite voxels with a count, refuses by default" {
+	# f32 image 4x1x1: 1, NaN, 3, -inf
+	mkslab f.slab f 4 1 1 f32 '\x00\x00\x80\x3f\x00\x00\x80\x3f\x00\x00\x40\x40\x00\x00\x40\x40'
+	slab2nii -o f.nii f.slab
+	patch f.nii 356 '\x00\x00\xc0\x7f'
+	patch f.nii 364 '\x00\x00\x80\xff'
+	run --separate-stderr msd2slab -Z -i f.nii out
+	failed_cleanly NaN
+	run --separate-stderr msd2slab -Z --nan refuse -i f.nii out
+	failed_cleanly f.nii
+	nothing_written out
+	run -0 --separate-stderr msd2slab -Z --nan zero -i f.nii out
+	[ "$stderr" = "msd2slab: f: 2 NaN or infinite voxels set to 0" ]
+	[ "$(samples out/images/f.slab f4 | tr '\n' ' ')" = "1 0 3 0 " ]
+	run -0 --separate-stderr msd2slab -Z --nan min -i f.nii out
+	[ "$stderr" = "msd2slab: f: 2 NaN or infinite voxels set to the volume's minimum" ]
+	[ "$(samples out/images/f.slab f4 | tr '\n' ' ')" = "1 1 3 1 " ]
+	# a clean image prints nothing
+	run -0 --separate-stderr msd2slab -Z --nan min -i img.nii.gz out
+	[ -z "$stderr" ]
+	# nothing finite at all: min has nothing to take
+	mkslab g.slab g 1 1 1 f32 '\x00\x00\x80\x3f'
+	slab2nii -o g.nii g.slab
+	patch g.nii 352 '\x00\x00\xc0\x7f'
+	run --separate-stderr msd2slab --nan min -i g.nii out2
+	failed_cleanly g.nii
+	nothing_written out2
+}
+
+@test "msd2slab --nan zero reads nibabel's resampled_anat_moved.nii, NaN count as numpy's" {
+	have_python nibabel || skip "nibabel not installed for $PY"
+	f=$("$PY" -c 'import nibabel, os; print(os.path.join(os.path.dirname(nibabel.__file__), "tests", "data", "resampled_anat_moved.nii"))')
+	[ -f "$f" ] || skip "no $f"
+	run --separate-stderr msd2slab -Z -i "$f" out
+	failed_cleanly NaN
+	n=$("$PY" -c 'import sys, numpy as np, nibabel as nib; print(int((~np.isfinite(nib.load(sys.argv[1]).get_fdata())).sum()))' "$f")
+	[ "$n" -gt 0 ]
+	run -0 --separate-stderr msd2slab -Z --nan zero -i "$f" out
+	[ "$stderr" = "msd2slab: resampled_anat_moved: $n NaN or infinite voxels set to 0" ]
+	[ "$(header out/images/resampled_anat_moved.slab SOURCE_DIMS)" = "$(header out/images/resampled_anat_moved.slab DIMS)" ]
+}
+
+@test "msd2slab --sparse: bad input fails with one line and writes nothing" {
+	phantom -n 3 -d 12,14,10 ph >/dev/null
+	painted ph/labelsTr/phantom_001.nii.gz z 4
+	painted ph/labelsTr/phantom_002.nii.gz z 5
+	painted ph/labelsTr/phantom_003.nii.gz z 6
+	# a training case with nothing painted and not in the table
+	painted ph/labelsTr/phantom_002.nii.gz z 99
+	run --separate-stderr msd2slab --sparse ph out
+	failed_cleanly "'phantom_002'"
+	[[ "$stderr" == *"no annotated slice"* ]]
+	nothing_written out
+	# ... declared in the table: fine
+	printf 'phantom_002\tz\t0\n' >ph/annotations.tsv
+	run -0 msd2slab --sparse ph ok
+	[ "$(header ok/labels/phantom_002.slab SLICES)" = "$(slices 10 0)" ]
+	# the table: an unknown case, an index out of range, a bad axis, a duplicate
+	printf 'phantom_002\tz\t0\nphantom_009\tz\t1\n' >ph/annotations.tsv
+	run --separate-stderr msd2slab --sparse ph out
+	failed_cleanly "line 2: unknown case"
+	printf 'phantom_002\tz\t0\nphantom_001\ty\t14\n' >ph/annotations.tsv
+	run --separate-stderr msd2slab --sparse ph out
+	failed_cleanly "line 2: y index out of range 0..13 for case 'phantom_001': '14'"
+	printf 'phantom_002\tk\t0\n' >ph/annotations.tsv
+	run --separate-stderr msd2slab --sparse ph out
+	failed_cleanly "line 1: bad axis"
+	printf 'phantom_002\tz\t0\nphantom_002\tz\t1,0\n' >ph/annotations.tsv
+	run --separate-stderr msd2slab --sparse ph out
+	failed_cleanly "declared twice"
+	run --separate-stderr msd2slab --sparse --annotations nope.tsv ph out
+	failed_cleanly nope.tsv
+	nothing_written out
+	# a label of another shape than its image
+	printf 'phantom_002\tz\t0\n' >ph/annotations.tsv
+	mkslab small.slab s 12 14 9 u8 "$(seq_bytes $((12 * 14 * 9)))"
+	slab2nii -o ph/labelsTr/phantom_003.nii.gz small.slab
+	run --separate-stderr msd2slab --sparse ph out
+	failed_cleanly ph/labelsTr/phantom_003.nii.gz
+	[[ "$stderr" == *12x14x10*12x14x9* ]]
+	nothing_written out
+}
+
+@test "msd2slab rejects --annotations without --sparse, --sparse -i without -m, --test-images with -i, a bad --nan" {
+	run -2 --separate-stderr msd2slab --annotations a.tsv ds out
+	[[ "$stderr" == *"--annotations needs --sparse"* ]]
+	run -2 --separate-stderr msd2slab --sparse -i img.nii.gz out
+	[[ "$stderr" == *"--sparse needs a label file"* ]]
+	run -2 --separate-stderr msd2slab --test-images -i img.nii.gz out
+	run -2 --separate-stderr msd2slab --nan nan ds out
+	[[ "$stderr" == *--nan* ]]
+	[ ! -e out ]
+}
+
+@test "msd2slab records the source grid on every slab: SOURCE_DIMS and SOURCE_TRANSFORM" {
+	run -0 msd2slab -Z -c 2x2 -r 3x5 -i img.nii.gz -m lab.nii.gz -n c1 out
+	for f in out/images/c1.slab out/labels/c1.slab; do
+		[ "$(header $f DIMS)" = "3 5 2" ]
+		[ "$(header $f SOURCE_DIMS)" = "4 3 2" ]
+	done
+	# each its own file's transform (lab.nii.gz has none: the voxel sizes)
+	[ "$(header out/images/c1.slab SOURCE_TRANSFORM)" = "0 -1 0 10 1 0 0 -20 0 0 2 30" ]
+	[ "$(header out/images/c1.slab TRANSFORM)" = "0 -0.4 0 10.3 0.6666666666666666 0 0 -19.166666666666668 0 0 2 30" ]
+	[ "$(header out/labels/c1.slab SOURCE_TRANSFORM)" = "1 0 0 0 0 1 0 0 0 0 1 0" ]
+	# without crop or resize they repeat DIMS and TRANSFORM; -i with --sparse works too
+	run -0 msd2slab --sparse -i img.nii.gz -m lab.nii.gz out2
+	[ "$(header out2/labels/img.slab SOURCE_TRANSFORM)" = "$(header out2/labels/img.slab TRANSFORM)" ]
+	[ "$(header out2/labels/img.slab SLICES)" = "g g" ]
+}

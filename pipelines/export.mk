@@ -1,0 +1,57 @@
+# export.mk: `make export`, the run's results as NIfTI on each scan's own grid
+# (included by selflabel.mk).
+#
+# Needs data/sources.tsv (msd2slab writes it: case, set tr|ts, the source
+# image and label NIfTI paths) and slab2nii -g (resampling onto a reference
+# NIfTI's grid). For every source case:
+#   out/labelsTr/CASE.nii.gz  (set tr: every training and validation volume)
+#   out/labelsTs/CASE.nii.gz  (set ts: every image of imagesTs/)
+# a u8 mask with the source image's shape and affine: EXPORT_MODEL's
+# probabilities (the final self-labelling model; with PLANES=3 the three planes
+# fused) resampled onto the scan's grid, then thresholded at EXPORT_THR
+# (SL_THR, else THR), 1 = foreground. On a training volume's annotated planes
+# (the slices marked g, or the planes DATASET/annotations.tsv names) the
+# source label file is copied verbatim, exactly as painted (its own values).
+# Not the loop's last labels: the final model's mask is smooth across the
+# volume where the pseudo-labels leave uncertain pixels unlabelled.
+# EXPORT_PROB=yes adds out/probTr/, out/probTs/ (f32 probabilities, not
+# thresholded, no overlay).
+#
+#   mk/export.mk                the plan: one rule per output (selflabel-export-plan)
+#   test/MODEL/CASE.slab        the probabilities of a training/validation volume
+#   exp/ts/MODEL/CASE.slab      ... of a test image (data/imagesTs/CASE.slab)
+
+SLAB2NII ?= slab2nii
+EXPORT_PLAN ?= $(PIPE)/selflabel-export-plan
+
+# (params/export only when exporting: the benchmark's report lists params/)
+ifneq ($(filter export,$(MAKECMDGOALS)),)
+_ := $(call param,export,$(SLAB2NII) $(EXPORT_MODEL) $(EXPORT_THR) $(EXPORT_PROB))
+include mk/export.mk
+endif
+mk/export.mk: data/split.tsv mk/run.mk $(EXPORT_PLAN) $(wildcard $(DATASET)/annotations.tsv)
+	$(call run,,DATASET='$(DATASET)' EXPORT_MODEL=$(EXPORT_MODEL) EXPORT_PROB=$(EXPORT_PROB) $(EXPORT_PLAN) > $@.tmp)
+
+# a mask on the reference grid; the annotated planes overlaid (private
+# variables of each rule, from the plan: ref, label, planes)
+export_mask = $(call run,$(LAUNCH),$(SLAB2NII) -g $(ref) -t $(EXPORT_THR) \
+	$(if $(planes),--overlay $(label) $(foreach p,$(planes),--overlay-planes $p)) -o $@.tmp $<)
+export_prob = $(call run,$(LAUNCH),$(SLAB2NII) -g $(ref) -o $@.tmp $<)
+
+# test images: the final model, and with PLANES=3 the plane models fused
+exp/ts/selflabel/%.slab: $(FINAL) data/imagesTs/%.slab params/testpredict
+	$(call run,$(LAUNCH),$(PREDICT) -m $(FINAL) $(REPORT_PREDICT_FLAGS) -o $@.tmp data/imagesTs/$*.slab)
+define export_plane_rules
+exp/ts/plane-$1/%.slab: models/plane-$1.model data/imagesTs/%.slab params/testpredict params/planes
+	$$(call run,$$(LAUNCH),$$(PERMUTE) -p $$(PLANE_ORDER_$1) -d $$(PLANE_DIMS_$1) -o $$@.i.tmp data/imagesTs/$$*.slab && \
+	  $$(PREDICT) -m models/plane-$1.model $$(REPORT_PREDICT_FLAGS) -o $$@.p.tmp $$@.i.tmp && \
+	  $$(PERMUTE) -p $$(PLANE_ORDER_$1) -r data/imagesTs/$$*.slab -o $$@.tmp $$@.p.tmp && rm -f $$@.i.tmp $$@.p.tmp || \
+	  { rm -f $$@.i.tmp $$@.p.tmp; false; })
+endef
+$(foreach p,$(PLANE_NAMES),$(eval $(call export_plane_rules,$p)))
+exp/ts/planes/%.slab: exp/ts/selflabel/%.slab exp/ts/plane-cor/%.slab exp/ts/plane-sag/%.slab
+	$(call run,$(LAUNCH),$(MEAN) -o $@.tmp $^)
+
+.PHONY: export
+export: $(EXPORT_FILES)
+	@echo "export: $(words $(EXPORT_FILES)) files in out/ ($(EXPORT_MODEL) model, p >= $(EXPORT_THR)$(if $(call yes,$(EXPORT_PROB)), and probabilities))"
