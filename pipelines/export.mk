@@ -29,7 +29,7 @@ ifneq ($(filter export,$(MAKECMDGOALS)),)
 _ := $(call param,export,$(SLAB2NII) $(EXPORT_MODEL) $(EXPORT_THR) $(EXPORT_PROB))
 include mk/export.mk
 endif
-mk/export.mk: data/split.tsv mk/run.mk $(EXPORT_PLAN) $(wildcard $(DATASET)/annotations.tsv)
+mk/export.mk: data/split.tsv mk/run.mk params/export $(EXPORT_PLAN) $(wildcard $(DATASET)/annotations.tsv)
 	$(call run,,DATASET='$(DATASET)' EXPORT_MODEL=$(EXPORT_MODEL) EXPORT_PROB=$(EXPORT_PROB) $(EXPORT_PLAN) > $@.tmp)
 
 # a mask on the reference grid; the annotated planes overlaid (private
@@ -53,5 +53,5 @@ exp/ts/planes/%.slab: exp/ts/selflabel/%.slab exp/ts/plane-cor/%.slab exp/ts/pla
 	$(call run,$(LAUNCH),$(MEAN) -o $@.tmp $^)
 
 .PHONY: export
-export: $(EXPORT_FILES)
+export: $(EXPORT_FILES) bundle
 	@echo "export: $(words $(EXPORT_FILES)) files in out/ ($(EXPORT_MODEL) model, p >= $(EXPORT_THR)$(if $(call yes,$(EXPORT_PROB)), and probabilities))"

@@ -10,28 +10,41 @@ setup() {
 	P=$SELFLABEL_ROOT/pipelines
 }
 
-# sparse_dataset DIR: a phantom MSD folder DIR whose label files hold only the
-# painted z-slices (seeded, non-central; every third volume two), and
-# truth/labels/CASE.slab, the hidden full labels (the run never sees them)
+# sparse_dataset DIR: a phantom MSD folder DIR (16 volumes of 32x32x24) whose
+# label files hold only the painted z-slices (seeded, off the centre; every
+# third volume two), as a viewer saves them (0 off the painted slices);
+# painted.tsv lists them; ph/labelsTr keeps the hidden full labels (the run
+# never sees them)
 sparse_dataset() {
 	local d=$1 f c i=0 a l
-	phantom -n 10 -d 32,32,16 -s 5 ph > /dev/null
+	phantom -n 16 -d 32,32,24 -s 5 ph > /dev/null
 	msd2slab -f 1,2 -p 100/0/0 ph truth > /dev/null
 	mkdir -p "$d/imagesTr" "$d/labelsTr"
 	cp ph/imagesTr/* "$d/imagesTr/"
 	cp ph/dataset.json "$d/"
 	for f in truth/labels/*.slab; do
 		c=$(basename "$f" .slab); i=$((i + 1))
-		a=$(( (i * 7) % 4 + 2 )); [ $((i % 2)) = 0 ] && a=$((a + 8))
-		l=$a; [ $((i % 3)) = 0 ] && l="$a,$(( (a + 7) % 16 ))"
+		a=$(( (i * 7) % 6 + 4 )); [ $((i % 2)) = 0 ] && a=$((a + 10))
+		l=$a; [ $((i % 3)) = 0 ] && l="$a,$(( (a + 9) % 24 ))"
 		printf '%s\t%s\n' "$c" "$l" >> painted.tsv
-		# 255 off the painted slices -> 0: what a label file of a viewer holds
-		slice-extract -k "$l" "$f" | "$PY" -c 'import sys; d = sys.stdin.buffer.read(); h = d.index(b"ENDHDR\n") + 7
-sys.stdout.buffer.write(d[:h] + d[h:].replace(b"\xff", b"\x00"))' > p.slab
-		slab2nii -o "$d/labelsTr/$c.nii.gz" p.slab
+		# the painted slices only; slab2nii -g writes the unlabelled 255 as 0
+		slice-extract -k "$l" "$f" | slab2nii -g "ph/labelsTr/$c.nii.gz" -o "$d/labelsTr/$c.nii.gz"
 	done
-	rm -f p.slab
-	rm -rf ph
+	rm -rf truth
+}
+
+# dsc_native DIR: the pooled DSC of the masks DIR/CASE.nii.gz against the
+# hidden full labels, on the scans' own grids
+dsc_native() {
+	local f c
+	rm -rf sc
+	for f in "$1"/*.nii.gz; do
+		c=$(basename "$f" .nii.gz)
+		msd2slab -Z -i "ph/imagesTr/$c.nii.gz" -m "$f" -n "$c" sc/p > /dev/null
+		msd2slab -Z -i "ph/imagesTr/$c.nii.gz" -m "ph/labelsTr/$c.nii.gz" -n "$c" sc/t > /dev/null
+	done
+	metrics -s /dev/stdout <(cat sc/p/labels/*.slab) <(cat sc/t/labels/*.slab) 2> /dev/null |
+		awk '$1 == "dsc" { print $2 }'
 }
 
 # sparse_slabs DIR "CASE:NX:NY:NZ:LIST"...: a slab folder whose label slabs
@@ -142,19 +155,20 @@ sparse_slabs() {
 	run -0 "$P/selflabel-setup" -n --crop 32x32 ph run
 }
 
-@test "the loop from painted slices: report without test metrics, no full truth read, better than iteration 0" {
-	need_python
+@test "the loop from painted slices: report without test metrics, no full truth read, export on the scans' grids far above iteration 0" {
 	sparse_dataset ds
-	"$P/selflabel-setup" --annotations given --k 25 --folds 1 --epochs0 100 --epochs 10 --patience 10 \
-		--batch 4 --planes 1 --set PATIENCE0=30 --set TRAIN_OPTS=-q ds run > /dev/null
+	"$P/selflabel-setup" --annotations given --k 20 --folds 1 --epochs0 60 --epochs 12 --patience 4 \
+		--batch 8 --planes 1 --set PATIENCE0=10 --set TRAIN_OPTS=-q ds run > /dev/null
 	# train/val only; iteration 0 is every painted slice
 	[ -z "$(awk -F'\t' '$2 == "test"' run/data/split.tsv)" ]
 	[ "$(awk -F'\t' 'NR > 1 { print $1 "\t" $5 }' run/schedule.tsv)" = \
 	  "$(awk -F'\t' '{ n = split($2, a, ","); if (n == 2 && a[1] + 0 > a[2] + 0) $2 = a[2] "," a[1]; print $1 "\t" $2 }' painted.tsv)" ]
 	grep -q -- '--val-gt' run/params/finetune
-	nice make -s -C run -j1 > make.out 2>&1
+	# the run never reads the full labels: they are out of its reach
+	mv ph/labelsTr hidden
+	make -s -C run -j2 > make.out 2>&1
 	# the report: validation on the annotated slices, pseudo-label statistics, no test table
-	grep -q '^## Validation (2 volumes, annotated slices only)' run/report.md
+	grep -q '^## Validation (3 volumes, annotated slices only)' run/report.md
 	grep -q '^| 2D self-labelling (final model) | ' run/report.md
 	grep -q '^## Pseudo-labels per iteration' run/report.md
 	run ! grep -q 'Test set\|full ground truth |' run/report.md
@@ -163,26 +177,26 @@ sparse_slabs() {
 	run make -s -C run diagnostics
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"needs full ground truth"* ]]
-	# the painted slices stay as painted in the final labels
-	for c in $(cut -f1 painted.tsv); do
-		l=$(awk -F'\t' -v c="$c" '$1 == c { print $2 }' painted.tsv)
-		cmp <(slice-extract -k "$l" "run/$(sed -n "s/^FL_$c := //p" run/mk/run.mk)" | tail -c +1 | sed '1,/^ENDHDR$/d') \
-		    <(slice-extract -k "$l" "run/data/labels/$c.slab" | sed '1,/^ENDHDR$/d')
+	# make export: every scan on its own grid, the painted slices as painted
+	make -s -C run export > export.out 2>&1
+	[ "$(ls run/out/labelsTr | wc -l)" -eq 16 ]
+	[ -f run/out/model/bundle.tsv ]
+	for f in ds/imagesTr/*.nii.gz; do
+		c=$(basename "$f" .nii.gz)
+		msd2slab -Z -i "$f" -m "run/out/labelsTr/$c.nii.gz" -n "$c" chk > /dev/null
+		msd2slab -Z -i "run/out/labelsTr/$c.nii.gz" -n "$c" raw > /dev/null
+		msd2slab -Z -i "ds/labelsTr/$c.nii.gz" -n "$c" painted > /dev/null
+		[ "$(header chk/labels/$c.slab DIMS)" = "32 32 24" ]
+		[ "$(header chk/labels/$c.slab TRANSFORM)" = "$(header chk/images/$c.slab TRANSFORM)" ]
+		for z in $(awk -F'\t' -v c="$c" '$1 == c { gsub(",", " ", $2); print $2 }' painted.tsv); do
+			cmp <(slice-extract -r "$z:$((z + 1))" "raw/images/$c.slab" | sed '1,/^ENDHDR$/d') \
+			    <(slice-extract -r "$z:$((z + 1))" "painted/images/$c.slab" | sed '1,/^ENDHDR$/d')
+		done
 	done
-	# against the hidden full truth: the final model is good, not worse than iteration 0
-	for c in $(cut -f1 painted.tsv); do make -s -C run "test/selflabel/$c.slab" "test/central/$c.slab"; done
-	dsc() { metrics -s /dev/stdout <(cat run/test/$1/*.slab) <(cat truth/labels/*.slab) 2> /dev/null | awk '$1 == "dsc" { print $2 }'; }
-	s=$(dsc selflabel) c=$(dsc central)
-	echo "final $s, iteration 0 $c" >&3
-	awk -v s="$s" -v c="$c" 'BEGIN { exit !(s > 0.85 && s > c - 0.03) }'
-	# poisoned truth changes nothing: the run never read it
-	for f in truth/labels/*.slab; do : > "$f"; done
-	rm -rf run/report run/report.md
-	make -s -C run -j1 > make.out 2>&1
-	grep -q '^## Validation' run/report.md
-	# make export: NIfTI on the scans' grids (needs slab2nii -g)
-	if slab2nii -h 2>&1 | grep -q -- '-g'; then
-		make -s -C run export > make.out 2>&1
-		[ "$(ls run/out/labelsTr | wc -l)" -eq 10 ]
-	fi
+	mv hidden ph/labelsTr
+	cp -r run/out/labelsTr final
+	make -s -C run export EXPORT_MODEL=central > export.out 2>&1
+	s=$(dsc_native final) c=$(dsc_native run/out/labelsTr)
+	echo "exported DSC on the scans' grids: final $s, iteration 0 $c" >&3
+	awk -v s="$s" -v c="$c" 'BEGIN { exit !(s > 0.8 && s > c + 0.1) }'
 }
