@@ -369,18 +369,18 @@ int main(int argc, char **argv)
 		         "(default: every label > 0)"),
 		OPT_FLAG('Z', "raw", &o.raw, "keep intensities (no per-slice z-score standardisation)"),
 		OPT_FLAG(0, "sparse", &o.sparse,
-		         "label files hold painted planes only: every voxel off an annotated\n"
-		         "plane becomes 255 (unlabelled); annotated: the z-slices with any\n"
-		         "non-zero label, or as --annotations says; label slabs get SLICES"),
+		         "label files hold painted planes only: voxels off an\n"
+		         "annotated plane become 255 (unlabelled); annotated: the\n"
+		         "z-slices with a non-zero label, or as --annotations says"),
 		OPT_STRING(0, "annotations", &annotations, "FILE",
-		           "with --sparse: the annotated planes, lines case<TAB>axis<TAB>index[,index...]\n"
-		           "(formats/annotations.md; default DATASET_DIR/annotations.tsv if present)"),
+		           "with --sparse: the annotated planes (formats/annotations.md;\n"
+		           "default DATASET_DIR/annotations.tsv when present)"),
 		OPT_FLAG(0, "test-images", &test,
-		         "also convert the test images (MSD \"test\" list, nnU-Net v2 imagesTs/)\n"
-		         "into OUT_DIR/imagesTs/<case>.slab"),
+		         "also convert the test images (MSD \"test\" list, nnU-Net v2\n"
+		         "imagesTs/) into OUT_DIR/imagesTs/<case>.slab"),
 		OPT_ENUM(0, "nan", &o.nan, "refuse|zero|min", nan_names,
-		         "NaN or infinite image voxels: refuse the file (default), or set them\n"
-		         "to 0 or to the volume's finite minimum (a count per case on stderr)"),
+		         "NaN or infinite image voxels: refuse (default), or set\n"
+		         "them to 0 or to the volume's finite minimum (counted)"),
 		OPT_LONG('s', "seed", &seed, "SEED", 0, 2147483647L, "seed of the split (default 1)"),
 		OPT_CALL('p', "split", split, "T/V/T", split_opt, "split proportions (default 70/15/15)"),
 		OPT_STRING('i', "image", &image, "IMAGE", "convert this one image (\"-\" is stdin)"),
