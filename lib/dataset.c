@@ -251,64 +251,57 @@ static int v2_case(const char *dir, const char *json, const char *name, int nch,
 	return 0;
 }
 
-static int nnunet2(const char *dir, const char *json, const struct json *root, int test,
-                   struct dataset *d)
+/* The nnU-Net v2 cases of folder `sub` (images; labels in lsub, or none):
+ * the files sub/CASE_0000{fe} when lsub is NULL, else lsub/CASE{fe}.
+ * `want` > 0: how many there must be (numTraining). 0 or -1. */
+static int v2_cases(const char *dir, const char *json, int nch, const char *sub,
+                    const char *lsub, const char *fe, int want, struct ds_case **out, int *nout)
 {
-	const struct json *ch = json_get(root, "channel_names"), *nt = json_get(root, "numTraining");
-	const char *fe = jstr(json_get(root, "file_ending"));
 	char **names = NULL;
 	int n = 0, i, rc = -1;
-	if (!ch || ch->type != JSON_OBJECT || ch->len == 0)
-		return error("%s: nnU-Net v2 form: want a non-empty \"channel_names\" object", json);
-	if (!fe || (strcmp(fe, ".nii.gz") && strcmp(fe, ".nii")))
-		return error("%s: file_ending: only NIfTI is read (\".nii.gz\" or \".nii\"): '%s'", json,
-		             fe ? fe : "(not a string)");
-	d->form = DATASET_NNUNET2;
-	if (list_cases(dir, "labelsTr", NULL, fe, &names, &n))
+	if (list_cases(dir, lsub ? lsub : sub, lsub ? NULL : "_0000", fe, &names, &n))
 		return -1;
 	if (n == 0) {
-		error("%s: no label files '*%s' in labelsTr", json, fe);
+		error("%s: no files '%s/*%s%s'", json, lsub ? lsub : sub, lsub ? "" : "_0000", fe);
 		goto out;
 	}
-	if (nt && (nt->type != JSON_NUMBER || nt->num != n)) {
-		error("%s: numTraining says %g but labelsTr holds %d cases", json,
-		      nt->type == JSON_NUMBER ? nt->num : -1.0, n);
+	if (want > 0 && n != want) {
+		error("%s: numTraining says %d but %s holds %d cases", json, want, lsub, n);
 		goto out;
 	}
-	if (!(d->tr = xcalloc((size_t)n, sizeof *d->tr)))
+	if (!(*out = xcalloc((size_t)n, sizeof **out)))
 		goto out;
 	for (i = 0; i < n; i++)
-		if (d->ntr++, v2_case(dir, json, names[i], (int)ch->len, "imagesTr", "labelsTr", fe,
-		                      &d->tr[i]))
+		if ((*nout)++, v2_case(dir, json, names[i], nch, sub, lsub, fe, &(*out)[i]))
 			goto out;
-	if (sort_unique(json, d->tr, d->ntr, "case name appears twice"))
-		goto out;
-	if (test) {
-		while (n > 0)
-			free(names[--n]);
-		free(names);
-		names = NULL;
-		if (list_cases(dir, "imagesTs", "_0000", fe, &names, &n))
-			goto out;
-		if (n == 0) {
-			error("%s: no test images ('imagesTs/*_0000%s')", json, fe);
-			goto out;
-		}
-		if (!(d->ts = xcalloc((size_t)n, sizeof *d->ts)))
-			goto out;
-		for (i = 0; i < n; i++)
-			if (d->nts++, v2_case(dir, json, names[i], (int)ch->len, "imagesTs", NULL, fe,
-			                      &d->ts[i]))
-				goto out;
-		if (sort_unique(json, d->ts, d->nts, "test case name appears twice"))
-			goto out;
-	}
-	rc = 0;
+	rc = sort_unique(json, *out, *nout, lsub ? "case name appears twice"
+	                                         : "test case name appears twice");
 out:
 	while (n > 0)
 		free(names[--n]);
 	free(names);
 	return rc;
+}
+
+static int nnunet2(const char *dir, const char *json, const struct json *root, int test,
+                   struct dataset *d)
+{
+	const struct json *ch = json_get(root, "channel_names"), *nt = json_get(root, "numTraining");
+	const char *fe = jstr(json_get(root, "file_ending"));
+	if (!ch || ch->type != JSON_OBJECT || ch->len == 0)
+		return error("%s: nnU-Net v2 form: want a non-empty \"channel_names\" object", json);
+	if (!fe || (strcmp(fe, ".nii.gz") && strcmp(fe, ".nii")))
+		return error("%s: file_ending: only NIfTI is read (\".nii.gz\" or \".nii\"): '%s'", json,
+		             fe ? fe : "(not a string)");
+	if (nt && (nt->type != JSON_NUMBER || nt->num < 1 || nt->num > 1e8 || nt->num != (int)nt->num))
+		return error("%s: numTraining is not a count of cases", json);
+	d->form = DATASET_NNUNET2;
+	if (v2_cases(dir, json, (int)ch->len, "imagesTr", "labelsTr", fe, nt ? (int)nt->num : 0,
+	             &d->tr, &d->ntr))
+		return -1;
+	if (test && v2_cases(dir, json, (int)ch->len, "imagesTs", NULL, fe, 0, &d->ts, &d->nts))
+		return -1;
+	return 0;
 }
 
 int dataset_read(const char *dir, int test, struct dataset *d)
@@ -352,53 +345,53 @@ out:
 	return rc;
 }
 
+/* Copy the one-channel slab `one` into channel k of `all` (same dims). */
+static void put_channel(struct slab *all, int k, const struct slab *one)
+{
+	size_t per = (size_t)one->nx * one->ny;
+	int z;
+	for (z = 0; z < one->nz; z++)
+		memcpy((float *)all->data + slab_index(all, 0, 0, k, z),
+		       (const float *)one->data + (size_t)z * per, per * sizeof(float));
+}
+
 int ds_load_image(const struct ds_case *c, enum nifti_nan nan, struct slab *s,
                   size_t *replaced)
 {
-	struct slab one;
-	size_t n = 0, per;
-	int k, z;
+	struct slab one, all = {0};
+	size_t n;
+	int k;
 	*replaced = 0;
-	if (nifti_load_nan(c->image[0], s, NULL, nan, &n))
+	if (nifti_load_nan(c->image[0], s, NULL, nan, replaced))
 		return -1;
-	*replaced = n;
 	if (c->nimage == 1)
 		return 0;
 	if (s->nc != 1) {
 		error("%s: a channel file holds %d volumes (4th dimension), want 1", c->image[0], s->nc);
 		goto fail;
 	}
-	{
-		struct slab all;
-		if (slab_alloc_like(&all, s, s->nx, s->ny, s->nz, c->nimage, SLAB_F32))
+	if (slab_alloc_like(&all, s, s->nx, s->ny, s->nz, c->nimage, SLAB_F32))
+		goto fail;
+	put_channel(&all, 0, s);
+	for (k = 1; k < c->nimage; k++) {
+		if (nifti_load_nan(c->image[k], &one, NULL, nan, &n))
 			goto fail;
-		per = (size_t)s->nx * s->ny;
-		for (k = 0; k < c->nimage; k++) {
-			if (k && nifti_load_nan(c->image[k], &one, NULL, nan, &n)) {
-				slab_free(&all);
-				goto fail;
-			}
-			if (k && (one.nx != s->nx || one.ny != s->ny || one.nz != s->nz || one.nc != 1)) {
-				error("dims differ: channel file '%s' is %dx%dx%dx%d, '%s' is %dx%dx%d",
-				      c->image[k], one.nx, one.ny, one.nz, one.nc, c->image[0], s->nx, s->ny,
-				      s->nz);
-				slab_free(&one), slab_free(&all);
-				goto fail;
-			}
-			for (z = 0; z < s->nz; z++)
-				memcpy((float *)all.data + slab_index(&all, 0, 0, k, z),
-				       (const float *)(k ? one.data : s->data) + (size_t)z * per,
-				       per * sizeof(float));
-			if (k) {
-				*replaced += n;
-				slab_free(&one);
-			}
+		if (one.nx != s->nx || one.ny != s->ny || one.nz != s->nz || one.nc != 1) {
+			error("dims differ: channel file '%s' is %dx%dx%dx%d, '%s' is %dx%dx%d",
+			      c->image[k], one.nx, one.ny, one.nz, one.nc, c->image[0], s->nx, s->ny,
+			      s->nz);
+			slab_free(&one);
+			goto fail;
 		}
-		slab_free(s);
-		*s = all;
+		put_channel(&all, k, &one);
+		*replaced += n;
+		slab_free(&one);
 	}
+	slab_free(s);
+	*s = all;
 	return 0;
 fail:
+	slab_free(&all);
 	slab_free(s);
 	return -1;
 }

@@ -345,6 +345,66 @@ out:
 	return rc;
 }
 
+/* The dataset form: every training case (and test image) of DIR, split.tsv
+ * and sources.tsv, all or none. 0 or -1. */
+static int convert_dataset(struct opts *o, const char *dir, const char *annotations, int test,
+                           const char *outdir, uint64_t seed, const double split[3])
+{
+	struct dataset d;
+	struct annot_table at = {0};
+	struct outbatch b;
+	int i, rc = -1;
+	outbatch_init(&b);
+	if (dataset_read(dir, test, &d))
+		return -1;
+	if (load_annotations(o, annotations, dir, d.tr, d.ntr, &at) || make_dirs(outdir, 1, test))
+		goto out;
+	o->annot = at.n ? &at : NULL;
+	for (i = 0; i < d.ntr; i++)
+		if (convert_case(o, &d.tr[i], outdir, "images", &b))
+			goto out;
+	for (i = 0; i < d.nts; i++)
+		if (convert_case(o, &d.ts[i], outdir, "imagesTs", &b))
+			goto out;
+	if (write_split(&b, outdir, d.tr, d.ntr, seed, split) || write_sources(&b, outdir, &d) ||
+	    outbatch_commit(&b))
+		goto out;
+	rc = 0;
+out:
+	outbatch_abort(&b);
+	o->annot = NULL;
+	annot_free(&at);
+	dataset_free(&d);
+	return rc;
+}
+
+/* The -i form: one image (and label) named `name` or after the file. 0 or -1. */
+static int convert_one(struct opts *o, const char *image, const char *label, const char *name,
+                       const char *annotations, const char *outdir)
+{
+	char *path = (char *)image;
+	struct ds_case one = {.nimage = 1, .image = &path, .label = (char *)label};
+	struct annot_table at = {0};
+	struct outbatch b;
+	int rc = -1;
+	outbatch_init(&b);
+	one.name = name ? strdup(name) : ds_case_name(!strcmp(image, "-") ? "stdin" : image);
+	if (!one.name || ds_check_name(one.name, name ? name : image) ||
+	    load_annotations(o, annotations, NULL, &one, 1, &at))
+		goto out;
+	o->annot = at.n ? &at : NULL;
+	if (make_dirs(outdir, label != NULL, 0) || convert_case(o, &one, outdir, "images", &b) ||
+	    outbatch_commit(&b))
+		goto out;
+	rc = 0;
+out:
+	outbatch_abort(&b);
+	o->annot = NULL;
+	annot_free(&at);
+	free(one.name);
+	return rc;
+}
+
 static const char *const nan_names[] = {"refuse", "zero", "min", NULL};
 
 int main(int argc, char **argv)
@@ -352,13 +412,8 @@ int main(int argc, char **argv)
 	struct opts o = {0};
 	const char *image = NULL, *label = NULL, *name = NULL, *annotations = NULL, *outdir;
 	double split[3] = {70, 15, 15};
-	int crop[2] = {0, 0}, size[2] = {0, 0}, test = 0, i, a, rc = 1;
+	int crop[2] = {0, 0}, size[2] = {0, 0}, test = 0, a, rc;
 	long seed = 1;
-	struct outbatch b;
-	struct dataset d = {0};
-	struct ds_case one = {0};
-	struct annot_table at = {0};
-	char *one_image = NULL;
 	const struct opt opts[] = {
 		OPT_INTS('c', "crop", crop, 2, 'x', "WxH", 1, 100000,
 		         "central crop (zero padding where the volume is smaller)"),
@@ -369,18 +424,18 @@ int main(int argc, char **argv)
 		         "(default: every label > 0)"),
 		OPT_FLAG('Z', "raw", &o.raw, "keep intensities (no per-slice z-score standardisation)"),
 		OPT_FLAG(0, "sparse", &o.sparse,
-		         "label files hold painted planes only: every voxel off an annotated\n"
-		         "plane becomes 255 (unlabelled); annotated: the z-slices with any\n"
-		         "non-zero label, or as --annotations says; label slabs get SLICES"),
+		         "label files hold painted planes only: voxels off an\n"
+		         "annotated plane become 255 (unlabelled); annotated: the\n"
+		         "z-slices with a non-zero label, or as --annotations says"),
 		OPT_STRING(0, "annotations", &annotations, "FILE",
-		           "with --sparse: the annotated planes, lines case<TAB>axis<TAB>index[,index...]\n"
-		           "(formats/annotations.md; default DATASET_DIR/annotations.tsv if present)"),
+		           "with --sparse: the annotated planes (formats/annotations.md;\n"
+		           "default DATASET_DIR/annotations.tsv when present)"),
 		OPT_FLAG(0, "test-images", &test,
-		         "also convert the test images (MSD \"test\" list, nnU-Net v2 imagesTs/)\n"
-		         "into OUT_DIR/imagesTs/<case>.slab"),
+		         "also convert the test images (MSD \"test\" list, nnU-Net v2\n"
+		         "imagesTs/) into OUT_DIR/imagesTs/<case>.slab"),
 		OPT_ENUM(0, "nan", &o.nan, "refuse|zero|min", nan_names,
-		         "NaN or infinite image voxels: refuse the file (default), or set them\n"
-		         "to 0 or to the volume's finite minimum (a count per case on stderr)"),
+		         "NaN or infinite image voxels: refuse (default), or set\n"
+		         "them to 0 or to the volume's finite minimum (counted)"),
 		OPT_LONG('s', "seed", &seed, "SEED", 0, 2147483647L, "seed of the split (default 1)"),
 		OPT_CALL('p', "split", split, "T/V/T", split_opt, "split proportions (default 70/15/15)"),
 		OPT_STRING('i', "image", &image, "IMAGE", "convert this one image (\"-\" is stdin)"),
@@ -427,43 +482,10 @@ int main(int argc, char **argv)
 		                                  : "want DATASET_DIR OUT_DIR: '%s'", argv[a]);
 	outdir = argv[argc - 1];
 
-	outbatch_init(&b);
-	if (image) {
-		one.nimage = 1;
-		one.image = &one_image;
-		one_image = (char *)image;
-		one.label = (char *)label;
-		one.name = name ? strdup(name) : ds_case_name(!strcmp(image, "-") ? "stdin" : image);
-		if (!one.name || ds_check_name(one.name, name ? name : image) ||
-		    load_annotations(&o, annotations, NULL, &one, 1, &at))
-			goto out;
-		o.annot = at.n ? &at : NULL;
-		if (make_dirs(outdir, label != NULL, 0) || convert_case(&o, &one, outdir, "images", &b) ||
-		    outbatch_commit(&b))
-			goto out;
-	} else {
-		if (dataset_read(argv[a], test, &d) ||
-		    load_annotations(&o, annotations, argv[a], d.tr, d.ntr, &at))
-			goto out;
-		o.annot = at.n ? &at : NULL;
-		if (make_dirs(outdir, 1, test))
-			goto out;
-		for (i = 0; i < d.ntr; i++)
-			if (convert_case(&o, &d.tr[i], outdir, "images", &b))
-				goto out;
-		for (i = 0; i < d.nts; i++)
-			if (convert_case(&o, &d.ts[i], outdir, "imagesTs", &b))
-				goto out;
-		if (write_split(&b, outdir, d.tr, d.ntr, (uint64_t)seed, split) ||
-		    write_sources(&b, outdir, &d) || outbatch_commit(&b))
-			goto out;
-	}
-	rc = 0;
-out:
-	outbatch_abort(&b);
-	dataset_free(&d);
-	annot_free(&at);
-	free(one.name);
+	if (image)
+		rc = convert_one(&o, image, label, name, annotations, outdir) ? 1 : 0;
+	else
+		rc = convert_dataset(&o, argv[a], annotations, test, outdir, (uint64_t)seed, split) ? 1 : 0;
 	free(o.fg);
 	if (close_stdout())
 		rc = 1;

@@ -416,7 +416,7 @@ slices() {
 
 # slice_u8 SLAB Z: the u8 samples of z-slice Z (one channel), one a line
 slice_u8() {
-	local per
+	local per nx ny
 	read -r nx ny _ <<<"$(header "$1" DIMS)"
 	per=$((nx * ny))
 	samples "$1" u1 | sed -n "$(($2 * per + 1)),$((($2 + 1) * per))p"
