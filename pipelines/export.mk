@@ -38,9 +38,13 @@ export_mask = $(call run,$(LAUNCH),$(SLAB2NII) -g $(ref) -t $(EXPORT_THR) \
 	$(if $(planes),--overlay $(label) $(foreach p,$(planes),--overlay-planes $p)) -o $@.tmp $<)
 export_prob = $(call run,$(LAUNCH),$(SLAB2NII) -g $(ref) -o $@.tmp $<)
 
-# test images: the final model, and with PLANES=3 the plane models fused
-exp/ts/selflabel/%.slab: $(FINAL) data/imagesTs/%.slab params/testpredict
-	$(call run,$(LAUNCH),$(PREDICT) -m $(FINAL) $(REPORT_PREDICT_FLAGS) -o $@.tmp data/imagesTs/$*.slab)
+# test images: a model with an M_ variable (EXPORT_MODEL selflabel: the final
+# model, central: iteration 0's), and with PLANES=3 the plane models fused
+define export_model_rules
+exp/ts/$1/%.slab: $$(M_$1) data/imagesTs/%.slab params/testpredict
+	$$(call run,$$(LAUNCH),$$(PREDICT) -m $$(M_$1) $$(REPORT_PREDICT_FLAGS) -o $$@.tmp data/imagesTs/$$*.slab)
+endef
+$(foreach m,$(patsubst M_%,%,$(filter M_%,$(.VARIABLES))),$(eval $(call export_model_rules,$m)))
 define export_plane_rules
 exp/ts/plane-$1/%.slab: models/plane-$1.model data/imagesTs/%.slab params/testpredict params/planes
 	$$(call run,$$(LAUNCH),$$(PERMUTE) -p $$(PLANE_ORDER_$1) -d $$(PLANE_DIMS_$1) -o $$@.i.tmp data/imagesTs/$$*.slab && \

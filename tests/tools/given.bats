@@ -12,7 +12,8 @@ setup() {
 
 # sparse_dataset DIR: a phantom MSD folder DIR (16 volumes of 32x32x24) whose
 # label files hold only the painted z-slices (seeded, off the centre; every
-# third volume two), as a viewer saves them (0 off the painted slices);
+# third volume two, declared in annotations.tsv, since a painted slice may be
+# all background), as a viewer saves them (0 off the painted slices);
 # painted.tsv lists them; ph/labelsTr keeps the hidden full labels (the run
 # never sees them)
 sparse_dataset() {
@@ -27,10 +28,19 @@ sparse_dataset() {
 		a=$(( (i * 7) % 6 + 4 )); [ $((i % 2)) = 0 ] && a=$((a + 10))
 		l=$a; [ $((i % 3)) = 0 ] && l="$a,$(( (a + 9) % 24 ))"
 		printf '%s\t%s\n' "$c" "$l" >> painted.tsv
+		# two slices: declared, since the second may be all background (23)
+		[ $((i % 3)) = 0 ] && printf '%s\tz\t%s\n' "$c" "$l" >> "$d/annotations.tsv"
 		# the painted slices only; slab2nii -g writes the unlabelled 255 as 0
 		slice-extract -k "$l" "$f" | slab2nii -g "ph/labelsTr/$c.nii.gz" -o "$d/labelsTr/$c.nii.gz"
 	done
 	rm -rf truth
+	# two new scans in imagesTs/, listed as the dataset's "test" images
+	phantom -n 2 -d 32,32,24 -s 9 new > /dev/null
+	mkdir -p "$d/imagesTs"
+	cp new/imagesTr/phantom_001.nii.gz "$d/imagesTs/new_1.nii.gz"
+	cp new/imagesTr/phantom_002.nii.gz "$d/imagesTs/new_2.nii.gz"
+	sed -i 's|"test": \[\]|"test": ["./imagesTs/new_1.nii.gz", "./imagesTs/new_2.nii.gz"]|' "$d/dataset.json"
+	grep -q new_2 "$d/dataset.json"
 }
 
 # dsc_native DIR: the pooled DSC of the masks DIR/CASE.nii.gz against the
@@ -193,10 +203,19 @@ sparse_slabs() {
 			    <(slice-extract -r "$z:$((z + 1))" "painted/images/$c.slab" | sed '1,/^ENDHDR$/d')
 		done
 	done
+	# the new scans: on their grids, as selflabel-segment segments them with the bundle
+	[ "$(ls run/out/labelsTs)" = "$(printf 'new_1.nii.gz\nnew_2.nii.gz')" ]
+	"$P/selflabel-segment" -m run/out/model -o seg ds > /dev/null
+	for c in new_1 new_2; do
+		msd2slab -Z -i "ds/imagesTs/$c.nii.gz" -m "run/out/labelsTs/$c.nii.gz" -n "$c" chk > /dev/null
+		[ "$(header chk/labels/$c.slab TRANSFORM)" = "$(header chk/images/$c.slab TRANSFORM)" ]
+		cmp <(zcat "run/out/labelsTs/$c.nii.gz" | tail -c +353) <(zcat "seg/$c.nii.gz" | tail -c +353)
+		[ "$(slab-info chk/labels/$c.slab | awk '$1 == "label_1" { print $2 }')" -gt 100 ]
+	done
 	mv hidden ph/labelsTr
 	cp -r run/out/labelsTr final
 	make -s -C run export EXPORT_MODEL=central > export.out 2>&1
 	s=$(dsc_native final) c=$(dsc_native run/out/labelsTr)
 	echo "exported DSC on the scans' grids: final $s, iteration 0 $c" >&3
-	awk -v s="$s" -v c="$c" 'BEGIN { exit !(s > 0.8 && s > c + 0.1) }'
+	awk -v s="$s" -v c="$c" 'BEGIN { exit !(s > 0.8 && s > c + 0.06) }'
 }
