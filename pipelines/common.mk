@@ -179,6 +179,21 @@ PREDICT_FLAGS = $(if $(call yes,$(FLIP)),--flip) $(PREDICT_OPTS)
 REPORT_PREDICT_FLAGS = $(if $(call yes,$(REPORT_FLIP)),--flip) $(PREDICT_OPTS)
 SCHEDULE_FLAGS = -k $(K) -e $(EXPANSION) -s $(SEED) -f $(FOLDS) -a $(ANNOTATE)
 
+# ---- rules both reports (report.mk, given.mk) make for each report model ----------
+# $(call model_shared_rules,MODEL): MODEL's predictions of a volume,
+# test/MODEL/CASE.slab (for a model with M_MODEL; `planes` has its own rule),
+# and its pictures of a shown volume
+define model_shared_rules
+$(if $(M_$1),test/$1/%.slab: $$(M_$1) data/images/%.slab params/testpredict
+	$$(call run,$$(LAUNCH),$$(PREDICT) -m $$(M_$1) $$(REPORT_PREDICT_FLAGS) -o $$@.tmp data/images/$$*.slab))
+report/fig/%-$1-montage.png: data/images/%.slab data/labels/%.slab test/$1/%.slab
+	$$(call run,$$(LAUNCH),$$(RENDER) -M -S 3 -g data/labels/$$*.slab -p test/$1/$$*.slab -o $$@.tmp \
+	  data/images/$$*.slab)
+report/fig/%-$1-ortho.png: data/images/%.slab data/labels/%.slab test/$1/%.slab
+	$$(call run,$$(LAUNCH),$$(RENDER) -v ortho -S 4 -g data/labels/$$*.slab -p test/$1/$$*.slab -o $$@.tmp \
+	  data/images/$$*.slab)
+endef
+
 # ---- the run macro -----------------------------------------------------------------
 # Paths name what a recipe works on: prob/03/CASE.slab is iteration 03, CASE
 # (diag.mk redefines run_env for its own paths).

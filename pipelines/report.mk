@@ -34,19 +34,11 @@ endef
 
 # (a model without M_NAME, like `planes`, has its own rule for test/NAME/)
 define model_rules
-$(if $(M_$1),test/$1/%.slab: $$(M_$1) data/images/%.slab params/testpredict
-	$$(call run,$$(LAUNCH),$$(PREDICT) -m $$(M_$1) $$(REPORT_PREDICT_FLAGS) -o $$@.tmp data/images/$$*.slab))
 report/$1-cases.tsv: MODEL = $1
 report/$1-cases.tsv: $$(CASES_TEST:%=test/$1/%.slab) $$(GT_TEST) params/report
 	$$(metrics_recipe)
-report/fig/%-$1-montage.png: data/images/%.slab data/labels/%.slab test/$1/%.slab
-	$$(call run,$$(LAUNCH),$$(RENDER) -M -S 3 -g data/labels/$$*.slab -p test/$1/$$*.slab -o $$@.tmp \
-	  data/images/$$*.slab)
-report/fig/%-$1-ortho.png: data/images/%.slab data/labels/%.slab test/$1/%.slab
-	$$(call run,$$(LAUNCH),$$(RENDER) -v ortho -S 4 -g data/labels/$$*.slab -p test/$1/$$*.slab -o $$@.tmp \
-	  data/images/$$*.slab)
 endef
-$(foreach m,$(REPORT_MODELS),$(eval $(call model_rules,$m)))
+$(foreach m,$(REPORT_MODELS),$(eval $(call model_rules,$m))$(eval $(call model_shared_rules,$m)))
 
 FIGS = $(foreach m,$(REPORT_MODELS),$(foreach c,$(SHOWN),report/fig/$c-$m-montage.png \
 	report/fig/$c-$m-ortho.png))
