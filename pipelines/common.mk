@@ -64,6 +64,13 @@ FOLDS ?= 5
 # training (the paper: RMSprop 1e-3, BCE, up to 150 epochs, patience 6)
 EPOCHS ?= 150
 EPOCHS0 ?= $(EPOCHS)
+# MIN_STEPS0: the initial (fold) trainings lower their batch so that an epoch
+# has at least this many optimiser steps (unet-train --min-steps; empty: off).
+# On by default with given annotations: a user's few dozen annotated slices
+# at batch 32 make one step an epoch, and the model stops before it learns
+# anything but background (hippocampus, 40 scans: fold validation DSC 0.01-0.03
+# at batch 32, 0.59-0.75 at batch 6)
+MIN_STEPS0 ?= $(if $(GIVEN),4)
 FULL_EPOCHS ?= $(EPOCHS0)
 PATIENCE ?= 6
 PATIENCE0 ?= $(PATIENCE)
@@ -163,7 +170,8 @@ TRAIN_ALL = --lr $(LR) --seed $(SEED) --optimizer $(OPTIMIZER) --loss $(LOSS) \
 # every 2-D training
 TRAIN_COMMON = -b $(BATCH) $(TRAIN_ALL) $(TRAIN_OPTS)
 TRAIN0_FLAGS = -e $(EPOCHS0) --patience $(PATIENCE0) $(TRAIN_COMMON) --select $(SELECT0) \
-	$(if $(call yes,$(AUGMENT0)),--augment) $(if $(EMA0),--ema $(EMA0)) $(TRAIN0_OPTS)
+	$(if $(call yes,$(AUGMENT0)),--augment) $(if $(EMA0),--ema $(EMA0)) \
+	$(if $(MIN_STEPS0),--min-steps $(MIN_STEPS0)) $(TRAIN0_OPTS)
 FINETUNE_FLAGS = -e $(EPOCHS) --patience $(PATIENCE) $(TRAIN_COMMON) --select $(SELECT) --weights $(WEIGHTS) \
 	$(if $(filter gt,$(SELECT_ON))$(GIVEN),--val-gt) $(if $(EMA),--ema $(EMA)) $(FINETUNE_OPTS)
 FULL_FLAGS = -e $(FULL_EPOCHS) --patience $(PATIENCE) $(TRAIN_COMMON) --select $(SELECT) \

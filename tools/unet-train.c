@@ -16,7 +16,7 @@
  * others are 0 when not given. */
 static struct train_opts o;
 static const char *out, *init, *logpath;
-static int batch, filters, depth, dims, channels = 1, summary, val_gt, engine;
+static int batch, min_steps, filters, depth, dims, channels = 1, summary, val_gt, engine;
 static int augment, weighting, optimizer, lossfn, selection;
 
 static int parse_seed(const char *v, void *dest)
@@ -59,6 +59,10 @@ static const struct opt table[] = {
 	OPT_INT('e', "epochs", &o.epochs, "N", 1, 100000, "at most N epochs (150)"),
 	OPT_INT('b', "batch", &batch, "N", 1, 4096,
 	        "mini-batch size (32 slices; 2 volumes with --dims 3)"),
+	OPT_INT(0, "min-steps", &min_steps, "N", 1, 100000,
+	        "lower the batch to floor(training items / N) (at least 1) when that\n"
+	        "is smaller, so an epoch has at least N optimiser steps (few labelled\n"
+	        "slices: one step an epoch learns little before early stopping)"),
 	OPT_DOUBLE(0, "lr", &o.lr, "X", 1e-12, 1e6, "initial learning rate (1e-3)"),
 	OPT_INT(0, "patience", &o.patience, "N", 1, 100000,
 	        "early stopping after N epochs without improvement (6)"),
@@ -279,6 +283,12 @@ int main(int argc, char **argv)
 		return 1;
 	log_note(note, sizeof note, va.n, va_all);
 	o.log_note = *note ? note : NULL;
+	if (min_steps && tr.n / (size_t)min_steps < (size_t)o.batch) {
+		o.batch = tr.n >= (size_t)min_steps ? (int)(tr.n / (size_t)min_steps) : 1;
+		if (!o.quiet)
+			fprintf(stderr, "%s: batch %d, so that %zu training items make at least %d steps "
+			        "an epoch (--min-steps)\n", progname, o.batch, tr.n, min_steps);
+	}
 	if (make_net(&u, &cfg, params, &tr))
 		return 1;
 	free(params);
