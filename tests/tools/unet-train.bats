@@ -308,3 +308,18 @@ mk_wrong_val() {
 	echo "kept $kept, again $again"
 	awk -v a="$kept" -v b="$again" 'BEGIN { exit !(a - b < 1e-4 * a && b - a < 1e-4 * a) }'
 }
+
+@test "unet-train --min-steps lowers the batch so that an epoch has at least N steps" {
+	mkset
+	run -0 --separate-stderr unet-train --filters 4 --depth 2 -b 8 --min-steps 4 -e 2 -o a.model tr.list va.list
+	[[ "$stderr" == *"unet-train: batch 6, so that 24 training items make at least 4 steps an epoch (--min-steps)"* ]]
+	tiny_train -b 6 -e 2 -o b.model tr.list va.list
+	cmp a.model b.model
+	# a batch that already makes N steps stays: the model without --min-steps
+	tiny_train --min-steps 3 -e 2 -o c.model tr.list va.list
+	tiny_train -e 2 -o d.model tr.list va.list
+	cmp c.model d.model
+	run ! cmp -s a.model d.model
+	run -2 --separate-stderr unet-train --min-steps 0 -o m tr.list
+	[ "$stderr" = "unet-train: --min-steps: out of range 1..100000: '0'" ]
+}
