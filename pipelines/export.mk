@@ -47,7 +47,9 @@ endef
 $(foreach m,$(patsubst M_%,%,$(filter M_%,$(.VARIABLES))),$(eval $(call export_model_rules,$m)))
 define export_plane_rules
 exp/ts/plane-$1/%.slab: models/plane-$1.model data/imagesTs/%.slab params/testpredict params/planes
-	$$(call run,$$(LAUNCH),$$(PERMUTE) -p $$(PLANE_ORDER_$1) -d $$(PLANE_DIMS_$1) -o $$@.i.tmp data/imagesTs/$$*.slab && \
+	$$(call run,$$(LAUNCH),$$(PERMUTE) -p $$(PLANE_ORDER_$1) \
+	  -d $$$$($$(PIPE)/selflabel-plane-dims $$(PLANE_ORDER_$1) $$(PLANE_DIMS_$1) data/imagesTs/$$*.slab) \
+	  -o $$@.i.tmp data/imagesTs/$$*.slab && \
 	  $$(PREDICT) -m models/plane-$1.model $$(REPORT_PREDICT_FLAGS) -o $$@.p.tmp $$@.i.tmp && \
 	  $$(PERMUTE) -p $$(PLANE_ORDER_$1) -r data/imagesTs/$$*.slab -o $$@.tmp $$@.p.tmp && rm -f $$@.i.tmp $$@.p.tmp || \
 	  { rm -f $$@.i.tmp $$@.p.tmp; false; })
