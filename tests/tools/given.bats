@@ -52,6 +52,23 @@ sparse_dataset() {
 	grep -q new_2 "$d/dataset.json"
 }
 
+# sparse_slabs DIR "CASE:NX:NY:NZ:LIST"...: a slab folder whose label slabs
+# carry SLICES (g on LIST) and 255 off it; LIST empty: no annotated slice
+sparse_slabs() {
+	local d=$1 spec c nx ny nz l tok
+	shift
+	mkdir -p "$d/images" "$d/labels"
+	for spec; do
+		IFS=: read -r c nx ny nz l <<< "$spec"
+		{ slab_header "$c" "$nx $ny $nz" 1 f32; head -c $((4 * nx * ny * nz)) /dev/zero; } > "$d/images/$c.slab"
+		tok=$(awk -v nz="$nz" -v l=",$l," 'BEGIN { for (z = 0; z < nz; z++)
+			printf "%s%s", (z ? " " : ""), (index(l, "," z ",") ? "g" : "."); print "" }')
+		{ slab_header "$c" "$nx $ny $nz" 1 u8 "SLICES $tok"
+		  awk -v nx="$nx" -v ny="$ny" -v nz="$nz" -v l=",$l," 'BEGIN { for (z = 0; z < nz; z++)
+			for (p = 0; p < nx * ny; p++) printf "%c", (index(l, "," z ",") ? (p == 0) : 255) }'; } > "$d/labels/$c.slab"
+	done
+}
+
 # native_scores DIR: "DSC HD95" (pooled DSC, mean HD95 in mm) of the masks
 # DIR/CASE.nii.gz against the hidden full labels, on the scans' own grids
 native_scores() {
