@@ -412,3 +412,8 @@ void vec_sum_rows(float *db, const float *d, int K, size_t p)
 	for (int k = 0; k < K; k++)
 		db[k] += (float)vec_sum(d + (size_t)k * p, p);
 }
+
+const char *kernels_isa(void)
+{
+	return VL == 16 ? "avx512" : VL == 8 ? "avx2" : "sse";
+}

@@ -5,6 +5,7 @@
  * -r R the STEPS are timed R times and the fastest block is reported (a
  * loaded machine slows some blocks; the best is the least disturbed).
  * Threads: OPENBLAS_NUM_THREADS. */
+#include "blascore.h"
 #include "conv.h"
 #include "kernels.h"
 #include "layers.h"
@@ -170,7 +171,29 @@ static int bench_unet(int train, int W, int H, int C, int B, int steps, int reps
 	return close_stdout() ? 1 : 0;
 }
 
-enum what { TRAIN, INFER, SGEMM, LAYERS };
+enum what { TRAIN, INFER, SGEMM, LAYERS, CPU };
+
+/* -t cpu: what the machine is and what runs on it, one "key<TAB>value" a line. */
+static int cpu_report(const struct blas_state *bs)
+{
+	char line[512], model[256] = "?";
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	while (f && fgets(line, sizeof line, f))
+		if (!strncmp(line, "model name", 10) && strchr(line, ':')) {
+			snprintf(model, sizeof model, "%s", strchr(line, ':') + 2);
+			model[strcspn(model, "\n")] = '\0';
+			break;
+		}
+	if (f)
+		fclose(f);
+	printf("cpu\t%s\n", model);
+	printf("isa\t%s\n", bs->isa);
+	printf("engine\t%s\n", kernels_isa());
+	printf("blas_core\t%s\n", bs->core);
+	printf("blas_best\t%s\n", bs->best ? bs->best : "-");
+	printf("blas_corrected_from\t%s\n", bs->was ? bs->was : "-");
+	return close_stdout() ? 1 : 0;
+}
 
 static int parse_mode(const char *v, void *dest)
 {
@@ -182,14 +205,17 @@ static int parse_mode(const char *v, void *dest)
 
 int main(int argc, char **argv)
 {
-	static const char *const whats[] = { "train", "infer", "sgemm", "layers", NULL };
+	static const char *const whats[] = { "train", "infer", "sgemm", "layers", "cpu", NULL };
 	int what = TRAIN, size[2] = {32, 32}, C = 1, B = 32, steps = 20, reps = 1, i;
 	double mflop = 0;
+	struct blas_state bs;
+	blas_check(argv, &bs);
 	const struct opt opts[] = {
 		OPT_ENUM('t', "test", &what, NULL, whats,
 		         "what to time (default train); layers: CPU ms of every 3x3\n"
 		         "convolution of the network in each MODE, forward + backward and\n"
-		         "forward alone, and the MODE chosen"),
+		         "forward alone, and the MODE chosen; cpu: the CPU, its vector\n"
+		         "instructions and the OpenBLAS core in use (TSV key, value)"),
 		OPT_INTS('s', "size", size, 2, 'x', "WxH", 1, 8192,
 		         "slice size (default 32x32; sgemm: W x W matrices)"),
 		OPT_INT('c', "channels", &C, "CHANNELS", 1, 64, "input channels (default 1)"),
@@ -212,11 +238,17 @@ int main(int argc, char **argv)
 		         "square product (the ceiling). One TSV line on stdout: what size batch steps\n"
 		         "seconds slices_per_s gflop_s maxrss_mib cpu_slices_per_s.",
 		.opts = opts,
-		.notes = "Threads: OPENBLAS_NUM_THREADS."
+		.notes = "Threads: OPENBLAS_NUM_THREADS. When OpenBLAS runs kernels below what the CPU\n"
+		         "supports (its guess, or OPENBLAS_CORETYPE), the tools re-run themselves with\n"
+		         "the CPU's core and say so here; SELFLABEL_BLAS=keep keeps OpenBLAS's choice."
 	};
 
 	if ((i = opt_parse(&tool, argc, argv)) < 0)
 		return opt_status(i);
+	if (blas_note(&bs))
+		fprintf(stderr, "%s: %s\n", progname, blas_note(&bs));
+	if (what == CPU)
+		return cpu_report(&bs);
 	if (what == SGEMM)
 		return bench_sgemm(size[0], steps, reps);
 	if (what == LAYERS)

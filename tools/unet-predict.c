@@ -1,5 +1,6 @@
 /* unet-predict: probabilities of the foreground for every slice of image
  * slabs, slice by slice (2-D model) or volume by volume (3-D model). */
+#include "blascore.h"
 #include "model.h"
 #include "opt.h"
 #include "predict.h"
@@ -65,6 +66,8 @@ static int predict_all(struct predictor *p, struct slab_reader *r, struct outfil
 
 int main(int argc, char **argv)
 {
+	struct blas_state bs;
+	blas_check(argv, &bs); /* (the correction is silent here: predictions go to stdout) */
 	int i = opt_parse(&tool, argc, argv);
 	if (i < 0)
 		return opt_status(i);

@@ -1,5 +1,6 @@
 /* unet-train: train (or fine-tune) the 2-D U-Net on labelled slices, or the
  * 3-D U-Net on whole volumes (--dims 3). */
+#include "blascore.h"
 #include "layers.h"
 #include "model.h"
 #include "opt.h"
@@ -255,6 +256,8 @@ static int run(struct unet *u, const struct trainset *tr, const struct trainset 
 
 int main(int argc, char **argv)
 {
+	struct blas_state bs;
+	blas_check(argv, &bs);
 	train_opts_default(&o);
 	int i = opt_parse(&tool, argc, argv);
 	if (i < 0)
@@ -272,6 +275,8 @@ int main(int argc, char **argv)
 		return opt_fail("--val-gt needs a validation list");
 	if (engine)
 		conv3x3_mode = CONV_REFERENCE; /* im2col + sgemm everywhere */
+	if (blas_note(&bs) && !o.quiet)
+		fprintf(stderr, "%s: %s\n", progname, blas_note(&bs));
 
 	struct unet_config cfg;
 	struct trainset tr = {0}, va = {0};

@@ -23,6 +23,9 @@ torch=0
 if "$py" -c 'import torch' 2>/dev/null; then torch=1; else
 	echo "PyTorch not importable with $py: skipping the PyTorch comparison"; fi
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+# the CPU's vector instructions, the engine's build and the OpenBLAS core in use
+# (corrected when OpenBLAS guessed below the CPU: lib/blascore.h)
+"$bench" -t cpu | awk -F'\t' '$1 != "cpu" { printf "%s: %s\n", $1, $2 }'
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (other jobs distort the figures; ratios are side by side)"
 
 declare -A ceil

@@ -1,0 +1,40 @@
+/* blascore.h: never run on OpenBLAS's wrong guess of the CPU.
+ *
+ * A DYNAMIC_ARCH OpenBLAS picks its kernels ("core") at start-up from the
+ * CPU's model number; a CPU newer than the library falls back to old
+ * kernels (Debian's 0.3.21 chose its SSE3 "Prescott" kernels on an AVX-512
+ * Xeon: sgemm 5x slower). The same happens when OPENBLAS_CORETYPE names an
+ * old core. blas_check() compares the core OpenBLAS runs with what the CPU
+ * supports (cpuid: AVX-512 -> SkylakeX, AVX2 + FMA -> Haswell, or Zen on
+ * AMD) and, when the core is below it, re-executes the program once with
+ * OPENBLAS_CORETYPE set to the CPU's core (the only way to change a shared
+ * libopenblas's choice, made before main). SELFLABEL_BLAS=keep turns this
+ * off: then OpenBLAS's choice, or the user's OPENBLAS_CORETYPE, stands. */
+#ifndef SL_BLASCORE_H
+#define SL_BLASCORE_H
+
+/* What blas_check found, for messages and unet-bench. */
+struct blas_state {
+	const char *core;     /* the core OpenBLAS runs now */
+	const char *best;     /* the core this CPU supports (NULL: none known) */
+	const char *was;      /* the core before a correction, or NULL */
+	const char *isa;      /* "avx512", "avx2" or "generic": what cpuid says */
+	int kept;             /* SELFLABEL_BLAS=keep was set */
+};
+
+/* The ISA level of an OpenBLAS core name: 0 SSE-era, 1 AVX, 2 AVX2, 3
+ * AVX-512; -1 for a name it does not know (never corrected). */
+int blas_core_level(const char *core);
+
+/* Check OpenBLAS's core; when it is below the CPU's and SELFLABEL_BLAS is
+ * not "keep", set OPENBLAS_CORETYPE and re-execute argv (through
+ * /proc/self/exe) once: returns only when no correction is needed or the
+ * re-execution failed (then it says so on stderr and goes on). Fills st. */
+void blas_check(char **argv, struct blas_state *st);
+
+/* One line for stderr about a correction made before this process ran
+ * ("OpenBLAS chose Prescott on this avx512 CPU; running with SkylakeX
+ * (SELFLABEL_BLAS=keep to keep it)"), or NULL when none was made. */
+const char *blas_note(const struct blas_state *st);
+
+#endif

@@ -1,0 +1,54 @@
+#!/usr/bin/env bats
+# The OpenBLAS core: the tools never run on kernels below what the CPU
+# supports (OpenBLAS's guess or OPENBLAS_CORETYPE) unless SELFLABEL_BLAS=keep.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+setup() { cd "$BATS_TEST_TMPDIR"; }
+
+# cpu_value KEY: unet-bench -t cpu's value of KEY
+cpu_value() { unet-bench -t cpu 2> /dev/null | awk -F'\t' -v k="$1" '$1 == k { print $2 }'; }
+
+@test "unet-bench -t cpu names the CPU, its vector instructions, the engine's and OpenBLAS's core" {
+	run -0 --separate-stderr unet-bench -t cpu
+	[ "$(printf '%s\n' "$output" | cut -f1 | tr '\n' ' ')" = "cpu isa engine blas_core blas_best blas_corrected_from " ]
+	isa=$(cpu_value isa) best=$(cpu_value blas_best)
+	case $isa in
+	avx512) [ "$best" = SkylakeX ] ;;
+	avx2) [ "$best" = Haswell ] || [ "$best" = Zen ] ;;
+	generic) [ "$best" = - ] ;;
+	*) false ;;
+	esac
+	grep -q "^flags.* $( [ "$isa" = avx512 ] && echo avx512f || echo sse2 ) " /proc/cpuinfo
+}
+
+@test "an old OpenBLAS core is corrected once, said on stderr; SELFLABEL_BLAS=keep keeps it" {
+	best=$(cpu_value blas_best)
+	[ "$best" != - ] || skip "this CPU has no AVX2: no core to correct to"
+	run -0 --separate-stderr env OPENBLAS_CORETYPE=Prescott unet-bench -t cpu
+	[[ "$output" == *"blas_core	$best"* ]]
+	[[ "$output" == *"blas_corrected_from	Prescott"* ]]
+	[ "$stderr" = "unet-bench: OpenBLAS chose its Prescott kernels on this $(cpu_value isa) CPU; running with $best (SELFLABEL_BLAS=keep keeps OpenBLAS's choice)" ]
+	# kept on request: Prescott, and nothing said
+	run -0 --separate-stderr env SELFLABEL_BLAS=keep OPENBLAS_CORETYPE=Prescott unet-bench -t cpu
+	[[ "$output" == *"blas_core	Prescott"* ]]
+	[[ "$output" == *"blas_corrected_from	-"* ]]
+	[ -z "$stderr" ]
+	# a core that fits the CPU is left alone
+	run -0 --separate-stderr env OPENBLAS_CORETYPE="$best" unet-bench -t cpu
+	[[ "$output" == *"blas_corrected_from	-"* ]]
+	[ -z "$stderr" ]
+}
+
+@test "unet-train on a corrected core trains as on the right core, and says so unless -q" {
+	best=$(cpu_value blas_best)
+	[ "$best" != - ] || skip "this CPU has no AVX2: no core to correct to"
+	mkset
+	run -0 --separate-stderr env OPENBLAS_CORETYPE=Prescott unet-train --filters 4 --depth 2 -b 8 -e 2 -o a.model tr.list
+	[[ "$stderr" == *"unet-train: OpenBLAS chose its Prescott kernels"* ]]
+	OPENBLAS_CORETYPE="$best" tiny_train -e 2 -o b.model tr.list
+	cmp a.model b.model
+	run -0 --separate-stderr env OPENBLAS_CORETYPE=Prescott unet-train -q --filters 4 --depth 2 -b 8 -e 2 -o c.model tr.list
+	[ -z "$stderr" ]
+}
