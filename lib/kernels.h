@@ -90,4 +90,10 @@ void vec_sum_rows(float *db, const float *d, int K, size_t p);
  * (AVX/AVX2 + FMA) or "sse" (the compiler's -march decides). */
 const char *kernels_isa(void);
 
+/* The multiply-add peak of one core: `rounds` rounds of 12 independent
+ * vector FMAs (of the width above) in registers. Sets *flops to the
+ * floating-point operations done (2 per lane per FMA) and returns a value
+ * that depends on them all (so they are not optimised away). */
+double kernels_fma_peak(long rounds, double *flops);
+
 #endif

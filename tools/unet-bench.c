@@ -171,7 +171,26 @@ static int bench_unet(int train, int W, int H, int C, int B, int steps, int reps
 	return close_stdout() ? 1 : 0;
 }
 
-enum what { TRAIN, INFER, SGEMM, LAYERS, CPU };
+enum what { TRAIN, INFER, SGEMM, LAYERS, CPU, FMA };
+
+/* -t fma: one core's multiply-add peak (a register-only FMA loop), the
+ * fastest of reps blocks of steps million rounds: the true ceiling of
+ * anything that runs on one thread. */
+static int bench_fma(int steps, int reps)
+{
+	double best = 1e300, flops = 0, sink = 0;
+	for (int r = 0; r < reps; r++) {
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		sink += kernels_fma_peak((long)steps * 1000000, &flops);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		double s = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+		best = s < best ? s : best;
+	}
+	printf("fma\t%s\t-\t%d\t%.3f\t-\t%.1f\t%.0f\n", kernels_isa(), steps, best,
+	       flops / best * 1e-9, maxrss_mib());
+	return sink == 0.5 || close_stdout() ? 1 : 0;
+}
 
 /* -t cpu: what the machine is and what runs on it, one "key<TAB>value" a line. */
 static int cpu_report(const struct blas_state *bs)
@@ -205,7 +224,7 @@ static int parse_mode(const char *v, void *dest)
 
 int main(int argc, char **argv)
 {
-	static const char *const whats[] = { "train", "infer", "sgemm", "layers", "cpu", NULL };
+	static const char *const whats[] = { "train", "infer", "sgemm", "layers", "cpu", "fma", NULL };
 	int what = TRAIN, size[2] = {32, 32}, C = 1, B = 32, steps = 20, reps = 1, i;
 	double mflop = 0;
 	struct blas_state bs;
@@ -215,7 +234,8 @@ int main(int argc, char **argv)
 		         "what to time (default train); layers: CPU ms of every 3x3\n"
 		         "convolution of the network in each MODE, forward + backward and\n"
 		         "forward alone, and the MODE chosen; cpu: the CPU, its vector\n"
-		         "instructions and the OpenBLAS core in use (TSV key, value)"),
+		         "instructions and the OpenBLAS core in use (TSV key, value); fma:\n"
+		         "one core's multiply-add peak, STEPS million rounds of 12 FMAs"),
 		OPT_INTS('s', "size", size, 2, 'x', "WxH", 1, 8192,
 		         "slice size (default 32x32; sgemm: W x W matrices)"),
 		OPT_INT('c', "channels", &C, "CHANNELS", 1, 64, "input channels (default 1)"),
@@ -249,6 +269,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", progname, blas_note(&bs));
 	if (what == CPU)
 		return cpu_report(&bs);
+	if (what == FMA)
+		return bench_fma(steps, reps);
 	if (what == SGEMM)
 		return bench_sgemm(size[0], steps, reps);
 	if (what == LAYERS)

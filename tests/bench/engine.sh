@@ -31,13 +31,16 @@ echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (other jobs distor
 declare -A ceil
 for t in 1 2; do
 	ceil[$t]=$(OPENBLAS_NUM_THREADS=$t "$bench" -t sgemm -s 2048x2048 -n 2 -r "$reps" | cut -f7)
-	echo "sgemm 2048^3, $t thread(s): ${ceil[$t]} GFLOP/s (the ceiling)"
+	echo "sgemm 2048^3, $t thread(s): ${ceil[$t]} GFLOP/s"
 done
+# the FMA peak of one core (a register-only loop): no code can pass it
+peak=$("$bench" -t fma -n 50 -r "$reps" | cut -f7)
+echo "FMA peak, one core: $peak GFLOP/s (%peak: of threads x this)"
 echo
-hdr='%-10s %-4s %-3s %-5s %8s %8s %6s %9s %8s %7s %8s'
+hdr='%-10s %-4s %-3s %-5s %8s %8s %6s %9s %8s %7s %6s %8s'
 [ "${BENCH_NCHW:-0}" = 1 ] && hdr="$hdr %8s %6s"
 hdr="$hdr\n"
-cols=(shape batch thr what ours/s torch/s ratio cpu_ratio GFLOP/s %sgemm torch_GF)
+cols=(shape batch thr what ours/s torch/s ratio cpu_ratio GFLOP/s %sgemm %peak torch_GF)
 [ "${BENCH_NCHW:-0}" = 1 ] && cols+=(nchw/s r_nchw)
 # shellcheck disable=SC2059
 printf "$hdr" "${cols[@]}"
@@ -53,6 +56,7 @@ for t in 1 2; do
 				-n $steps -r "$reps" -m "$mflop")
 			ours=$(cut -f6 <<< "$line") gf=$(cut -f7 <<< "$line") ocpu=$(cut -f9 <<< "$line")
 			pct=$(awk -v a="$gf" -v b="${ceil[$t]}" 'BEGIN { printf "%.0f%%", 100 * a / b }')
+			ppk=$(awk -v a="$gf" -v b="$peak" -v t="$t" 'BEGIN { printf "%.0f%%", 100 * a / (t * b) }')
 			cl=- r=- rc=- tgf=- nchw=- rn=-
 			if [ $torch = 1 ]; then
 				inf=-; [ $what = infer ] && inf=infer
@@ -68,7 +72,7 @@ for t in 1 2; do
 					rn=$(awk -v a="$ours" -v b="$nchw" 'BEGIN { printf "%.2f", a / b }')
 				fi
 			fi
-			vals=("${w}x${h}x$c" "$b" $t $what "$ours" "$cl" "$r" "$rc" "$gf" "$pct" "$tgf")
+			vals=("${w}x${h}x$c" "$b" $t $what "$ours" "$cl" "$r" "$rc" "$gf" "$pct" "$ppk" "$tgf")
 			[ "${BENCH_NCHW:-0}" = 1 ] && vals+=("$nchw" "$rn")
 			# shellcheck disable=SC2059
 			printf "$hdr" "${vals[@]}"

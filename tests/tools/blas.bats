@@ -52,3 +52,9 @@ cpu_value() { unet-bench -t cpu 2> /dev/null | awk -F'\t' -v k="$1" '$1 == k { p
 	run -0 --separate-stderr env OPENBLAS_CORETYPE=Prescott unet-train -q --filters 4 --depth 2 -b 8 -e 2 -o c.model tr.list
 	[ -z "$stderr" ]
 }
+
+@test "unet-bench -t fma: one core's multiply-add peak, in the engine's vector width" {
+	run -0 --separate-stderr unet-bench -t fma -n 1
+	[ "$(cut -f1,2,4 <<< "$output")" = "fma	$(cpu_value engine)	1" ]
+	awk -F'\t' '{ exit !($7 > 1) }' <<< "$output"
+}
