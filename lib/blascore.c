@@ -73,20 +73,25 @@ void blas_check(char **argv, struct blas_state *st)
 	}
 	st->kept = keep && !strcmp(keep, "keep");
 	cpu_best(&st->isa, &st->best);
-	if (st->kept || st->was || !st->best)
-		return;
-	int have = blas_core_level(st->core), want = blas_core_level(st->best);
+	const char *user = getenv("OPENBLAS_CORETYPE"), *guess = getenv("SELFLABEL_BLAS_GUESS");
+	if (st->kept || st->was || !st->best || (user && *user))
+		return; /* the user's own OPENBLAS_CORETYPE always wins */
+	if (!guess || !*guess)
+		guess = st->core;
+	int have = blas_core_level(guess), want = blas_core_level(st->best);
 	if (have < 0 || have >= want)
 		return;
 	/* below the CPU: once more with the right core (SELFLABEL_BLAS_WAS stops
 	 * a second round and tells the new process what was corrected) */
-	if (setenv("SELFLABEL_BLAS_WAS", st->core, 1) || setenv("OPENBLAS_CORETYPE", st->best, 1))
+	if (setenv("SELFLABEL_BLAS_WAS", guess, 1) || setenv("OPENBLAS_CORETYPE", st->best, 1) ||
+	    unsetenv("SELFLABEL_BLAS_GUESS"))
 		return;
 	fflush(NULL);
 	execv("/proc/self/exe", argv);
 	fprintf(stderr, "%s: OpenBLAS runs its %s kernels on this %s CPU and re-executing with "
-	        "OPENBLAS_CORETYPE=%s failed; going on (slower)\n", argv[0], st->core, st->isa,
+	        "OPENBLAS_CORETYPE=%s failed; going on (slower)\n", argv[0], guess, st->isa,
 	        st->best);
+	unsetenv("OPENBLAS_CORETYPE");
 	unsetenv("SELFLABEL_BLAS_WAS");
 }
 

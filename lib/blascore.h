@@ -3,13 +3,16 @@
  * A DYNAMIC_ARCH OpenBLAS picks its kernels ("core") at start-up from the
  * CPU's model number; a CPU newer than the library falls back to old
  * kernels (Debian's 0.3.21 chose its SSE3 "Prescott" kernels on an AVX-512
- * Xeon: sgemm 5x slower). The same happens when OPENBLAS_CORETYPE names an
- * old core. blas_check() compares the core OpenBLAS runs with what the CPU
- * supports (cpuid: AVX-512 -> SkylakeX, AVX2 + FMA -> Haswell, or Zen on
- * AMD) and, when the core is below it, re-executes the program once with
- * OPENBLAS_CORETYPE set to the CPU's core (the only way to change a shared
- * libopenblas's choice, made before main). SELFLABEL_BLAS=keep turns this
- * off: then OpenBLAS's choice, or the user's OPENBLAS_CORETYPE, stands. */
+ * Xeon: sgemm 5x slower). blas_check() compares the core OpenBLAS guessed
+ * with what the CPU supports (cpuid: AVX-512 -> SkylakeX, AVX2 + FMA ->
+ * Haswell, or Zen on AMD) and, when the guess is below it, re-executes the
+ * program once with OPENBLAS_CORETYPE set to the CPU's core (the only way to
+ * change a shared libopenblas's choice, made before main).
+ *
+ * A user's own OPENBLAS_CORETYPE always wins (it is also how some machines
+ * keep an OpenBLAS away from kernels that misbehave on them), and
+ * SELFLABEL_BLAS=keep keeps OpenBLAS's guess. SELFLABEL_BLAS_GUESS=NAME is a
+ * stand-in for tests: it is taken as OpenBLAS's guess. */
 #ifndef SL_BLASCORE_H
 #define SL_BLASCORE_H
 

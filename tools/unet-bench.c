@@ -258,9 +258,9 @@ int main(int argc, char **argv)
 		         "square product (the ceiling). One TSV line on stdout: what size batch steps\n"
 		         "seconds slices_per_s gflop_s maxrss_mib cpu_slices_per_s.",
 		.opts = opts,
-		.notes = "Threads: OPENBLAS_NUM_THREADS. When OpenBLAS runs kernels below what the CPU\n"
-		         "supports (its guess, or OPENBLAS_CORETYPE), the tools re-run themselves with\n"
-		         "the CPU's core and say so here; SELFLABEL_BLAS=keep keeps OpenBLAS's choice."
+		.notes = "Threads: OPENBLAS_NUM_THREADS. When OpenBLAS guessed kernels below what the\n"
+		         "CPU supports, the tools re-run themselves with the CPU's core and say so here;\n"
+		         "your OPENBLAS_CORETYPE wins, SELFLABEL_BLAS=keep keeps OpenBLAS's guess."
 	};
 
 	if ((i = opt_parse(&tool, argc, argv)) < 0)

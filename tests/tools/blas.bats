@@ -1,6 +1,8 @@
 #!/usr/bin/env bats
-# The OpenBLAS core: the tools never run on kernels below what the CPU
-# supports (OpenBLAS's guess or OPENBLAS_CORETYPE) unless SELFLABEL_BLAS=keep.
+# The OpenBLAS core: the tools never run on a guess of OpenBLAS's below what
+# the CPU supports, unless SELFLABEL_BLAS=keep; a user's OPENBLAS_CORETYPE
+# wins. SELFLABEL_BLAS_GUESS=NAME stands in for a wrong guess (this CPU's
+# OpenBLAS guesses right).
 
 bats_require_minimum_version 1.5.0
 load helpers
@@ -23,33 +25,37 @@ cpu_value() { unet-bench -t cpu 2> /dev/null | awk -F'\t' -v k="$1" '$1 == k { p
 	grep -q "^flags.* $( [ "$isa" = avx512 ] && echo avx512f || echo sse2 ) " /proc/cpuinfo
 }
 
-@test "an old OpenBLAS core is corrected once, said on stderr; SELFLABEL_BLAS=keep keeps it" {
+@test "a wrong guess of OpenBLAS's is corrected once and said; SELFLABEL_BLAS=keep and the user's OPENBLAS_CORETYPE win" {
 	best=$(cpu_value blas_best)
 	[ "$best" != - ] || skip "this CPU has no AVX2: no core to correct to"
-	run -0 --separate-stderr env OPENBLAS_CORETYPE=Prescott unet-bench -t cpu
+	run -0 --separate-stderr env SELFLABEL_BLAS_GUESS=Prescott unet-bench -t cpu
 	[[ "$output" == *"blas_core	$best"* ]]
 	[[ "$output" == *"blas_corrected_from	Prescott"* ]]
 	[ "$stderr" = "unet-bench: OpenBLAS chose its Prescott kernels on this $(cpu_value isa) CPU; running with $best (SELFLABEL_BLAS=keep keeps OpenBLAS's choice)" ]
-	# kept on request: Prescott, and nothing said
-	run -0 --separate-stderr env SELFLABEL_BLAS=keep OPENBLAS_CORETYPE=Prescott unet-bench -t cpu
+	# kept on request: nothing corrected, nothing said
+	run -0 --separate-stderr env SELFLABEL_BLAS=keep SELFLABEL_BLAS_GUESS=Prescott unet-bench -t cpu
+	[[ "$output" == *"blas_corrected_from	-"* ]]
+	[ -z "$stderr" ]
+	# the user's own OPENBLAS_CORETYPE wins, even an old one
+	run -0 --separate-stderr env OPENBLAS_CORETYPE=Prescott unet-bench -t cpu
 	[[ "$output" == *"blas_core	Prescott"* ]]
 	[[ "$output" == *"blas_corrected_from	-"* ]]
 	[ -z "$stderr" ]
-	# a core that fits the CPU is left alone
-	run -0 --separate-stderr env OPENBLAS_CORETYPE="$best" unet-bench -t cpu
+	# a guess that fits the CPU is left alone
+	run -0 --separate-stderr env SELFLABEL_BLAS_GUESS="$best" unet-bench -t cpu
 	[[ "$output" == *"blas_corrected_from	-"* ]]
 	[ -z "$stderr" ]
 }
 
-@test "unet-train on a corrected core trains as on the right core, and says so unless -q" {
+@test "unet-train after a correction trains as on the right core, and says so unless -q" {
 	best=$(cpu_value blas_best)
 	[ "$best" != - ] || skip "this CPU has no AVX2: no core to correct to"
 	mkset
-	run -0 --separate-stderr env OPENBLAS_CORETYPE=Prescott unet-train --filters 4 --depth 2 -b 8 -e 2 -o a.model tr.list
+	run -0 --separate-stderr env SELFLABEL_BLAS_GUESS=Prescott unet-train --filters 4 --depth 2 -b 8 -e 2 -o a.model tr.list
 	[[ "$stderr" == *"unet-train: OpenBLAS chose its Prescott kernels"* ]]
 	OPENBLAS_CORETYPE="$best" tiny_train -e 2 -o b.model tr.list
 	cmp a.model b.model
-	run -0 --separate-stderr env OPENBLAS_CORETYPE=Prescott unet-train -q --filters 4 --depth 2 -b 8 -e 2 -o c.model tr.list
+	run -0 --separate-stderr env SELFLABEL_BLAS_GUESS=Prescott unet-train -q --filters 4 --depth 2 -b 8 -e 2 -o c.model tr.list
 	[ -z "$stderr" ]
 }
 
