@@ -3,6 +3,7 @@
 
 #include "util.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,15 +50,19 @@ int model_save(const char *path, const struct unet_config *c, const float *param
 
 int model_load(const char *path, struct unet_config *c, float **params)
 {
+	/* The header first, then exactly the parameters it announces: a huge or
+	 * endless input (-m /dev/zero) costs no more than its first bytes. */
+	unsigned char b[MODEL_HEADER_BYTES], *raw = NULL;
 	size_t len, n;
-	unsigned char *b = (unsigned char *)read_whole(path, &len);
 	float *p = NULL;
 	uint64_t count;
 	uint32_t version;
+	FILE *f = open_in(path);
 
 	*params = NULL;
-	if (!b)
+	if (!f)
 		return -1;
+	len = fread(b, 1, sizeof b, f);
 	if (len < 8 || (memcmp(b, MODEL_MAGIC, 8) && memcmp(b, MODEL_MAGIC_3D, 8))) {
 		error("not a model file (no %s or %s magic): '%s'", MODEL_MAGIC, MODEL_MAGIC_3D, path);
 		goto fail;
@@ -88,6 +93,13 @@ int model_load(const char *path, struct unet_config *c, float **params)
 		      (unsigned long long)count, n, path);
 		goto fail;
 	}
+	if (!(raw = xmalloc(4 * n + 1)) || !(p = xmalloc(n * sizeof *p)))
+		goto fail;
+	len = MODEL_HEADER_BYTES + fread(raw, 1, 4 * n + 1, f);
+	if (ferror(f)) {
+		error("cannot read '%s': %s", path, strerror(errno));
+		goto fail;
+	}
 	if (len < MODEL_HEADER_BYTES + 4 * n) {
 		error("truncated model: %zu of %zu bytes: '%s'", len, MODEL_HEADER_BYTES + 4 * n, path);
 		goto fail;
@@ -96,21 +108,21 @@ int model_load(const char *path, struct unet_config *c, float **params)
 		error("trailing bytes after the model parameters: '%s'", path);
 		goto fail;
 	}
-	if (!(p = xmalloc(n * sizeof *p)))
-		goto fail;
 	for (size_t i = 0; i < n; i++) {
-		uint32_t v = get32(b + MODEL_HEADER_BYTES + 4 * i);
+		uint32_t v = get32(raw + 4 * i);
 		memcpy(&p[i], &v, 4);
 		if (!isfinite(p[i])) {
 			error("non-finite model parameter %zu: '%s'", i, path);
 			goto fail;
 		}
 	}
-	free(b);
+	free(raw);
+	close_in(f);
 	*params = p;
 	return 0;
 fail:
-	free(b);
+	free(raw);
 	free(p);
+	close_in(f);
 	return -1;
 }
