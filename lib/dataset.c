@@ -103,6 +103,34 @@ static int sort_unique(const char *json, struct ds_case *c, int n, const char *w
 	return 0;
 }
 
+/* 1 when a path from dataset.json stays inside the dataset folder: relative,
+ * and no ".." part. */
+static int inside(const char *rel)
+{
+	const char *p = rel;
+	if (rel[0] == '/')
+		return 0;
+	while (*p) {
+		size_t n = strcspn(p, "/");
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return 0;
+		p += n;
+		p += *p == '/';
+	}
+	return 1;
+}
+
+/* 0 when the files of an entry lie inside the dataset folder or d allows
+ * outside ones, else -1 with an error. */
+static int check_inside(const struct dataset *d, const char *json, const char *im,
+                        const char *lb)
+{
+	if (d->outside || (inside(im) && (!lb || inside(lb))))
+		return 0;
+	return error("%s names a file outside the dataset folder (msd2slab --outside "
+	             "allows it): '%s'", json, inside(im) ? lb : im);
+}
+
 /* c gets one image path (dir joined) and its name; label when lb. 0 or -1. */
 static int one_image(struct ds_case *c, const char *dir, const char *im, const char *lb)
 {
@@ -142,6 +170,8 @@ static int msd_training(const char *dir, const char *json, const struct json *tr
 		if (!im || !lb)
 			return error("%s: training entry %zu: want \"image\" and \"label\" file names", json,
 			             i + 1);
+		if (check_inside(d, json, im, lb))
+			return -1;
 		d->ntr++;
 		if (one_image(c, dir, im, lb))
 			return -1;
@@ -169,6 +199,8 @@ static int msd_test(const char *dir, const char *json, const struct json *ts, st
 			im = jstr(json_get(&ts->items[i], "image"));
 		if (!im)
 			return error("%s: test entry %zu: want an image file name", json, i + 1);
+		if (check_inside(d, json, im, NULL))
+			return -1;
 		d->nts++;
 		if (one_image(c, dir, im, NULL))
 			return -1;
@@ -304,14 +336,16 @@ static int nnunet2(const char *dir, const char *json, const struct json *root, i
 	return 0;
 }
 
-int dataset_read(const char *dir, int test, struct dataset *d)
+int dataset_read(const char *dir, int flags, struct dataset *d)
 {
+	int test = flags & DS_TEST;
 	char *text = NULL;
 	size_t len;
 	struct json *root = NULL;
 	const struct json *tr;
 	int rc = -1;
 	memset(d, 0, sizeof *d);
+	d->outside = !!(flags & DS_OUTSIDE);
 	if (!(d->json = ds_join(dir, "dataset.json")))
 		return -1;
 	if (!is_file(d->json)) {

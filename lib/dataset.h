@@ -33,13 +33,22 @@ struct dataset {
 	char *json;              /* the dataset.json path */
 	int ntr, nts;
 	struct ds_case *tr, *ts; /* each in name order */
+	int outside;             /* DS_OUTSIDE was given */
 };
 
-/* Read the dataset folder `dir`: its training cases and, when `test`, its
+/* dataset_read's flags. */
+enum {
+	DS_TEST = 1,    /* also the test images */
+	DS_OUTSIDE = 2  /* dataset.json may name files outside the folder */
+};
+
+/* Read the dataset folder `dir`: its training cases and, with DS_TEST, its
  * test cases; check that every file is there and that case names are
- * usable (ds_check_name) and unique. Returns 0, or -1 with one error
- * naming dataset.json or the missing file; d is then empty. */
-int dataset_read(const char *dir, int test, struct dataset *d);
+ * usable (ds_check_name) and unique. The files dataset.json names must lie
+ * inside `dir` (relative paths without a ".." part) unless DS_OUTSIDE.
+ * Returns 0, or -1 with one error naming dataset.json or the missing file;
+ * d is then empty. */
+int dataset_read(const char *dir, int flags, struct dataset *d);
 
 /* Free what a dataset holds and zero it. Safe on a zeroed dataset. */
 void dataset_free(struct dataset *d);

@@ -35,6 +35,7 @@ struct opts {
 	struct range *fg;  /* NULL: every label > 0 */
 	int nfg;
 	int sparse;                       /* --sparse */
+	int outside;                      /* --outside */
 	int nan;                          /* enum nifti_nan */
 	const struct annot_table *annot;  /* with --sparse, or NULL */
 };
@@ -355,7 +356,7 @@ static int convert_dataset(struct opts *o, const char *dir, const char *annotati
 	struct outbatch b;
 	int i, rc = -1;
 	outbatch_init(&b);
-	if (dataset_read(dir, test, &d))
+	if (dataset_read(dir, (test ? DS_TEST : 0) | (o->outside ? DS_OUTSIDE : 0), &d))
 		return -1;
 	if (load_annotations(o, annotations, dir, d.tr, d.ntr, &at) || make_dirs(outdir, 1, test))
 		goto out;
@@ -430,6 +431,9 @@ int main(int argc, char **argv)
 		OPT_STRING(0, "annotations", &annotations, "FILE",
 		           "with --sparse: the annotated planes (formats/annotations.md;\n"
 		           "default DATASET_DIR/annotations.tsv when present)"),
+		OPT_FLAG(0, "outside", &o.outside,
+		         "let dataset.json name files outside DATASET_DIR (absolute paths,\n"
+		         "'..'); refused by default"),
 		OPT_FLAG(0, "test-images", &test,
 		         "also convert the test images (MSD \"test\" list, nnU-Net v2\n"
 		         "imagesTs/) into OUT_DIR/imagesTs/<case>.slab"),

@@ -725,3 +725,23 @@ twins() {
 	[ "$(header out2/labels/img.slab SOURCE_TRANSFORM)" = "$(header out2/labels/img.slab TRANSFORM)" ]
 	[ "$(header out2/labels/img.slab SLICES)" = "g g" ]
 }
+
+@test "msd2slab refuses dataset.json paths outside the dataset folder unless --outside" {
+	mkdir -p ds/imagesTr ds/labelsTr
+	cp img.nii.gz ds/imagesTr/a.nii.gz
+	cp img.nii.gz ds/labelsTr/a.nii.gz
+	cp img.nii.gz outer.nii.gz
+	for lab in "$PWD/outer.nii.gz" "../outer.nii.gz" "./labelsTr/../../outer.nii.gz"; do
+		printf '{"training": [{"image": "./imagesTr/a.nii.gz", "label": "%s"}]}\n' "$lab" > ds/dataset.json
+		run --separate-stderr msd2slab ds out
+		failed_cleanly "outside the dataset folder"
+		[[ "$stderr" == *"'$lab'" ]]
+		[ ! -e out ]
+	done
+	# --outside lets them through; an inside path with a dotted name is fine anyway
+	run -0 msd2slab --outside -p 100/0/0 ds out
+	[ -f out/labels/a.slab ]
+	cp img.nii.gz ds/labelsTr/a..b.nii.gz
+	printf '{"training": [{"image": "./imagesTr/a.nii.gz", "label": "./labelsTr/a..b.nii.gz"}]}\n' > ds/dataset.json
+	run -0 msd2slab -p 100/0/0 ds out2
+}
