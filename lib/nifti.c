@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -560,11 +561,24 @@ static int load(const char *path, struct slab *s, struct nifti_info *info, int k
 			            keep_nonfinite))
 				goto out;
 		}
+	/* what a slab header can carry back: finite, and 0 or a normal number
+	 * (readers refuse a denormal, strtod's ERANGE) */
+	for (z = 0; z < 12; z++)
+		if (!isfinite(m[z]) || (m[z] != 0 && fabs(m[z]) < DBL_MIN)) {
+			error("%s: the voxel-to-world transform holds a value out of range: %g", in.src,
+			      m[z]);
+			goto out;
+		}
 	memcpy(s->transform, m, sizeof m);
 	for (z = 0; z < 3; z++) {
-		double len = sqrt(m[z] * m[z] + m[4 + z] * m[4 + z] + m[8 + z] * m[8 + z]);
+		/* hypot: no overflow on huge entries (1e200 squared is infinite) */
+		double len = hypot(hypot(m[z], m[4 + z]), m[8 + z]);
 		double p = fabs(x.pixdim[z + 1]);
-		s->spacing[z] = len > 0 ? len : isfinite(p) && p > 0 ? p : 1.0;
+		if (!isfinite(len)) {
+			error("%s: voxel size out of range along axis %d: %g", in.src, z, len);
+			goto out;
+		}
+		s->spacing[z] = len >= DBL_MIN ? len : isfinite(p) && p >= DBL_MIN ? p : 1.0;
 	}
 	if (info) {
 		info->version = x.version;

@@ -10,6 +10,7 @@
 #include "util.h"
 
 #include <fcntl.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -575,6 +576,48 @@ static void test_nan(void)
 	slab_free(&a);
 }
 
+/* An extreme sform: what nifti_load accepts, a slab carries and reads back
+ * (huge values: finite spacing by hypot, written and read again); what a
+ * slab cannot carry (a denormal entry) is refused with one line. */
+static void test_extreme_sform(void)
+{
+	struct hb h;
+	int dims[3] = {2, 2, 2}, i;
+	const struct layout *l;
+	struct slab s, r;
+	const double big[2] = {3e38, 1e200}; /* float32's largest; NIfTI-2 doubles */
+	for (int v = 1; v <= 2; v++) {
+		l = hdr_init(&h, v, 0, 3, dims, NII_U8);
+		put(&h, l->scode, 1, l->codew);
+		for (i = 0; i < 12; i++)
+			put_f(&h, l->srow + i * l->fw, i % 5 == 0 ? big[v - 1] : 0);
+		write_file(path_of("big.nii"), h.b, (v == 1 ? 352 : 544) + 8, 0);
+		CHECK(nifti_load(path_of("big.nii"), &s, NULL) == 0);
+		for (i = 0; i < 3; i++)
+			CHECK(isfinite(s.spacing[i]) && s.spacing[i] > 1e38);
+		CHECK(slab_save(path_of("big.slab"), &s) == 0);
+		CHECK(slab_load(path_of("big.slab"), &r) == 0);
+		for (i = 0; i < 12; i++)
+			CHECK(r.transform[i] == s.transform[i]);
+		slab_free(&r);
+		slab_free(&s);
+		/* a denormal double (NIfTI-2): refused, since a slab header cannot
+		 * carry it back; a float32 denormal (NIfTI-1) is a normal double */
+		put_f(&h, l->srow + l->fw, v == 1 ? 1e-42 : 1e-310);
+		write_file(path_of("tiny.nii"), h.b, (v == 1 ? 352 : 544) + 8, 0);
+		if (v == 2) {
+			expect_fail(path_of("tiny.nii"), "out of range");
+			continue;
+		}
+		CHECK(nifti_load(path_of("tiny.nii"), &s, NULL) == 0);
+		CHECK(slab_save(path_of("tiny.slab"), &s) == 0);
+		CHECK(slab_load(path_of("tiny.slab"), &r) == 0);
+		CHECK(r.transform[1] == s.transform[1] && r.transform[1] != 0);
+		slab_free(&r);
+		slab_free(&s);
+	}
+}
+
 static void test_errors(void)
 {
 	struct hb h;
@@ -713,6 +756,7 @@ int main(void)
 	test_write_like();
 	test_errors();
 	test_nan();
+	test_extreme_sform();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot remove %s\n", dir);
