@@ -5,6 +5,7 @@
 #include "util.h"
 
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 void predictor_init(struct predictor *p, const struct unet_config *cfg, const float *params,
@@ -157,5 +158,13 @@ int predict_slab(struct predictor *p, const struct slab *s, int z0, int z1, stru
 	/* a 3-D model predicted every slice: keep the range */
 	memset(pd, 0, z0 * m * sizeof *pd);
 	memset(pd + z1 * m, 0, (s->nz - z1) * m * sizeof *pd);
+	/* inputs far out of the training range (raw values near float's limit)
+	 * overflow the network: say so rather than write NaN */
+	for (size_t i = z0 * m; i < (size_t)z1 * m; i++)
+		if (!isfinite(pd[i])) {
+			slab_free(prob);
+			return error("case %s: the network's output is not finite at slice %zu (input "
+			             "values far too large; standardise them)", name, i / m);
+		}
 	return 0;
 }

@@ -223,3 +223,12 @@ mean_of_flips() {
 	[ "$stderr" = "unet-predict: trailing bytes after the model parameters: '-'" ]
 	[ ! -e p.slab ]
 }
+
+@test "unet-predict refuses inputs that overflow the network instead of writing NaN" {
+	# 3e38 everywhere (f32 e6 b1 61 7f), finite, far beyond any standardised image
+	{ slab_header big "16 16 2" 1 f32; for i in $(seq 512); do printf '\xe6\xb1\x61\x7f'; done; } > big.slab
+	unet-train -q -e 1 -b 8 -o full.model tr.list   # the paper's network: its sums overflow
+	run --separate-stderr unet-predict -m full.model -o p.slab big.slab
+	failed_cleanly "not finite"
+	[ ! -e p.slab ]
+}
