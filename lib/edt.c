@@ -314,13 +314,17 @@ static int cmp_offset(const void *a, const void *b)
 	return (x->dy > y->dy) - (x->dy < y->dy);
 }
 
-static int offsets_make(struct offsets *o, int ry, int rz, double wy, double wz)
+/* The offsets within ry lines along y and rz along z; all_y (all_z): ry
+ * (rz) already spans the whole grid, so no farther line exists that way. */
+static int offsets_make(struct offsets *o, int ry, int rz, double wy, double wz, int all_y,
+                        int all_z)
 {
 	int m = (2 * ry + 1) * (2 * rz + 1), k = 0, dy, dz, i;
 	struct offset *t = xmalloc(sizeof *t * m);
 	memset(o, 0, sizeof *o);
 	o->ry = ry, o->rz = rz;
-	o->lim = fmin(wy * (ry + 1) * (ry + 1), wz * (rz + 1) * (rz + 1));
+	o->lim = fmin(all_y ? INFINITY : wy * (ry + 1) * (ry + 1),
+	              all_z ? INFINITY : wz * (rz + 1) * (rz + 1));
 	o->dy = xmalloc(sizeof(int) * m), o->dz = xmalloc(sizeof(int) * m);
 	o->cost = xmalloc(sizeof(double) * m);
 	if (!t || !o->dy || !o->dz || !o->cost) {
@@ -420,9 +424,15 @@ int edt_sq_query(double *dq, const size_t *query, size_t nq, const uint8_t *seed
 	 * a search of about (2 REACH)^2 lines at most, as far in mm along y as
 	 * along z; stop trying when most queries cannot be settled this way */
 	reach = REACH * sqrt(sp[1] * sp[2]);
-	ry = (int)ceil(reach / sp[1]), rz = (int)ceil(reach / sp[2]);
-	if (offsets_make(&off, ry, rz, wy, wz))
-		goto out;
+	{
+		/* no farther than the grid: a very anisotropic spacing (1 1 1e14)
+		 * asked for millions of lines (and overflowed an int) */
+		double ryd = ceil(reach / sp[1]), rzd = ceil(reach / sp[2]);
+		int all_y = !(ryd < ny - 1), all_z = !(rzd < nz - 1);
+		ry = all_y ? ny - 1 : (int)ryd, rz = all_z ? nz - 1 : (int)rzd;
+		if (offsets_make(&off, ry, rz, wy, wz, all_y, all_z))
+			goto out;
+	}
 	step = xmalloc(sizeof *step * (off.n ? off.n : 1));
 	if (!step)
 		goto out;

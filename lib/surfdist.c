@@ -407,6 +407,11 @@ int hd_compute(double *value, int *empty, size_t *npred, size_t *ngt, const uint
                enum hd_mode mode, int conn, const struct hd_empty *e, const char *name)
 {
 	double *da, *db;
+	for (int i = 0; i < 3; i++)
+		if (!(sp[i] >= HD_SPACING_MIN && sp[i] <= HD_SPACING_MAX))
+			return error("%s: voxel spacing out of the range distances are computed in "
+			             "(%g..%g mm): '%g %g %g'", name, HD_SPACING_MIN, HD_SPACING_MAX,
+			             sp[0], sp[1], sp[2]);
 	if (surface_distances(&da, npred, &db, ngt, pred, gt, nx, ny, nz, sp, conn))
 		return -1;
 	*empty = (*npred == 0 ? HD_PRED_EMPTY : 0) | (*ngt == 0 ? HD_GT_EMPTY : 0);

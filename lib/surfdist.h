@@ -81,6 +81,12 @@ double percentile(double *x, size_t n, double p);
 /* A mode's value from two non-empty distance lists (reordered). */
 double hd_from_distances(enum hd_mode m, double *da, size_t na, double *db, size_t nb);
 
+/* The voxel spacings (mm) distances are computed for: squared distances
+ * across a grid must stay normal numbers in the float work buffers of
+ * edt.c. hd_compute refuses others. */
+#define HD_SPACING_MIN 1e-6
+#define HD_SPACING_MAX 1e6
+
 /* The whole computation for a prediction and a ground truth mask: *value in
  * mm, *empty the HD_*_EMPTY bits, *npred and *ngt the surface voxel counts.
  * Empty masks follow the policy `e`; under HD_EMPTY_ERROR an empty mask is

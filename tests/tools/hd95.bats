@@ -241,3 +241,23 @@ setup() {
 	hd95 -s sum.txt -o o.tsv ps.slab gs.slab
 	[ -s sum.txt ] && [ -s o.tsv ]
 }
+
+@test "hd95 and metrics --hd95 bound their work on extreme spacings and refuse what they cannot compute" {
+	# the largest anisotropy allowed (1e-6 1e-6 1e6): fast and small (the
+	# search asked for 12 million lines along y, beyond the 4 the grid has)
+	slab_expr p.slab a "5 4 3" "1e-6 1e-6 1e6" u8 'x > 1'
+	slab_expr g.slab a "5 4 3" "1e-6 1e-6 1e6" u8 'x > 2'
+	run -0 bash -c 'ulimit -v 400000; timeout 20 hd95 p.slab g.slab 2> /dev/null'
+	[ "$(printf '%s\n' "$output" | awk -F'\t' '$1 == "a" { print $2 }')" = 1e-06 ]
+	for sp in "1 1 1e14" "1 1 1e200" "1e-300 1 1"; do
+		rm -f p.slab g.slab
+		slab_expr p.slab a "5 4 3" "$sp" u8 'x > 1'
+		slab_expr g.slab a "5 4 3" "$sp" u8 'x > 2'
+		run --separate-stderr timeout 20 hd95 -o out.tsv p.slab g.slab
+		failed_cleanly "voxel spacing out of the range"
+		[ ! -e out.tsv ]
+		run --separate-stderr timeout 20 metrics --hd95 -o out.tsv p.slab g.slab
+		[ "$status" -eq 1 ]
+		[[ "$stderr" == "metrics: a: voxel spacing out of the range"* ]]
+	done
+}
