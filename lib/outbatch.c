@@ -36,11 +36,19 @@ FILE *outbatch_open(struct outbatch *b, const char *path)
 		b->fp = nf;
 		b->cap = cap;
 	}
-	p = xmalloc(n + 1);
+	p = out_target(path); /* through a symbolic link, as outfile_open */
+	if (p)
+		n = strlen(p);
 	t = xmalloc(n + 16);
 	if (!p || !t)
 		goto fail;
-	memcpy(p, path, n + 1);
+	if (fd_path(path) >= 0) { /* /dev/stdout and the like: the open descriptor */
+		free(t);
+		t = NULL;
+		if (!(f = open_fd_path(path)))
+			goto fail;
+		goto add;
+	}
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
 		/* a device or a pipe (/dev/null): written in place, never renamed */
 		free(t);
@@ -51,7 +59,7 @@ FILE *outbatch_open(struct outbatch *b, const char *path)
 		}
 		goto add;
 	}
-	snprintf(t, n + 16, "%s.tmp.XXXXXX", path);
+	snprintf(t, n + 16, "%s.tmp.XXXXXX", p);
 	fd = mkstemp(t);
 	if (fd < 0) {
 		error("cannot create '%s': %s", path, strerror(errno));

@@ -143,6 +143,77 @@ int mul_size(size_t a, size_t b, size_t *out)
 	return 0;
 }
 
+int fd_path(const char *path)
+{
+	const char *p = NULL;
+	char *end;
+	long n;
+	if (!strcmp(path, "/dev/stdout"))
+		return 1;
+	if (!strcmp(path, "/dev/stderr"))
+		return 2;
+	if (!strncmp(path, "/dev/fd/", 8))
+		p = path + 8;
+	else if (!strncmp(path, "/proc/self/fd/", 14))
+		p = path + 14;
+	if (!p || !*p)
+		return -1;
+	errno = 0;
+	n = strtol(p, &end, 10);
+	return *end || errno || n < 0 || n > 65535 ? -1 : (int)n;
+}
+
+FILE *open_fd_path(const char *path)
+{
+	int fd = fd_path(path), d;
+	FILE *f;
+	if (fd < 0)
+		return NULL;
+	fflush(stdout);
+	fflush(stderr);
+	if ((d = dup(fd)) < 0 || !(f = fdopen(d, "wb"))) {
+		if (d >= 0)
+			close(d);
+		error("cannot write to '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	return f;
+}
+
+char *out_target(const char *path)
+{
+	char *cur = strdup(path), buf[4096];
+	int hops;
+	for (hops = 0; cur && hops < 40; hops++) {
+		struct stat st;
+		ssize_t n;
+		char *next, *slash;
+		if (lstat(cur, &st) || !S_ISLNK(st.st_mode) ||
+		    (n = readlink(cur, buf, sizeof buf - 1)) < 0)
+			return cur;
+		buf[n] = '\0';
+		slash = strrchr(cur, '/');
+		if (buf[0] == '/' || !slash) {
+			next = strdup(buf);
+		} else { /* relative to the link's folder */
+			size_t d = (size_t)(slash - cur) + 1;
+			next = malloc(d + (size_t)n + 1);
+			if (next) {
+				memcpy(next, cur, d);
+				memcpy(next + d, buf, (size_t)n + 1);
+			}
+		}
+		free(cur);
+		cur = next;
+	}
+	if (!cur)
+		error("out of memory");
+	else
+		error("too many symbolic links: '%s'", path);
+	free(cur);
+	return NULL;
+}
+
 int outfile_open(struct outfile *o, const char *path)
 {
 	int fd;
@@ -153,6 +224,12 @@ int outfile_open(struct outfile *o, const char *path)
 		o->f = stdout;
 		return 0;
 	}
+	if (fd_path(path) >= 0) { /* the open descriptor itself: no truncation, no rename */
+		if (!(o->f = open_fd_path(path)))
+			return -1;
+		o->direct = 1;
+		return 0;
+	}
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
 		o->f = fopen(path, "wb");
 		if (!o->f)
@@ -160,13 +237,16 @@ int outfile_open(struct outfile *o, const char *path)
 		o->direct = 1;
 		return 0;
 	}
-	n = strlen(path);
-	o->path = xmalloc(n + 1);
-	o->tmp = xmalloc(n + 16);
-	if (!o->path || !o->tmp)
+	/* a symbolic link is written through: the temporary file goes beside
+	 * the file it points to and is renamed onto it, the link stays */
+	o->path = out_target(path);
+	if (!o->path)
 		goto fail;
-	memcpy(o->path, path, n + 1);
-	snprintf(o->tmp, n + 16, "%s.tmp.XXXXXX", path);
+	n = strlen(o->path);
+	o->tmp = xmalloc(n + 16);
+	if (!o->tmp)
+		goto fail;
+	snprintf(o->tmp, n + 16, "%s.tmp.XXXXXX", o->path);
 	fd = mkstemp(o->tmp);
 	if (fd < 0) {
 		error("cannot create '%s': %s", path, strerror(errno));

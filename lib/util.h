@@ -60,6 +60,21 @@ struct outfile {
 /* Open `path` for writing ("-" is stdout). Returns 0 or -1 (error printed). */
 int outfile_open(struct outfile *o, const char *path);
 
+/* The descriptor a path names when it is /dev/stdout, /dev/stderr,
+ * /dev/fd/N or /proc/self/fd/N, else -1. Writers write to such a path
+ * through the open descriptor (a redirected stdout keeps its file and
+ * offset), never by renaming a file over it. */
+int fd_path(const char *path);
+/* A new stream on that descriptor (stdout and stderr flushed first), or
+ * NULL (not such a path, or an error reported). */
+FILE *open_fd_path(const char *path);
+
+/* The file a write to `path` replaces: path itself or, when path is a
+ * symbolic link, the file at the end of its chain (which need not exist
+ * yet), so that writers write through links instead of replacing them.
+ * Free the result; NULL with an error after 40 links or out of memory. */
+char *out_target(const char *path);
+
 /* Flush, close and rename into place; checks every write. 0 or -1; on -1
  * the temp file is removed. For stdout, flushes and checks for errors. */
 int outfile_commit(struct outfile *o);

@@ -260,3 +260,37 @@ setup() {
 	metrics --hd95 hg.slab hg.slab >s.tsv 2>/dev/null
 	[ "$(tail -n +2 s.tsv | cut -f 2,12 | sort -u)" = "$(printf '1\t0')" ]
 }
+
+@test "outputs through symbolic links, /dev/stdout and a FIFO are written through, never replaced" {
+	mkslab ps.slab s1 "2 1 3" "1 1 1" u8 'z == 0'
+	mkslab gs.slab s1 "2 1 3" "1 1 1" u8 1
+	mkdir real
+	echo old > real/rows.tsv
+	ln -s real/rows.tsv rows.tsv
+	ln -s real/sum.txt sum.txt          # dangling: the file appears at its target
+	metrics -o rows.tsv -s sum.txt ps.slab gs.slab
+	[ -L rows.tsv ]
+	[ -L sum.txt ]
+	[ "$(head -1 real/rows.tsv | cut -f1,2)" = "case	dsc" ]
+	grep -q '^dsc	' real/sum.txt
+	# a chain of two links, through another tool's writer (outfile_open)
+	ln -s rows.tsv chain.tsv
+	hd95 -U exclude -o chain.tsv ps.slab gs.slab 2> /dev/null
+	[ -L chain.tsv ]
+	[ -L rows.tsv ]
+	[ "$(head -1 real/rows.tsv | cut -f1,2)" = "case	hd95" ]
+	ln -s real/cut.slab cut.slab
+	slice-extract -o cut.slab gs.slab
+	[ -L cut.slab ]
+	[ "$(header real/cut.slab NAME)" = s1 ]
+	# /dev/stdout redirected to a file: the summary and the rows both land there
+	metrics -s /dev/stdout ps.slab gs.slab > both.txt
+	grep -q '^dsc	' both.txt
+	grep -q '^s1	' both.txt
+	# a FIFO: written in place
+	mkfifo fifo
+	cat fifo > got.tsv &
+	metrics -o fifo ps.slab gs.slab 2> /dev/null
+	wait
+	[ "$(head -1 got.tsv | cut -f1,2)" = "case	dsc" ]
+}

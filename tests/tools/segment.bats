@@ -77,7 +77,9 @@ EOF
 	cp ph/imagesTr/phantom_003.nii.gz ph/imagesTr/phantom_004.nii.gz dir/
 	run -0 "$P/selflabel-segment" -m run/out/model -o out ds dir
 	[ "${#lines[@]}" -eq 3 ]
-	[ -f out/new.nii.gz ] && [ -f out/phantom_003.nii.gz ] && [ -f out/phantom_004.nii.gz ]
+	[ -f out/new.nii.gz ]
+	[ -f out/phantom_003.nii.gz ]
+	[ -f out/phantom_004.nii.gz ]
 	# the same voxels (the header's descrip names the case)
 	cmp <(zcat out/new.nii.gz | tail -c +353) <(zcat out/phantom_003.nii.gz | tail -c +353)
 }
