@@ -28,7 +28,9 @@ static int in(const char *s, const char *const *names)
 	return 0;
 }
 
-int blas_core_level(const char *core)
+/* The ISA level of an OpenBLAS core name: 0 SSE-era, 1 AVX, 2 AVX2, 3
+ * AVX-512; -1 for a name it does not know (never corrected). */
+static int blas_core_level(const char *core)
 {
 	if (!core)
 		return -1;

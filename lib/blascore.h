@@ -25,10 +25,6 @@ struct blas_state {
 	int kept;             /* SELFLABEL_BLAS=keep was set */
 };
 
-/* The ISA level of an OpenBLAS core name: 0 SSE-era, 1 AVX, 2 AVX2, 3
- * AVX-512; -1 for a name it does not know (never corrected). */
-int blas_core_level(const char *core);
-
 /* Check OpenBLAS's core; when it is below the CPU's and SELFLABEL_BLAS is
  * not "keep", set OPENBLAS_CORETYPE and re-execute argv (through
  * /proc/self/exe) once: returns only when no correction is needed or the

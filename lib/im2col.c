@@ -37,22 +37,33 @@ static void zero_fixups(float *d, int H, int W, int g0, int g1, int dy, int dx)
 	}
 }
 
+/* The part i0..i1-1 of rows g0..g1-1 (n = (g1 - g0) W values) whose
+ * shifted source, base + off + i with base = g0 W, lies in the block of
+ * `rows` rows; the rest reads outside it. */
+static void shift_span(int rows, int W, int g0, int g1, int dy, int dx, ptrdiff_t *off,
+                       ptrdiff_t *n, ptrdiff_t *i0, ptrdiff_t *i1)
+{
+	ptrdiff_t base = (ptrdiff_t)g0 * W, total = (ptrdiff_t)rows * W;
+	*off = (ptrdiff_t)dy * W + dx + base;
+	*n = (ptrdiff_t)(g1 - g0) * W;
+	*i0 = *off < 0 ? -*off : 0;
+	*i1 = *off + *n > total ? total - *off : *n;
+	if (*i0 > *n)
+		*i0 = *n;
+	if (*i1 < *i0)
+		*i1 = *i0;
+}
+
 /* dst[(g - g0)*W + x] = image row g, shifted by (dy, dx), for global rows
  * g0..g1-1 of a block of `rows` rows. */
 static void shift_rows(float *dst, const float *block, int rows, int H, int W, int g0, int g1,
                        int dy, int dx)
 {
-	ptrdiff_t off = (ptrdiff_t)dy * W + dx, base = (ptrdiff_t)g0 * W;
-	ptrdiff_t n = (ptrdiff_t)(g1 - g0) * W, total = (ptrdiff_t)rows * W;
-	ptrdiff_t i0 = base + off < 0 ? -(base + off) : 0;
-	ptrdiff_t i1 = base + n + off > total ? total - base - off : n;
-	if (i0 > n)
-		i0 = n;
-	if (i1 < i0)
-		i1 = i0;
+	ptrdiff_t off, n, i0, i1;
+	shift_span(rows, W, g0, g1, dy, dx, &off, &n, &i0, &i1);
 	if (i0 > 0)
 		memset(dst, 0, (size_t)i0 * sizeof *dst);
-	memcpy(dst + i0, block + base + off + i0, (size_t)(i1 - i0) * sizeof *dst);
+	memcpy(dst + i0, block + off + i0, (size_t)(i1 - i0) * sizeof *dst);
 	if (i1 < n)
 		memset(dst + i1, 0, (size_t)(n - i1) * sizeof *dst);
 	zero_fixups(dst, H, W, g0, g1, dy, dx);
@@ -63,16 +74,10 @@ static void shift_rows(float *dst, const float *block, int rows, int H, int W, i
 static void unshift_rows_add(float *block, float *src, int rows, int H, int W, int g0, int g1,
                              int dy, int dx)
 {
-	ptrdiff_t off = (ptrdiff_t)dy * W + dx, base = (ptrdiff_t)g0 * W;
-	ptrdiff_t n = (ptrdiff_t)(g1 - g0) * W, total = (ptrdiff_t)rows * W;
-	ptrdiff_t i0 = base + off < 0 ? -(base + off) : 0;
-	ptrdiff_t i1 = base + n + off > total ? total - base - off : n;
-	if (i0 > n)
-		i0 = n;
-	if (i1 < i0)
-		i1 = i0;
+	ptrdiff_t off, n, i0, i1;
+	shift_span(rows, W, g0, g1, dy, dx, &off, &n, &i0, &i1);
 	zero_fixups(src, H, W, g0, g1, dy, dx);
-	vec_add(block + base + off + i0, src + i0, (size_t)(i1 - i0));
+	vec_add(block + off + i0, src + i0, (size_t)(i1 - i0));
 }
 
 void im2col3x3_rows(float *col, const float *in, int N, int C, int H, int W, int g0, int g1)

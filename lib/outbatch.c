@@ -15,11 +15,8 @@ void outbatch_init(struct outbatch *b)
 
 FILE *outbatch_open(struct outbatch *b, const char *path)
 {
-	size_t n = strlen(path);
-	char *p, *t;
-	int fd;
-	FILE *f, **nf;
-	struct stat st;
+	struct outfile o;
+	FILE **nf;
 	if (b->n == b->cap) {
 		int cap = b->cap ? 2 * b->cap : 16;
 		char **np = realloc(b->path, cap * sizeof *np), **nt;
@@ -36,53 +33,21 @@ FILE *outbatch_open(struct outbatch *b, const char *path)
 		b->fp = nf;
 		b->cap = cap;
 	}
-	p = out_target(path); /* through a symbolic link, as outfile_open */
-	if (p)
-		n = strlen(p);
-	t = xmalloc(n + 16);
-	if (!p || !t)
-		goto fail;
-	if (fd_path(path) >= 0) { /* /dev/stdout and the like: the open descriptor */
-		free(t);
-		t = NULL;
-		if (!(f = open_fd_path(path)))
-			goto fail;
-		goto add;
+	if (!strcmp(path, "-"))
+		return error("a set of output files cannot hold stdout: '%s'", path), NULL;
+	/* outfile_open decides: a temporary file beside the target (through a
+	 * symbolic link), or in place for a descriptor, device or pipe */
+	if (outfile_open(&o, path))
+		return NULL;
+	b->path[b->n] = o.path ? o.path : strdup(path);
+	if (!b->path[b->n]) {
+		outfile_abort(&o);
+		return error("out of memory"), NULL;
 	}
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-		/* a device or a pipe (/dev/null): written in place, never renamed */
-		free(t);
-		t = NULL;
-		if (!(f = fopen(path, "wb"))) {
-			error("cannot open '%s': %s", path, strerror(errno));
-			goto fail;
-		}
-		goto add;
-	}
-	snprintf(t, n + 16, "%s.tmp.XXXXXX", p);
-	fd = mkstemp(t);
-	if (fd < 0) {
-		error("cannot create '%s': %s", path, strerror(errno));
-		goto fail;
-	}
-	fchmod(fd, 0644);
-	f = fdopen(fd, "wb");
-	if (!f) {
-		error("cannot open '%s': %s", path, strerror(errno));
-		close(fd);
-		unlink(t);
-		goto fail;
-	}
-add:
-	b->path[b->n] = p;
-	b->tmp[b->n] = t;
-	b->fp[b->n] = f;
+	b->tmp[b->n] = o.tmp;
+	b->fp[b->n] = o.f;
 	b->n++;
-	return f;
-fail:
-	free(p);
-	free(t);
-	return NULL;
+	return o.f;
 }
 
 int outbatch_close(struct outbatch *b, FILE *f)

@@ -21,8 +21,10 @@ struct outbatch {
 /* Start an empty batch. Cannot fail. */
 void outbatch_init(struct outbatch *b);
 
-/* Open a temporary file for `path` and add it to the batch. Returns the
- * stream, or NULL with a message (cannot create, out of memory). */
+/* Open `path` as outfile_open does (a temporary file beside the target,
+ * through a symbolic link; a descriptor, device or pipe written in place)
+ * and add it to the batch. Returns the stream, or NULL with a message
+ * (cannot create, out of memory, "-": stdout is no file of a set). */
 FILE *outbatch_open(struct outbatch *b, const char *path);
 
 /* Close a stream from outbatch_open, checking every write. 0 or -1. */

@@ -178,7 +178,8 @@ enum what { TRAIN, INFER, SGEMM, LAYERS, CPU, FMA };
  * anything that runs on one thread. */
 static int bench_fma(int steps, int reps)
 {
-	double best = 1e300, flops = 0, sink = 0;
+	double best = 1e300, flops = 0;
+	volatile double sink = 0; /* the loops' result is used */
 	for (int r = 0; r < reps; r++) {
 		struct timespec t0, t1;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -189,7 +190,7 @@ static int bench_fma(int steps, int reps)
 	}
 	printf("fma\t%s\t-\t%d\t%.3f\t-\t%.1f\t%.0f\n", kernels_isa(), steps, best,
 	       flops / best * 1e-9, maxrss_mib());
-	return sink == 0.5 || close_stdout() ? 1 : 0;
+	return close_stdout() ? 1 : 0;
 }
 
 /* -t cpu: what the machine is and what runs on it, one "key<TAB>value" a line. */

@@ -128,3 +128,14 @@ EOF
 		[ -z "$(ls os 2>/dev/null)" ]
 	done
 }
+
+@test "selflabel-plane-dims: the scan's own size rounded up to 16, never below the training padding" {
+	{ slab_header s "36 30 41" 1 f32; } > h.slab
+	[ "$("$P/selflabel-plane-dims" xzy 16,16 h.slab)" = "48,48" ]   # x 36 -> 48, z 41 -> 48
+	[ "$("$P/selflabel-plane-dims" zyx 16,64 h.slab)" = "48,64" ]   # z 41 -> 48, y 30 -> 32 < 64
+	[ "$("$P/selflabel-plane-dims" xzy 64,16 h.slab)" = "64,48" ]
+	run -2 "$P/selflabel-plane-dims" xyz 16,16 h.slab
+	run -2 "$P/selflabel-plane-dims" xzy 16x16 h.slab
+	run -2 "$P/selflabel-plane-dims" xzy 16,16
+	run -1 "$P/selflabel-plane-dims" xzy 16,16 nothere.slab
+}
