@@ -38,8 +38,10 @@ int main(int argc, char **argv)
 	double c[3] = { 256, 256, 150 }, r[3], rp[3], cp[3], blob[3] = { 90, 400, 60 },
 	       rb[3] = { 12, 12, 6 };
 	progname = "hd95_gen";
-	if (argc != 4 || (strcmp(argv[1], "organ") && strcmp(argv[1], "body")))
-		usage_die("hd95_gen organ|body PRED.slab GT.slab");
+	if (argc != 4 || (strcmp(argv[1], "organ") && strcmp(argv[1], "body"))) {
+		fprintf(stderr, "usage: hd95_gen organ|body PRED.slab GT.slab\n");
+		return 2;
+	}
 	body = !strcmp(argv[1], "body");
 	r[0] = body ? 240 : 110, r[1] = body ? 220 : 90, r[2] = body ? 140 : 70;
 	rp[0] = r[0] * 0.97, rp[1] = r[1] * 1.02, rp[2] = r[2] * 0.95;
