@@ -337,6 +337,11 @@ static int check_header(struct gzin *in, const struct hdr *x, const struct limit
 			             n[0], n[1], n[2], n[3]);
 		total *= (uint64_t)n[i];
 	}
+	/* the stored data too (float64: 8 bytes a voxel) */
+	if (total * (uint64_t)type_size(x->datatype) > lim->bytes)
+		return error("%s: more voxel data than the limit of %llu bytes (%s): '%d %d %d %d' %s",
+		             in->src, (unsigned long long)lim->bytes, LIMIT_ENV, n[0], n[1], n[2], n[3],
+		             nifti_type_name(x->datatype));
 	return 0;
 }
 

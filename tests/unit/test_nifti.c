@@ -770,6 +770,14 @@ static void test_limits(void)
 		hdr_init(&h, 1, 0, 3, d, NII_U8);
 		write_file(path_of("at.nii.gz"), h.b, 352 + 100, 1);
 		expect_fail(path_of("at.nii.gz"), "truncated");
+		/* stored data past SELFLABEL_MAX_BYTES: 2^30 float64 voxels are 8 GiB */
+		hdr_init(&h, 1, 0, 3, d, NII_F64);
+		write_file(path_of("at64.nii.gz"), h.b, 352 + 100, 1);
+		expect_fail(path_of("at64.nii.gz"), "more voxel data than the limit of 4294967296 bytes");
+		d[2] = 512; /* 4 GiB of float64: accepted, then short */
+		hdr_init(&h, 1, 0, 3, d, NII_F64);
+		write_file(path_of("at64.nii.gz"), h.b, 352 + 100, 1);
+		expect_fail(path_of("at64.nii.gz"), "truncated");
 	}
 
 	/* header and extensions: vox_offset past limits.text (64 MiB) */
