@@ -62,9 +62,11 @@ struct nifti_info {
  * datatype or dimensions, data shorter than the header says, a NaN or
  * infinite voxel. Bounded (util.h's limits): a header may declare at most
  * limits.voxels voxels (all volumes of a 4-D file), at most limits.bytes of
- * stored voxel data and a vox_offset of at most limits.text bytes; the input is inflated no further than that
- * declared size plus 1 MiB (more is refused); a header claiming huge dims
- * costs no allocation before its data has actually arrived. */
+ * stored voxel data and a vox_offset of at most limits.text bytes; the
+ * input is inflated no further than that declared size plus 1 MiB (more is
+ * refused); a header claiming huge dims costs no allocation before its
+ * data has actually arrived. A FIFO is never waited on (util.h's
+ * open_input). */
 int nifti_load(const char *path, struct slab *s, struct nifti_info *info);
 
 /* What nifti_load_nan does with NaN and infinite voxels: refuse them (as

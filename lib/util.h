@@ -87,13 +87,14 @@ void outfile_abort(struct outfile *o);
  * (error printed, nothing left behind). */
 int outfile_write(const char *path, const void *buf, size_t len);
 
-/* The size limits on inputs (README, "Limits"). One number sets them:
+/* The size limits on inputs (README, "Limits"), one number for all:
  * SELFLABEL_MAX_BYTES in the environment, a whole number of bytes with an
- * optional K, M, G or T (powers of 1024), 64K..1T, default 4G. From it:
- *   bytes:  the most a volume holds as f32 samples, so voxels (samples:
- *           voxels x channels) per volume at most bytes/4; a model file at
- *           most bytes (its parameters at most bytes/4);
- *   text:   bytes/64 (64 MiB by default): a text file read whole (lists,
+ * optional K, M, G or T (powers of 1024), 64K..256T, default 4G. From it
+ * (struct limits):
+ *   voxels: bytes/4, the samples (voxels x channels) of one volume, so that
+ *           a volume as f32 fits in `bytes` (a NIfTI file's stored data
+ *           must fit in `bytes` too); the parameters of a model;
+ *   text:   bytes/64 (64 MiB by default), a text file read whole (lists,
  *           dataset.json, annotations, tables) and a NIfTI header with its
  *           extensions. */
 #define LIMIT_ENV "SELFLABEL_MAX_BYTES"
