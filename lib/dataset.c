@@ -18,23 +18,31 @@ char *ds_case_name(const char *path)
 	n = strdup(base);
 	if (!n)
 		return error("out of memory"), NULL;
+	/* a file named just ".nii.gz" gives an empty name (refused), no hidden case */
 	len = strlen(n);
-	if (len > 7 && !strcmp(n + len - 7, ".nii.gz"))
+	if (len >= 7 && !strcmp(n + len - 7, ".nii.gz"))
 		n[len - 7] = '\0';
-	else if (len > 4 && !strcmp(n + len - 4, ".nii"))
+	else if (len >= 4 && !strcmp(n + len - 4, ".nii"))
 		n[len - 4] = '\0';
 	return n;
 }
 
-int ds_check_name(const char *name, const char *from)
+int ds_name_ok(const char *name)
 {
 	const char *p;
-	if (!*name || strlen(name) > SLAB_NAME_MAX)
-		return error("bad case name from '%s': '%s'", from, name);
+	if (!*name || strlen(name) > SLAB_NAME_MAX || *name == '.' || *name == '-')
+		return 0;
 	for (p = name; *p; p++)
-		if (!isgraph((unsigned char)*p) || *p == '/')
-			return error("bad case name from '%s' (spaces or odd characters): '%s'", from, name);
-	return 0;
+		if (!isalnum((unsigned char)*p) && !strchr("._+-", *p))
+			return 0;
+	return 1;
+}
+
+int ds_check_name(const char *name, const char *from)
+{
+	if (ds_name_ok(name))
+		return 0;
+	return error("bad case name from '%s' (%s): '%s'", from, DS_NAME_RULE, name);
 }
 
 char *ds_join(const char *dir, const char *rel)

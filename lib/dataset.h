@@ -57,11 +57,20 @@ void dataset_free(struct dataset *d);
 void ds_case_free(struct ds_case *c);
 
 /* The case name of a NIfTI path: its file name without .nii.gz or .nii, in
- * a new string; NULL when out of memory (message printed). */
+ * a new string (empty for a file named just ".nii.gz"); NULL when out of
+ * memory (message printed). */
 char *ds_case_name(const char *path);
 
-/* A case name is 1..SLAB_NAME_MAX printable characters, no space or '/'.
- * 0, or -1 with an error naming `from`. */
+/* The case names every tool accepts, in one place: 1..SLAB_NAME_MAX of the
+ * characters A-Z a-z 0-9 . _ + -, the first neither '.' nor '-'. A name
+ * becomes file names (CASE.slab) and words of the run's makefiles, so
+ * nothing a shell or make reads specially (spaces, quotes, $ ; | > < & * ?
+ * % # : = \ and so on) and no hidden or option-like file. */
+#define DS_NAME_RULE "want 1-255 of A-Z a-z 0-9 . _ + -, not starting with . or -"
+/* 1 when name follows that rule, else 0. */
+int ds_name_ok(const char *name);
+/* ds_name_ok, or -1 with one error line naming the name and `from` (the
+ * file or list it came from). */
 int ds_check_name(const char *name, const char *from);
 
 /* DIR + "/" + rel (a leading "./" on rel dropped; an absolute rel kept), in

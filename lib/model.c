@@ -57,6 +57,8 @@ int model_load(const char *path, struct unet_config *c, float **params)
 	float *p = NULL;
 	uint64_t count;
 	uint32_t version;
+	char why[128];
+	struct limits lim;
 	FILE *f = open_in(path);
 
 	*params = NULL;
@@ -80,13 +82,23 @@ int model_load(const char *path, struct unet_config *c, float **params)
 	c->in_channels = (int)(get32(b + 12) & 0x7fffffff);
 	c->base = (int)(get32(b + 16) & 0x7fffffff);
 	c->depth = (int)(get32(b + 20) & 0x7fffffff);
-	if (get32(b + 12) > 64 || get32(b + 16) > 256 || get32(b + 20) > UNET_MAX_DEPTH ||
-	    unet_config_check(c)) {
-		error("bad model configuration (channels %u, base %u, depth %u): '%s'", get32(b + 12),
-		      get32(b + 16), get32(b + 20), path);
+	if (get32(b + 12) > 64 || get32(b + 16) > 256 || get32(b + 20) > UNET_MAX_DEPTH)
+		snprintf(why, sizeof why, "channels 1..64, base 1..256, depth 1..%d", UNET_MAX_DEPTH);
+	else if (!unet_config_explain(c, why, sizeof why))
+		why[0] = '\0';
+	if (why[0]) { /* one line: the values, what is wrong with them, the file */
+		error("bad model configuration (channels %u, base %u, depth %u): %s: '%s'",
+		      get32(b + 12), get32(b + 16), get32(b + 20), why, path);
 		goto fail;
 	}
 	n = unet_param_count(c);
+	if (limits_get(&lim))
+		goto fail;
+	if (n > lim.voxels) {
+		error("model has %zu parameters, more than the limit of %llu (%s/4): '%s'", n,
+		      (unsigned long long)lim.voxels, LIMIT_ENV, path);
+		goto fail;
+	}
 	count = get32(b + 24) | (uint64_t)get32(b + 28) << 32;
 	if (count != n) {
 		error("model has %llu parameters, its configuration needs %zu: '%s'",

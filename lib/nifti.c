@@ -7,13 +7,11 @@
 #include "util.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -310,13 +308,16 @@ static int parse_header(struct gzin *in, const unsigned char *h, struct hdr *x)
 	return 0;
 }
 
-/* Check dims and type; set nx..nt. */
-static int check_header(struct gzin *in, const struct hdr *x, int n[4])
+/* Check dims and type against the limits; set nx..nt. */
+static int check_header(struct gzin *in, const struct hdr *x, const struct limits *lim, int n[4])
 {
-	int i, nd = (int)x->dim[0];
-	unsigned long long total = 1;
-	if (nd < 1 || nd > 7)
-		return error("%s: bad number of dimensions (dim[0]): '%d'", in->src, nd);
+	int i, nd;
+	uint64_t total = 1;
+	/* dim[0] whole: a NIfTI-2 value of 2^32 + 3 is no 3 */
+	if (x->dim[0] < 1 || x->dim[0] > 7)
+		return error("%s: bad number of dimensions (dim[0]): '%lld'", in->src,
+		             (long long)x->dim[0]);
+	nd = (int)x->dim[0];
 	for (i = 1; i <= nd; i++) {
 		if (x->dim[i] < 1 || x->dim[i] > DIM_MAX)
 			return error("%s: bad dimension dim[%d]: '%lld'", in->src, i,
@@ -327,13 +328,20 @@ static int check_header(struct gzin *in, const struct hdr *x, int n[4])
 	}
 	for (i = 0; i < 4; i++)
 		n[i] = i + 1 <= nd ? (int)x->dim[i + 1] : 1;
-	/* each n[i] <= 1e6, so the product cannot overflow before it is checked */
-	for (i = 0; i < 4 && total <= NIFTI_DATA_MAX; i++)
-		total *= (unsigned long long)n[i];
 	if (!type_size(x->datatype))
 		return error("%s: unsupported datatype: '%d'", in->src, x->datatype);
-	if (total > NIFTI_DATA_MAX / 8)
-		return error("%s: dimensions too large: '%d %d %d %d'", in->src, n[0], n[1], n[2], n[3]);
+	for (i = 0; i < 4; i++) {
+		if ((uint64_t)n[i] > lim->voxels / total)
+			return error("%s: more voxels than the limit of %llu per volume (%s/4): "
+			             "'%d %d %d %d'", in->src, (unsigned long long)lim->voxels, LIMIT_ENV,
+			             n[0], n[1], n[2], n[3]);
+		total *= (uint64_t)n[i];
+	}
+	/* the stored data too (float64: 8 bytes a voxel) */
+	if (total * (uint64_t)type_size(x->datatype) > lim->bytes)
+		return error("%s: more voxel data than the limit of %llu bytes (%s): '%d %d %d %d' %s",
+		             in->src, (unsigned long long)lim->bytes, LIMIT_ENV, n[0], n[1], n[2], n[3],
+		             nifti_type_name(x->datatype));
 	return 0;
 }
 
@@ -369,15 +377,23 @@ fail:
 	return NULL;
 }
 
-/* Read to the end so that gzip's CRC and length check runs. */
+/* Read to the end so that gzip's CRC and length check runs, but inflate
+ * no more than TRAIL_MAX bytes past the declared data: a small gzip file
+ * cannot make the reader inflate gigabytes that no voxel needs. */
+#define TRAIL_MAX (1 << 20)
 static int read_trailer(struct gzin *in)
 {
 	char tmp[4096];
 	long long k;
+	size_t past = 0;
 	int err = Z_OK;
-	do
+	do {
 		k = gz_read(in, tmp, sizeof tmp);
-	while (k > 0);
+		past += k > 0 ? (size_t)k : 0;
+		if (past > TRAIL_MAX)
+			return error("%s: more than %d bytes after the voxel data its header declares",
+			             in->src, TRAIL_MAX);
+	} while (k > 0);
 	if (k < 0)
 		return -1;
 	gzerror(in->gz, &err);
@@ -477,22 +493,14 @@ static int load(const char *path, struct slab *s, struct nifti_info *info, int k
 	size_t nxy, want;
 	double skip, m[12];
 	enum nifti_xform from;
-	struct stat st;
+	struct limits lim;
 
 	memset(s, 0, sizeof *s);
 	memset(&x, 0, sizeof x);
-	if (!strcmp(path, "-")) {
+	if (!strcmp(path, "-"))
 		in.src = "standard input";
-		fd = dup(0);
-	} else {
-		fd = open(path, O_RDONLY);
-	}
-	if (fd < 0)
-		return error("cannot open '%s': %s", path, strerror(errno));
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-		close(fd);
-		return error("is a directory: '%s'", path);
-	}
+	if (limits_get(&lim) || (fd = open_input(path)) < 0)
+		return -1;
 	in.gz = gzdopen(fd, "rb");
 	if (!in.gz) {
 		close(fd);
@@ -516,12 +524,17 @@ static int load(const char *path, struct slab *s, struct nifti_info *info, int k
 	hsize = le;
 	if (read_exact(&in, h + 4, (size_t)hsize - 4, "header"))
 		goto out;
-	if (parse_header(&in, h, &x) || check_header(&in, &x, n))
+	if (parse_header(&in, h, &x) || check_header(&in, &x, &lim, n))
 		goto out;
 
 	/* data start: vox_offset, at least just past the 4 extension bytes */
-	if (!isfinite(x.vox_offset) || x.vox_offset < 0 || x.vox_offset > 1e9) {
+	if (!isfinite(x.vox_offset) || x.vox_offset < 0) {
 		error("%s: bad vox_offset: '%g'", in.src, x.vox_offset);
+		goto out;
+	}
+	if (x.vox_offset > (double)lim.text) {
+		error("%s: header and extensions (vox_offset) larger than the limit of %llu bytes "
+		      "(%s/64): '%.0f'", in.src, (unsigned long long)lim.text, LIMIT_ENV, x.vox_offset);
 		goto out;
 	}
 	skip = floor(x.vox_offset) - hsize;

@@ -55,16 +55,18 @@ struct nifti_info {
 	struct nifti_geom geom; /* the header's grid, for nifti_write_like */
 };
 
-/* Largest sample data a header may claim (bytes); more is rejected. */
-#define NIFTI_DATA_MAX ((unsigned long long)1 << 36)
-
 /* Read a NIfTI file ("-" is stdin) into an f32 slab (channels = 4th dim,
  * name empty, SPACING the lengths of the transform's columns). `info` may
  * be NULL. Returns 0, or -1 with one message naming the file: cannot open,
  * truncated or corrupt gzip data, bad sizeof_hdr, bad magic, unsupported
  * datatype or dimensions, data shorter than the header says, a NaN or
- * infinite voxel. A header claiming huge dims costs no allocation before
- * its data has actually arrived. */
+ * infinite voxel. Bounded (util.h's limits): a header may declare at most
+ * limits.voxels voxels (all volumes of a 4-D file), at most limits.bytes of
+ * stored voxel data and a vox_offset of at most limits.text bytes; the
+ * input is inflated no further than that declared size plus 1 MiB (more is
+ * refused); a header claiming huge dims costs no allocation before its
+ * data has actually arrived. A FIFO is never waited on (util.h's
+ * open_input). */
 int nifti_load(const char *path, struct slab *s, struct nifti_info *info);
 
 /* What nifti_load_nan does with NaN and infinite voxels: refuse them (as

@@ -387,4 +387,7 @@ void opt_usage(const struct opt_tool *t, FILE *f)
 	walk(t->opts, help_one, f);
 	if (t->notes)
 		fprintf(f, "%s\n", t->notes);
+	/* the one mechanism of util.h's limits, the same line in every tool */
+	fprintf(f, "Environment: %s sets the size limits on inputs\n"
+	           "(default 4G; README, \"Limits\").\n", LIMIT_ENV);
 }

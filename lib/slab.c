@@ -327,6 +327,7 @@ int slab_read(struct slab_reader *r, struct slab *s)
 	size_t total, got = 0, cap;
 	double d[12];
 	uint8_t *buf;
+	struct limits lim;
 
 	memset(s, 0, sizeof *s);
 	set_identity(s);
@@ -402,7 +403,7 @@ int slab_read(struct slab_reader *r, struct slab *s)
 		} else if (!strcmp(key, "NAME")) {
 			size_t i, n = strlen(val);
 			DUP(have_name);
-			if (n > SLAB_NAME_MAX)
+			if (n == 0 || n > SLAB_NAME_MAX)
 				BAD();
 			for (i = 0; i < n; i++)
 				if (isspace((unsigned char)val[i]) || !isprint((unsigned char)val[i]))
@@ -432,8 +433,14 @@ int slab_read(struct slab_reader *r, struct slab *s)
 		s->transform[10] = s->spacing[2];
 	}
 	s->nx = dims[0], s->ny = dims[1], s->nz = dims[2];
-	if (check_dims(r->src, s->nx, s->ny, s->nz, s->nc, s->type))
+	if (check_dims(r->src, s->nx, s->ny, s->nz, s->nc, s->type) || limits_get(&lim))
 		goto fail;
+	if (slab_count(s) > lim.voxels) {
+		error("%s: more samples (voxels x channels) than the limit of %llu per volume (%s/4) "
+		      "at byte %llu: '%d %d %d' channels %d", r->src, (unsigned long long)lim.voxels,
+		      LIMIT_ENV, (unsigned long long)start, s->nx, s->ny, s->nz, s->nc);
+		goto fail;
+	}
 	free(line);
 	line = NULL;
 

@@ -22,19 +22,27 @@ int unet_dims(const struct unet_config *c)
 	return c->dims == 3 ? 3 : 2;
 }
 
-int unet_config_check(const struct unet_config *c)
+int unet_config_explain(const struct unet_config *c, char *buf, size_t n)
 {
 	if (c->in_channels < 1 || c->in_channels > 64)
-		return error("unsupported number of input channels: '%d' (1..64)", c->in_channels);
-	if (c->base < 1 || c->base > 256)
-		return error("unsupported filter base: '%d' (1..256)", c->base);
-	if (c->depth < 1 || c->depth > UNET_MAX_DEPTH)
-		return error("unsupported depth: '%d' (1..%d)", c->depth, UNET_MAX_DEPTH);
-	if (c->dims != 0 && c->dims != 2 && c->dims != 3)
-		return error("unsupported dimensionality: '%d' (2 or 3)", c->dims);
-	if ((size_t)c->base << c->depth > 4096)
-		return error("too many filters: base %d, depth %d", c->base, c->depth);
-	return 0;
+		snprintf(buf, n, "unsupported number of input channels: '%d' (1..64)", c->in_channels);
+	else if (c->base < 1 || c->base > 256)
+		snprintf(buf, n, "unsupported filter base: '%d' (1..256)", c->base);
+	else if (c->depth < 1 || c->depth > UNET_MAX_DEPTH)
+		snprintf(buf, n, "unsupported depth: '%d' (1..%d)", c->depth, UNET_MAX_DEPTH);
+	else if (c->dims != 0 && c->dims != 2 && c->dims != 3)
+		snprintf(buf, n, "unsupported dimensionality: '%d' (2 or 3)", c->dims);
+	else if ((size_t)c->base << c->depth > 4096)
+		snprintf(buf, n, "too many filters: base %d, depth %d", c->base, c->depth);
+	else
+		return 0;
+	return -1;
+}
+
+int unet_config_check(const struct unet_config *c)
+{
+	char why[128];
+	return unet_config_explain(c, why, sizeof why) ? error("%s", why) : 0;
 }
 
 /* Walk the parameter tensors in file order: call f(p, field, count) with

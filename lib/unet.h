@@ -81,6 +81,9 @@ struct unet {
 
 /* Check a configuration; 0 or -1 with a message. */
 int unet_config_check(const struct unet_config *c);
+/* The same check, silent: 0, or -1 with what is wrong in buf (n bytes,
+ * 128 are enough) for a caller that names the source in its one line. */
+int unet_config_explain(const struct unet_config *c, char *buf, size_t n);
 /* Number of parameters of a (checked) configuration. Cannot fail. */
 size_t unet_param_count(const struct unet_config *c);
 /* Point p's fields into mem (unet_param_count floats). Cannot fail. */

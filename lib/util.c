@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -324,21 +325,74 @@ void outfile_abort(struct outfile *o)
 	memset(o, 0, sizeof *o);
 }
 
+int limits_get(struct limits *l)
+{
+	static const char units[] = "KMGT";
+	const char *v = getenv(LIMIT_ENV), *u;
+	uint64_t b = LIMIT_BYTES_DEFAULT;
+	if (v && *v) {
+		char *end;
+		unsigned long long n;
+		int shift = 0;
+		errno = 0;
+		n = isdigit((unsigned char)*v) ? strtoull(v, &end, 10) : 0;
+		if (n && !errno && *end && !end[1] && (u = strchr(units, toupper((unsigned char)*end))))
+			shift = 10 * (int)(u - units + 1), end++;
+		if (!n || errno || *end || n > ((uint64_t)1 << 48) >> shift ||
+		    ((uint64_t)n << shift) < ((uint64_t)1 << 16))
+			return error("%s: want a size of 64K..256T (bytes, or a number with K, M, G or T): "
+			             "'%s'", LIMIT_ENV, v);
+		b = (uint64_t)n << shift;
+	}
+	l->bytes = b;
+	l->voxels = b / 4;
+	l->text = b / 64;
+	return 0;
+}
+
+int open_input(const char *path)
+{
+	int fd, fl;
+	struct stat st;
+	if (!strcmp(path, "-")) {
+		if ((fd = dup(0)) < 0)
+			return error("cannot read standard input: %s", strerror(errno));
+		return fd;
+	}
+	/* O_NONBLOCK: a FIFO's open() would wait for a writer, maybe forever */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return error("cannot open '%s': %s", path, strerror(errno));
+	if (fstat(fd, &st)) {
+		error("cannot open '%s': %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		close(fd);
+		return error("is a directory: '%s'", path);
+	}
+	/* reads block again: a pipe's data are waited for as they come, and a
+	 * FIFO without a writer reads as empty */
+	if ((fl = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		error("cannot open '%s': %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 FILE *open_in(const char *path)
 {
 	FILE *f;
-	struct stat st;
+	int fd;
 	if (!strcmp(path, "-"))
 		return stdin;
-	f = fopen(path, "rb");
-	if (!f) {
+	if ((fd = open_input(path)) < 0)
+		return NULL;
+	if (!(f = fdopen(fd, "rb"))) {
 		error("cannot open '%s': %s", path, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-		fclose(f);
-		error("is a directory: '%s'", path);
-		return NULL;
+		close(fd);
 	}
 	return f;
 }
@@ -380,18 +434,35 @@ int mkdir_p(const char *path)
 
 char *read_whole(const char *path, size_t *len)
 {
-	FILE *f = open_in(path);
-	size_t cap = 1 << 16, n = 0, got;
-	char *buf, *nb;
-	if (!f)
+	struct limits lim;
+	struct stat st;
+	FILE *f;
+	size_t cap = 1 << 16, n = 0, got, max;
+	char *buf = NULL, *nb;
+	if (limits_get(&lim) || !(f = open_in(path)))
 		return NULL;
+	max = lim.text < SIZE_MAX / 2 ? (size_t)lim.text : SIZE_MAX / 2;
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size > max) {
+		error("text file larger than the limit of %zu bytes (%s/64): '%s'", max, LIMIT_ENV,
+		      path);
+		goto fail;
+	}
+	if (cap > max + 1)
+		cap = max + 1;
 	buf = xmalloc(cap + 1);
 	if (!buf)
 		goto fail;
+	/* up to max + 1 bytes: one byte more than the limit tells a stream
+	 * that is too long */
 	while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
 		n += got;
+		if (n > max) {
+			error("text file larger than the limit of %zu bytes (%s/64): '%s'", max,
+			      LIMIT_ENV, path);
+			goto fail;
+		}
 		if (n == cap) {
-			cap *= 2;
+			cap = cap > (max + 1) / 2 ? max + 1 : cap * 2;
 			nb = realloc(buf, cap + 1);
 			if (!nb) {
 				error("out of memory reading '%s'", path);

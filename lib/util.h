@@ -87,7 +87,38 @@ void outfile_abort(struct outfile *o);
  * (error printed, nothing left behind). */
 int outfile_write(const char *path, const void *buf, size_t len);
 
-/* Open an input path for reading; "-" is stdin. NULL with an error on failure. */
+/* The size limits on inputs (README, "Limits"), one number for all:
+ * SELFLABEL_MAX_BYTES in the environment, a whole number of bytes with an
+ * optional K, M, G or T (powers of 1024), 64K..256T, default 4G. From it
+ * (struct limits):
+ *   voxels: bytes/4, the samples (voxels x channels) of one volume, so that
+ *           a volume as f32 fits in `bytes` (a NIfTI file's stored data
+ *           must fit in `bytes` too); the parameters of a model;
+ *   text:   bytes/64 (64 MiB by default), a text file read whole (lists,
+ *           dataset.json, annotations, tables) and a NIfTI header with its
+ *           extensions. */
+#define LIMIT_ENV "SELFLABEL_MAX_BYTES"
+#define LIMIT_BYTES_DEFAULT ((uint64_t)1 << 32)
+struct limits {
+	uint64_t bytes;   /* SELFLABEL_MAX_BYTES */
+	uint64_t voxels;  /* bytes / 4: samples in one volume, parameters in a model */
+	uint64_t text;    /* bytes / 64: a text file, a NIfTI header and extensions */
+};
+/* The limits now in force. 0, or -1 with an error naming the variable when
+ * SELFLABEL_MAX_BYTES is set but is not such a size. */
+int limits_get(struct limits *l);
+
+/* Open an input path for reading without ever waiting in open(): a FIFO
+ * is opened whether or not a writer is there (with none it reads as empty
+ * input, never blocks), then read like a pipe. "-" is a new descriptor on
+ * stdin. A directory is refused. Every reader opens its inputs here, and
+ * bounds what it reads (lists by limits.text, volumes by limits.voxels, a
+ * model by its header). Returns a descriptor (close it), or -1 with an
+ * error "cannot open '...': why" or "is a directory: '...'". */
+int open_input(const char *path);
+
+/* Open an input path for reading (open_input); "-" is stdin itself. NULL
+ * with an error on failure. */
 FILE *open_in(const char *path);
 
 /* Close an input opened with open_in (stdin is left open). */
@@ -100,8 +131,10 @@ int close_stdout(void);
 /* Create a directory and its parents (like mkdir -p). 0 or -1. */
 int mkdir_p(const char *path);
 
-/* Read a whole file ("-" is stdin) into a NUL-terminated buffer. Returns
- * the buffer (free it) and its length in *len, or NULL with an error. */
+/* Read a whole text file ("-" is stdin) into a NUL-terminated buffer, at
+ * most limits.text bytes (a regular file larger than that is refused before
+ * any reading, a stream once it passes it). Returns the buffer (free it)
+ * and its length in *len, or NULL with one error line. */
 char *read_whole(const char *path, size_t *len);
 
 /* A deterministic random generator (splitmix64 seeded xoshiro256**).

@@ -2,6 +2,7 @@
  * (lib/split.h has the rule), as split.tsv. The pipeline splits a folder of
  * slabs with it; msd2slab splits an MSD folder with the same function, so the
  * same names and seed give the same split either way. */
+#include "dataset.h"
 #include "opt.h"
 #include "split.h"
 #include "util.h"
@@ -15,7 +16,8 @@ static int cmp_name(const void *a, const void *b)
 }
 
 /* The names of IN, one a line (a final newline optional), sorted; checked
- * for empty names, tabs and duplicates. *names points into *text. */
+ * by the case-name rule (dataset.h) and for duplicates. *names points into
+ * *text. */
 static int read_names(const char *in, char **text, char ***names, int *n)
 {
 	size_t len, cap = 0, i;
@@ -28,9 +30,9 @@ static int read_names(const char *in, char **text, char ***names, int *n)
 	for (p = *text; *p; p = nl + 1) {
 		if ((nl = strchr(p, '\n')))
 			*nl = '\0';
-		if (!*p || strchr(p, '\t') || strchr(p, '\r')) {
+		if (!ds_name_ok(p)) {
 			free(v);
-			return error("%s: bad case name on line %d: '%s'", in, k + 1, p);
+			return error("%s: bad case name on line %d (%s): '%s'", in, k + 1, DS_NAME_RULE, p);
 		}
 		if ((size_t)k == cap) {
 			char **w = realloc(v, (cap = cap ? 2 * cap : 64) * sizeof *v);
@@ -76,7 +78,8 @@ int main(int argc, char **argv)
 		.about = "Read case names, one a line, from IN (default stdin) and write split.tsv:\n"
 		         "a header line \"case<TAB>set\", then \"case<TAB>train|val|test\" for each case in\n"
 		         "name order (bytewise). The cases in name order are shuffled with the seed\n"
-		         "and cut by the proportions, as msd2slab splits an MSD folder.",
+		         "and cut by the proportions, as msd2slab splits an MSD folder. A case name\n"
+		         "is 1-255 of A-Z a-z 0-9 . _ + -, not starting with . or -.",
 		.opts = opts
 	};
 

@@ -55,24 +55,24 @@ static double stats_sd(const struct stats *st)
 	return var > 0 ? sqrt(var) : 0;
 }
 
-/* Statistics of channel c (all channels when c < 0) over z-slices z0..z1-1. */
-static void slab_stats(const struct slab *s, int c, int z0, int z1, struct stats *st)
+/* Statistics over z-slices z0..z1-1 of all channels (*all) and, when ch is
+ * not NULL, of each channel (ch[0..nc-1]): one pass over the samples, so
+ * the time is linear in the channel count. */
+static void slab_stats(const struct slab *s, int z0, int z1, struct stats *all, struct stats *ch)
 {
 	size_t plane = (size_t)s->nx * s->ny;
-	stats_init(st);
+	stats_init(all);
+	for (int c = 0; ch && c < s->nc; c++)
+		stats_init(&ch[c]);
 	for (int z = z0; z < z1; z++)
-		for (int ch = 0; ch < s->nc; ch++) {
-			size_t base;
-			if (c >= 0 && ch != c)
-				continue;
-			base = slab_index(s, 0, 0, ch, z);
-			if (s->type == SLAB_F32) {
-				const float *f = (const float *)s->data + base;
-				for (size_t i = 0; i < plane; i++)
-					stats_add(st, f[i]);
-			} else {
-				for (size_t i = 0; i < plane; i++)
-					stats_add(st, slab_get(s, base + i));
+		for (int c = 0; c < s->nc; c++) {
+			size_t base = slab_index(s, 0, 0, c, z);
+			for (size_t i = 0; i < plane; i++) {
+				double v = s->type == SLAB_F32 ? ((const float *)s->data)[base + i]
+				                               : slab_get(s, base + i);
+				stats_add(all, v);
+				if (ch)
+					stats_add(&ch[c], v);
 			}
 		}
 }
@@ -81,7 +81,7 @@ static int report(FILE *out, const char *src, int index, unsigned long long offs
                   const struct slab *s, int per_slice)
 {
 	char a[64], b[64], c[64];
-	struct stats st;
+	struct stats st, *chs;
 	int i;
 
 	fprintf(out, "source      %s\n", src);
@@ -104,16 +104,17 @@ static int report(FILE *out, const char *src, int index, unsigned long long offs
 	for (i = 0; i < s->nextra; i++)
 		fprintf(out, "extra       %s\n", s->extra[i]);
 
-	slab_stats(s, -1, 0, s->nz, &st);
+	chs = s->nc > 1 ? xcalloc((size_t)s->nc, sizeof *chs) : NULL;
+	if (s->nc > 1 && !chs)
+		return -1;
+	slab_stats(s, 0, s->nz, &st, chs);
 	fprintf(out, "samples     %zu\n", st.n);
 	fprintf(out, "min         %.6g\nmax         %.6g\nmean        %.6g\nsd          %.6g\n",
 	        st.min, st.max, stats_mean(&st), stats_sd(&st));
-	if (s->nc > 1)
-		for (int ch = 0; ch < s->nc; ch++) {
-			slab_stats(s, ch, 0, s->nz, &st);
-			fprintf(out, "channel     %d min %.6g max %.6g mean %.6g sd %.6g\n", ch, st.min,
-			        st.max, stats_mean(&st), stats_sd(&st));
-		}
+	for (int ch = 0; chs && ch < s->nc; ch++)
+		fprintf(out, "channel     %d min %.6g max %.6g mean %.6g sd %.6g\n", ch, chs[ch].min,
+		        chs[ch].max, stats_mean(&chs[ch]), stats_sd(&chs[ch]));
+	free(chs);
 
 	if (s->type == SLAB_U8) {
 		const uint8_t *d = s->data;
@@ -155,7 +156,7 @@ static int report(FILE *out, const char *src, int index, unsigned long long offs
 		free(list);
 	} else if (per_slice) {
 		for (int z = 0; z < s->nz; z++) {
-			slab_stats(s, -1, z, z + 1, &st);
+			slab_stats(s, z, z + 1, &st, NULL);
 			fprintf(out, "slice       %d min %.6g max %.6g mean %.6g\n", z, st.min, st.max,
 			        stats_mean(&st));
 		}

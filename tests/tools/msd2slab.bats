@@ -745,3 +745,73 @@ twins() {
 	printf '{"training": [{"image": "./imagesTr/a.nii.gz", "label": "./labelsTr/a..b.nii.gz"}]}\n' > ds/dataset.json
 	run -0 msd2slab -p 100/0/0 ds out2
 }
+
+# one_case DS IMAGE: dataset folder DS with one training case whose image
+# and label files are imagesTr/IMAGE and labelsTr/IMAGE
+one_case() {
+	mkdir -p "$1/imagesTr" "$1/labelsTr"
+	cp img.nii.gz "$1/imagesTr/$2"
+	cp lab.nii.gz "$1/labelsTr/$2"
+	printf '{"training": [{"image": "imagesTr/%s", "label": "labelsTr/%s"}]}\n' \
+		"$(printf '%s' "$2" | sed 's/\\/\\\\/g; s/"/\\"/g')" \
+		"$(printf '%s' "$2" | sed 's/\\/\\\\/g; s/"/\\"/g')" > "$1/dataset.json"
+}
+
+@test "msd2slab refuses case names the pipeline's makefiles cannot carry, with one line naming the case" {
+	local n=0 name
+	for name in 'a;b' 'a|b' 'a>b' 'a b' 'a$b' "a'b" 'a"b' 'a`b' 'a%b' 'a:b' 'a#b' 'a=b' 'a*b' \
+	            'a\b' 'a,b' '-a' '.a' 'a&b'; do
+		n=$((n + 1))
+		one_case "ds$n" "$name.nii.gz"
+		run --separate-stderr msd2slab -p 100/0/0 "ds$n" "out$n"
+		failed_cleanly "bad case name"
+		[[ "$stderr" == *"'$name'" ]]
+		nothing_written "out$n"
+	done
+	# an image file named just .nii.gz gives an empty name: refused, no hidden case
+	one_case dsh .nii.gz
+	run --separate-stderr msd2slab -p 100/0/0 dsh outh
+	failed_cleanly "bad case name from 'imagesTr/.nii.gz'"
+	nothing_written outh
+	# -i with -n: the same rule
+	run --separate-stderr msd2slab -i img.nii.gz -n 'x;y' outi
+	failed_cleanly "bad case name"
+	nothing_written outi
+	# the allowed characters: letters, digits, . _ + -
+	one_case dsok 'Case_01.a+b-c.nii.gz'
+	run -0 msd2slab -p 100/0/0 dsok outok
+	[ -f outok/images/Case_01.a+b-c.slab ]
+}
+
+@test "msd2slab never waits on a FIFO named in dataset.json, nor reads a huge dataset.json whole" {
+	make_dataset 2
+	rm ds/labelsTr/c02.nii.gz
+	mkfifo ds/labelsTr/c02.nii.gz
+	run --separate-stderr timeout 20 msd2slab ds out
+	failed_cleanly ds/labelsTr/c02.nii.gz
+	nothing_written out
+	# a FIFO as the dataset.json itself, and a 10 GB sparse one
+	mkdir ds2
+	mkfifo ds2/dataset.json
+	run --separate-stderr timeout 20 msd2slab ds2 out
+	failed_cleanly ds2/dataset.json
+	rm ds/labelsTr/c02.nii.gz
+	make_dataset 2
+	truncate -s 10G ds/dataset.json
+	run --separate-stderr timeout 20 msd2slab ds out
+	failed_cleanly "text file larger than the limit of 67108864 bytes (SELFLABEL_MAX_BYTES/64): 'ds/dataset.json'"
+	nothing_written out
+}
+
+@test "msd2slab: SELFLABEL_MAX_BYTES lowers the voxel limit; a bad value is refused in one line" {
+	# img is 4x3x2 = 24 voxels; 64K allows 16384: a 32x32x17 volume is one slice too many
+	{ slab_header big "32 32 17" 1 u8; head -c $((32 * 32 * 17)) /dev/zero; } > big.slab
+	slab2nii -o big.nii.gz big.slab
+	run --separate-stderr env SELFLABEL_MAX_BYTES=64K msd2slab -i big.nii.gz out
+	failed_cleanly "more voxels than the limit of 16384 per volume (SELFLABEL_MAX_BYTES/4): '32 32 17 1'"
+	nothing_written out
+	run -0 env SELFLABEL_MAX_BYTES=68K msd2slab -i big.nii.gz out
+	[ -f out/images/big.slab ]
+	run --separate-stderr env SELFLABEL_MAX_BYTES=lots msd2slab -i big.nii.gz out2
+	failed_cleanly "SELFLABEL_MAX_BYTES: want a size of 64K..256T"
+}

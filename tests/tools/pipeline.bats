@@ -316,6 +316,18 @@ $(printf 'e\ttrain\t9\t1\t4\t4\t2\t4 3 2 1 0 1 2 3 4')" ]
 	run --separate-stderr case-split names
 	[ "$status" -eq 1 ]
 	[ -z "$output" ]
+	# the case-name rule msd2slab applies: what a makefile or shell reads
+	# specially, a leading '.' or '-', a CR, a tab
+	for bad in 'x;y' 'x|y' 'x>y' 'x y' 'x$y' "x'y" 'x%y' '.x' '-x' $'x\r' $'x\ty'; do
+		printf 'a\n%s\n' "$bad" > names
+		run --separate-stderr case-split -o out.tsv names
+		[ "$status" -eq 1 ]
+		[ -z "$output" ]
+		[ "$stderr" = "case-split: names: bad case name on line 2 (want 1-255 of A-Z a-z 0-9 . _ + -, not starting with . or -): '$bad'" ]
+		[ ! -e out.tsv ]
+	done
+	printf 'Case_1.a+b-c\nz\n' | case-split > ok.tsv
+	[ "$(cut -f1 ok.tsv | tr '\n' ' ')" = "case Case_1.a+b-c z " ]
 	# stdin equals the named file
 	printf 'x\ny\nz\n' > names
 	[ "$(case-split names)" = "$(case-split < names)" ]

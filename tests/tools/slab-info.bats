@@ -142,6 +142,46 @@ fg_slices   0,2 (2 of 3)'
 	[[ "$stderr" == *"empty"* ]]
 }
 
+@test "slab-info refuses a NAME line with an empty value (1-255 characters)" {
+	{ printf 'SLAB 1\nNAME \nDIMS 1 1 1\nCHANNELS 1\nTYPE u8\nSPACING 1 1 1\nENDHDR\n'; u8 0; } > noname.slab
+	run_out out slab-info noname.slab
+	fails_cleanly out
+	[ "$stderr" = "slab-info: noname.slab: bad NAME header value at byte 7: ''" ]
+	{ printf 'SLAB 1\nNAME\nDIMS 1 1 1\nCHANNELS 1\nTYPE u8\nSPACING 1 1 1\nENDHDR\n'; u8 0; } > noname.slab
+	run_out out slab-info noname.slab
+	fails_cleanly out
+	[[ "$stderr" == *"bad NAME header value"* ]]
+}
+
+@test "slab-info is linear in the channel count: 1x1x1 with 300000 channels in seconds" {
+	# the per-channel statistics once took a pass over all channels each:
+	# 300000 channels ran for minutes
+	{ slab_header many "1 1 1" 300000 u8; head -c 300000 /dev/zero; } > many.slab
+	run --separate-stderr timeout 20 slab-info many.slab
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '^channel ' <<< "$output")" -eq 300000 ]
+	[[ "$output" == *"channel     299999 min 0 max 0 mean 0 sd 0"* ]]
+}
+
+@test "slab-info never waits on a FIFO without a writer and bounds a slab by SELFLABEL_MAX_BYTES" {
+	mkfifo fifo
+	run_out out timeout 20 slab-info fifo
+	fails_cleanly out
+	[ "$stderr" = "slab-info: fifo: empty, no slab in it" ]
+	# a pipe is read as it comes (process substitution: /dev/fd/N)
+	run -0 timeout 20 slab-info <(cat img.slab)
+	[[ "$output" == *"channels    2"* ]]
+	# 64K: 16384 samples (voxels x channels) per volume at most
+	{ slab_header big "128 64 1" 2 u8; head -c 16384 /dev/zero; } > at.slab
+	{ slab_header big "128 64 1" 2 u8; head -c 16386 /dev/zero; } > over.slab
+	sed -i '0,/^DIMS 128 64 1$/s//DIMS 8193 1 1/' over.slab
+	run -0 env SELFLABEL_MAX_BYTES=64K slab-info at.slab
+	run_out out env SELFLABEL_MAX_BYTES=64K slab-info over.slab
+	fails_cleanly out
+	[ "$stderr" = "slab-info: over.slab: more samples (voxels x channels) than the limit of 16384 per volume (SELFLABEL_MAX_BYTES/4) at byte 0: '8193 1 1' channels 2" ]
+	run -0 slab-info over.slab
+}
+
 @test "slab-info agrees with the Python reference on random slabs of every type" {
 	need_python
 	py '

@@ -224,6 +224,37 @@ mean_of_flips() {
 	[ ! -e p.slab ]
 }
 
+@test "unet-predict never waits on a FIFO as model or input, and bounds the model by SELFLABEL_MAX_BYTES" {
+	mkfifo fifo
+	run --separate-stderr timeout 20 unet-predict -m fifo -o p.slab img_a.slab
+	failed_cleanly "not a model file (no SLUNET2D or SLUNET3D magic): 'fifo'"
+	run --separate-stderr timeout 20 unet-predict -m m.model -o p.slab fifo
+	failed_cleanly "no slabs in 'fifo'"
+	[ ! -e p.slab ]
+	# a directory is refused in one line too
+	run --separate-stderr unet-predict -m . -o p.slab img_a.slab
+	failed_cleanly "is a directory: '.'"
+	# the parameters a model header's configuration needs count against
+	# SELFLABEL_MAX_BYTES / 4 before any is read: 64K allows 16384, the
+	# test model (base 4) fits, a header of base 32 (about 470000) does not
+	run -0 env SELFLABEL_MAX_BYTES=64K unet-predict -m m.model -o p.slab img_a.slab
+	{ head -c 12 m.model; u8 1 0 0 0 32 0 0 0 2 0 0 0 0 0 0 0 0 0 0 0; } > b32.model
+	run --separate-stderr env SELFLABEL_MAX_BYTES=64K unet-predict -m b32.model -o q.slab img_a.slab
+	failed_cleanly "parameters, more than the limit of 16384 (SELFLABEL_MAX_BYTES/4): 'b32.model'"
+	[ ! -e q.slab ]
+}
+
+@test "unet-predict: a model whose channels, base or depth is 0 gets one error line" {
+	for f in 12 16 20; do
+		{ head -c "$f" m.model; printf '\0\0\0\0'; tail -c +$((f + 5)) m.model; } > z.model
+		[ "$(wc -c < z.model)" = "$(wc -c < m.model)" ]
+		run --separate-stderr unet-predict -m z.model -o p.slab img_a.slab
+		failed_cleanly "bad model configuration"
+		[[ "$stderr" == *"unsupported"*": 'z.model'" ]]
+	done
+	[ ! -e p.slab ]
+}
+
 @test "unet-predict refuses inputs that overflow the network instead of writing NaN" {
 	# 3e38 everywhere (f32 e6 b1 61 7f), finite, far beyond any standardised image
 	{ slab_header big "16 16 2" 1 f32; for i in $(seq 512); do printf '\xe6\xb1\x61\x7f'; done; } > big.slab

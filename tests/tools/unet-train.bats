@@ -323,3 +323,38 @@ mk_wrong_val() {
 	run -2 --separate-stderr unet-train --min-steps 0 -o m tr.list
 	[ "$stderr" = "unet-train: --min-steps: out of range 1..100000: '0'" ]
 }
+
+@test "unet-train --val-gt and --augment=gt refuse garbage SLICES values in one line" {
+	mkset
+	for v in "1 1 g zz 1 1" "1 1 g g 1" "1 1 g g 1 1 1" "1 1 -3 g 1 1" "1 1 0x2 g 1 1"; do
+		mkslab msk_v.slab casev 16 16 6 1 mask "SLICES $v"
+		run --separate-stderr tiny_train -e 1 --val-gt -o m.model tr.list va.list
+		failed_cleanly "SLICES"
+		[[ "$stderr" == *"'msk_v.slab'"* ]]
+		[ ! -e m.model ]
+		run --separate-stderr tiny_train -e 1 --augment=gt -o m.model va.list
+		failed_cleanly "SLICES"
+		[ ! -e m.model ]
+	done
+}
+
+@test "unet-train reads a list with a cap and never waits on a FIFO (list or slab in it)" {
+	mkset
+	mkfifo fifo
+	run --separate-stderr timeout 20 unet-train -q --filters 4 --depth 2 -b 8 -e 1 -o m.model fifo
+	failed_cleanly "no image/mask pairs in list 'fifo'"
+	echo "img_a.slab fifo" > f.list
+	run --separate-stderr timeout 20 unet-train -q --filters 4 --depth 2 -b 8 -e 1 -o m.model f.list
+	failed_cleanly "fifo"
+	# an endless list, a 10 GB sparse one: refused in one line, quickly, in 300 MB
+	run --separate-stderr bash -c 'ulimit -v 300000; timeout 20 unet-train -q -o m.model /dev/zero'
+	failed_cleanly "text file larger than the limit of 67108864 bytes (SELFLABEL_MAX_BYTES/64): '/dev/zero'"
+	truncate -s 10G big.list
+	run --separate-stderr bash -c 'ulimit -v 300000; timeout 20 unet-train -q -o m.model big.list'
+	failed_cleanly "text file larger than the limit of 67108864 bytes (SELFLABEL_MAX_BYTES/64): 'big.list'"
+	# the limit follows SELFLABEL_MAX_BYTES: 64K allows 1024 bytes of list
+	for i in $(seq 50); do echo "img_a.slab msk_a.slab"; done > long.list
+	run --separate-stderr env SELFLABEL_MAX_BYTES=64K unet-train -q -o m.model long.list
+	failed_cleanly "text file larger than the limit of 1024 bytes (SELFLABEL_MAX_BYTES/64): 'long.list'"
+	[ ! -e m.model ]
+}

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -717,11 +718,12 @@ static void test_errors(void)
 	write_file(path_of("text.nii"), "hello world, not nifti at all", 29, 0);
 	expect_fail(path_of("text.nii"), "sizeof_hdr");
 
-	/* huge claimed dims, tiny data: must not allocate before data arrives.
-	 * Under a 512 MiB address-space limit, an eager 6 GB malloc would fail
-	 * with "out of memory" instead of the truncation message. */
+	/* huge claimed dims (within the limits), tiny data: must not allocate
+	 * before data arrives. Under a 512 MiB address-space limit, an eager
+	 * 600 MB malloc would fail with "out of memory" instead of the
+	 * truncation message. */
 	{
-		int big[3] = {30000, 20000, 10};
+		int big[3] = {30000, 20000, 1};
 		struct rlimit old, lim;
 		hdr_init(&h, 1, 1, 3, big, NII_U8);
 		write_file(path_of("huge.nii.gz"), h.b, 352 + 1000, 1);
@@ -735,8 +737,103 @@ static void test_errors(void)
 		big[2] = 30000; /* 1.8e13 bytes: refused from the header alone */
 		hdr_init(&h, 2, 0, 3, big, NII_F32);
 		write_file(path_of("huge2.nii"), h.b, 544 + 10, 0);
-		expect_fail(path_of("huge2.nii"), "too large");
+		expect_fail(path_of("huge2.nii"), "more voxels than the limit");
 	}
+}
+
+/* The limits (util.h): declared voxels, header bytes, what is inflated past
+ * the declared size, dim[0] read whole, SELFLABEL_MAX_BYTES, a FIFO. */
+static void test_limits(void)
+{
+	struct hb h;
+	int dims[3] = {4, 4, 4};
+	const struct layout *l;
+	struct slab s;
+	unsigned char *big;
+	size_t n;
+
+	/* NIfTI-2 dim[0] = 2^32 + 3 is not 3 */
+	l = hdr_init(&h, 2, 0, 3, dims, NII_U8);
+	put(&h, l->dim, ((uint64_t)1 << 32) + 3, 8);
+	write_file(path_of("dim0big.nii"), h.b, 544 + 64, 0);
+	expect_fail(path_of("dim0big.nii"), "dim[0]");
+	CHECK(strstr(errbuf, "4294967299") != NULL);
+
+	/* one voxel more than 2^30 (the default SELFLABEL_MAX_BYTES / 4):
+	 * refused from the header, before any data */
+	{
+		int d[3] = {1024, 1024, 1025};
+		hdr_init(&h, 1, 0, 3, d, NII_U8);
+		write_file(path_of("over.nii.gz"), h.b, 352 + 100, 1);
+		expect_fail(path_of("over.nii.gz"), "more voxels than the limit of 1073741824");
+		d[2] = 1024; /* exactly 2^30: accepted, then short */
+		hdr_init(&h, 1, 0, 3, d, NII_U8);
+		write_file(path_of("at.nii.gz"), h.b, 352 + 100, 1);
+		expect_fail(path_of("at.nii.gz"), "truncated");
+		/* stored data past SELFLABEL_MAX_BYTES: 2^30 float64 voxels are 8 GiB */
+		hdr_init(&h, 1, 0, 3, d, NII_F64);
+		write_file(path_of("at64.nii.gz"), h.b, 352 + 100, 1);
+		expect_fail(path_of("at64.nii.gz"), "more voxel data than the limit of 4294967296 bytes");
+		d[2] = 512; /* 4 GiB of float64: accepted, then short */
+		hdr_init(&h, 1, 0, 3, d, NII_F64);
+		write_file(path_of("at64.nii.gz"), h.b, 352 + 100, 1);
+		expect_fail(path_of("at64.nii.gz"), "truncated");
+	}
+
+	/* header and extensions: vox_offset past limits.text (64 MiB) */
+	hdr_init(&h, 1, 0, 3, dims, NII_U8);
+	put_f(&h, 108, 1e8);
+	write_file(path_of("voxoff.nii"), h.b, 352 + 64, 0);
+	expect_fail(path_of("voxoff.nii"), "vox_offset");
+
+	/* a small gzip file that inflates far past its declared size: 64
+	 * voxels, then 8 MiB of zeros; 1 MiB past the data is the most read */
+	n = 352 + 64 + ((size_t)8 << 20);
+	big = calloc(n, 1);
+	hdr_init(&h, 1, 0, 3, dims, NII_U8);
+	memcpy(big, h.b, 352);
+	write_file(path_of("bomb.nii.gz"), big, n, 1);
+	expect_fail(path_of("bomb.nii.gz"), "more than 1048576 bytes after the voxel data");
+	/* up to 1 MiB of padding after the data is read and ignored */
+	write_file(path_of("pad.nii.gz"), big, 352 + 64 + (1 << 20), 1);
+	CHECK(load_capture(path_of("pad.nii.gz"), &s, NULL) == 0 && s.nx == 4);
+	if (s.data)
+		slab_free(&s);
+	free(big);
+
+	/* SELFLABEL_MAX_BYTES lowers (and raises) the limits: 64K allows 16384
+	 * voxels, a 32x32x16 volume of 16384 passes and one more slice fails */
+	{
+		int d[3] = {32, 32, 16};
+		static unsigned char vol[352 + 32 * 32 * 17];
+		hdr_init(&h, 1, 0, 3, d, NII_U8);
+		memcpy(vol, h.b, 352);
+		write_file(path_of("lim16.nii"), vol, 352 + 32 * 32 * 16, 0);
+		d[2] = 17;
+		hdr_init(&h, 1, 0, 3, d, NII_U8);
+		memcpy(vol, h.b, 352);
+		write_file(path_of("lim17.nii"), vol, 352 + 32 * 32 * 17, 0);
+		setenv("SELFLABEL_MAX_BYTES", "64K", 1);
+		CHECK(load_capture(path_of("lim16.nii"), &s, NULL) == 0);
+		if (s.data)
+			slab_free(&s);
+		expect_fail(path_of("lim17.nii"), "more voxels than the limit of 16384");
+		setenv("SELFLABEL_MAX_BYTES", "64", 1); /* below 64K: refused, one line */
+		CHECK(load_capture(path_of("lim16.nii"), &s, NULL) == -1);
+		CHECK(!strcmp(errbuf, "test_nifti: SELFLABEL_MAX_BYTES: want a size of 64K..256T "
+		                      "(bytes, or a number with K, M, G or T): '64'\n"));
+		unsetenv("SELFLABEL_MAX_BYTES");
+		CHECK(load_capture(path_of("lim17.nii"), &s, NULL) == 0);
+		if (s.data)
+			slab_free(&s);
+	}
+
+	/* a FIFO without a writer: refused at once, never waited on (the
+	 * alarm kills a reader that blocks) */
+	CHECK(mkfifo(path_of("fifo.nii"), 0600) == 0);
+	alarm(10);
+	expect_fail(path_of("fifo.nii"), "truncated");
+	alarm(0);
 }
 
 int main(void)
@@ -755,6 +852,7 @@ int main(void)
 	test_write();
 	test_write_like();
 	test_errors();
+	test_limits();
 	test_nan();
 	test_extreme_sform();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
