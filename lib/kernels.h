@@ -86,10 +86,6 @@ void vec_add_bias(float *out, const float *b, int K, size_t p);
 /* db[k] += sum_i d[k*p + i] (vec_sum of each plane): a bias gradient. */
 void vec_sum_rows(float *db, const float *d, int K, size_t p);
 
-/* The vector instructions these kernels were built for: "avx512", "avx2"
- * (AVX/AVX2 + FMA) or "sse" (the compiler's -march decides). */
-const char *kernels_isa(void);
-
 /* The multiply-add peak of one core: `rounds` rounds of 12 independent
  * vector FMAs (of the width above) in registers. Sets *flops to the
  * floating-point operations done (2 per lane per FMA) and returns a value

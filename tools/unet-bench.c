@@ -7,6 +7,7 @@
  * Threads: OPENBLAS_NUM_THREADS. */
 #include "blascore.h"
 #include "conv.h"
+#include "isa.h"
 #include "kernels.h"
 #include "layers.h"
 #include "opt.h"
@@ -188,7 +189,7 @@ static int bench_fma(int steps, int reps)
 		double s = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
 		best = s < best ? s : best;
 	}
-	printf("fma\t%s\t-\t%d\t%.3f\t-\t%.1f\t%.0f\n", kernels_isa(), steps, best,
+	printf("fma\t%s\t-\t%d\t%.3f\t-\t%.1f\t%.0f\n", isa_name(isa_active()), steps, best,
 	       flops / best * 1e-9, maxrss_mib());
 	return close_stdout() ? 1 : 0;
 }
@@ -208,7 +209,7 @@ static int cpu_report(const struct blas_state *bs)
 		fclose(f);
 	printf("cpu\t%s\n", model);
 	printf("isa\t%s\n", bs->isa);
-	printf("engine\t%s\n", kernels_isa());
+	printf("engine\t%s\n", isa_name(isa_active()));
 	printf("blas_core\t%s\n", bs->core);
 	printf("blas_best\t%s\n", bs->best ? bs->best : "-");
 	printf("blas_corrected_from\t%s\n", bs->was ? bs->was : "-");
@@ -266,6 +267,8 @@ int main(int argc, char **argv)
 
 	if ((i = opt_parse(&tool, argc, argv)) < 0)
 		return opt_status(i);
+	if (isa_select()) /* a SELFLABEL_ISA the CPU cannot run, or no set's name */
+		return 2;
 	if (blas_note(&bs))
 		fprintf(stderr, "%s: %s\n", progname, blas_note(&bs));
 	if (what == CPU)

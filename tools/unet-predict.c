@@ -1,6 +1,7 @@
 /* unet-predict: probabilities of the foreground for every slice of image
  * slabs, slice by slice (2-D model) or volume by volume (3-D model). */
 #include "blascore.h"
+#include "isa.h"
 #include "model.h"
 #include "opt.h"
 #include "predict.h"
@@ -71,6 +72,8 @@ int main(int argc, char **argv)
 	int i = opt_parse(&tool, argc, argv);
 	if (i < 0)
 		return opt_status(i);
+	if (isa_select()) /* a SELFLABEL_ISA the CPU cannot run, or no set's name */
+		return 2;
 	if (!mpath)
 		return opt_fail("missing option: '-m MODEL'");
 	const char *in = i < argc ? argv[i] : "-";

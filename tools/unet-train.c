@@ -1,6 +1,7 @@
 /* unet-train: train (or fine-tune) the 2-D U-Net on labelled slices, or the
  * 3-D U-Net on whole volumes (--dims 3). */
 #include "blascore.h"
+#include "isa.h"
 #include "layers.h"
 #include "model.h"
 #include "opt.h"
@@ -262,6 +263,8 @@ int main(int argc, char **argv)
 	int i = opt_parse(&tool, argc, argv);
 	if (i < 0)
 		return opt_status(i);
+	if (isa_select()) /* a SELFLABEL_ISA the CPU cannot run, or no set's name */
+		return 2;
 	if (summary && i < argc)
 		return opt_fail("--summary takes no operand: '%s'", argv[i]);
 	if (summary)
