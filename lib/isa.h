@@ -19,7 +19,10 @@
 
 enum isa { ISA_GENERIC, ISA_AVX2, ISA_AVX512, ISA_COUNT };
 
-/* The best set this CPU (and its operating system) supports. Cannot fail. */
+/* The best set this CPU (and its operating system) supports. Cannot fail.
+ * SELFLABEL_ISA_CPU=NAME, a stand-in for tests, is taken as the CPU's best
+ * set when it is a set below the real one (never above: no set the CPU
+ * cannot run is ever chosen). */
 enum isa isa_cpu(void);
 
 /* "generic", "avx2", "avx512" ("?" for anything else). */
