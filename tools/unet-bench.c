@@ -236,7 +236,8 @@ int main(int argc, char **argv)
 		         "what to time (default train); layers: CPU ms of every 3x3\n"
 		         "convolution of the network in each MODE, forward + backward and\n"
 		         "forward alone, and the MODE chosen; cpu: the CPU, its vector\n"
-		         "instructions and the OpenBLAS core in use (TSV key, value); fma:\n"
+		         "instructions, the engine's and the OpenBLAS core in use (TSV key,\n"
+		         "value); fma:\n"
 		         "one core's multiply-add peak, STEPS million rounds of 12 FMAs"),
 		OPT_INTS('s', "size", size, 2, 'x', "WxH", 1, 8192,
 		         "slice size (default 32x32; sgemm: W x W matrices)"),
@@ -262,7 +263,9 @@ int main(int argc, char **argv)
 		.opts = opts,
 		.notes = "Threads: OPENBLAS_NUM_THREADS. When OpenBLAS guessed kernels below what the\n"
 		         "CPU supports, the tools re-run themselves with the CPU's core and say so here;\n"
-		         "your OPENBLAS_CORETYPE wins, SELFLABEL_BLAS=keep keeps OpenBLAS's guess."
+		         "your OPENBLAS_CORETYPE wins, SELFLABEL_BLAS=keep keeps OpenBLAS's guess.\n"
+		         "SELFLABEL_ISA=generic|avx2|avx512 caps the engine's vector instructions\n"
+		         "(default: the best this CPU runs; -t cpu: isa the CPU's, engine the one in use)."
 	};
 
 	if ((i = opt_parse(&tool, argc, argv)) < 0)

@@ -41,6 +41,9 @@ static const struct opt_tool tool = {
 	.synopsis = "unet-predict -m MODEL [-z A:B] [-b BATCH] [--flip] [-o OUT] [IN]",
 	.operands = "[IN]", .max_operands = 1,
 	.about = "Image slab stream (default stdin) -> f32 probability slabs (same header).",
+	.notes = "SELFLABEL_ISA=generic|avx2|avx512 caps the engine's vector instructions (default:\n"
+	         "the best this CPU runs; refused above it). Each set rounds its own way: the same\n"
+	         "seed, OPENBLAS_NUM_THREADS, set and OpenBLAS core give the same bytes.",
 	.opts = table,
 };
 

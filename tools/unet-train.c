@@ -114,6 +114,9 @@ static const struct opt_tool tool = {
 	            "       unet-train --summary [--dims 2|3] [-c CHANNELS]",
 	.operands = "TRAIN.list [VAL.list]", .min_operands = 0, .max_operands = 2,
 	.about = "List files: one 'IMAGE.slab MASK.slab' pair per line ('#' comments).",
+	.notes = "SELFLABEL_ISA=generic|avx2|avx512 caps the engine's vector instructions (default:\n"
+	         "the best this CPU runs; refused above it). Each set rounds its own way: the same\n"
+	         "seed, OPENBLAS_NUM_THREADS, set and OpenBLAS core give the same bytes.",
 	.opts = table,
 };
 
