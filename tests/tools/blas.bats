@@ -75,6 +75,7 @@ isa_sets() {
 }
 
 @test "SELFLABEL_ISA caps the engine's instruction set: unet-bench -t cpu names the one chosen" {
+	unset SELFLABEL_ISA SELFLABEL_ISA_CPU   # (a caller's own, e.g. SELFLABEL_ISA=avx2 make test)
 	best=$(cpu_value isa)
 	[ "$(cpu_value engine)" = "$best" ]
 	[ "$(SELFLABEL_ISA=auto cpu_value engine)" = "$best" ]
@@ -92,6 +93,7 @@ isa_sets() {
 }
 
 @test "a SELFLABEL_ISA above the CPU's set or no set's name is refused, nothing written" {
+	unset SELFLABEL_ISA SELFLABEL_ISA_CPU   # (a caller's own, e.g. SELFLABEL_ISA=avx2 make test)
 	mkset
 	run -2 --separate-stderr env SELFLABEL_ISA_CPU=generic SELFLABEL_ISA=avx2 unet-bench -t cpu
 	[ -z "$output" ]
@@ -109,6 +111,7 @@ isa_sets() {
 }
 
 @test "a forced instruction set trains the model that set trains where it is the CPU's best; each set its own bytes" {
+	unset SELFLABEL_ISA SELFLABEL_ISA_CPU   # (a caller's own, e.g. SELFLABEL_ISA=avx2 make test)
 	mkset
 	sets=$(isa_sets)
 	for s in $sets; do
