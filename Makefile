@@ -1,6 +1,8 @@
 # selflabel: build, test, bench, demo.
 #
-#   make            build every tool into bin/ (installs missing packages first)
+#   make            build every tool into bin/ (installs missing packages first):
+#                   one binary for every x86-64 CPU, its kernels built for
+#                   each instruction set and chosen at run time (lib/isa.h)
 #   make test       unit tests, shellcheck of the shell (tests/lint), bats tests
 #   make bench      speed figures (prints ratios; never part of make test)
 #   make demo       the self-labelling loop on a synthetic dataset
@@ -17,7 +19,7 @@ SHELL := bash
 
 PREFIX ?= /usr/local
 CC ?= cc
-CFLAGS ?= -O2 -g -march=native
+CFLAGS ?= -O2 -g
 PKGS := openblas zlib libpng
 # Debian packages the build and tests need (checked by `make deps`).
 DEBS := pkg-config zlib1g-dev libpng-dev libopenblas-dev bats shellcheck make gcc
@@ -29,6 +31,31 @@ LIBS = $(shell pkg-config --libs $(PKGS)) -lm -lpthread
 
 LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(LIB_SRC:lib/%.c=build/lib/%.o)
+
+# ---- one binary, every x86-64 CPU: the kernels per instruction set --------
+# The program is built for the baseline (CFLAGS; no -march by default: any
+# x86-64). The kernel group ISA_SRC is compiled once per set in ISAS, with
+# CFLAGS and then the set's ISA_FLAGS_<set> (the last -march wins, so a
+# -march in CFLAGS sets the rest of the program, never a set's kernels),
+# into build/isa/<set>/*.o, where its functions are named NAME_<set>
+# (lib/isa_names.h); lib/isa.c picks a set once at start-up by cpuid,
+# capped by SELFLABEL_ISA. A file whose code depends on the vector width
+# (vec.h, __AVX*__, fp-contract) belongs in ISA_SRC.
+ISAS := generic avx2 avx512
+ISA_FLAGS_generic := -march=x86-64
+ISA_FLAGS_avx2 := -march=x86-64-v3
+ISA_FLAGS_avx512 := -march=x86-64-v4
+ISA_SRC := lib/kernels.c lib/winograd.c lib/winograd_rows.c lib/winograd_avx512.c \
+	lib/winograd_avx2.c lib/winograd_generic.c lib/conv_direct.c lib/layers.c lib/isa_ops.c
+LIB_OBJ := $(filter-out $(ISA_SRC:lib/%.c=build/lib/%.o),$(LIB_OBJ)) \
+	$(foreach s,$(ISAS),$(ISA_SRC:lib/%.c=build/isa/$(s)/%.o))
+define ISA_RULE
+build/isa/$(1)/%.o: lib/%.c | deps
+	@mkdir -p $$(@D)
+	$$(CC) $$(ALL_CFLAGS) $$(ISA_FLAGS_$(1)) -DSL_ISA=$(1) -MMD -MP -c -o $$@ $$<
+endef
+$(foreach s,$(ISAS),$(eval $(call ISA_RULE,$(s))))
+# ---- end of the per-set kernels --------------------------------------------
 TOOL_SRC := $(wildcard tools/*.c)
 TOOLS := $(TOOL_SRC:tools/%.c=bin/%)
 UNIT_SRC := $(wildcard tests/unit/*.c)

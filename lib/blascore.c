@@ -1,6 +1,8 @@
 /* blascore.c: see blascore.h. */
 #include "blascore.h"
 
+#include "isa.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,21 +47,14 @@ static int blas_core_level(const char *core)
 	return -1;
 }
 
-/* The CPU's ISA and the OpenBLAS core that fits it. */
+/* The CPU's ISA (isa.h) and the OpenBLAS core that fits it. */
 static void cpu_best(const char **isa, const char **best)
 {
-	__builtin_cpu_init();
-	if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-	    __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq")) {
-		*isa = "avx512";
-		*best = "SkylakeX";
-	} else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-		*isa = "avx2";
-		*best = __builtin_cpu_is("amd") ? "Zen" : "Haswell";
-	} else {
-		*isa = "generic";
-		*best = NULL;
-	}
+	enum isa i = isa_cpu();
+	*isa = isa_name(i);
+	*best = i == ISA_AVX512 ? "SkylakeX"
+	        : i == ISA_AVX2 ? (__builtin_cpu_is("amd") ? "Zen" : "Haswell")
+	                        : NULL;
 }
 
 void blas_check(char **argv, struct blas_state *st)

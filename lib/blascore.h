@@ -21,7 +21,8 @@ struct blas_state {
 	const char *core;     /* the core OpenBLAS runs now */
 	const char *best;     /* the core this CPU supports (NULL: none known) */
 	const char *was;      /* the core before a correction, or NULL */
-	const char *isa;      /* "avx512", "avx2" or "generic": what cpuid says */
+	const char *isa;      /* "avx512", "avx2" or "generic": what cpuid says
+	                         (isa_cpu, isa.h) */
 	int kept;             /* SELFLABEL_BLAS=keep was set */
 };
 

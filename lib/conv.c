@@ -4,6 +4,7 @@
 
 #include "conv_impl.h"
 #include "conv_ref.h"
+#include "isa.h"
 #include "kernels.h"
 #include "winograd.h"
 
@@ -34,27 +35,28 @@ int conv_mode_parse(const char *s, enum conv_mode *m)
  * Winograd where there are enough channels and tiles to amortise its
  * transforms; OpenBLAS on small images. Measured per layer with unet-bench
  * -t layers; the rule differs with the vector width, which changes what the
- * kernels and the transforms cost against sgemm. */
+ * kernels and the transforms cost against sgemm (the set chosen at run
+ * time, isa.h). */
 enum conv_mode conv3x3_auto_mode(int N, int C, int K, int H, int W)
 {
 	(void)N;
-#ifdef __AVX512F__
-	/* measured on a Xeon and a Zen 4 (AVX-512) */
-	if (K >= 32 && C >= 16 && C + K <= 192 && H >= 8 && W >= 8)
-		return CONV_WINOGRAD;
-	if (W < 12)
-		return CONV_IM2COL;
-	return C * K <= 1024 ? CONV_DIRECT : C * K <= 2048 ? CONV_CHUNKED : CONV_IM2COL;
-#else
+	if (isa_active() == ISA_AVX512) {
+		/* measured on a Xeon and a Zen 4 (AVX-512) */
+		if (K >= 32 && C >= 16 && C + K <= 192 && H >= 8 && W >= 8)
+			return CONV_WINOGRAD;
+		if (W < 12)
+			return CONV_IM2COL;
+		return C * K <= 1024 ? CONV_DIRECT : C * K <= 2048 ? CONV_CHUNKED : CONV_IM2COL;
+	}
 	/* measured on a Zen 3 (AVX2, unet-bench -t layers on a quiet machine):
 	 * Winograd from 16 output channels on images of 6x6 and up, except
-	 * with few channels on large images, where the direct kernels win */
+	 * with few channels on large images, where the direct kernels win
+	 * (also the generic set's rule) */
 	if (H >= 6 && W >= 6 && K >= 16 && (K >= 32 || C >= 32 || (long)H * W <= 1024))
 		return CONV_WINOGRAD;
 	if (W < 12 || K >= 64)
 		return CONV_IM2COL;
 	return C * K <= 2048 ? CONV_DIRECT : CONV_IM2COL;
-#endif
 }
 
 static enum conv_mode mode_of(int N, int C, int K, int H, int W)

@@ -3,6 +3,8 @@
  * register-blocked kernels of kernels.h (gemm_rows2d forward and for din,
  * gemm_dots for dw and db). It wins where channels are few and pixels
  * many. */
+#include "isa_names.h" /* compiled once per instruction set */
+
 #include "conv_impl.h"
 
 #include "kernels.h"

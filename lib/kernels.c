@@ -1,4 +1,6 @@
 /* kernels.c: register-blocked products and vector loops (see kernels.h). */
+#include "isa_names.h" /* compiled once per instruction set */
+
 #include "kernels.h"
 
 /* -std=c11 turns off the contraction of a*b+c into one FMA instruction;
@@ -411,11 +413,6 @@ void vec_sum_rows(float *db, const float *d, int K, size_t p)
 {
 	for (int k = 0; k < K; k++)
 		db[k] += (float)vec_sum(d + (size_t)k * p, p);
-}
-
-const char *kernels_isa(void)
-{
-	return VL == 16 ? "avx512" : VL == 8 ? "avx2" : "sse";
 }
 
 /* 12 independent multiply-adds per round, in registers: enough to keep two

@@ -1,5 +1,6 @@
 /* kernels.h: the hot loops, written with GCC vector extensions (16-float
- * vectors with AVX-512, 8 with AVX, else 4): small matrix products without
+ * vectors with AVX-512, 8 with AVX, else 4; compiled once per instruction
+ * set, the one in use chosen at run time: isa.h): small matrix products without
  * packing, for convolutions with few channels and many pixels, where a
  * general BLAS spends more time copying than multiplying; and the
  * element-wise loops (the compiler does not vectorize them at -O2).
@@ -49,7 +50,7 @@ void gemm_rows2d(int M, int rows, int W, int Q, const float *A, ptrdiff_t sam, p
                  const float *const *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc, ptrdiff_t ldr,
                  int accumulate, const float *bias, int relu, const struct prefetch *pf);
 
-/* Floats per vector (16 with AVX-512, 8 with AVX, else 4). */
+/* Floats per vector of the set in use (16 with AVX-512, 8 with AVX2, else 4). */
 int gemm_lanes(void);
 
 /* Partial sums of D[m][j] += sum_i X[m*ldx + i] * Y[j][i] (m < M,
@@ -85,10 +86,6 @@ double vec_sum(const float *x, size_t n);
 void vec_add_bias(float *out, const float *b, int K, size_t p);
 /* db[k] += sum_i d[k*p + i] (vec_sum of each plane): a bias gradient. */
 void vec_sum_rows(float *db, const float *d, int K, size_t p);
-
-/* The vector instructions these kernels were built for: "avx512", "avx2"
- * (AVX/AVX2 + FMA) or "sse" (the compiler's -march decides). */
-const char *kernels_isa(void);
 
 /* The multiply-add peak of one core: `rounds` rounds of 12 independent
  * vector FMAs (of the width above) in registers. Sets *flops to the

@@ -1,6 +1,8 @@
 /* layers.c: the U-Net's layers other than the 3x3 convolution (conv.h)
  * and the losses (loss.h): 2x2 up-convolution, 1x1 convolution, 2x2
  * max-pooling and ReLU. */
+#include "isa_names.h" /* compiled once per instruction set */
+
 #include "layers.h"
 
 #include "kernels.h"

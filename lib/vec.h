@@ -1,6 +1,7 @@
 /* vec.h: the vector type and helpers shared by kernels.c and winograd.c
  * (private to lib/; static inline). GCC vector extensions: 16 floats with
- * AVX-512, 8 with AVX, else 4. */
+ * AVX-512, 8 with AVX, else 4, by the flags of the instruction set a file of
+ * the kernel group is compiled for (isa.h); only that group includes it. */
 #ifndef SL_VEC_H
 #define SL_VEC_H
 

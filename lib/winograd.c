@@ -17,6 +17,8 @@
  * With AVX2 and no AVX-512 (WINO_STAGED) the transforms are vectorized
  * over the tiles of a block instead, across tile rows, with no dummy
  * (ts = tw), the rows of V and M ordered [c][xi] (winograd_avx2.c). */
+#include "isa_names.h" /* compiled once per instruction set */
+
 #include "winograd.h"
 
 #include "kernels.h"

@@ -10,6 +10,8 @@
  * go the other way. Stores run up to a vector past a segment's last tile:
  * into the next segment (written afterwards) or the slack at the end of
  * each row of V and M (winograd.c's struct blk: stride Ls). */
+#include "isa_names.h" /* compiled once per instruction set */
+
 #include "winograd_impl.h"
 
 #if WINO_STAGED

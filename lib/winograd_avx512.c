@@ -2,6 +2,8 @@
  * still vectorized, 16 consecutive tiles of a block (any rows, any images)
  * at once, their patches gathered and their results scattered through a
  * table of patch origins and edge masks (struct wino_tiles). */
+#include "isa_names.h" /* compiled once per instruction set */
+
 #include "winograd_impl.h"
 
 #if WINO_AVX512

@@ -2,6 +2,8 @@
  * WINO_SCALAR_TW tiles, where vectors along a row would be mostly empty)
  * in the generic build (neither AVX-512 nor AVX2): scalar, one tile at a
  * time, the same arithmetic as the row transforms. */
+#include "isa_names.h" /* compiled once per instruction set */
+
 #include "winograd_impl.h"
 
 #if WINO_GENERIC

@@ -1,7 +1,8 @@
 /* winograd_impl.h: what winograd.c (geometry, weights, products, the
  * forward and backward passes) shares with the files of the tile
  * transforms, one per instruction set, each of which compiles to nothing
- * unless its set is the build's (private to them):
+ * unless its set is the one the object is compiled for (all of them are,
+ * once per set: isa.h) (private to them):
  *   winograd_rows.c     vectorized along a tile row (vec.h, any width):
  *                       every build but WINO_STAGED
  *   winograd_avx512.c   narrow rows, gathered 16 tiles at a time (WINO_AVX512)

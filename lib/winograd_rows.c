@@ -1,6 +1,8 @@
 /* winograd_rows.c: the Winograd transforms of winograd.c vectorized along
  * a tile row (vec.h, any vector width; see winograd_impl.h), for the
  * builds without AVX2 staging: AVX-512 and the generic one. */
+#include "isa_names.h" /* compiled once per instruction set */
+
 #include "winograd_impl.h"
 
 #if !WINO_STAGED

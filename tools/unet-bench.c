@@ -7,6 +7,7 @@
  * Threads: OPENBLAS_NUM_THREADS. */
 #include "blascore.h"
 #include "conv.h"
+#include "isa.h"
 #include "kernels.h"
 #include "layers.h"
 #include "opt.h"
@@ -188,7 +189,7 @@ static int bench_fma(int steps, int reps)
 		double s = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
 		best = s < best ? s : best;
 	}
-	printf("fma\t%s\t-\t%d\t%.3f\t-\t%.1f\t%.0f\n", kernels_isa(), steps, best,
+	printf("fma\t%s\t-\t%d\t%.3f\t-\t%.1f\t%.0f\n", isa_name(isa_active()), steps, best,
 	       flops / best * 1e-9, maxrss_mib());
 	return close_stdout() ? 1 : 0;
 }
@@ -208,7 +209,7 @@ static int cpu_report(const struct blas_state *bs)
 		fclose(f);
 	printf("cpu\t%s\n", model);
 	printf("isa\t%s\n", bs->isa);
-	printf("engine\t%s\n", kernels_isa());
+	printf("engine\t%s\n", isa_name(isa_active()));
 	printf("blas_core\t%s\n", bs->core);
 	printf("blas_best\t%s\n", bs->best ? bs->best : "-");
 	printf("blas_corrected_from\t%s\n", bs->was ? bs->was : "-");
@@ -235,7 +236,8 @@ int main(int argc, char **argv)
 		         "what to time (default train); layers: CPU ms of every 3x3\n"
 		         "convolution of the network in each MODE, forward + backward and\n"
 		         "forward alone, and the MODE chosen; cpu: the CPU, its vector\n"
-		         "instructions and the OpenBLAS core in use (TSV key, value); fma:\n"
+		         "instructions, the engine's and the OpenBLAS core in use (TSV key,\n"
+		         "value); fma:\n"
 		         "one core's multiply-add peak, STEPS million rounds of 12 FMAs"),
 		OPT_INTS('s', "size", size, 2, 'x', "WxH", 1, 8192,
 		         "slice size (default 32x32; sgemm: W x W matrices)"),
@@ -261,11 +263,15 @@ int main(int argc, char **argv)
 		.opts = opts,
 		.notes = "Threads: OPENBLAS_NUM_THREADS. When OpenBLAS guessed kernels below what the\n"
 		         "CPU supports, the tools re-run themselves with the CPU's core and say so here;\n"
-		         "your OPENBLAS_CORETYPE wins, SELFLABEL_BLAS=keep keeps OpenBLAS's guess."
+		         "your OPENBLAS_CORETYPE wins, SELFLABEL_BLAS=keep keeps OpenBLAS's guess.\n"
+		         "SELFLABEL_ISA=generic|avx2|avx512 caps the engine's vector instructions\n"
+		         "(default: the best this CPU runs; -t cpu: isa the CPU's, engine the one in use)."
 	};
 
 	if ((i = opt_parse(&tool, argc, argv)) < 0)
 		return opt_status(i);
+	if (isa_select()) /* a SELFLABEL_ISA the CPU cannot run, or no set's name */
+		return 2;
 	if (blas_note(&bs))
 		fprintf(stderr, "%s: %s\n", progname, blas_note(&bs));
 	if (what == CPU)

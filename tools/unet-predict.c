@@ -1,6 +1,7 @@
 /* unet-predict: probabilities of the foreground for every slice of image
  * slabs, slice by slice (2-D model) or volume by volume (3-D model). */
 #include "blascore.h"
+#include "isa.h"
 #include "model.h"
 #include "opt.h"
 #include "predict.h"
@@ -40,6 +41,9 @@ static const struct opt_tool tool = {
 	.synopsis = "unet-predict -m MODEL [-z A:B] [-b BATCH] [--flip] [-o OUT] [IN]",
 	.operands = "[IN]", .max_operands = 1,
 	.about = "Image slab stream (default stdin) -> f32 probability slabs (same header).",
+	.notes = "SELFLABEL_ISA=generic|avx2|avx512 caps the engine's vector instructions (default:\n"
+	         "the best this CPU runs; refused above it). Each set rounds its own way: the same\n"
+	         "seed, OPENBLAS_NUM_THREADS, set and OpenBLAS core give the same bytes.",
 	.opts = table,
 };
 
@@ -71,6 +75,8 @@ int main(int argc, char **argv)
 	int i = opt_parse(&tool, argc, argv);
 	if (i < 0)
 		return opt_status(i);
+	if (isa_select()) /* a SELFLABEL_ISA the CPU cannot run, or no set's name */
+		return 2;
 	if (!mpath)
 		return opt_fail("missing option: '-m MODEL'");
 	const char *in = i < argc ? argv[i] : "-";

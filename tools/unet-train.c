@@ -1,6 +1,7 @@
 /* unet-train: train (or fine-tune) the 2-D U-Net on labelled slices, or the
  * 3-D U-Net on whole volumes (--dims 3). */
 #include "blascore.h"
+#include "isa.h"
 #include "layers.h"
 #include "model.h"
 #include "opt.h"
@@ -113,6 +114,9 @@ static const struct opt_tool tool = {
 	            "       unet-train --summary [--dims 2|3] [-c CHANNELS]",
 	.operands = "TRAIN.list [VAL.list]", .min_operands = 0, .max_operands = 2,
 	.about = "List files: one 'IMAGE.slab MASK.slab' pair per line ('#' comments).",
+	.notes = "SELFLABEL_ISA=generic|avx2|avx512 caps the engine's vector instructions (default:\n"
+	         "the best this CPU runs; refused above it). Each set rounds its own way: the same\n"
+	         "seed, OPENBLAS_NUM_THREADS, set and OpenBLAS core give the same bytes.",
 	.opts = table,
 };
 
@@ -262,6 +266,8 @@ int main(int argc, char **argv)
 	int i = opt_parse(&tool, argc, argv);
 	if (i < 0)
 		return opt_status(i);
+	if (isa_select()) /* a SELFLABEL_ISA the CPU cannot run, or no set's name */
+		return 2;
 	if (summary && i < argc)
 		return opt_fail("--summary takes no operand: '%s'", argv[i]);
 	if (summary)

@@ -9,7 +9,7 @@ set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-${CC:-cc} -O2 -march=native -std=c11 -D_GNU_SOURCE -I"$root/lib" $(pkg-config --cflags openblas) \
+${CC:-cc} -O2 -std=c11 -D_GNU_SOURCE -I"$root/lib" $(pkg-config --cflags openblas) \
 	-o "$tmp/bench" "$root/tests/bench/unet3d_bench.c" "$root/build/libselflabel.a" \
 	$(pkg-config --libs openblas zlib libpng) -lm -lpthread
 echo "machine: $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg) (other jobs distort the figures)"

@@ -64,3 +64,68 @@ cpu_value() { unet-bench -t cpu 2> /dev/null | awk -F'\t' -v k="$1" '$1 == k { p
 	[ "$(cut -f1,2,4 <<< "$output")" = "fma	$(cpu_value engine)	1" ]
 	awk -F'\t' '{ exit !($7 > 1) }' <<< "$output"
 }
+
+# isa_sets: the engine's instruction sets this CPU runs, best first
+isa_sets() {
+	case $(cpu_value isa) in
+	avx512) echo avx512 avx2 generic ;;
+	avx2) echo avx2 generic ;;
+	*) echo generic ;;
+	esac
+}
+
+@test "SELFLABEL_ISA caps the engine's instruction set: unet-bench -t cpu names the one chosen" {
+	unset SELFLABEL_ISA SELFLABEL_ISA_CPU   # (a caller's own, e.g. SELFLABEL_ISA=avx2 make test)
+	best=$(cpu_value isa)
+	[ "$(cpu_value engine)" = "$best" ]
+	[ "$(SELFLABEL_ISA=auto cpu_value engine)" = "$best" ]
+	[ "$(SELFLABEL_ISA= cpu_value engine)" = "$best" ]
+	for s in $(isa_sets); do
+		run -0 --separate-stderr env SELFLABEL_ISA="$s" unet-bench -t cpu
+		[[ "$output" == *"engine	$s"* ]]
+		[[ "$output" == *"isa	$best"* ]]   # the CPU's own set, still
+		[ -z "$stderr" ]
+	done
+	# SELFLABEL_ISA_CPU stands in for a CPU with fewer sets
+	run -0 --separate-stderr env SELFLABEL_ISA_CPU=generic unet-bench -t cpu
+	[[ "$output" == *"isa	generic"* ]]
+	[[ "$output" == *"engine	generic"* ]]
+}
+
+@test "a SELFLABEL_ISA above the CPU's set or no set's name is refused, nothing written" {
+	unset SELFLABEL_ISA SELFLABEL_ISA_CPU   # (a caller's own, e.g. SELFLABEL_ISA=avx2 make test)
+	mkset
+	run -2 --separate-stderr env SELFLABEL_ISA_CPU=generic SELFLABEL_ISA=avx2 unet-bench -t cpu
+	[ -z "$output" ]
+	[ "$stderr" = "unet-bench: SELFLABEL_ISA: this CPU runs at most generic: 'avx2'" ]
+	run -2 --separate-stderr env SELFLABEL_ISA=sse unet-bench -t cpu
+	[ -z "$output" ]
+	[ "$stderr" = "unet-bench: SELFLABEL_ISA: want generic, avx2, avx512 or auto: 'sse'" ]
+	run -2 --separate-stderr env SELFLABEL_ISA_CPU=generic SELFLABEL_ISA=avx512 unet-train --filters 4 --depth 2 -b 8 -e 1 -o m.model tr.list
+	[ "$stderr" = "unet-train: SELFLABEL_ISA: this CPU runs at most generic: 'avx512'" ]
+	[ ! -e m.model ]
+	tiny_train -e 1 -o m.model tr.list
+	run -2 --separate-stderr env SELFLABEL_ISA=AVX2 unet-predict -m m.model -o p.slab img_a.slab
+	[ "$stderr" = "unet-predict: SELFLABEL_ISA: want generic, avx2, avx512 or auto: 'AVX2'" ]
+	[ ! -e p.slab ]
+}
+
+@test "a forced instruction set trains the model that set trains where it is the CPU's best; each set its own bytes" {
+	unset SELFLABEL_ISA SELFLABEL_ISA_CPU   # (a caller's own, e.g. SELFLABEL_ISA=avx2 make test)
+	mkset
+	sets=$(isa_sets)
+	for s in $sets; do
+		SELFLABEL_ISA=$s tiny_train -e 2 -o "forced-$s.model" tr.list va.list
+		# what a CPU whose best set is s chooses by itself (stand-in)
+		SELFLABEL_ISA_CPU=$s tiny_train -e 2 -o "own-$s.model" tr.list va.list
+		cmp "forced-$s.model" "own-$s.model"
+	done
+	tiny_train -e 2 -o auto.model tr.list va.list
+	cmp auto.model "forced-${sets%% *}.model"
+	# the sets round differently: forcing one is not a no-op
+	for s in $sets; do
+		for t in $sets; do
+			if [ "$s" != "$t" ]; then run ! cmp -s "forced-$s.model" "forced-$t.model"; fi
+		done
+	done
+}

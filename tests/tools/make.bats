@@ -78,3 +78,26 @@ as_root() {
 @test ".ci/run calls make test" {
 	grep -qx 'make test' "$root/.ci/run"
 }
+
+@test "make builds the program for any x86-64 and each kernel set for its own instructions; a -march in CFLAGS never reaches a set" {
+	# the dry run: the set's own -march comes after CFLAGS (the last one wins)
+	run -0 make -s -C "$root" -n -B CFLAGS='-O3 -march=native' build/isa/generic/kernels.o \
+		build/isa/avx2/kernels.o build/isa/avx512/kernels.o build/lib/util.o
+	grep -Eq -- '-O3 -march=native +-march=x86-64 -DSL_ISA=generic .* lib/kernels.c$' <<< "$output"
+	grep -Eq -- '-O3 -march=native +-march=x86-64-v3 -DSL_ISA=avx2 .* lib/kernels.c$' <<< "$output"
+	grep -Eq -- '-O3 -march=native +-march=x86-64-v4 -DSL_ISA=avx512 .* lib/kernels.c$' <<< "$output"
+	grep -Eq -- '-O3 -march=native +-MMD .* lib/util.c$' <<< "$output"
+	# by default no -march but the sets'
+	run -0 make -s -C "$root" -n -B build/lib/util.o
+	if grep -q -- -march <<< "$output"; then false; fi
+	# the objects of this build: no AVX (VEX) instruction outside the avx2 and
+	# avx512 sets, no AVX-512 register outside the avx512 set
+	local b="$root/build" dis
+	[ -f "$b/lib/util.o" ] && [ -f "$b/isa/avx512/kernels.o" ] || skip "no build in $b"
+	dis=$(objdump -d --no-show-raw-insn "$b"/lib/*.o "$b"/isa/generic/*.o)
+	[ -z "$(awk -F'\t' '$2 ~ /^v/' <<< "$dis")" ]
+	dis=$(objdump -d --no-show-raw-insn "$b"/isa/avx2/*.o)
+	[ -n "$(awk -F'\t' '$2 ~ /^v/' <<< "$dis")" ]
+	if grep -Eq '%zmm|%k[0-7]|%[xy]mm(1[6-9]|2[0-9]|3[01])' <<< "$dis"; then false; fi
+	grep -q '%zmm' <<< "$(objdump -d --no-show-raw-insn "$b"/isa/avx512/*.o)"
+}
