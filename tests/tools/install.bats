@@ -80,3 +80,11 @@ setup() {
 	run find "$D" -type f -o -type l
 	[ "$output" = "" ]
 }
+
+@test "install: never installs system packages, even as root: it prints the command" {
+	run --separate-stderr make -s -C "$SELFLABEL_ROOT" install DEBS=no-such-package-selflabel \
+		DESTDIR="$BATS_TEST_TMPDIR/other" PREFIX=/usr
+	[ "$status" -ne 0 ]
+	[[ $stderr == *"missing packages; run: sudo apt-get install -y no-such-package-selflabel"* ]]
+	[ ! -e "$BATS_TEST_TMPDIR/other" ]
+}
