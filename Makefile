@@ -6,7 +6,10 @@
 #   make test       unit tests, shellcheck of the shell (tests/lint), bats tests
 #   make bench      speed figures (prints ratios; never part of make test)
 #   make demo       the self-labelling loop on a synthetic dataset
-#   make install    copy bin/* to $(PREFIX)/bin
+#   make install    install into $(DESTDIR)$(PREFIX) (after make; never runs apt-get):
+#                   bin/selflabel, libexec/selflabel/TOOL, share/selflabel/,
+#                   share/man/man1/selflabel*.1
+#   make uninstall  remove what make install put there
 #
 # Sources are found, not listed: lib/*.c make libselflabel.a, each tools/X.c
 # is the program bin/X, each tests/unit/X.c a unit test, tests/tools/*.bats
@@ -18,6 +21,10 @@ SHELL := bash
 .SUFFIXES:
 
 PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/libexec/selflabel
+DATADIR ?= $(PREFIX)/share/selflabel
+MANDIR ?= $(PREFIX)/share/man/man1
 CC ?= cc
 CFLAGS ?= -O2 -g
 PKGS := openblas zlib libpng
@@ -62,8 +69,11 @@ UNIT_SRC := $(wildcard tests/unit/*.c)
 UNITS := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 LIBA := build/libselflabel.a
 
-.PHONY: all deps test unit bats lint bench demo install clean
-all: deps $(TOOLS) $(UNITS)
+.PHONY: all deps test unit bats lint bench demo install uninstall man clean FORCE
+all: deps $(TOOLS) bin/selflabel $(UNITS) man
+
+# make install and uninstall never install system packages: they only say.
+NO_APT := $(filter install uninstall,$(MAKECMDGOALS))
 
 # Install what is missing: apt-get as root, otherwise print the command.
 deps:
@@ -71,7 +81,7 @@ deps:
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then \
+	  if [ "$$(id -u)" = 0 ] && [ -z "$(NO_APT)" ]; then \
 	    echo "installing:$$missing"; \
 	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq$$missing >/dev/null; \
@@ -85,6 +95,16 @@ deps:
 build/lib/%.o: lib/%.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+# The version: the VERSION file, "+g<commit>" in a git checkout; rewritten
+# only when it changes, so version.o (and the tools) rebuild only then.
+build/version.inc: FORCE
+	@mkdir -p $(@D)
+	@v=$$(cat VERSION); c=$$(git rev-parse --short HEAD 2>/dev/null) && v="$$v+g$$c"; \
+	printf '"%s"\n' "$$v" > $@.tmp; \
+	if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
+build/lib/version.o: build/version.inc
+build/lib/version.o: ALL_CFLAGS += -Ibuild
 
 $(LIBA): $(LIB_OBJ)
 	@rm -f $@
@@ -121,9 +141,50 @@ bench: all
 demo: all
 	@bash pipelines/demo
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin
+# The command `selflabel TOOL|COMMAND ...` (pipelines/selflabel.in) finds the
+# tools and pipelines relative to itself: beside it in the repository's bin/,
+# or through LIBEXECDIR and DATADIR when installed.
+bin/selflabel: pipelines/selflabel.in
+	@mkdir -p $(@D)
+	sed -e 's|@LIBEXEC@|.|' -e 's|@DATA@|..|' $< > $@.tmp && chmod 755 $@.tmp && mv -f $@.tmp $@
+
+# Manual pages from the --help texts (man/mkman).
+MANS := $(TOOLS:bin/%=build/man/selflabel-%.1) build/man/selflabel.1 \
+	build/man/selflabel-setup.1 build/man/selflabel-segment.1
+man: $(MANS)
+build/man/selflabel-%.1: bin/% man/mkman VERSION
+	@mkdir -p $(@D)
+	bash man/mkman "selflabel-$*" $< > $@.tmp && mv -f $@.tmp $@
+build/man/selflabel.1: bin/selflabel man/mkman VERSION $(TOOLS)
+	@mkdir -p $(@D)
+	bash man/mkman selflabel $< > $@.tmp && mv -f $@.tmp $@
+build/man/selflabel-%.1: pipelines/selflabel-% man/mkman VERSION $(TOOLS)
+	@mkdir -p $(@D)
+	PATH=$(CURDIR)/bin:$$PATH bash man/mkman "selflabel-$*" $< > $@.tmp && mv -f $@.tmp $@
+
+# The installed layout: tools in LIBEXECDIR, pipelines and formats in
+# DATADIR (whose bin/ is a relative link to LIBEXECDIR, so a run made from an
+# installed copy refers to installed files only), `selflabel` in BINDIR.
+rel = $$(realpath -m --relative-to=$(1) $(2))
+install: $(TOOLS) $(MANS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR) \
+	  $(DESTDIR)$(DATADIR)/pipelines/presets $(DESTDIR)$(DATADIR)/formats
+	install -m 755 $(TOOLS) $(DESTDIR)$(LIBEXECDIR)
+	install -m 644 pipelines/*.mk pipelines/*.awk $(DESTDIR)$(DATADIR)/pipelines
+	install -m 644 pipelines/presets/*.mk $(DESTDIR)$(DATADIR)/pipelines/presets
+	install -m 755 $$(find pipelines -maxdepth 1 -type f -perm -u+x) $(DESTDIR)$(DATADIR)/pipelines
+	install -m 644 formats/*.md VERSION $(DESTDIR)$(DATADIR)/formats
+	mv -f $(DESTDIR)$(DATADIR)/formats/VERSION $(DESTDIR)$(DATADIR)/VERSION
+	ln -sfn $(call rel,$(DATADIR),$(LIBEXECDIR)) $(DESTDIR)$(DATADIR)/bin
+	sed -e "s|@LIBEXEC@|$(call rel,$(BINDIR),$(LIBEXECDIR))|" \
+	  -e "s|@DATA@|$(call rel,$(BINDIR),$(DATADIR))|" pipelines/selflabel.in > $(DESTDIR)$(BINDIR)/selflabel.tmp
+	chmod 755 $(DESTDIR)$(BINDIR)/selflabel.tmp
+	mv -f $(DESTDIR)$(BINDIR)/selflabel.tmp $(DESTDIR)$(BINDIR)/selflabel
+	install -m 644 $(MANS) $(DESTDIR)$(MANDIR)
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/selflabel $(MANS:build/man/%=$(DESTDIR)$(MANDIR)/%)
+	rm -rf $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR)
 
 clean:
 	rm -rf build bin

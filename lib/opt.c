@@ -1,6 +1,7 @@
 /* opt.c: a tool's command-line options, declared once in a table. */
 #include "opt.h"
 #include "util.h"
+#include "version.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -11,6 +12,9 @@
 
 /* Visit the entries of a table and of the groups it splices in; stops and
  * returns the first entry for which fn returns non-zero, else NULL. */
+/* one()'s answer for "--version" (never a count of arguments) */
+enum { OPT_VERSION_ARG = -3 };
+
 static const struct opt *walk(const struct opt *o, int (*fn)(const struct opt *, const void *),
                               const void *arg)
 {
@@ -149,6 +153,8 @@ static int one(const struct opt_tool *t, int argc, char **argv, int i, int doit)
 		if (!strcmp(name, "help"))
 			return 0;
 		o = walk(t->opts, has_name, name);
+		if (!o && !strcmp(name, "version") && !eq)
+			return OPT_VERSION_ARG;
 		if (!o) {
 			walk(t->opts, count_prefix, &p);
 			if (p.count > 1)
@@ -202,8 +208,9 @@ static int is_option(const char *a)
 	return a[0] == '-' && a[1];
 }
 
-/* Is -h or --help among the options? Options whose value cannot be read
- * are skipped as one argument, so "-x -h" with an unknown -x asks for help. */
+/* Is -h, --help or --version among the options? 1 for help, 2 for the
+ * version (the first of them wins). Options whose value cannot be read are
+ * skipped as one argument, so "-x -h" with an unknown -x asks for help. */
 static int wants_help(const struct opt_tool *t, int argc, char **argv)
 {
 	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
@@ -213,6 +220,8 @@ static int wants_help(const struct opt_tool *t, int argc, char **argv)
 		used = one(t, argc, argv, i, 0);
 		if (used == 0)
 			return 1;
+		if (used == OPT_VERSION_ARG)
+			return 2;
 		if (used == 2)
 			i++;
 	}
@@ -225,8 +234,12 @@ int opt_parse(const struct opt_tool *t, int argc, char **argv)
 	int nops = 0, nrest = 0, i;
 
 	progname = t->name;
-	if (wants_help(t, argc, argv)) {
+	switch (wants_help(t, argc, argv)) {
+	case 1:
 		opt_usage(t, stdout);
+		return OPT_HELP;
+	case 2:
+		printf("%s (selflabel) %s\n", t->name, selflabel_version);
 		return OPT_HELP;
 	}
 	ops = xcalloc((size_t)argc + 1, sizeof *ops);

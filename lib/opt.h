@@ -11,6 +11,7 @@
  * Conventions every tool shares:
  * - "-h" or "--help" anywhere among the options prints the usage on stdout;
  *   the tool exits 0 and does nothing else, whatever else is on the line.
+ *   "--version" likewise prints "tool (selflabel) VERSION" (lib/version.h).
  * - A bad value, an unknown option, a missing value or a wrong number of
  *   operands prints ONE line on stderr, "tool: what is wrong: 'value'"
  *   (a bad value: "tool: -t/--threshold: out of range 0..1: '2'"),
@@ -109,8 +110,9 @@ enum { OPT_ERROR = -1, OPT_HELP = -2 };
  * option not given leaves its dest as it was: initialise dests to the
  * defaults). Reorders argv so the operands come last, in their order.
  * Returns the index of the first operand (argc when none), OPT_HELP when
- * -h or --help is among the options (the usage is then printed on stdout
- * and nothing else is parsed), or OPT_ERROR after one line on stderr. */
+ * -h, --help or --version is among the options (the usage or the version
+ * is then printed on stdout and nothing else is parsed), or OPT_ERROR
+ * after one line on stderr. */
 int opt_parse(const struct opt_tool *t, int argc, char **argv);
 
 /* The exit status for a negative opt_parse result: 0 after OPT_HELP (and
