@@ -27,10 +27,16 @@ EXPORT_PLAN ?= $(PIPE)/selflabel-export-plan
 # (params/export only when exporting: the benchmark's report lists params/)
 ifneq ($(filter export,$(MAKECMDGOALS)),)
 _ := $(call param,export,$(SLAB2NII) $(EXPORT_MODEL) $(EXPORT_THR) $(EXPORT_PROB))
+ifeq ($(DRY),)
 include mk/export.mk
+else
+-include mk/export.mk
 endif
+endif
+ifeq ($(DRY),)
 mk/export.mk: data/split.tsv mk/run.mk params/export $(EXPORT_PLAN) $(wildcard $(DATASET)/annotations.tsv)
 	$(call run,,DATASET='$(DATASET)' EXPORT_MODEL=$(EXPORT_MODEL) EXPORT_PROB=$(EXPORT_PROB) $(EXPORT_PLAN) > $@.tmp)
+endif
 
 # a mask on the reference grid; the annotated planes overlaid (private
 # variables of each rule, from the plan: ref, label, planes)

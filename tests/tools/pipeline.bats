@@ -218,6 +218,35 @@ $(printf 'e\ttrain\t9\t1\t4\t4\t2\t4 3 2 1 0 1 2 3 4')" ]
 	[ ! -e run/mk/iter-04.mk ]
 }
 
+@test "make -n and make -q change nothing on disk; make -n shows what a change would redo" {
+	setup_run
+	make -s -C run -j2 > make.out 2>&1
+	[ -f run/report.md ]
+	[ -f run/diag/diagnostics.tsv ]
+	# every file and folder with its time stamp, size and content
+	snap() { (cd run && find . -printf '%p %T@ %s\n' | sort && find . -type f -print0 | sort -z | xargs -0 md5sum); }
+	snap > before
+	: > calls.log
+	make -n -C run THETA=0.7 > dry.out 2>&1
+	grep -q 'threshold-filter -t 0.7 ' dry.out
+	grep -q 'params/filter' dry.out
+	run make -q -C run THETA=0.7
+	[ "$status" -eq 1 ]
+	make -n -C run K=40 EPOCHS=3 > dry.out 2>&1
+	grep -q 'the data or the plan would be made again first' dry.out
+	make -n -C run diagnostics val-report > dry.out 2>&1
+	make -n -C run export > dry.out 2>&1 || true
+	snap > after
+	diff before after
+	[ "$(wc -l < calls.log)" -eq 0 ]
+	# and the finished run is still finished
+	make -q -C run iterations baselines
+	make -s -C run > make.out 2>&1
+	[ "$(wc -l < calls.log)" -eq 0 ]
+	snap > again
+	diff before again
+}
+
 @test "a failing stage leaves no target and no temp file behind" {
 	setup_run
 	run env STANDIN_FAIL='prob/02/c.slab' make -s -C run -j2 iterations
