@@ -811,7 +811,7 @@ twins() {
 	kill -KILL "$pid"
 	wait "$pid" || true
 	exec 5>&-
-	[ -d "out.tmp.$pid."* ]
+	[ "$(ls -d "out.tmp.$pid."* | wc -l)" -eq 1 ]
 	[ "$(find out -type f | sort | xargs cat | cksum)" = "$sum1" ]
 	msd2slab ds out
 	[ -z "$(ls -d out.* 2>/dev/null)" ]
