@@ -405,3 +405,13 @@ $(printf 'e\ttrain\t9\t1\t4\t4\t2\t4 3 2 1 0 1 2 3 4')" ]
 	make -s -C run iteration-1 > make.out 2>&1
 	[ -f run/models/01.model ]
 }
+
+@test "kill-trials: kill -9 at 3 random instants of msd2slab, unet-train and a whole run, each finished by the next run" {
+	run "$SELFLABEL_ROOT/tests/robust/kill-trials" -n 3 -s 7 -d "$PWD/kt"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "msd2slab: 3 kills, 3 survived" ]
+	[ "${lines[1]}" = "unet-train: 3 kills, 3 survived" ]
+	[ "${lines[2]}" = "run: 3 kills, 3 survived" ]
+	run -2 "$SELFLABEL_ROOT/tests/robust/kill-trials" -k bogus
+}
