@@ -98,11 +98,14 @@ finetune_recipe = $(call run,$(LAUNCH_TRAIN),$(TRAIN) --init $(model) $(FINETUNE
 	--log logs/$(case).tsv -o $@.tmp $(lists))
 
 # ---- the data and the generated makefiles ----------------------------------------
+# (the old data go aside before the new come in: a kill at any instant leaves
+# data/split.tsv only beside the complete data it belongs to)
 data/split.tsv: params/data
-	rm -rf data.tmp
+	rm -rf data.tmp data.old.tmp
 	$(if $(filter msd,$(DATA_KIND)),$(INGEST) $(INGEST_FLAGS) $(abspath $(DATASET)) data.tmp,\
 	$(PIPE)/selflabel-split -p $(SPLIT) -s $(SPLIT_SEED) $(abspath $(DATASET)) data.tmp)
-	rm -rf data && mv data.tmp data
+	if [ -e data ]; then mv data data.old.tmp; fi
+	mv data.tmp data && rm -rf data.old.tmp
 
 # (a dry run neither remakes the plan nor converts the data for it: make
 # would run a makefile's recipe even under -n)
@@ -178,7 +181,7 @@ help:
 
 clean:
 	rm -rf prob pseudo labels models logs lists sched mk test report report.md params diag planes \
-	  schedule.tsv data data.tmp exp
+	  schedule.tsv data data.tmp data.old.tmp exp
 
 include $(PIPE)/baseline3d.mk
 ifeq ($(GIVEN),)

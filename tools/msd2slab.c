@@ -7,9 +7,9 @@
  * label > 0), or with --sparse 0/1 on the annotated planes and 255 elsewhere
  * (lib/annot.h). Optional central crop (-c) and resize (-r) act in-plane and
  * keep the voxel-to-world transform exact; every slab records its source
- * grid (lib/source.h). A run writes all its files or none: every output
- * goes to a temporary file first and all are renamed into place only once
- * every case has converted. */
+ * grid (lib/source.h). A run writes all its files or none, even when
+ * killed: every output goes into a staging folder beside OUT_DIR, which
+ * becomes OUT_DIR at the end (see finish_stage). */
 #include "annot.h"
 #include "dataset.h"
 #include "nifti.h"
@@ -582,7 +582,11 @@ int main(int argc, char **argv)
 		         "absolute NIfTI paths, label - for none). Every slab records its source grid\n"
 		         "(SOURCE_DIMS, SOURCE_TRANSFORM: the NIfTI's, before crop and resize).",
 		.opts = opts,
-		.notes = "All outputs appear together or not at all."
+		.notes = "All outputs appear together or not at all, even when killed: they are written\n"
+		         "into OUT_DIR.tmp.PID.XXXXXX beside OUT_DIR, which becomes OUT_DIR at the end.\n"
+		         "The dataset form replaces OUT_DIR whole; an existing OUT_DIR must be empty or\n"
+		         "hold only images/, labels/, imagesTs/, split.tsv, sources.tsv. -i adds its\n"
+		         "case to an existing OUT_DIR."
 	};
 
 	if ((a = opt_parse(&tool, argc, argv)) < 0) {

@@ -93,7 +93,8 @@ static const struct opt table[] = {
 	         "keep an exponential moving average of the weights, 0 < DECAY < 1\n"
 	         "(e.g. 0.99; off): validation, early stopping, the kept epoch and the\n"
 	         "output model use it (it starts as the starting weights)"),
-	OPT_STRING(0, "log", &logpath, "FILE", "per-epoch TSV log"),
+	OPT_STRING(0, "log", &logpath, "FILE", "per-epoch TSV log (renamed into place with the model,\n"
+	           "just before it: both whole or neither)"),
 	OPT_FLAG('q', "quiet", &o.quiet, "no progress on stderr"),
 	OPT_INT(0, "filters", &filters, "N", 1, 256, "filters at full resolution for a new model (8)"),
 	OPT_INT(0, "depth", &depth, "N", 1, UNET_MAX_DEPTH, "poolings of a new model (4)"),
