@@ -350,6 +350,27 @@ static long tmp_pid(const char *tail)
 	return pid;
 }
 
+/* Whether process pid still runs on this machine: it exists (or belongs to
+ * another user) and has not ended. A killed process whose parent died too
+ * stays a zombie until something reaps it (and in a container whose first
+ * process does not, for good): its /proc state Z or X counts as ended. */
+static int pid_running(long pid)
+{
+	char path[64], buf[256], *p;
+	FILE *f;
+	size_t n;
+	if (kill((pid_t)pid, 0) && errno == ESRCH)
+		return 0;
+	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+	if (!(f = fopen(path, "r")))
+		return 1;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')'); /* "pid (comm) S ...": comm may hold anything */
+	return !(p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'));
+}
+
 void tmp_sweep(const char *target)
 {
 	const char *slash = strrchr(target, '/');
@@ -371,7 +392,7 @@ void tmp_sweep(const char *target)
 			continue;
 		old = tail[1] == 'o';
 		pid = tmp_pid(tail + 5);
-		if (!pid || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+		if (!pid || pid == (long)getpid() || pid_running(pid))
 			continue; /* not ours to judge, or its writer lives */
 		if (!(p = malloc(strlen(dir) + strlen(e->d_name) + 1)))
 			break;

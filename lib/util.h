@@ -94,7 +94,8 @@ int outfile_write(const char *path, const void *buf, size_t len);
  * the default) a handler removes every registered temporary (unlink, or a
  * folder's tree, all async-signal-safe calls) and re-raises the signal. A
  * temporary a kill -9 left behind is removed by the next writer of the same
- * path (tmp_sweep): any "P.tmp.PID.*" whose PID is no process on this machine.
+ * path (tmp_sweep): any "P.tmp.PID.*" whose PID is no running process on
+ * this machine (none, or a zombie: ended, not yet reaped).
  * "P.old.PID.*" is a folder set aside while a folder was replaced
  * (dir_replace): restored onto P when P is missing, else removed. */
 
