@@ -30,7 +30,13 @@ _ := $(call param,export,$(SLAB2NII) $(EXPORT_MODEL) $(EXPORT_THR) $(EXPORT_PROB
 ifeq ($(DRY),)
 include mk/export.mk
 else
--include mk/export.mk
+# a dry run reads the plan from a temporary file: mk/export.mk stays as it is
+dry_export_plan := $(shell f=$$(mktemp) && DATASET='$(DATASET)' EXPORT_MODEL=$(EXPORT_MODEL) \
+	EXPORT_PROB=$(EXPORT_PROB) $(EXPORT_PLAN) > $$f 2> /dev/null && echo $$f || rm -f $$f)
+ifneq ($(dry_export_plan),)
+-include $(dry_export_plan)
+_ := $(shell rm -f $(dry_export_plan))
+endif
 endif
 endif
 ifeq ($(DRY),)
