@@ -38,6 +38,8 @@ include $(dir $(lastword $(MAKEFILE_LIST)))common.mk
 # a rule instead (printed by -n, never run), so what depends on it shows as
 # out of date.
 DRY := $(findstring n,$(firstword -$(MAKEFLAGS)))$(findstring q,$(firstword -$(MAKEFLAGS)))
+# a dry run with no plan yet (mk/run.mk): it shows how the data and the plan are made
+NOPLAN := $(and $(DRY),$(if $(wildcard mk/run.mk),,y))
 param_quote = '$(subst ','\'',$(strip $1))'
 param_changed = $(shell v=$(call param_quote,$2); [ -f params/$1 ] && [ "$$(cat params/$1)" = "$$v" ] || echo y)
 ifeq ($(DRY),)
@@ -65,7 +67,7 @@ _ := $(call param,planetrain,$(TRAIN) $(PLANE_FLAGS))
 _ := $(call param,filter,$(FILTER) $(FILTER_FLAGS))
 _ := $(call param,merge,$(MERGE))
 _ := $(call param,report,$(THR) $(THR_selflabel) $(NSI_BINS) $(METRICS) $(HD95_OPTS))
-ifneq ($(filter data schedule,$(DRY_STAMPS)),)
+ifneq ($(filter data schedule,$(DRY_STAMPS)),$(if $(NOPLAN),$(filter data schedule,$(DRY_STAMPS))))
 $(info make: (dry run) the data or the plan would be made again first (params/$(firstword $(filter data schedule,$(DRY_STAMPS)))); the commands below follow the current plan)
 endif
 endif
@@ -109,7 +111,7 @@ data/split.tsv: params/data
 
 # (a dry run neither remakes the plan nor converts the data for it: make
 # would run a makefile's recipe even under -n)
-ifeq ($(DRY),)
+ifeq ($(DRY),$(if $(NOPLAN),$(DRY)))
 mk/run.mk: data/split.tsv params/schedule $(GEN) $(PIPE)/selflabel-schedule $(if $(filter auto,$(ANNOTATE)),data/auto-annotate.tsv)$(if $(GIVEN), data/given-annotations.tsv)
 	$(GEN) $(SCHEDULE_FLAGS) $(if $(filter auto,$(ANNOTATE)),-A data/auto-annotate.tsv)$(if $(GIVEN), -A data/given-annotations.tsv) -d data
 endif
@@ -127,10 +129,12 @@ ifeq ($(filter clean help,$(MAKECMDGOALS)),)
 ifeq ($(DRY),)
 include mk/run.mk
 else
-ifeq ($(wildcard mk/run.mk),)
-$(info make: (dry run) no plan yet (mk/run.mk): only the data and the plan are shown)
-endif
+ifeq ($(NOPLAN),)
 -include mk/run.mk
+else
+$(info make: (dry run) no plan yet (mk/run.mk): what makes the data and the plan is shown, no more)
+.DEFAULT_GOAL := mk/run.mk
+endif
 endif
 endif
 

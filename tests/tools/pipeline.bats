@@ -245,6 +245,12 @@ $(printf 'e\ttrain\t9\t1\t4\t4\t2\t4 3 2 1 0 1 2 3 4')" ]
 	[ "$(wc -l < calls.log)" -eq 0 ]
 	snap > again
 	diff before again
+	# a run set up without its data and plan yet: make -n shows how they are made
+	"$P/selflabel-setup" -n --preset paper ds fresh > /dev/null 2>&1
+	make -n -C fresh > dry.out 2>&1
+	grep -q 'selflabel-split .* data.tmp' dry.out
+	grep -q 'selflabel-gen ' dry.out
+	[ "$(ls -A fresh | tr '\n' ' ')" = "Makefile config.mk " ]
 }
 
 @test "a failing stage leaves no target and no temp file behind" {
