@@ -19,11 +19,10 @@ static uint32_t get32(const unsigned char *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-int model_save(const char *path, const struct unet_config *c, const float *params)
+int model_write(FILE *f, const struct unet_config *c, const float *params)
 {
 	size_t n = unet_param_count(c);
 	unsigned char h[MODEL_HEADER_BYTES] = {0}, *buf;
-	struct outfile o;
 	memcpy(h, unet_dims(c) == 3 ? MODEL_MAGIC_3D : MODEL_MAGIC, 8);
 	put32(h + 8, MODEL_VERSION);
 	put32(h + 12, (uint32_t)c->in_channels);
@@ -38,13 +37,21 @@ int model_save(const char *path, const struct unet_config *c, const float *param
 		memcpy(&v, &params[i], 4);
 		put32(buf + 4 * i, v);
 	}
-	if (outfile_open(&o, path)) {
-		free(buf);
+	fwrite(h, 1, sizeof h, f);
+	fwrite(buf, 4, n, f);
+	free(buf);
+	return 0;
+}
+
+int model_save(const char *path, const struct unet_config *c, const float *params)
+{
+	struct outfile o;
+	if (outfile_open(&o, path))
+		return -1;
+	if (model_write(o.f, c, params)) {
+		outfile_abort(&o);
 		return -1;
 	}
-	fwrite(h, 1, sizeof h, o.f);
-	fwrite(buf, 4, n, o.f);
-	free(buf);
 	return outfile_commit(&o);
 }
 

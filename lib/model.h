@@ -16,6 +16,10 @@
 /* Write a model to path ("-" is stdout), whole or not at all. 0 or -1. */
 int model_save(const char *path, const struct unet_config *c, const float *params);
 
+/* Write a model to an open stream (a write error shows in ferror(f)). 0, or
+ * -1 when out of memory. */
+int model_write(FILE *f, const struct unet_config *c, const float *params);
+
 /* Read a model from path ("-" is stdin): sets *c and allocates *params
  * (unet_param_count(c) floats; free it; c->dims from the magic). Returns 0, or -1 with a message
  * naming the file and what is wrong: not a model file, another version, a

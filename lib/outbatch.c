@@ -17,6 +17,7 @@ FILE *outbatch_open(struct outbatch *b, const char *path)
 {
 	struct outfile o;
 	FILE **nf;
+	int *nr;
 	if (b->n == b->cap) {
 		int cap = b->cap ? 2 * b->cap : 16;
 		char **np = realloc(b->path, cap * sizeof *np), **nt;
@@ -31,6 +32,10 @@ FILE *outbatch_open(struct outbatch *b, const char *path)
 		if (!nf)
 			return error("out of memory"), NULL;
 		b->fp = nf;
+		nr = realloc(b->reg, cap * sizeof *nr);
+		if (!nr)
+			return error("out of memory"), NULL;
+		b->reg = nr;
 		b->cap = cap;
 	}
 	if (!strcmp(path, "-"))
@@ -46,6 +51,7 @@ FILE *outbatch_open(struct outbatch *b, const char *path)
 	}
 	b->tmp[b->n] = o.tmp;
 	b->fp[b->n] = o.f;
+	b->reg[b->n] = o.reg;
 	b->n++;
 	return o.f;
 }
@@ -84,10 +90,12 @@ static void clear(struct outbatch *b)
 			fclose(b->fp[i]);
 		free(b->path[i]);
 		free(b->tmp[i]);
+		tmp_unregister(b->reg[i]);
 	}
 	free(b->path);
 	free(b->tmp);
 	free(b->fp);
+	free(b->reg);
 	memset(b, 0, sizeof *b);
 }
 

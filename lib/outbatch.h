@@ -16,6 +16,7 @@ struct outbatch {
 	char **path;   /* final paths */
 	char **tmp;    /* temporary paths, same folder (NULL: written in place) */
 	FILE **fp;     /* streams still open, else NULL */
+	int *reg;      /* their tmp_register slots (util.h) */
 };
 
 /* Start an empty batch. Cannot fail. */

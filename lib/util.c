@@ -2,14 +2,17 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -215,10 +218,268 @@ char *out_target(const char *path)
 	return NULL;
 }
 
+/* ---- temporary files (util.h) ------------------------------------------------ */
+
+#define TMP_SLOTS 256
+#define TMP_PATH 4096
+static char tmp_paths[TMP_SLOTS][TMP_PATH];
+static volatile sig_atomic_t tmp_kind[TMP_SLOTS]; /* 0 free, 1 file, 2 folder */
+static int tmp_handlers;
+
+/* Remove name (relative to dirfd) and, for a folder, its tree, with
+ * async-signal-safe calls only (openat, getdents64, unlinkat, close): the
+ * signal handler uses it. depth bounds the recursion. 0 or -1 (errno). */
+static int rm_at(int dirfd, const char *name, int depth)
+{
+	_Alignas(8) char buf[2048];
+	int fd, pass;
+	if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
+		return 0;
+	if ((errno != EISDIR && errno != EPERM) || depth > 16)
+		return -1;
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	for (pass = 0; pass < 4; pass++) { /* again from the start: removal shifts entries */
+		long n;
+		lseek(fd, 0, SEEK_SET);
+		while ((n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0) {
+			long off = 0;
+			while (off < n) {
+				struct { uint64_t ino; int64_t off; unsigned short reclen; unsigned char type;
+				         char name[]; } *d = (void *)(buf + off);
+				if (strcmp(d->name, ".") && strcmp(d->name, ".."))
+					rm_at(fd, d->name, depth + 1);
+				off += d->reclen;
+			}
+		}
+		if (unlinkat(dirfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT) {
+			close(fd);
+			return 0;
+		}
+		if (errno != ENOTEMPTY && errno != EEXIST)
+			break;
+	}
+	pass = errno;
+	close(fd);
+	errno = pass;
+	return -1;
+}
+
+int rm_tree(const char *path)
+{
+	return rm_at(AT_FDCWD, path, 0);
+}
+
+static void on_signal(int sig)
+{
+	int i, e = errno;
+	for (i = 0; i < TMP_SLOTS; i++) {
+		if (tmp_kind[i] == 1)
+			unlink(tmp_paths[i]);
+		else if (tmp_kind[i] == 2)
+			rm_at(AT_FDCWD, tmp_paths[i], 0);
+	}
+	signal(sig, SIG_DFL);
+	raise(sig); /* delivered when the handler returns: the default action */
+	errno = e;
+}
+
+/* The handler goes on the signals whose action is still the default (a
+ * signal the caller ignores, as `cmd &` does for SIGINT, stays ignored). */
+static void tmp_handlers_install(void)
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+	size_t i;
+	if (tmp_handlers)
+		return;
+	tmp_handlers = 1;
+	for (i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+		struct sigaction old, sa;
+		if (sigaction(sigs[i], NULL, &old) || old.sa_handler != SIG_DFL)
+			continue;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_signal;
+		sigemptyset(&sa.sa_mask);
+		sigaction(sigs[i], &sa, NULL);
+	}
+}
+
+int tmp_register(const char *path, int folder)
+{
+	size_t n = strlen(path);
+	int i;
+	if (n >= TMP_PATH)
+		return 0;
+	tmp_handlers_install();
+	for (i = 0; i < TMP_SLOTS; i++)
+		if (!tmp_kind[i]) {
+			memcpy(tmp_paths[i], path, n + 1);
+			tmp_kind[i] = folder ? 2 : 1;
+			return i + 1;
+		}
+	return 0;
+}
+
+void tmp_unregister(int reg)
+{
+	if (reg > 0 && reg <= TMP_SLOTS)
+		tmp_kind[reg - 1] = 0;
+}
+
+char *tmp_name(const char *target, const char *kind)
+{
+	size_t n = strlen(target) + strlen(kind) + 40;
+	char *t = xmalloc(n);
+	if (t)
+		snprintf(t, n, "%s.%s.%ld.XXXXXX", target, kind, (long)getpid());
+	return t;
+}
+
+/* The pid of a temporary's name tail "PID.XXXXXX", else 0. */
+static long tmp_pid(const char *tail)
+{
+	char *end;
+	long pid;
+	if (!isdigit((unsigned char)*tail))
+		return 0;
+	errno = 0;
+	pid = strtol(tail, &end, 10);
+	if (errno || pid <= 0 || *end != '.' || strlen(end + 1) != 6)
+		return 0;
+	return pid;
+}
+
+/* Whether process pid still runs on this machine: it exists (or belongs to
+ * another user) and has not ended. A killed process whose parent died too
+ * stays a zombie until something reaps it (and in a container whose first
+ * process does not, for good): its /proc state Z or X counts as ended. */
+static int pid_running(long pid)
+{
+	char path[64], buf[256], *p;
+	FILE *f;
+	size_t n;
+	if (kill((pid_t)pid, 0) && errno == ESRCH)
+		return 0;
+	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+	if (!(f = fopen(path, "r")))
+		return 1;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')'); /* "pid (comm) S ...": comm may hold anything */
+	return !(p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'));
+}
+
+void tmp_sweep(const char *target)
+{
+	const char *slash = strrchr(target, '/');
+	char *dir = slash ? strndup(target, (size_t)(slash - target + 1)) : strdup("./");
+	const char *base = slash ? slash + 1 : target;
+	size_t nb = strlen(base);
+	DIR *d;
+	struct dirent *e;
+	if (!dir || !nb || !(d = opendir(dir))) {
+		free(dir);
+		return;
+	}
+	while ((e = readdir(d))) {
+		const char *tail = e->d_name + nb;
+		int old;
+		long pid;
+		char *p;
+		if (strncmp(e->d_name, base, nb) || (strncmp(tail, ".tmp.", 5) && strncmp(tail, ".old.", 5)))
+			continue;
+		old = tail[1] == 'o';
+		pid = tmp_pid(tail + 5);
+		if (!pid || pid == (long)getpid() || pid_running(pid))
+			continue; /* not ours to judge, or its writer lives */
+		if (!(p = malloc(strlen(dir) + strlen(e->d_name) + 1)))
+			break;
+		strcat(strcpy(p, dir), e->d_name);
+		if (!(old && access(target, F_OK) && errno == ENOENT && rename(p, target) == 0))
+			rm_tree(p);
+		free(p);
+	}
+	closedir(d);
+	free(dir);
+}
+
+char *dir_stage(const char *target, int *reg)
+{
+	char *t;
+	mode_t um;
+	const char *slash = strrchr(target, '/');
+	*reg = 0;
+	if (slash && slash != target) { /* its parent folders, as mkdir -p */
+		char *parent = strndup(target, (size_t)(slash - target));
+		struct stat st;
+		int bad = !parent;
+		if (!bad && stat(parent, &st) == 0 && !S_ISDIR(st.st_mode))
+			bad = error("cannot create folder '%s': not a folder: '%s'", target, parent);
+		else if (!bad)
+			bad = mkdir_p(parent);
+		free(parent);
+		if (bad)
+			return NULL;
+	}
+	tmp_sweep(target);
+	if (!(t = tmp_name(target, "tmp")))
+		return NULL;
+	if (!mkdtemp(t)) {
+		error("cannot create a folder beside '%s': %s", target, strerror(errno));
+		free(t);
+		return NULL;
+	}
+	*reg = tmp_register(t, 1);
+	um = umask(0);
+	umask(um);
+	chmod(t, 0777 & ~um);
+	return t;
+}
+
+int dir_replace(const char *fresh, const char *path)
+{
+	char *aside;
+	int reg;
+	if (rename(fresh, path) == 0)
+		return 0; /* path was missing, or an empty folder */
+	if (errno != EEXIST && errno != ENOTEMPTY)
+		return error("cannot rename '%s' to '%s': %s", fresh, path, strerror(errno));
+	if (renameat2(AT_FDCWD, fresh, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
+		/* fresh now names the old tree: a temporary's name, swept if a kill comes */
+		if (rm_tree(fresh))
+			error("warning: cannot remove the old '%s' (now '%s'): %s", path, fresh,
+			      strerror(errno));
+		return 0;
+	}
+	if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
+		return error("cannot replace '%s': %s", path, strerror(errno));
+	/* no exchange here: the old folder aside, the new one in, the old one out */
+	if (!(aside = tmp_name(path, "old")))
+		return -1;
+	if (!mkdtemp(aside) || rmdir(aside) || rename(path, aside)) {
+		error("cannot move the old '%s' aside: %s", path, strerror(errno));
+		free(aside);
+		return -1;
+	}
+	reg = tmp_register(aside, 1);
+	if (rename(fresh, path)) {
+		int e = errno;
+		if (rename(aside, path) == 0)
+			tmp_unregister(reg);
+		free(aside);
+		return error("cannot rename '%s' to '%s': %s", fresh, path, strerror(e));
+	}
+	rm_tree(aside);
+	tmp_unregister(reg);
+	free(aside);
+	return 0;
+}
+
 int outfile_open(struct outfile *o, const char *path)
 {
 	int fd;
-	size_t n;
 	struct stat st;
 	memset(o, 0, sizeof *o);
 	if (!strcmp(path, "-")) {
@@ -243,16 +504,16 @@ int outfile_open(struct outfile *o, const char *path)
 	o->path = out_target(path);
 	if (!o->path)
 		goto fail;
-	n = strlen(o->path);
-	o->tmp = xmalloc(n + 16);
+	tmp_sweep(o->path); /* what a killed writer of this path left */
+	o->tmp = tmp_name(o->path, "tmp");
 	if (!o->tmp)
 		goto fail;
-	snprintf(o->tmp, n + 16, "%s.tmp.XXXXXX", o->path);
 	fd = mkstemp(o->tmp);
 	if (fd < 0) {
 		error("cannot create '%s': %s", path, strerror(errno));
 		goto fail;
 	}
+	o->reg = tmp_register(o->tmp, 0);
 	fchmod(fd, 0644);
 	o->f = fdopen(fd, "wb");
 	if (!o->f) {
@@ -263,6 +524,7 @@ int outfile_open(struct outfile *o, const char *path)
 	}
 	return 0;
 fail:
+	tmp_unregister(o->reg);
 	free(o->path);
 	free(o->tmp);
 	memset(o, 0, sizeof *o);
@@ -296,6 +558,7 @@ int outfile_commit(struct outfile *o)
 		error("cannot rename into '%s': %s", o->path, strerror(errno));
 		unlink(o->tmp);
 	}
+	tmp_unregister(o->reg);
 	free(o->path);
 	free(o->tmp);
 	o->path = o->tmp = NULL;
@@ -320,6 +583,7 @@ void outfile_abort(struct outfile *o)
 			fclose(o->f);
 		unlink(o->tmp);
 	}
+	tmp_unregister(o->reg);
 	free(o->path);
 	free(o->tmp);
 	memset(o, 0, sizeof *o);

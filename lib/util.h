@@ -55,6 +55,7 @@ struct outfile {
 	char *path;   /* final path (NULL for stdout) */
 	char *tmp;    /* temp path (NULL for stdout and direct outputs) */
 	int direct;   /* path is a device or pipe (e.g. /dev/null): written in place */
+	int reg;      /* tmp_register's slot + 1, 0: none */
 };
 
 /* Open `path` for writing ("-" is stdout). Returns 0 or -1 (error printed). */
@@ -86,6 +87,52 @@ void outfile_abort(struct outfile *o);
  * write, outfile_commit): a tool that kept its output in memory. 0 or -1
  * (error printed, nothing left behind). */
 int outfile_write(const char *path, const void *buf, size_t len);
+
+/* Temporary files and folders. Every writer names its temporary beside the
+ * final path P as "P.tmp.PID.XXXXXX" (PID: the writer's process id), and
+ * registers it: on SIGINT, SIGTERM, SIGHUP or SIGQUIT (when their action is
+ * the default) a handler removes every registered temporary (unlink, or a
+ * folder's tree, all async-signal-safe calls) and re-raises the signal. A
+ * temporary a kill -9 left behind is removed by the next writer of the same
+ * path (tmp_sweep): any "P.tmp.PID.*" whose PID is no running process on
+ * this machine (none, or a zombie: ended, not yet reaped).
+ * "P.old.PID.*" is a folder set aside while a folder was replaced
+ * (dir_replace): restored onto P when P is missing, else removed. */
+
+/* tmp_name: "target.tmp.PID.XXXXXX" (kind "tmp") or ".old." into a new
+ * buffer for mkstemp/mkdtemp; NULL with an error when out of memory. */
+char *tmp_name(const char *target, const char *kind);
+
+/* Register a temporary file (folder 0) or folder tree (1) for removal on a
+ * signal. Returns the slot + 1 to pass to tmp_unregister, or 0 when not
+ * registered (table full, path too long; the next writer's sweep still
+ * removes it). */
+int tmp_register(const char *path, int folder);
+void tmp_unregister(int reg);
+
+/* Remove the stale temporaries of `target` (see above): those of processes
+ * that no longer exist. Never fails (what cannot be removed stays). */
+void tmp_sweep(const char *target);
+
+/* Remove a file, or a folder and everything in it (symbolic links are
+ * removed, never followed). 0, or -1 with errno set. */
+int rm_tree(const char *path);
+
+/* A new empty folder "target.tmp.PID.XXXXXX" beside target (mode 0777 less
+ * the umask), registered for removal on a signal (*reg, for tmp_unregister),
+ * after its parent folders are made and the stale temporaries of target
+ * are swept. Free the name; NULL with
+ * an error. */
+char *dir_stage(const char *target, int *reg);
+
+/* Put the complete folder `fresh` at `path`: a rename when path does not
+ * exist (or is an empty folder), else an atomic exchange of the two names
+ * (renameat2 RENAME_EXCHANGE) and removal of the old tree; where the file
+ * system has no exchange, the old folder is renamed aside to
+ * "path.old.PID.XXXXXX" first (tmp_sweep restores it when a kill came
+ * between the two renames). 0, or -1 with an error. */
+int dir_replace(const char *fresh, const char *path);
+
 
 /* The size limits on inputs (README, "Limits"), one number for all:
  * SELFLABEL_MAX_BYTES in the environment, a whole number of bytes with an

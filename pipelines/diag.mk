@@ -30,7 +30,9 @@ include $(dir $(DIAG_MK))common.mk
 # the threshold of the models' own masks (central_dsc, val_dsc)
 DIAG_THR ?= 0.5
 
-include diag/plan.mk
+# (a dry run, make -n, reads selflabel-diag's plan from a temporary file)
+DIAG_PLAN ?= diag/plan.mk
+include $(DIAG_PLAN)
 
 # predictions (diag/prob/II/CASE.slab) see SL_ITER=II and SL_CASE=CASE, the
 # other recipes no environment (common.mk's run macro)

@@ -27,10 +27,22 @@ EXPORT_PLAN ?= $(PIPE)/selflabel-export-plan
 # (params/export only when exporting: the benchmark's report lists params/)
 ifneq ($(filter export,$(MAKECMDGOALS)),)
 _ := $(call param,export,$(SLAB2NII) $(EXPORT_MODEL) $(EXPORT_THR) $(EXPORT_PROB))
+ifeq ($(DRY),)
 include mk/export.mk
+else
+# a dry run reads the plan from a temporary file: mk/export.mk stays as it is
+dry_export_plan := $(shell f=$$(mktemp) && DATASET='$(DATASET)' EXPORT_MODEL=$(EXPORT_MODEL) \
+	EXPORT_PROB=$(EXPORT_PROB) $(EXPORT_PLAN) > $$f 2> /dev/null && echo $$f || rm -f $$f)
+ifneq ($(dry_export_plan),)
+-include $(dry_export_plan)
+_ := $(shell rm -f $(dry_export_plan))
 endif
+endif
+endif
+ifeq ($(DRY),)
 mk/export.mk: data/split.tsv mk/run.mk params/export $(EXPORT_PLAN) $(wildcard $(DATASET)/annotations.tsv)
 	$(call run,,DATASET='$(DATASET)' EXPORT_MODEL=$(EXPORT_MODEL) EXPORT_PROB=$(EXPORT_PROB) $(EXPORT_PLAN) > $@.tmp)
+endif
 
 # a mask on the reference grid; the annotated planes overlaid (private
 # variables of each rule, from the plan: ref, label, planes)

@@ -34,8 +34,21 @@ include $(dir $(lastword $(MAKEFILE_LIST)))common.mk
 # ---- parameter stamps ----------------------------------------------------------
 # $(call param,NAME,VALUE): params/NAME holds VALUE; rewritten only when it
 # changes, so targets that list params/NAME rebuild exactly then.
-param = $(shell mkdir -p params && f=params/$1 && v='$(subst ','\'',$(strip $2))' && \
+# A dry run (make -n, make -q) writes nothing: a stamp that would change gets
+# a rule instead (printed by -n, never run), so what depends on it shows as
+# out of date.
+DRY := $(findstring n,$(firstword -$(MAKEFLAGS)))$(findstring q,$(firstword -$(MAKEFLAGS)))
+# a dry run with no plan yet (mk/run.mk): it shows how the data and the plan are made
+NOPLAN := $(and $(DRY),$(if $(wildcard mk/run.mk),,y))
+param_quote = '$(subst ','\'',$(strip $1))'
+param_changed = $(shell v=$(call param_quote,$2); [ -f params/$1 ] && [ "$$(cat params/$1)" = "$$v" ] || echo y)
+ifeq ($(DRY),)
+param = $(shell mkdir -p params && f=params/$1 && v=$(call param_quote,$2) && \
 	{ [ -f $$f ] && [ "$$(cat $$f)" = "$$v" ] || { printf '%s\n' "$$v" > $$f.tmp && mv $$f.tmp $$f; }; })
+else
+param = $(if $(call param_changed,$1,$2),$(eval params/$1: FORCE ; \
+	printf '%s\n' $(subst $$,$$$$,$(call param_quote,$2)) > $$@.tmp && mv $$@.tmp $$@)$(eval DRY_STAMPS += $1))
+endif
 ifeq ($(filter clean help,$(MAKECMDGOALS)),)
 ifeq ($(DATASET),)
 $(error DATASET is not set: run pipelines/selflabel-setup, or give DATASET=DIR)
@@ -54,6 +67,9 @@ _ := $(call param,planetrain,$(TRAIN) $(PLANE_FLAGS))
 _ := $(call param,filter,$(FILTER) $(FILTER_FLAGS))
 _ := $(call param,merge,$(MERGE))
 _ := $(call param,report,$(THR) $(THR_selflabel) $(NSI_BINS) $(METRICS) $(HD95_OPTS))
+ifneq ($(filter data schedule,$(DRY_STAMPS)),$(if $(NOPLAN),$(filter data schedule,$(DRY_STAMPS))))
+$(info make: (dry run) the data or the plan would be made again first (params/$(firstword $(filter data schedule,$(DRY_STAMPS)))); the commands below follow the current plan)
+endif
 endif
 
 # ---- recipes (the generated makefiles mk/iter-*.mk use them) -------------------
@@ -84,14 +100,21 @@ finetune_recipe = $(call run,$(LAUNCH_TRAIN),$(TRAIN) --init $(model) $(FINETUNE
 	--log logs/$(case).tsv -o $@.tmp $(lists))
 
 # ---- the data and the generated makefiles ----------------------------------------
+# (the old data go aside before the new come in: a kill at any instant leaves
+# data/split.tsv only beside the complete data it belongs to)
 data/split.tsv: params/data
-	rm -rf data.tmp
+	rm -rf data.tmp data.old.tmp
 	$(if $(filter msd,$(DATA_KIND)),$(INGEST) $(INGEST_FLAGS) $(abspath $(DATASET)) data.tmp,\
 	$(PIPE)/selflabel-split -p $(SPLIT) -s $(SPLIT_SEED) $(abspath $(DATASET)) data.tmp)
-	rm -rf data && mv data.tmp data
+	if [ -e data ]; then mv data data.old.tmp; fi
+	mv data.tmp data && rm -rf data.old.tmp
 
+# (a dry run neither remakes the plan nor converts the data for it: make
+# would run a makefile's recipe even under -n)
+ifeq ($(DRY),$(if $(NOPLAN),$(DRY)))
 mk/run.mk: data/split.tsv params/schedule $(GEN) $(PIPE)/selflabel-schedule $(if $(filter auto,$(ANNOTATE)),data/auto-annotate.tsv)$(if $(GIVEN), data/given-annotations.tsv)
 	$(GEN) $(SCHEDULE_FLAGS) $(if $(filter auto,$(ANNOTATE)),-A data/auto-annotate.tsv)$(if $(GIVEN), -A data/given-annotations.tsv) -d data
+endif
 
 # ANNOTATE=given: the annotated slices of each volume, from its label slab
 data/given-annotations.tsv: data/split.tsv $(PIPE)/selflabel-annotated
@@ -103,7 +126,16 @@ data/auto-annotate.tsv: data/split.tsv params/pick
 	  awk -F'\t' '$$2 != "test" { print "data/images/" $$1 ".slab" }' | xargs cat))
 
 ifeq ($(filter clean help,$(MAKECMDGOALS)),)
+ifeq ($(DRY),)
 include mk/run.mk
+else
+ifeq ($(NOPLAN),)
+-include mk/run.mk
+else
+$(info make: (dry run) no plan yet (mk/run.mk): what makes the data and the plan is shown, no more)
+.DEFAULT_GOAL := mk/run.mk
+endif
+endif
 endif
 
 # ---- targets -----------------------------------------------------------------------
@@ -153,7 +185,7 @@ help:
 
 clean:
 	rm -rf prob pseudo labels models logs lists sched mk test report report.md params diag planes \
-	  schedule.tsv data data.tmp exp
+	  schedule.tsv data data.tmp data.old.tmp exp
 
 include $(PIPE)/baseline3d.mk
 ifeq ($(GIVEN),)

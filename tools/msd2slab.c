@@ -7,9 +7,9 @@
  * label > 0), or with --sparse 0/1 on the annotated planes and 255 elsewhere
  * (lib/annot.h). Optional central crop (-c) and resize (-r) act in-plane and
  * keep the voxel-to-world transform exact; every slab records its source
- * grid (lib/source.h). A run writes all its files or none: every output
- * goes to a temporary file first and all are renamed into place only once
- * every case has converted. */
+ * grid (lib/source.h). A run writes all its files or none, even when
+ * killed: every output goes into a staging folder beside OUT_DIR, which
+ * becomes OUT_DIR at the end (see finish_stage). */
 #include "annot.h"
 #include "dataset.h"
 #include "nifti.h"
@@ -22,6 +22,8 @@
 #include "split.h"
 #include "util.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -346,33 +348,143 @@ out:
 	return rc;
 }
 
+/* ---- the commit: every output is written into a staging folder beside
+ * OUT_DIR ("OUT_DIR.tmp.PID.XXXXXX", lib/util.h), which then becomes OUT_DIR
+ * by one rename (or an atomic exchange with the old OUT_DIR): a kill at any
+ * instant leaves the old OUT_DIR or the new one, and the staging folder,
+ * removed on SIGINT/SIGTERM, or by the next run after a kill -9. */
+
+/* The folder to write: OUT_DIR without trailing slashes, through symbolic
+ * links. NULL with an error ('.', '..' and '/' cannot be renamed). */
+static char *out_folder(const char *outdir)
+{
+	char *t, *p = strdup(outdir);
+	size_t n = p ? strlen(p) : 0;
+	const char *base;
+	if (!p)
+		return error("out of memory"), NULL;
+	while (n > 1 && p[n - 1] == '/')
+		p[--n] = '\0';
+	base = strrchr(p, '/') ? strrchr(p, '/') + 1 : p;
+	if (!*base || !strcmp(base, ".") || !strcmp(base, "..")) {
+		free(p);
+		return error("OUT_DIR must name a folder (it is written whole and renamed into "
+		             "place), not '.', '..' or '/': '%s'", outdir), NULL;
+	}
+	t = out_target(p);
+	free(p);
+	return t;
+}
+
+/* What the dataset form writes into OUT_DIR: an existing OUT_DIR holding
+ * only these (a previous conversion) is replaced; anything else is refused. */
+static const char *const own_names[] = {"images", "labels", "imagesTs", "split.tsv",
+                                        "sources.tsv", NULL};
+
+static int replaceable(const char *out, const char *outdir)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *e;
+	int rc = 0;
+	if (stat(out, &st))
+		return 0;
+	if (!S_ISDIR(st.st_mode))
+		return error("OUT_DIR is not a folder: '%s'", outdir);
+	if (!(d = opendir(out)))
+		return error("cannot read folder '%s': %s", outdir, strerror(errno));
+	while (rc == 0 && (e = readdir(d))) {
+		int i, ok = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+		for (i = 0; own_names[i] && !ok; i++)
+			ok = !strcmp(e->d_name, own_names[i]);
+		if (!ok)
+			rc = error("OUT_DIR holds '%s', which msd2slab does not write (the conversion "
+			           "replaces OUT_DIR whole: give a new or empty folder): '%s'", e->d_name,
+			           outdir);
+	}
+	closedir(d);
+	return rc;
+}
+
+/* -i into an existing OUT_DIR: the case's files from the staging folder into
+ * OUT_DIR/labels/ then OUT_DIR/images/ (the image last: a case whose image
+ * is there is whole), through symbolic links. 0 or -1. */
+static int add_case(const char *stage, const char *out, const char *name, int label)
+{
+	static const char *const subs[] = {"labels", "images"};
+	int i, rc = 0;
+	for (i = label ? 0 : 1; i < 2 && rc == 0; i++) {
+		size_t n = strlen(stage) + strlen(out) + strlen(name) + 32;
+		char *from = xmalloc(n), *dir = xmalloc(n), *to = xmalloc(n), *target = NULL;
+		struct stat st;
+		if (!from || !dir || !to)
+			rc = -1;
+		else {
+			snprintf(from, n, "%s/%s/%s.slab", stage, subs[i], name);
+			snprintf(dir, n, "%s/%s", out, subs[i]);
+			snprintf(to, n, "%s/%s.slab", dir, name);
+			if (mkdir_p(dir) || !(target = out_target(to)))
+				rc = -1;
+			else if (stat(target, &st) == 0 && S_ISDIR(st.st_mode))
+				rc = error("cannot write '%s': is a folder", target);
+			else if (rename(from, target))
+				rc = error("cannot rename into '%s': %s", target, strerror(errno));
+		}
+		free(from), free(dir), free(to), free(target);
+	}
+	return rc;
+}
+
+/* The staging folder's end: on success it becomes OUT_DIR (replace: the
+ * dataset form; else -i, which adds its case to an existing OUT_DIR), on
+ * failure it goes. rc in, 0 or -1 out. */
+static int finish_stage(int rc, char *stage, int reg, const char *out, int replace,
+                        const char *name, int label)
+{
+	if (rc == 0 && (replace || access(out, F_OK)))
+		rc = dir_replace(stage, out);
+	else if (rc == 0)
+		rc = add_case(stage, out, name, label);
+	if (stage && access(stage, F_OK) == 0)
+		rm_tree(stage);
+	tmp_unregister(reg);
+	free(stage);
+	return rc;
+}
+
 /* The dataset form: every training case (and test image) of DIR, split.tsv
- * and sources.tsv, all or none. 0 or -1. */
+ * and sources.tsv, all or none: OUT_DIR is replaced whole. 0 or -1. */
 static int convert_dataset(struct opts *o, const char *dir, const char *annotations, int test,
                            const char *outdir, uint64_t seed, const double split[3])
 {
 	struct dataset d;
 	struct annot_table at = {0};
 	struct outbatch b;
-	int i, rc = -1;
+	char *out = NULL, *stage = NULL;
+	int i, reg = 0, rc = -1;
 	outbatch_init(&b);
 	if (dataset_read(dir, (test ? DS_TEST : 0) | (o->outside ? DS_OUTSIDE : 0), &d))
 		return -1;
-	if (load_annotations(o, annotations, dir, d.tr, d.ntr, &at) || make_dirs(outdir, 1, test))
+	if (load_annotations(o, annotations, dir, d.tr, d.ntr, &at) ||
+	    !(out = out_folder(outdir)) || replaceable(out, outdir) ||
+	    !(stage = dir_stage(out, &reg)) || make_dirs(stage, 1, test))
 		goto out;
 	o->annot = at.n ? &at : NULL;
 	for (i = 0; i < d.ntr; i++)
-		if (convert_case(o, &d.tr[i], outdir, "images", &b))
+		if (convert_case(o, &d.tr[i], stage, "images", &b))
 			goto out;
 	for (i = 0; i < d.nts; i++)
-		if (convert_case(o, &d.ts[i], outdir, "imagesTs", &b))
+		if (convert_case(o, &d.ts[i], stage, "imagesTs", &b))
 			goto out;
-	if (write_split(&b, outdir, d.tr, d.ntr, seed, split) || write_sources(&b, outdir, &d) ||
+	if (write_split(&b, stage, d.tr, d.ntr, seed, split) || write_sources(&b, stage, &d) ||
 	    outbatch_commit(&b))
 		goto out;
 	rc = 0;
 out:
 	outbatch_abort(&b);
+	if (out)
+		rc = finish_stage(rc, stage, reg, out, 1, NULL, 0);
+	free(out);
 	o->annot = NULL;
 	annot_free(&at);
 	dataset_free(&d);
@@ -387,19 +499,24 @@ static int convert_one(struct opts *o, const char *image, const char *label, con
 	struct ds_case one = {.nimage = 1, .image = &path, .label = (char *)label};
 	struct annot_table at = {0};
 	struct outbatch b;
-	int rc = -1;
+	char *out = NULL, *stage = NULL;
+	int reg = 0, rc = -1;
 	outbatch_init(&b);
 	one.name = name ? strdup(name) : ds_case_name(!strcmp(image, "-") ? "stdin" : image);
 	if (!one.name || ds_check_name(one.name, name ? name : image) ||
 	    load_annotations(o, annotations, NULL, &one, 1, &at))
 		goto out;
 	o->annot = at.n ? &at : NULL;
-	if (make_dirs(outdir, label != NULL, 0) || convert_case(o, &one, outdir, "images", &b) ||
+	if (!(out = out_folder(outdir)) || !(stage = dir_stage(out, &reg)) ||
+	    make_dirs(stage, label != NULL, 0) || convert_case(o, &one, stage, "images", &b) ||
 	    outbatch_commit(&b))
 		goto out;
 	rc = 0;
 out:
 	outbatch_abort(&b);
+	if (out)
+		rc = finish_stage(rc, stage, reg, out, 0, one.name, label != NULL);
+	free(out);
 	o->annot = NULL;
 	annot_free(&at);
 	free(one.name);
@@ -465,7 +582,11 @@ int main(int argc, char **argv)
 		         "absolute NIfTI paths, label - for none). Every slab records its source grid\n"
 		         "(SOURCE_DIMS, SOURCE_TRANSFORM: the NIfTI's, before crop and resize).",
 		.opts = opts,
-		.notes = "All outputs appear together or not at all."
+		.notes = "All outputs appear together or not at all, even when killed: they are written\n"
+		         "into OUT_DIR.tmp.PID.XXXXXX beside OUT_DIR, which becomes OUT_DIR at the end.\n"
+		         "The dataset form replaces OUT_DIR whole; an existing OUT_DIR must be empty or\n"
+		         "hold only images/, labels/, imagesTs/, split.tsv, sources.tsv. -i adds its\n"
+		         "case to an existing OUT_DIR."
 	};
 
 	if ((a = opt_parse(&tool, argc, argv)) < 0) {

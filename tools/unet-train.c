@@ -10,9 +10,11 @@
 #include "unet.h"
 #include "util.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* The command line. o gets train_opts_default() before the options; the
  * others are 0 when not given. */
@@ -92,7 +94,8 @@ static const struct opt table[] = {
 	         "keep an exponential moving average of the weights, 0 < DECAY < 1\n"
 	         "(e.g. 0.99; off): validation, early stopping, the kept epoch and the\n"
 	         "output model use it (it starts as the starting weights)"),
-	OPT_STRING(0, "log", &logpath, "FILE", "per-epoch TSV log"),
+	OPT_STRING(0, "log", &logpath, "FILE", "per-epoch TSV log (renamed into place with the model,\n"
+	           "just before it: both whole or neither)"),
 	OPT_FLAG('q', "quiet", &o.quiet, "no progress on stderr"),
 	OPT_INT(0, "filters", &filters, "N", 1, 256, "filters at full resolution for a new model (8)"),
 	OPT_INT(0, "depth", &depth, "N", 1, UNET_MAX_DEPTH, "poolings of a new model (4)"),
@@ -232,15 +235,15 @@ static int make_net(struct unet *u, struct unet_config *cfg, const float *params
 	return 0;
 }
 
-/* Train u, saying what on stderr, and write the log (all or nothing).
- * 0 or -1. */
-static int run(struct unet *u, const struct trainset *tr, const struct trainset *va)
+/* Train u, saying what on stderr, with the log into lf (opened here when
+ * --log; the caller commits or aborts it). 0 or -1. */
+static int run(struct unet *u, const struct trainset *tr, const struct trainset *va,
+               struct outfile *lf)
 {
-	struct outfile lf;
 	if (logpath) {
-		if (outfile_open(&lf, logpath))
+		if (outfile_open(lf, logpath))
 			return -1;
-		o.log = lf.f;
+		o.log = lf->f;
 	}
 	if (!o.quiet && tr->zmult)
 		fprintf(stderr, "%s: 3-D: %zu training volumes of %zu read, %zu validation volumes; "
@@ -250,12 +253,38 @@ static int run(struct unet *u, const struct trainset *tr, const struct trainset 
 		fprintf(stderr, "%s: %zu training slices from %zu volumes, %zu validation slices; "
 		        "%dx%dx%d, %zu parameters\n", progname, tr->n, tr->volumes, va->n, tr->W, tr->H,
 		        tr->C, u->nparams);
-	if (train_run(u, tr, va, &o) < 0) {
-		if (logpath)
-			outfile_abort(&lf);
+	return train_run(u, tr, va, &o) < 0 ? -1 : 0;
+}
+
+/* The model and the log, whole or not at all: both written to temporary
+ * files and checked, then the log renamed into place and the model last
+ * (a model in place has its log). 0 or -1. */
+static int save(const struct unet_config *cfg, const float *params, struct outfile *lf)
+{
+	struct outfile mf;
+	struct stat st;
+	if (outfile_open(&mf, out))
+		goto fail;
+	if (model_write(mf.f, cfg, params) || (mf.tmp && (fflush(mf.f) || ferror(mf.f)))) {
+		if (mf.tmp)
+			error("cannot write '%s': %s", mf.path, strerror(errno ? errno : EIO));
+		outfile_abort(&mf);
+		goto fail;
+	}
+	if (mf.tmp && stat(mf.path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		error("cannot write '%s': is a folder", mf.path);
+		outfile_abort(&mf);
+		goto fail;
+	}
+	if (logpath && outfile_commit(lf)) {
+		outfile_abort(&mf);
 		return -1;
 	}
-	return logpath ? outfile_commit(&lf) : 0;
+	return outfile_commit(&mf);
+fail:
+	if (logpath)
+		outfile_abort(lf);
+	return -1;
 }
 
 int main(int argc, char **argv)
@@ -303,7 +332,13 @@ int main(int argc, char **argv)
 	if (make_net(&u, &cfg, params, &tr))
 		return 1;
 	free(params);
-	if (run(&u, &tr, &va) || model_save(out, &cfg, u.params))
+	struct outfile lf = {0};
+	if (run(&u, &tr, &va, &lf)) {
+		if (logpath)
+			outfile_abort(&lf);
+		return 1;
+	}
+	if (save(&cfg, u.params, &lf))
 		return 1;
 	unet_free(&u);
 	trainset_free(&tr), trainset_free(&va);

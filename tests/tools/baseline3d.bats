@@ -42,7 +42,9 @@ setup() {
 	[ "$(awk -F'\t' '$1 == "predict"' calls.log | wc -l)" -eq 1 ]
 	# --pos-weight applies to every training, the 3-D one too
 	make -s -C run -n BASELINE3D=yes FULL3D_EPOCHS=8 POS_WEIGHT=3 baselines > make.out
-	grep -q -- '--loss bce --pos-weight 3 ' run/params/full3d
+	# (a dry run writes no stamp: it prints the line that would)
+	grep -q -- "--loss bce --pos-weight 3 .*' > params/full3d.tmp" make.out
+	run ! grep -q -- '--pos-weight' run/params/full3d
 	grep -q -- '--dims 3 .*--pos-weight 3 ' make.out
 }
 

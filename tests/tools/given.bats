@@ -243,7 +243,10 @@ native_scores() {
 	[ "$(slab-info run/data/labels/phantom_016.slab | awk '$1 == "label_255" { print $2 }')" = $((31 * 32 * 24)) ]
 	grep -q "^phantom_016	x	16$" ds/annotations.tsv
 	# the export plan overlays that plane (and the z-painted ones theirs)
+	# (a dry run: the plan from a temporary file, nothing written in the run)
 	make -s -C run -n export > plan.out 2>&1
+	[ ! -e run/mk/export.mk ]
+	[ ! -e run/params/export ]
 	grep -q -- "--overlay ds/labelsTr/phantom_016.nii.gz --overlay-planes x:16 \|--overlay [^ ]*/ds/labelsTr/phantom_016.nii.gz --overlay-planes x:16 " plan.out
 	grep -q -- "--overlay [^ ]*/ds/labelsTr/phantom_003.nii.gz --overlay-planes z:" plan.out
 }

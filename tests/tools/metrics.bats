@@ -293,4 +293,13 @@ setup() {
 	metrics -o fifo ps.slab gs.slab 2> /dev/null
 	wait
 	[ "$(head -1 got.tsv | cut -f1,2)" = "case	dsc" ]
+	# -s at a FIFO, -o at /dev/stdout (redirected to a file), -s at a link
+	cat fifo > gotsum.txt &
+	metrics -s fifo -o /dev/stdout ps.slab gs.slab > rows2.tsv
+	wait
+	[ -p fifo ]
+	grep -q '^dsc	' gotsum.txt
+	[ "$(head -1 rows2.tsv | cut -f1,2)" = "case	dsc" ]
+	[ -z "$(ls -a | grep '\.tmp\.')" ]
+	[ -z "$(ls -a real | grep '\.tmp\.')" ]
 }

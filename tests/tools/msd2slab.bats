@@ -26,9 +26,11 @@ setup() {
 }
 
 
-# No slab, split or temporary file anywhere under folder $1.
+# Nothing under folder $1 (no slab, split, temporary file, nor an empty
+# images/ or labels/ folder), and no staging folder $1.tmp.* beside it.
 nothing_written() {
-	[ -z "$(find "$1" -type f 2>/dev/null)" ]
+	[ -z "$(find "$1" -mindepth 1 2>/dev/null)" ]
+	[ -z "$(ls -d "$1".tmp.* 2>/dev/null)" ]
 }
 
 @test "msd2slab -h prints usage on stdout" {
@@ -814,4 +816,74 @@ one_case() {
 	[ -f out/images/big.slab ]
 	run --separate-stderr env SELFLABEL_MAX_BYTES=lots msd2slab -i big.nii.gz out2
 	failed_cleanly "SELFLABEL_MAX_BYTES: want a size of 64K..256T"
+}
+
+@test "msd2slab replaces a previous conversion whole, refuses a folder with other files, -i adds a case" {
+	make_dataset 3
+	msd2slab ds out
+	make_dataset 2
+	rm ds/imagesTr/c03.nii.gz ds/labelsTr/c03.nii.gz
+	msd2slab ds out
+	# the old c03 went with the old conversion
+	[ "$(ls out/images)" = "$(printf 'c01.slab\nc02.slab')" ]
+	[ "$(ls out/labels)" = "$(printf 'c01.slab\nc02.slab')" ]
+	[ "$(ls -d out.* 2>/dev/null)" = "" ]
+	# a folder that holds anything else is refused, untouched
+	echo mine > out/notes.txt
+	sum1=$(find out -type f | sort | xargs cat | cksum)
+	run --separate-stderr msd2slab ds out
+	failed_cleanly notes.txt
+	[ "$(find out -type f | sort | xargs cat | cksum)" = "$sum1" ]
+	run --separate-stderr msd2slab ds .
+	failed_cleanly "'.'"
+	# -i adds its case to an existing folder, and makes a new one
+	msd2slab -i img.nii.gz -m lab.nii.gz -n extra out
+	[ -f out/images/extra.slab ]
+	[ -f out/labels/extra.slab ]
+	[ -f out/notes.txt ]
+	msd2slab -i img.nii.gz -n solo new/deep
+	[ "$(ls new/deep)" = images ]
+	[ -z "$(ls -a new | grep '\.tmp\.')" ]
+	# an output folder given through a symbolic link: the link stays
+	mkdir real
+	ln -s real/conv link
+	msd2slab ds link
+	[ -L link ]
+	[ -f real/conv/split.tsv ]
+	msd2slab ds link/
+	[ -L link ]
+	[ -z "$(ls -a real | grep '\.tmp\.')" ]
+}
+
+@test "msd2slab stopped by SIGTERM leaves nothing; after a kill -9 the next run removes the staging folder" {
+	mkfifo slow
+	# the image comes from stdin, which stays open: msd2slab waits mid-conversion
+	msd2slab -i - -n s out < slow &
+	pid=$!
+	exec 5> slow
+	for i in $(seq 100); do [ -n "$(ls -d out.tmp.* 2>/dev/null)" ] && break; sleep 0.05; done
+	[ -n "$(ls -d out.tmp.* 2>/dev/null)" ]
+	kill -TERM "$pid"
+	s=0
+	wait "$pid" || s=$?
+	exec 5>&-
+	[ "$s" -eq 143 ]
+	nothing_written out
+	[ ! -e out ]
+	# a previous conversion stays whole when a new one is stopped
+	make_dataset 2
+	msd2slab ds out
+	sum1=$(find out -type f | sort | xargs cat | cksum)
+	msd2slab -i - -n s out < slow &
+	pid=$!
+	exec 5> slow
+	for i in $(seq 100); do [ -n "$(ls -d out.tmp.* 2>/dev/null)" ] && break; sleep 0.05; done
+	kill -KILL "$pid"
+	wait "$pid" || true
+	exec 5>&-
+	[ "$(ls -d "out.tmp.$pid."* | wc -l)" -eq 1 ]
+	[ "$(find out -type f | sort | xargs cat | cksum)" = "$sum1" ]
+	msd2slab ds out
+	[ -z "$(ls -d out.* 2>/dev/null)" ]
+	[ "$(find out -type f | sort | xargs cat | cksum)" = "$sum1" ]
 }

@@ -91,13 +91,18 @@ conf() {
 	setup_run --preset paper
 	[ "$(cat run/params/filter)" = "threshold-filter -t 0.8 -m binary" ]
 	sed -i 's/^PRESET = paper$/PRESET = default/' run/config.mk
+	# (a dry run writes no stamp: it prints the line that would)
 	make -s -C run -n iteration-1 > make.out
-	[ "$(cat run/params/filter)" = "threshold-filter -t 0.8 -m band -l 0.5:0.99 -c 2" ]
-	[[ "$(cat run/params/finetune)" == *" --val-gt --ema 0.99" ]]
+	grep -q -- "'threshold-filter -t 0.8 -m band -l 0.5:0.99 -c 2' > params/filter.tmp" make.out
+	grep -q -- " --val-gt --ema 0.99' > params/finetune.tmp" make.out
+	[ "$(cat run/params/filter)" = "threshold-filter -t 0.8 -m binary" ]
 	grep -q -- '-a labels/00/a.slab ' make.out
 	# a value in config.mk or on the command line wins over the preset's
 	make -s -C run -n iteration-1 MODE=binary > make.out
-	[ "$(cat run/params/filter)" = "threshold-filter -t 0.8 -m binary -l 0.5:0.99 -c 2" ]
+	grep -q -- "'threshold-filter -t 0.8 -m binary -l 0.5:0.99 -c 2' > params/filter.tmp" make.out
+	make -s -C run iteration-0 > make.out 2>&1
+	[ "$(cat run/params/filter)" = "threshold-filter -t 0.8 -m band -l 0.5:0.99 -c 2" ]
+	[[ "$(cat run/params/finetune)" == *" --val-gt --ema 0.99" ]]
 	run make -s -C run -n iteration-1 PRESET=nope
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"unknown PRESET"*"'nope'"* ]]

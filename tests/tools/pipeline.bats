@@ -218,6 +218,41 @@ $(printf 'e\ttrain\t9\t1\t4\t4\t2\t4 3 2 1 0 1 2 3 4')" ]
 	[ ! -e run/mk/iter-04.mk ]
 }
 
+@test "make -n and make -q change nothing on disk; make -n shows what a change would redo" {
+	setup_run
+	make -s -C run -j2 > make.out 2>&1
+	[ -f run/report.md ]
+	[ -f run/diag/diagnostics.tsv ]
+	# every file and folder with its time stamp, size and content
+	snap() { (cd run && find . -printf '%p %T@ %s\n' | sort && find . -type f -print0 | sort -z | xargs -0 md5sum); }
+	snap > before
+	: > calls.log
+	make -n -C run THETA=0.7 > dry.out 2>&1
+	grep -q 'threshold-filter -t 0.7 ' dry.out
+	grep -q 'params/filter' dry.out
+	run make -q -C run THETA=0.7
+	[ "$status" -eq 1 ]
+	make -n -C run K=40 EPOCHS=3 > dry.out 2>&1
+	grep -q 'the data or the plan would be made again first' dry.out
+	make -n -C run diagnostics val-report > dry.out 2>&1
+	make -n -C run export > dry.out 2>&1 || true
+	snap > after
+	diff before after
+	[ "$(wc -l < calls.log)" -eq 0 ]
+	# and the finished run is still finished
+	make -q -C run iterations baselines
+	make -s -C run > make.out 2>&1
+	[ "$(wc -l < calls.log)" -eq 0 ]
+	snap > again
+	diff before again
+	# a run set up without its data and plan yet: make -n shows how they are made
+	"$P/selflabel-setup" -n --preset paper ds fresh > /dev/null 2>&1
+	make -n -C fresh > dry.out 2>&1
+	grep -q 'selflabel-split .* data.tmp' dry.out
+	grep -q 'selflabel-gen ' dry.out
+	[ "$(ls -A fresh | tr '\n' ' ')" = "Makefile config.mk " ]
+}
+
 @test "a failing stage leaves no target and no temp file behind" {
 	setup_run
 	run env STANDIN_FAIL='prob/02/c.slab' make -s -C run -j2 iterations
@@ -387,4 +422,14 @@ $(printf 'e\ttrain\t9\t1\t4\t4\t2\t4 3 2 1 0 1 2 3 4')" ]
 	# and it all comes back
 	make -s -C run iteration-1 > make.out 2>&1
 	[ -f run/models/01.model ]
+}
+
+@test "kill-trials: kill -9 at 3 random instants of msd2slab, unet-train and a whole run, each finished by the next run" {
+	run "$SELFLABEL_ROOT/tests/robust/kill-trials" -n 3 -s 7 -d "$PWD/kt"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "msd2slab: 3 kills, 3 survived" ]
+	[ "${lines[1]}" = "unet-train: 3 kills, 3 survived" ]
+	[ "${lines[2]}" = "run: 3 kills, 3 survived" ]
+	run -2 "$SELFLABEL_ROOT/tests/robust/kill-trials" -k bogus
 }

@@ -358,3 +358,42 @@ mk_wrong_val() {
 	failed_cleanly "text file larger than the limit of 1024 bytes (SELFLABEL_MAX_BYTES/64): 'long.list'"
 	[ ! -e m.model ]
 }
+
+@test "unet-train writes the model and the log together: a model it cannot write leaves no log" {
+	mkset
+	mkdir adir
+	run --separate-stderr tiny_train -e 1 --log log.tsv -o adir tr.list
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == "unet-train: cannot write "*"adir': is a folder" ]]
+	[ ! -e log.tsv ]
+	[ -z "$(ls -A adir)" ]
+	[ -z "$(ls | grep '\.tmp\.')" ]
+}
+
+@test "unet-train killed by SIGTERM leaves no temporary file; one a kill -9 left is swept by the next run" {
+	mkset
+	unet-train -q --filters 4 --depth 2 -b 8 -e 1000 --patience 1000 --log log.tsv -o m.model tr.list &
+	pid=$!
+	for i in $(seq 100); do ls | grep -q '^log\.tsv\.tmp\.' && break; sleep 0.05; done
+	ls | grep -q '^log\.tsv\.tmp\.'
+	kill -TERM "$pid"
+	s=0
+	wait "$pid" || s=$?
+	[ "$s" -eq 143 ]
+	[ -z "$(ls | grep '\.tmp\.')" ]
+	[ ! -e log.tsv ]
+	[ ! -e m.model ]
+	# kill -9: the temporary stays (its writer's pid in its name) until the next run
+	unet-train -q --filters 4 --depth 2 -b 8 -e 1000 --patience 1000 --log log.tsv -o m.model tr.list &
+	pid=$!
+	for i in $(seq 100); do ls | grep -q '^log\.tsv\.tmp\.' && break; sleep 0.05; done
+	kill -KILL "$pid"
+	wait "$pid" || true
+	[ "$(ls | grep -c "^log\.tsv\.tmp\.$pid\.")" -eq 1 ]
+	# a live writer's temporary is never touched (this shell's pid)
+	touch "m.model.tmp.$$.abcdef"
+	tiny_train -e 1 --log log.tsv -o m.model tr.list
+	[ -f m.model ]
+	[ -f log.tsv ]
+	[ "$(ls | grep '\.tmp\.')" = "m.model.tmp.$$.abcdef" ]
+}
