@@ -36,6 +36,7 @@ static void round_trip(const struct slab *s)
 	slab_reader_init(&r, f, "round trip");
 	FUZZ_CHECK(slab_read(&r, &t) == 1);
 	same_slab(s, &t);
+	slab_free(&t);
 	FUZZ_CHECK(slab_read(&r, &t) == 0);
 	fclose(f);
 	free(buf);
