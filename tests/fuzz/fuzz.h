@@ -22,16 +22,27 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* The sanitizers' report line, when they are linked in (make fuzz closes the
+ * harness's stderr and keeps this channel to the log). */
+void __sanitizer_report_error_summary(const char *summary) __attribute__((weak));
+
 /* An oracle: abort (a crash to libFuzzer and to the replay) with the
  * failed condition when it does not hold. */
 #define FUZZ_CHECK(cond)                                                                   \
 	do {                                                                               \
-		if (!(cond)) {                                                             \
-			fprintf(stderr, "fuzz check failed: %s (%s:%d)\n", #cond, __FILE__, \
-			        __LINE__);                                                 \
-			abort();                                                           \
-		}                                                                          \
+		if (!(cond))                                                               \
+			fuzz_fail(#cond, __FILE__, __LINE__);                              \
 	} while (0)
+
+static inline void fuzz_fail(const char *cond, const char *file, int line)
+{
+	char msg[512];
+	snprintf(msg, sizeof msg, "fuzz check failed: %s (%s:%d)", cond, file, line);
+	fprintf(stderr, "%s\n", msg);
+	if (__sanitizer_report_error_summary)
+		__sanitizer_report_error_summary(msg);
+	abort();
+}
 
 static char fuzz_dir_path[512];
 
