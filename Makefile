@@ -1,14 +1,17 @@
-# selflabel: build, test, bench, demo.
+# selflabel: build, test, fuzz, bench, demo.
 #
 #   make            build every tool into bin/ (installs missing packages first)
-#   make test       unit tests, shellcheck of the shell (tests/lint), bats tests
+#   make test       unit tests (with the fuzz corpus replay), shellcheck of the
+#                   shell (tests/lint), bats tests
+#   make fuzz       libFuzzer on every reader, FUZZ_SECONDS (60) each (clang;
+#                   make test replays the stored corpus without it)
 #   make bench      speed figures (prints ratios; never part of make test)
 #   make demo       the self-labelling loop on a synthetic dataset
 #   make install    copy bin/* to $(PREFIX)/bin
 #
 # Sources are found, not listed: lib/*.c make libselflabel.a, each tools/X.c
 # is the program bin/X, each tests/unit/X.c a unit test, tests/tools/*.bats
-# the command-line tests.
+# the command-line tests, each tests/fuzz/X.c a fuzz harness (its block below).
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
