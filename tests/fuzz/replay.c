@@ -58,8 +58,8 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Read a whole file into a buffer of exactly its size (NULL for an empty
- * file: the harness must not touch data[0]). -1 on a read error. */
+/* Read a whole file into a buffer of exactly its size (of 1 byte, not
+ * NULL, for an empty file, as libFuzzer passes it). -1 on a read error. */
 static int slurp(const char *path, uint8_t **data, size_t *size)
 {
 	struct stat st;
@@ -67,10 +67,10 @@ static int slurp(const char *path, uint8_t **data, size_t *size)
 	*data = NULL, *size = 0;
 	if (fd < 0 || fstat(fd, &st))
 		return fd >= 0 ? close(fd), -1 : -1;
+	if (!(*data = malloc(st.st_size > 0 ? (size_t)st.st_size : 1)))
+		return close(fd), -1;
 	if (st.st_size > 0) {
 		size_t got = 0, n = (size_t)st.st_size;
-		if (!(*data = malloc(n)))
-			return close(fd), -1;
 		while (got < n) {
 			ssize_t k = read(fd, *data + got, n - got);
 			if (k <= 0)
