@@ -106,8 +106,8 @@ clean:
 
 # ---- fuzzing: make fuzz, and the corpus replay inside make test -----------
 # tests/fuzz/NAME.c is a libFuzzer harness of one reader (LLVMFuzzerTestOneInput),
-# tests/fuzz/corpus/NAME its stored corpus, tests/fuzz/regress/NAME the inputs
-# that once crashed it. `make test` runs build/tests/fuzz-NAME: the harness
+# tests/fuzz/corpus/NAME its stored corpus (minimised), tests/fuzz/regress/NAME
+# inputs kept as they are (those that once made a reader fail, boundary cases). `make test` runs build/tests/fuzz-NAME: the harness
 # linked with tests/fuzz/replay.c by $(CC), like a unit test (no clang needed),
 # which feeds it both folders. `make fuzz` builds build/fuzz/NAME with clang
 # -fsanitize=fuzzer,address,undefined and runs each harness FUZZ_SECONDS on its

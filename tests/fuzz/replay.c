@@ -4,7 +4,8 @@
  * and libselflabel.a by any C compiler, this is the unit test
  * build/tests/fuzz-NAME of `make test`: it feeds every file of
  * tests/fuzz/corpus/NAME (the seeds and what fuzzing found interesting) and
- * tests/fuzz/regress/NAME (inputs that once crashed a reader) to
+ * tests/fuzz/regress/NAME (inputs kept as they are: those that once made a
+ * reader fail, and boundary cases the minimised corpus may lose) to
  * LLVMFuzzerTestOneInput, each in a buffer of exactly its size, and prints
  * how many it replayed. A crash, an abort (a harness's oracle) or an input
  * that takes more than FUZZ_REPLAY_TIMEOUT seconds (default 20) ends it
