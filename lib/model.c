@@ -112,9 +112,23 @@ int model_load(const char *path, struct unet_config *c, float **params)
 		      (unsigned long long)count, n, path);
 		goto fail;
 	}
-	if (!(raw = xmalloc(4 * n + 1)) || !(p = xmalloc(n * sizeof *p)))
-		goto fail;
-	len = MODEL_HEADER_BYTES + fread(raw, 1, 4 * n + 1, f);
+	/* the parameters as they arrive, the buffer growing with them: a short
+	 * file whose header claims gigabytes costs no more than its bytes */
+	{
+		size_t want = 4 * n + 1, cap = want < (1u << 20) ? want : 1u << 20, got = 0, k;
+		unsigned char *grown;
+		if (!(raw = xmalloc(cap)))
+			goto fail;
+		while ((k = fread(raw + got, 1, cap - got, f)) > 0 && (got += k) == cap && cap < want) {
+			cap = cap < want / 2 ? 2 * cap : want;
+			if (!(grown = realloc(raw, cap))) {
+				error("out of memory reading '%s'", path);
+				goto fail;
+			}
+			raw = grown;
+		}
+		len = MODEL_HEADER_BYTES + got;
+	}
 	if (ferror(f)) {
 		error("cannot read '%s': %s", path, strerror(errno));
 		goto fail;
@@ -127,6 +141,8 @@ int model_load(const char *path, struct unet_config *c, float **params)
 		error("trailing bytes after the model parameters: '%s'", path);
 		goto fail;
 	}
+	if (!(p = xmalloc(n * sizeof *p)))
+		goto fail;
 	for (size_t i = 0; i < n; i++) {
 		uint32_t v = get32(raw + 4 * i);
 		memcpy(&p[i], &v, 4);

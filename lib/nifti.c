@@ -820,6 +820,13 @@ int nifti_write(FILE *f, const struct slab *s, int gz)
 	if (s->nx > 32767 || s->ny > 32767 || s->nz > 32767 || s->nc > 32767)
 		return error("dims too large for NIfTI-1: '%d %d %d' channels %d", s->nx, s->ny,
 		             s->nz, s->nc);
+	/* the header's fields are floats: a larger value would be written as
+	 * inf, which readers (this one too) refuse */
+	for (i = 0; i < 12; i++)
+		if (!(fabs(s->transform[i]) <= FLT_MAX))
+			return error("%s%s%stransform value out of NIfTI-1's float range: '%g'",
+			             s->name[0] ? "slab '" : "", s->name, s->name[0] ? "': " : "",
+			             s->transform[i]);
 	memset(h, 0, sizeof h);
 	put_uint(h, N1_HDR, 4);
 	h[38] = 'r';

@@ -82,7 +82,9 @@ int nifti_load_nan(const char *path, struct slab *s, struct nifti_info *info,
 
 /* Write a slab as single-file NIfTI-1 to `f`, gzip-compressed when `gz`.
  * u8, i16 and f32 keep their type; channels become the 4th dimension.
- * Returns 0, or -1 on a write or compression error (message printed). */
+ * Returns 0, or -1 (message printed, nothing written) when a dim exceeds
+ * 32767 or a transform value is beyond a float's range (the header's
+ * fields are floats), or on a write or compression error. */
 int nifti_write(FILE *f, const struct slab *s, int gz);
 
 /* Write a slab to `path` ("-" is stdout) whole or not at all; plain .nii

@@ -23,10 +23,24 @@ static int split_tabs(char *s, char **f, int max)
 	}
 }
 
+/* The next line at *p, cut at its newline (NULL after the last). Empty
+ * lines are lines: each call is one line of the file. */
+static char *next_line(char **p)
+{
+	char *s = *p, *nl;
+	if (!s || !*s)
+		return NULL;
+	nl = strchr(s, '\n');
+	if (nl)
+		*nl = '\0';
+	*p = nl ? nl + 1 : NULL;
+	return s;
+}
+
 int tsv_read(struct tsv *t, const char *path)
 {
 	size_t len;
-	char *line, *save = NULL;
+	char *line, *rest;
 	int lineno = 0, cap = 0;
 
 	memset(t, 0, sizeof *t);
@@ -34,10 +48,11 @@ int tsv_read(struct tsv *t, const char *path)
 		return -1;
 	if (memchr(t->text, 0, len))
 		return tsv_free(t), error("%s: not a text file", path);
-	for (line = strtok_r(t->text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	rest = t->text;
+	while ((line = next_line(&rest))) {
 		lineno++;
 		line[strcspn(line, "\r")] = 0;
-		if (*line != '#')
+		if (*line && *line != '#')
 			break;
 	}
 	if (!line)
@@ -48,7 +63,7 @@ int tsv_read(struct tsv *t, const char *path)
 	if (!(t->names = xcalloc(t->ncol, sizeof *t->names)))
 		return tsv_free(t), -1;
 	split_tabs(line, t->names, t->ncol);
-	for (line = strtok_r(NULL, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	while ((line = next_line(&rest))) {
 		int n;
 		lineno++;
 		line[strcspn(line, "\r")] = 0;

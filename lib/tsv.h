@@ -1,9 +1,10 @@
 /* tsv.h: a small tab-separated table read whole (tsv-plot's input).
  *
- * The first line that does not start with '#' names the columns; after it,
- * lines starting with '#' and empty lines are skipped, and every other line
- * is a row with exactly one field per column. Carriage returns end a line's
- * text ("\r\n" files read the same). */
+ * The first line that is not empty and does not start with '#' names the
+ * columns; after it, lines starting with '#' and empty lines are skipped,
+ * and every other line is a row with exactly one field per column. Line
+ * numbers count every line of the file, empty ones too. Carriage returns
+ * end a line's text ("\r\n" files read the same). */
 #ifndef SL_TSV_H
 #define SL_TSV_H
 

@@ -127,6 +127,24 @@ at() {
 	failed_cleanly afile/out.nii.gz
 }
 
+@test "slab2nii refuses a transform NIfTI-1's float fields cannot hold, instead of writing inf" {
+	# found by fuzzing: a slab read from a NIfTI-2 file (doubles) can carry
+	# 1e200; written as float it became inf, which every NIfTI reader refuses
+	mkslab big.slab bigcase 2 1 1 i16 '\x01\x00\xff\xff' "1e200 0 0 0 0 1 0 0 0 0 1 0"
+	run --separate-stderr slab2nii -o out.nii big.slab
+	failed_cleanly bigcase
+	[[ "$stderr" == *1e+200* ]]
+	[ ! -e out.nii ]
+	mkslab far.slab farcase 2 1 1 i16 '\x01\x00\xff\xff' "1 0 0 -4e38 0 1 0 0 0 0 1 0"
+	run --separate-stderr slab2nii -o - far.slab
+	failed_cleanly farcase
+	# the largest float still goes, and reads back
+	mkslab max.slab m 2 1 1 i16 '\x01\x00\xff\xff' "1 0 0 3.4e38 0 1 0 0 0 0 1 0"
+	slab2nii -o max.nii max.slab
+	msd2slab -Z -i max.nii -n m out
+	[ "$(header out/images/m.slab DIMS)" = "2 1 1" ]
+}
+
 @test "slab2nii: nibabel reads the written file with the source's affine and data" {
 	/usr/bin/python3 -c 'import nibabel' 2>/dev/null || skip "nibabel not installed for /usr/bin/python3"
 	src="$SELFLABEL_DATA/Task04_Hippocampus/imagesTr/hippocampus_003.nii.gz"

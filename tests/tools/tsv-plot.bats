@@ -75,3 +75,16 @@ pngsize() { od -An -tu1 -j16 -N8 "$1" | awk '{ print $1*16777216+$2*65536+$3*256
 	[ "$status" -eq 1 ]
 	[ ! -e p.png ]
 }
+
+@test "tsv-plot names the file's own line after blank lines" {
+	# blank lines count as lines (found by fuzzing: they were skipped uncounted)
+	printf '\na\tb\n\n1\t2\n\n3\n' > gaps.tsv
+	run --separate-stderr tsv-plot -o p.png gaps.tsv
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "tsv-plot: gaps.tsv: line 6 has 1 fields, want 2" ]
+	printf 'a\tb\n\r\n\n1\tx\n' > text.tsv
+	run --separate-stderr tsv-plot -y b -o p.png text.tsv
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "tsv-plot: text.tsv: line 4: not a number: 'x' in column 'b'" ]
+	[ ! -e p.png ]
+}

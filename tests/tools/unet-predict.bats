@@ -252,6 +252,20 @@ mean_of_flips() {
 		failed_cleanly "bad model configuration"
 		[[ "$stderr" == *"unsupported"*": 'z.model'" ]]
 	done
+}
+
+@test "unet-predict reads a model's parameters as they arrive: a header claiming 5.8 GB costs nothing" {
+	# found by fuzzing: 32 bytes announcing the largest 3-D network (64
+	# channels, base 256, depth 4: 1445014529 parameters) made the reader
+	# allocate 5.8 GB before reading; under 300 MB that was "out of memory"
+	le32() { printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)); }
+	# shellcheck disable=SC2059
+	printf "SLUNET3D$(le32 1)$(le32 64)$(le32 256)$(le32 4)$(le32 1445014529)$(le32 0)" > huge.model
+	[ "$(wc -c < huge.model)" -eq 32 ]
+	# (SELFLABEL_MAX_BYTES raised so the parameter limit lets the header through)
+	run --separate-stderr bash -c 'ulimit -v 300000; SELFLABEL_MAX_BYTES=8G timeout 20 unet-predict -m huge.model -o p.slab img_a.slab'
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "unet-predict: truncated model: 32 of 5780058148 bytes: 'huge.model'" ]
 	[ ! -e p.slab ]
 }
 
