@@ -227,7 +227,11 @@ FUZZ_CC ?= clang
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Ilib \
 	$(shell pkg-config --cflags $(PKGS)) -O1 -g $(FUZZ_SAN)
-FUZZ_OBJ := $(LIB_SRC:lib/%.c=build/fuzz/lib/%.o)
+# the kernel group (ISA_SRC), which no reader uses, is the normal build's
+FUZZ_OBJ := $(filter-out $(ISA_SRC:lib/%.c=build/fuzz/lib/%.o),$(LIB_SRC:lib/%.c=build/fuzz/lib/%.o)) \
+	$(foreach s,$(ISAS),$(ISA_SRC:lib/%.c=build/isa/$(s)/%.o))
+build/fuzz/lib/version.o: build/version.inc
+build/fuzz/lib/version.o: FUZZ_CFLAGS += -Ibuild
 FUZZ_BINS := $(FUZZ_NAMES:%=build/fuzz/%)
 
 .PHONY: fuzz fuzz-deps fuzz-seeds
