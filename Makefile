@@ -35,14 +35,16 @@ LIBS = $(shell pkg-config --libs $(PKGS)) -lm -lpthread
 # -fsanitize=address,undefined into build-san/ and bin-san/ (B and BIN), never
 # mixed with the normal build/ and bin/, and runs the whole suite against them:
 # tests/run, the bats fixtures and the pipelines take the tools' folder from
-# SELFLABEL_BIN (default: bin/). Any ASan, UBSan or LeakSanitizer report
-# makes the program exit 99 and is written to build-san/reports/ (log_path),
-# where tests/run counts each report file as one more failure, so a report
-# fails the run even where a test only checks for a non-zero exit. Tools free what they hold on their error exits too (no suppression
-# of deliberate exit-without-free); tests/lsan.supp lists the reports that lie
-# outside the project, each with its reason. Tests that lower the address-
-# space limit (ulimit -v: ASan reserves terabytes of shadow) skip under it
-# (SELFLABEL_SANITIZE=1 is exported).
+# SELFLABEL_BIN (default: bin/). Any ASan, UBSan or LeakSanitizer report makes
+# the program exit 99 and is written to build-san/reports/ (log_path), where
+# tests/run counts each report file as one more failure, so a report fails the
+# run even where a test only checks for a non-zero exit. The style: lib/ frees
+# on its error returns and a tool's main frees what it holds before returning
+# an error status (no deliberate exit-without-free, no suppression of ours);
+# tests/lsan.supp holds only reports from outside the project, each with its
+# reason. Memory caps (ulimit -v cannot work beside ASan's shadow) become
+# ASan's hard_rss_limit_mb in the bats tests (SELFLABEL_SANITIZE=1 is
+# exported) and an allocation hook in test_nifti.
 SANITIZE ?=
 ifeq ($(SANITIZE),1)
 B := build-san
