@@ -58,6 +58,9 @@ SAN_COMMON := halt_on_error=1:abort_on_error=0:exitcode=99:log_path=$(SELFLABEL_
 export ASAN_OPTIONS := $(SAN_COMMON):detect_leaks=1:detect_stack_use_after_return=1:strict_string_checks=1
 export UBSAN_OPTIONS := $(SAN_COMMON):print_stacktrace=1
 export LSAN_OPTIONS := suppressions=$(CURDIR)/tests/lsan.supp
+# (gcc's libubsan.so ignores log_path beside libasan.so: tests/ubsan-report-path.c)
+SAN_OBJ := $(B)/ubsan-report-path.o
+LIBS += $(SAN_OBJ) -ldl
 else ifneq ($(SANITIZE),)
 $(error SANITIZE is 1 or empty: '$(SANITIZE)')
 else
@@ -111,6 +114,14 @@ $(B)/tests/%: tests/unit/%.c $(LIBA)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(LIBA) $(LIBS)
 
 -include $(LIB_OBJ:.o=.d) $(TOOL_SRC:tools/%.c=$(B)/tools/%.d) $(UNITS:=.d)
+
+# SANITIZE=1 (the block above): every program links the UBSan report-path hook.
+ifeq ($(SANITIZE),1)
+$(TOOLS) $(UNITS): $(SAN_OBJ)
+$(SAN_OBJ): tests/ubsan-report-path.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+endif
 
 # One BLAS thread per tool in tests: bats runs several at once.
 # tests/run prints one closing line: "tests: N passed, N failed, N skipped".
