@@ -14,6 +14,9 @@
 #                   share/man/man1/selflabel*.1
 #   make uninstall  remove what make install put there
 #
+#   make SANITIZE=1 test   the same suite against an ASan+UBSan build
+#                   (build-san/, bin-san/; see the SANITIZE block below)
+#
 # Sources are found, not listed: lib/*.c make libselflabel.a, each tools/X.c
 # is the program bin/X, each tests/unit/X.c a unit test, tests/tools/*.bats
 # the command-line tests, each tests/fuzz/X.c a fuzz harness (its block below).
@@ -39,15 +42,53 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Ilib \
 	$(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
 LIBS = $(shell pkg-config --libs $(PKGS)) -lm -lpthread
 
+# ---- SANITIZE=1: AddressSanitizer + UndefinedBehaviorSanitizer -------------
+# `make SANITIZE=1 test` builds every object, tool and unit test with
+# -fsanitize=address,undefined into build-san/ and bin-san/ (B and BIN), never
+# mixed with the normal build/ and bin/, and runs the whole suite against them:
+# tests/run, the bats fixtures and the pipelines take the tools' folder from
+# SELFLABEL_BIN (default: bin/). Any ASan, UBSan or LeakSanitizer report makes
+# the program exit 99 and is written to build-san/reports/ (log_path), where
+# tests/run counts each report file as one more failure, so a report fails the
+# run even where a test only checks for a non-zero exit. The style: lib/ frees
+# on its error returns and a tool's main frees what it holds before returning
+# an error status (no deliberate exit-without-free, no suppression of ours);
+# tests/lsan.supp holds only reports from outside the project, each with its
+# reason. Memory caps (ulimit -v cannot work beside ASan's shadow) become
+# ASan's hard_rss_limit_mb in the bats tests (SELFLABEL_SANITIZE=1 is
+# exported) and an allocation hook in test_nifti.
+SANITIZE ?=
+ifeq ($(SANITIZE),1)
+B := build-san
+BIN := bin-san
+ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+export SELFLABEL_BIN := $(CURDIR)/$(BIN)
+export SELFLABEL_SANITIZE := 1
+export SELFLABEL_SAN_REPORTS := $(CURDIR)/$(B)/reports
+SAN_COMMON := halt_on_error=1:abort_on_error=0:exitcode=99:log_path=$(SELFLABEL_SAN_REPORTS)/report
+export ASAN_OPTIONS := $(SAN_COMMON):detect_leaks=1:detect_stack_use_after_return=1:strict_string_checks=1
+export UBSAN_OPTIONS := $(SAN_COMMON):print_stacktrace=1
+export LSAN_OPTIONS := suppressions=$(CURDIR)/tests/lsan.supp
+# (gcc's libubsan.so ignores log_path beside libasan.so: tests/ubsan-report-path.c)
+SAN_OBJ := $(B)/ubsan-report-path.o
+LIBS += $(SAN_OBJ) -ldl
+else ifneq ($(SANITIZE),)
+$(error SANITIZE is 1 or empty: '$(SANITIZE)')
+else
+B := build
+BIN := bin
+endif
+
 LIB_SRC := $(wildcard lib/*.c)
-LIB_OBJ := $(LIB_SRC:lib/%.c=build/lib/%.o)
+LIB_OBJ := $(LIB_SRC:lib/%.c=$(B)/lib/%.o)
 
 # ---- one binary, every x86-64 CPU: the kernels per instruction set --------
 # The program is built for the baseline (CFLAGS; no -march by default: any
 # x86-64). The kernel group ISA_SRC is compiled once per set in ISAS, with
 # CFLAGS and then the set's ISA_FLAGS_<set> (the last -march wins, so a
 # -march in CFLAGS sets the rest of the program, never a set's kernels),
-# into build/isa/<set>/*.o, where its functions are named NAME_<set>
+# into $(B)/isa/<set>/*.o, where its functions are named NAME_<set>
 # (lib/isa_names.h); lib/isa.c picks a set once at start-up by cpuid,
 # capped by SELFLABEL_ISA. A file whose code depends on the vector width
 # (vec.h, __AVX*__, fp-contract) belongs in ISA_SRC.
@@ -57,23 +98,23 @@ ISA_FLAGS_avx2 := -march=x86-64-v3
 ISA_FLAGS_avx512 := -march=x86-64-v4
 ISA_SRC := lib/kernels.c lib/winograd.c lib/winograd_rows.c lib/winograd_avx512.c \
 	lib/winograd_avx2.c lib/winograd_generic.c lib/conv_direct.c lib/layers.c lib/isa_ops.c
-LIB_OBJ := $(filter-out $(ISA_SRC:lib/%.c=build/lib/%.o),$(LIB_OBJ)) \
-	$(foreach s,$(ISAS),$(ISA_SRC:lib/%.c=build/isa/$(s)/%.o))
+LIB_OBJ := $(filter-out $(ISA_SRC:lib/%.c=$(B)/lib/%.o),$(LIB_OBJ)) \
+	$(foreach s,$(ISAS),$(ISA_SRC:lib/%.c=$(B)/isa/$(s)/%.o))
 define ISA_RULE
-build/isa/$(1)/%.o: lib/%.c | deps
+$(B)/isa/$(1)/%.o: lib/%.c $(B)/cflags | deps
 	@mkdir -p $$(@D)
 	$$(CC) $$(ALL_CFLAGS) $$(ISA_FLAGS_$(1)) -DSL_ISA=$(1) -MMD -MP -c -o $$@ $$<
 endef
 $(foreach s,$(ISAS),$(eval $(call ISA_RULE,$(s))))
 # ---- end of the per-set kernels --------------------------------------------
 TOOL_SRC := $(wildcard tools/*.c)
-TOOLS := $(TOOL_SRC:tools/%.c=bin/%)
+TOOLS := $(TOOL_SRC:tools/%.c=$(BIN)/%)
 UNIT_SRC := $(wildcard tests/unit/*.c)
-UNITS := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
-LIBA := build/libselflabel.a
+UNITS := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+LIBA := $(B)/libselflabel.a
 
 .PHONY: all deps test unit bats lint bench demo install uninstall man clean FORCE
-all: deps $(TOOLS) bin/selflabel $(UNITS) man
+all: deps $(TOOLS) $(BIN)/selflabel $(UNITS) man
 
 # make install and uninstall never install system packages: they only say.
 NO_APT := $(filter install uninstall,$(MAKECMDGOALS))
@@ -95,34 +136,49 @@ deps:
 	@pkg-config --exists $(PKGS) || { echo "pkg-config cannot find: $(PKGS)" >&2; exit 1; }
 
 # After deps ran, flags are read again so a first build on a fresh machine works.
-build/lib/%.o: lib/%.c | deps
+$(B)/lib/%.o: lib/%.c $(B)/cflags | deps
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
+# The compiler and flags of the last build: a changed CC or CFLAGS (or a
+# new pkg-config answer) rebuilds every object; rewritten only when they change.
+$(B)/cflags: FORCE | deps
+	@mkdir -p $(@D)
+	@printf '%s\n' '$(subst ','\'',$(CC) $(ALL_CFLAGS))' > $@.tmp; \
+	if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
+
 # The version: the VERSION file, "+g<commit>" in a git checkout; rewritten
 # only when it changes, so version.o (and the tools) rebuild only then.
-build/version.inc: FORCE
+$(B)/version.inc: FORCE
 	@mkdir -p $(@D)
 	@v=$$(cat VERSION); c=$$(git rev-parse --short HEAD 2>/dev/null) && v="$$v+g$$c"; \
 	printf '"%s"\n' "$$v" > $@.tmp; \
 	if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
-build/lib/version.o: build/version.inc
-build/lib/version.o: ALL_CFLAGS += -Ibuild
+$(B)/lib/version.o: $(B)/version.inc
+$(B)/lib/version.o: ALL_CFLAGS += -I$(B)
 
 $(LIBA): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-bin/%: tools/%.c $(LIBA)
-	@mkdir -p $(@D) build/tools
-	$(CC) $(ALL_CFLAGS) -MMD -MP -MF build/tools/$*.d \
+$(BIN)/%: tools/%.c $(LIBA)
+	@mkdir -p $(@D) $(B)/tools
+	$(CC) $(ALL_CFLAGS) -MMD -MP -MF $(B)/tools/$*.d \
 	  -o $@ $< $(LIBA) $(LIBS)
 
-build/tests/%: tests/unit/%.c $(LIBA)
+$(B)/tests/%: tests/unit/%.c $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(LIBA) $(LIBS)
 
--include $(LIB_OBJ:.o=.d) $(TOOL_SRC:tools/%.c=build/tools/%.d) $(UNITS:=.d)
+-include $(LIB_OBJ:.o=.d) $(TOOL_SRC:tools/%.c=$(B)/tools/%.d) $(UNITS:=.d)
+
+# SANITIZE=1 (the block above): every program links the UBSan report-path hook.
+ifeq ($(SANITIZE),1)
+$(TOOLS) $(UNITS): $(SAN_OBJ)
+$(SAN_OBJ): tests/ubsan-report-path.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+endif
 
 # One BLAS thread per tool in tests: bats runs several at once.
 # tests/run prints one closing line: "tests: N passed, N failed, N skipped".
@@ -147,29 +203,30 @@ demo: all
 # The command `selflabel TOOL|COMMAND ...` (pipelines/selflabel.in) finds the
 # tools and pipelines relative to itself: beside it in the repository's bin/,
 # or through LIBEXECDIR and DATADIR when installed.
-bin/selflabel: pipelines/selflabel.in
+$(BIN)/selflabel: pipelines/selflabel.in
 	@mkdir -p $(@D)
 	sed -e 's|@LIBEXEC@|.|' -e 's|@DATA@|..|' $< > $@.tmp && chmod 755 $@.tmp && mv -f $@.tmp $@
 
 # Manual pages from the --help texts (man/mkman).
-MANS := $(TOOLS:bin/%=build/man/selflabel-%.1) build/man/selflabel.1 \
-	build/man/selflabel-setup.1 build/man/selflabel-segment.1
+MANS := $(TOOLS:$(BIN)/%=$(B)/man/selflabel-%.1) $(B)/man/selflabel.1 \
+	$(B)/man/selflabel-setup.1 $(B)/man/selflabel-segment.1
 man: $(MANS)
-build/man/selflabel-%.1: bin/% man/mkman VERSION
+$(B)/man/selflabel-%.1: $(BIN)/% man/mkman VERSION
 	@mkdir -p $(@D)
 	bash man/mkman "selflabel-$*" $< > $@.tmp && mv -f $@.tmp $@
-build/man/selflabel.1: bin/selflabel man/mkman VERSION $(TOOLS)
+$(B)/man/selflabel.1: $(BIN)/selflabel man/mkman VERSION $(TOOLS)
 	@mkdir -p $(@D)
 	bash man/mkman selflabel $< > $@.tmp && mv -f $@.tmp $@
-build/man/selflabel-%.1: pipelines/selflabel-% man/mkman VERSION $(TOOLS)
+$(B)/man/selflabel-%.1: pipelines/selflabel-% man/mkman VERSION $(TOOLS)
 	@mkdir -p $(@D)
-	PATH=$(CURDIR)/bin:$$PATH bash man/mkman "selflabel-$*" $< > $@.tmp && mv -f $@.tmp $@
+	PATH=$(CURDIR)/$(BIN):$$PATH SELFLABEL_BIN=$(CURDIR)/$(BIN) bash man/mkman "selflabel-$*" $< > $@.tmp && mv -f $@.tmp $@
 
 # The installed layout: tools in LIBEXECDIR, pipelines and formats in
 # DATADIR (whose bin/ is a relative link to LIBEXECDIR, so a run made from an
 # installed copy refers to installed files only), `selflabel` in BINDIR.
 rel = $$(realpath -m --relative-to=$(1) $(2))
 install: $(TOOLS) $(MANS)
+	@if [ "$(SANITIZE)" = 1 ]; then echo "make install: not with SANITIZE=1 (run make, then make install)" >&2; exit 1; fi
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR) \
 	  $(DESTDIR)$(DATADIR)/pipelines/presets $(DESTDIR)$(DATADIR)/formats
 	install -m 755 $(TOOLS) $(DESTDIR)$(LIBEXECDIR)
@@ -186,11 +243,11 @@ install: $(TOOLS) $(MANS)
 	install -m 644 $(MANS) $(DESTDIR)$(MANDIR)
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/selflabel $(MANS:build/man/%=$(DESTDIR)$(MANDIR)/%)
+	rm -f $(DESTDIR)$(BINDIR)/selflabel $(MANS:$(B)/man/%=$(DESTDIR)$(MANDIR)/%)
 	rm -rf $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR)
 
 clean:
-	rm -rf build bin
+	rm -rf build bin build-san bin-san
 
 # ---- fuzzing: make fuzz, and the corpus replay inside make test -----------
 # tests/fuzz/NAME.c is a libFuzzer harness of one reader (LLVMFuzzerTestOneInput),
@@ -205,19 +262,19 @@ clean:
 # from the test fixtures (tests/fuzz/seeds), minimised with -merge=1.
 FUZZ_SRC := $(filter-out tests/fuzz/replay.c,$(wildcard tests/fuzz/*.c))
 FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/%.c=%)
-FUZZ_REPLAYS := $(FUZZ_NAMES:%=build/tests/fuzz-%)
+FUZZ_REPLAYS := $(FUZZ_NAMES:%=$(B)/tests/fuzz-%)
 UNITS += $(FUZZ_REPLAYS)
 all: $(FUZZ_REPLAYS)
 
-build/tests/fuzz/%.o: tests/fuzz/%.c | deps
+$(B)/tests/fuzz/%.o: tests/fuzz/%.c $(B)/cflags | deps
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-build/tests/fuzz/replay-%.o: tests/fuzz/replay.c | deps
+$(B)/tests/fuzz/replay-%.o: tests/fuzz/replay.c $(B)/cflags | deps
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -DFUZZ_NAME='"$*"' -MMD -MP -c -o $@ $<
 
-$(FUZZ_REPLAYS): build/tests/fuzz-%: build/tests/fuzz/%.o build/tests/fuzz/replay-%.o $(LIBA)
+$(FUZZ_REPLAYS): $(B)/tests/fuzz-%: $(B)/tests/fuzz/%.o $(B)/tests/fuzz/replay-%.o $(LIBA)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
 FUZZ_SECONDS ?= 60
@@ -229,9 +286,9 @@ FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Ilib \
 	$(shell pkg-config --cflags $(PKGS)) -O1 -g $(FUZZ_SAN)
 # the kernel group (ISA_SRC), which no reader uses, is the normal build's
 FUZZ_OBJ := $(filter-out $(ISA_SRC:lib/%.c=build/fuzz/lib/%.o),$(LIB_SRC:lib/%.c=build/fuzz/lib/%.o)) \
-	$(foreach s,$(ISAS),$(ISA_SRC:lib/%.c=build/isa/$(s)/%.o))
-build/fuzz/lib/version.o: build/version.inc
-build/fuzz/lib/version.o: FUZZ_CFLAGS += -Ibuild
+	$(foreach s,$(ISAS),$(ISA_SRC:lib/%.c=$(B)/isa/$(s)/%.o))
+build/fuzz/lib/version.o: $(B)/version.inc
+build/fuzz/lib/version.o: FUZZ_CFLAGS += -I$(B)
 FUZZ_BINS := $(FUZZ_NAMES:%=build/fuzz/%)
 
 .PHONY: fuzz fuzz-deps fuzz-seeds
@@ -261,5 +318,5 @@ fuzz: $(FUZZ:%=build/fuzz/%)
 fuzz-seeds: all $(FUZZ:%=build/fuzz/%)
 	@bash tests/fuzz/seeds $(FUZZ)
 
--include $(FUZZ_NAMES:%=build/tests/fuzz/%.d) $(FUZZ_NAMES:%=build/tests/fuzz/replay-%.d) \
+-include $(FUZZ_NAMES:%=$(B)/tests/fuzz/%.d) $(FUZZ_NAMES:%=$(B)/tests/fuzz/replay-%.d) \
 	$(FUZZ_OBJ:.o=.d) $(FUZZ_BINS:=.d)

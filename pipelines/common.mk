@@ -14,7 +14,9 @@ SHELL := bash
 
 SELFLABEL ?= $(abspath $(dir $(lastword $(MAKEFILE_LIST)))..)
 PIPE := $(SELFLABEL)/pipelines
-export PATH := $(SELFLABEL)/bin:$(PATH)
+# the tools: bin/ of this checkout, or SELFLABEL_BIN (make SANITIZE=1 test: bin-san/)
+SELFLABEL_BIN ?= $(SELFLABEL)/bin
+export PATH := $(SELFLABEL_BIN):$(PATH)
 
 # ---- the method options: a preset ---------------------------------------------
 # MODE, THETA, ADAPTIVE, CONFINE (pseudo-labels), SELECT_ON, LOSS, POS_WEIGHT,

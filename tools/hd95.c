@@ -41,12 +41,14 @@ int main(int argc, char **argv)
 		         "counts), empty (none, pred, gt or both)."
 	};
 	struct pair_reader pr;
-	struct slab ps, gs;
+	struct slab ps = { 0 }, gs = { 0 };
 	char *rows = NULL, *sum = NULL, desc[128];
 	size_t rowlen = 0, sumlen = 0, cases = 0;
 	struct hd_tally tally;
-	FILE *rf, *sf;
+	FILE *rf = NULL, *sf = NULL;
 	struct runstat st = { 0, 0, 0 };
+	uint8_t *pm = NULL;
+	int status = 1;
 
 	hd_option_table(hdopts, &hs);
 	if ((i = opt_parse(&tool, argc, argv)) < 0)
@@ -58,36 +60,38 @@ int main(int argc, char **argv)
 	/* everything is kept in memory until the end: a failed run writes nothing */
 	rf = open_memstream(&rows, &rowlen);
 	sf = open_memstream(&sum, &sumlen);
-	if (!rf || !sf)
-		die("out of memory");
+	if (!rf || !sf) {
+		error("out of memory");
+		goto out;
+	}
 	fprintf(rf, "case\t%s\tpred_surface\tgt_surface\tempty\n", hd_mode_column(hs.mode));
 	while ((rc = pair_next(&pr, &ps, &gs)) > 0) {
 		size_t n = slab_count(&gs), unl, np, ng;
-		uint8_t *pm = ps.type == SLAB_U8 ? ps.data : xmalloc(n);
 		double v;
 		int empty;
 		char label[32];
 		const char *name = gs.name[0] ? gs.name : ps.name;
 
+		pm = ps.type == SLAB_U8 ? ps.data : xmalloc(n);
 		cases++;
 		if (!name[0]) {
 			snprintf(label, sizeof label, "%zu", cases);
 			name = label;
 		}
 		if (!pm || pred_mask(pm, &ps, thr, pr.pred.src) || gt_check(&gs, &unl, pr.gt.src))
-			return 1;
+			goto out;
 		if (hd_case(&v, &empty, &np, &ng, pm, &gs, unl, &hs, &tally, &st, pr.gt.src, name))
-			return 1;
+			goto out;
 		fprintf(rf, "%s\t%.6g\t%zu\t%zu\t%s\n", name, v, np, ng, hd_empty_name(empty));
 		if (pm != ps.data)
 			free(pm);
+		pm = NULL;
 		slab_free(&ps);
 		slab_free(&gs);
 	}
 	if (rc < 0)
-		return 1;
+		goto out;
 	by_name = pr.by_name;
-	pair_close(&pr);
 
 	fprintf(sf, "# %s: mode %s, connectivity %d, distances in mm; %zu cases matched by %s\n",
 	        hd_mode_column(hs.mode), hd_mode_name(hs.mode), hs.conn, cases,
@@ -100,17 +104,34 @@ int main(int argc, char **argv)
 		summary_row(sf, hd_mode_column(hs.mode), &st, cases, 2,
 		            hd_tally_note(&tally, note, sizeof note));
 	}
-	if (fclose(rf) || fclose(sf))
-		die("out of memory");
+	{
+		int bad = fclose(rf) | fclose(sf);
+		rf = sf = NULL;
+		if (bad) {
+			error("out of memory");
+			goto out;
+		}
+	}
 	{
 		const char *path[2] = { out, sumpath };
 		char *buf[2] = { rows, sum };
 		size_t len[2] = { rowlen, sumlen };
 		FILE *const std[2] = { stdout, stderr };
 		if (outbatch_write_all(2, path, buf, len, std))
-			return 1;
+			goto out;
 	}
+	status = close_stdout() ? 1 : 0;
+out: /* error exits free too: make SANITIZE=1 checks for leaks */
+	if (pm != ps.data)
+		free(pm);
+	slab_free(&ps);
+	slab_free(&gs);
+	pair_close(&pr);
+	if (rf)
+		fclose(rf);
+	if (sf)
+		fclose(sf);
 	free(rows);
 	free(sum);
-	return close_stdout() ? 1 : 0;
+	return status;
 }

@@ -98,8 +98,8 @@ int main(int argc, char **argv)
 	int iter = -1;
 	const char *out = "-", *list = NULL;
 	struct slab_reader rc_, rn;
-	struct slab cur, nw, *res = NULL;
-	int nres = 0, i, a, b;
+	struct slab cur = { 0 }, nw = { 0 }, *res = NULL;
+	int nres = 0, i, a, b, status = 1;
 	const struct opt opts[] = {
 		OPT_INT('i', "iteration", &iter, "ITER", 0, PROV_ITER_MAX,
 		        "iteration number recorded for the merged slices\n(0..999999; required)"),
@@ -128,38 +128,55 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[i], "-") && !strcmp(argv[i + 1], "-"))
 		return opt_fail("CURRENT and NEW cannot both be stdin: '-'");
 
-	if (slab_reader_open(&rc_, argv[i]) || slab_reader_open(&rn, argv[i + 1]))
+	if (slab_reader_open(&rc_, argv[i]))
 		return 1;
+	if (slab_reader_open(&rn, argv[i + 1])) {
+		slab_reader_close(&rc_);
+		return 1;
+	}
 	/* Read everything first: a failure part-way writes nothing. */
 	for (;;) {
 		void *nr;
 		a = slab_read(&rc_, &cur);
 		if (a < 0)
-			return 1;
+			goto out;
 		b = slab_read(&rn, &nw);
 		if (b < 0)
-			return 1;
+			goto out;
 		if (!a && !b)
 			break;
-		if (!a || !b)
-			die("%s: has fewer slabs than %s", a ? rn.src : rc_.src, a ? rc_.src : rn.src);
+		if (!a || !b) {
+			error("%s: has fewer slabs than %s", a ? rn.src : rc_.src, a ? rc_.src : rn.src);
+			goto out;
+		}
 		if (merge(&cur, &nw, list, iter, rc_.src, rn.src))
-			return 1;
+			goto out;
 		slab_free(&nw);
 		nr = realloc(res, (nres + 1) * sizeof *res);
-		if (!nr)
-			die("out of memory");
+		if (!nr) {
+			error("out of memory");
+			goto out;
+		}
 		res = nr;
 		res[nres++] = cur;
+		memset(&cur, 0, sizeof cur);
 	}
-	if (!nres)
-		die("%s: empty, no slab in it", rc_.src);
+	if (!nres) {
+		error("%s: empty, no slab in it", rc_.src);
+		goto out;
+	}
 	slab_reader_close(&rc_);
 	slab_reader_close(&rn);
 	if (slab_save_all(out, res, nres))
-		return 1;
+		goto out;
+	status = close_stdout() ? 1 : 0;
+out: /* error exits free too: make SANITIZE=1 checks for leaks */
+	slab_free(&cur);
+	slab_free(&nw);
 	for (i = 0; i < nres; i++)
 		slab_free(&res[i]);
 	free(res);
-	return close_stdout() ? 1 : 0;
+	slab_reader_close(&rc_);
+	slab_reader_close(&rn);
+	return status;
 }

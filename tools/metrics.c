@@ -35,13 +35,25 @@ struct outputs {
 	size_t len[4];
 };
 
+/* Close the streams that are open; -1 when one failed (out of memory). */
+static int close_outputs(struct outputs *o)
+{
+	FILE **f[4] = { &o->rows, &o->sum, &o->nsi, &o->slices };
+	int i, bad = 0;
+	for (i = 0; i < 4; i++)
+		if (*f[i]) {
+			bad |= fclose(*f[i]);
+			*f[i] = NULL;
+		}
+	return bad ? -1 : 0;
+}
+
 /* Write every output whole or none at all (outbatch_write_all): the rows
  * to stdout with -o -, the summary to stderr without -s. */
 static int commit(struct outputs *o, const char *path[4])
 {
 	FILE *const std[4] = { stdout, stderr, NULL, NULL };
-	if (fclose(o->rows) || fclose(o->sum) || (o->nsi && fclose(o->nsi)) ||
-	    (o->slices && fclose(o->slices)))
+	if (close_outputs(o))
 		return error("out of memory");
 	return outbatch_write_all(4, path, o->buf, o->len, std);
 }
@@ -75,7 +87,7 @@ static int score_case(struct run *r, struct outputs *o, const struct pair_reader
 	}
 	r->nf32 += ps->type == SLAB_F32;
 	if (!pm || pred_mask(pm, ps, r->thr, pr->pred.src) || gt_check(gs, &unl, pr->gt.src))
-		return -1;
+		goto fail;
 	confusion_add(&c, pm, gt, n);
 	r->ignored += c.ignored;
 	fprintf(o->rows, "%s", name);
@@ -104,13 +116,17 @@ static int score_case(struct run *r, struct outputs *o, const struct pair_reader
 		int empty;
 		if (hd_case(&v, &empty, &np, &ng, pm, gs, unl, &r->hs, &r->tally, &r->hst, pr->gt.src,
 		            name))
-			return -1;
+			goto fail;
 		fprintf(o->rows, "\t%.6g\t%s", v, hd_empty_name(empty));
 	}
 	fputc('\n', o->rows);
 	if (pm != ps->data)
 		free(pm);
 	return 0;
+fail:
+	if (pm != ps->data)
+		free(pm);
+	return -1;
 }
 
 /* The summary: what was compared and how, then one row per metric. */
@@ -182,16 +198,21 @@ int main(int argc, char **argv)
 		         "its partner is an error. All output files appear together or not at all."
 	};
 	struct pair_reader pr;
-	struct slab ps, gs;
+	struct slab ps = { 0 }, gs = { 0 };
 	struct outputs o;
+	int status = 1;
 
 	hd_option_table(hdopts, &r.hs);
 	if ((i = opt_parse(&tool, argc, argv)) < 0)
 		return opt_status(i);
 	if (!nbins != !path[2])
 		return opt_fail("--nsi-bins and --nsi-out go together");
-	if ((nbins && nsi_init(&r.bins, nbins)) || pair_open(&pr, argv[i], argv[i + 1]))
+	if (nbins && nsi_init(&r.bins, nbins))
 		return 1;
+	if (pair_open(&pr, argv[i], argv[i + 1])) {
+		nsi_free(&r.bins);
+		return 1;
+	}
 
 	/* everything is kept in memory until the end: a failed run writes nothing */
 	memset(&o, 0, sizeof o);
@@ -201,8 +222,10 @@ int main(int argc, char **argv)
 		o.nsi = open_memstream(&o.buf[2], &o.len[2]);
 	if (path[3])
 		o.slices = open_memstream(&o.buf[3], &o.len[3]);
-	if (!o.rows || !o.sum || (nbins && !o.nsi) || (path[3] && !o.slices))
-		die("out of memory");
+	if (!o.rows || !o.sum || (nbins && !o.nsi) || (path[3] && !o.slices)) {
+		error("out of memory");
+		goto out;
+	}
 	if (o.slices)
 		fprintf(o.slices, "case\tz\ttp\tfp\tfn\ttn\tignored\n");
 	fprintf(o.rows, "case\tdsc\tiou\ttpr\ttnr\tprecision\ttp\tfp\tfn\ttn\tignored");
@@ -211,20 +234,25 @@ int main(int argc, char **argv)
 	fputc('\n', o.rows);
 	while ((rc = pair_next(&pr, &ps, &gs)) > 0) {
 		if (score_case(&r, &o, &pr, &ps, &gs))
-			return 1;
+			goto out;
 		slab_free(&ps);
 		slab_free(&gs);
 	}
 	if (rc < 0)
-		return 1;
+		goto out;
 	write_summary(o.sum, &r, pr.by_name);
-	pair_close(&pr);
 	if (nbins)
 		nsi_write(o.nsi, &r.bins, r.undef);
 	if (commit(&o, path))
-		return 1;
+		goto out;
+	status = close_stdout() ? 1 : 0;
+out: /* error exits free too: make SANITIZE=1 checks for leaks */
+	slab_free(&ps);
+	slab_free(&gs);
+	pair_close(&pr);
+	close_outputs(&o);
 	for (i = 0; i < 4; i++)
 		free(o.buf[i]);
 	nsi_free(&r.bins);
-	return close_stdout() ? 1 : 0;
+	return status;
 }

@@ -11,12 +11,12 @@
 int main(int argc, char **argv)
 {
 	const char *out = "-";
-	int a, k, m, n = 0, rc = 0, stdin_used = 0;
+	int a, k, m, n = 0, rc = 0, stdin_used = 0, status = 1;
 	struct slab_reader *r;
 	struct slab *s;
 	char *buf = NULL;
 	size_t len = 0, i, cnt;
-	FILE *mf;
+	FILE *mf = NULL;
 	const struct opt opts[] = {
 		OPT_STRING('o', "output", &out, "OUT",
 		           "output file (default stdout), written whole or not at all"),
@@ -39,10 +39,10 @@ int main(int argc, char **argv)
 	r = xcalloc(m, sizeof *r);
 	s = xcalloc(m, sizeof *s);
 	if (!r || !s)
-		return 1;
+		goto out;
 	for (k = 0; k < m; k++)
 		if (slab_reader_open(&r[k], argv[a + k]))
-			return 1;
+			goto out;
 	if (!(mf = open_memstream(&buf, &len)))
 		die("out of memory");
 	for (;;) {
@@ -50,23 +50,28 @@ int main(int argc, char **argv)
 		for (k = 0; k < m; k++) {
 			rc = slab_read(&r[k], &s[k]);
 			if (rc < 0)
-				return 1;
+				goto out;
 			ended += rc == 0;
 		}
 		if (ended) {
-			if (ended < m)
-				return error("the inputs hold different numbers of slabs (%d in some)", n), 1;
+			if (ended < m) {
+				error("the inputs hold different numbers of slabs (%d in some)", n);
+				goto out;
+			}
 			break;
 		}
 		n++;
 		for (k = 0; k < m; k++) {
-			if (s[k].type != SLAB_F32)
-				return error("%s: not f32 probabilities (slab %d): '%s'", r[k].src, n,
-				             s[k].name), 1;
+			if (s[k].type != SLAB_F32) {
+				error("%s: not f32 probabilities (slab %d): '%s'", r[k].src, n, s[k].name);
+				goto out;
+			}
 			if (s[k].nx != s[0].nx || s[k].ny != s[0].ny || s[k].nz != s[0].nz ||
-			    s[k].nc != s[0].nc)
-				return error("%s: dims differ from %s's (slab %d): '%s'", r[k].src,
-				             r[0].src, n, s[k].name), 1;
+			    s[k].nc != s[0].nc) {
+				error("%s: dims differ from %s's (slab %d): '%s'", r[k].src, r[0].src, n,
+				      s[k].name);
+				goto out;
+			}
 		}
 		cnt = slab_count(&s[0]);
 		for (i = 0; i < cnt; i++) {
@@ -76,18 +81,30 @@ int main(int argc, char **argv)
 			((float *)s[0].data)[i] = (float)(v / m);
 		}
 		if (slab_write(mf, &s[0]))
-			return 1;
+			goto out;
 		for (k = 0; k < m; k++)
 			slab_free(&s[k]);
 	}
-	if (n == 0)
-		return error("%s: empty, no slab in it", r[0].src), 1;
-	for (k = 0; k < m; k++)
-		slab_reader_close(&r[k]);
-	if (fclose(mf))
-		die("out of memory");
+	if (n == 0) {
+		error("%s: empty, no slab in it", r[0].src);
+		goto out;
+	}
+	rc = fclose(mf);
+	mf = NULL;
+	if (rc) {
+		error("out of memory");
+		goto out;
+	}
 	if (outfile_write(out, buf, len))
-		return 1;
+		goto out;
+	status = close_stdout() ? 1 : 0;
+out: /* error exits free too: make SANITIZE=1 checks for leaks */
+	for (k = 0; s && k < m; k++)
+		slab_free(&s[k]);
+	for (k = 0; r && k < m; k++)
+		slab_reader_close(&r[k]);
+	if (mf)
+		fclose(mf);
 	free(buf), free(r), free(s);
-	return close_stdout() ? 1 : 0;
+	return status;
 }

@@ -194,7 +194,7 @@ static int report_stream(FILE *out, const char *path, int per_slice, int *blocks
 
 int main(int argc, char **argv)
 {
-	int a, per_slice = 0, blocks = 0;
+	int a, per_slice = 0, blocks = 0, bad = 0;
 	char *text = NULL;
 	size_t len = 0;
 	FILE *out;
@@ -223,17 +223,14 @@ int main(int argc, char **argv)
 	out = open_memstream(&text, &len);
 	if (!out)
 		die("out of memory");
-	if (a == argc) {
-		if (report_stream(out, "-", per_slice, &blocks) < 0)
-			return 1;
-	} else {
-		for (int i = a; i < argc; i++)
-			if (report_stream(out, argv[i], per_slice, &blocks) < 0)
-				return 1;
-	}
-	if (fclose(out))
-		die("out of memory");
-	fwrite(text, 1, len, stdout);
-	free(text);
-	return close_stdout() ? 1 : 0;
+	if (a == argc)
+		bad = report_stream(out, "-", per_slice, &blocks) < 0;
+	for (int i = a; i < argc && !bad; i++)
+		bad = report_stream(out, argv[i], per_slice, &blocks) < 0;
+	if (fclose(out) && !bad)
+		bad = error("out of memory");
+	if (!bad)
+		fwrite(text, 1, len, stdout);
+	free(text); /* error exits free too: make SANITIZE=1 checks for leaks */
+	return bad || close_stdout() ? 1 : 0;
 }

@@ -29,12 +29,12 @@ static int parse_dims(const char *v, void *dest)
 int main(int argc, char **argv)
 {
 	const char *in = "-", *out = "-", *refpath = NULL;
-	int perm[3] = { -1, -1, -1 }, dims[3] = { 0, 0, 0 }, i, rc, n = 0;
+	int perm[3] = { -1, -1, -1 }, dims[3] = { 0, 0, 0 }, i, rc, n = 0, status = 1;
 	struct slab_reader r, rr;
-	struct slab s, d, ref;
+	struct slab s = { 0 }, d = { 0 }, ref;
 	char *buf = NULL;
 	size_t len = 0;
-	FILE *mf;
+	FILE *mf = NULL;
 	const struct opt opts[] = {
 		OPT_CALL('p', "order", perm, "ORDER", parse_order,
 		         "a permutation of xyz: the old axes that become the new x, y, z"),
@@ -69,8 +69,10 @@ int main(int argc, char **argv)
 		in = argv[i];
 	if (slab_reader_open(&r, in))
 		return 1;
-	if (refpath && slab_reader_open(&rr, refpath))
+	if (refpath && slab_reader_open(&rr, refpath)) {
+		slab_reader_close(&r);
 		return 1;
+	}
 	/* everything in memory until the end: a failed run writes nothing */
 	if (!(mf = open_memstream(&buf, &len)))
 		die("out of memory");
@@ -81,27 +83,37 @@ int main(int argc, char **argv)
 			if (q <= 0) {
 				if (q == 0)
 					error("%s: fewer slabs than the input (%d)", rr.src, n);
-				return 1;
+				goto out;
 			}
 			dims[0] = ref.nx, dims[1] = ref.ny, dims[2] = ref.nz;
 			slab_free(&ref);
 		}
 		if (slab_permute(&d, &s, perm, dims) || slab_write(mf, &d))
-			return 1;
+			goto out;
 		slab_free(&s);
 		slab_free(&d);
 	}
 	if (rc == 0 && n == 0)
 		rc = error("%s: empty, no slab in it", r.src);
 	if (rc < 0)
-		return 1;
+		goto out;
+	rc = fclose(mf);
+	mf = NULL;
+	if (rc) {
+		error("out of memory");
+		goto out;
+	}
+	if (outfile_write(out, buf, len))
+		goto out;
+	status = close_stdout() ? 1 : 0;
+out: /* error exits free too: make SANITIZE=1 checks for leaks */
+	slab_free(&s);
+	slab_free(&d);
 	slab_reader_close(&r);
 	if (refpath)
 		slab_reader_close(&rr);
-	if (fclose(mf))
-		die("out of memory");
-	if (outfile_write(out, buf, len))
-		return 1;
+	if (mf)
+		fclose(mf);
 	free(buf);
-	return close_stdout() ? 1 : 0;
+	return status;
 }

@@ -148,7 +148,8 @@ int main(int argc, char **argv)
 	struct slab img, mask[2];
 	struct render r = {0};
 	struct view_layout l = {0};
-	uint8_t *canvas;
+	uint8_t *canvas = NULL;
+	int status = 1;
 
 	if ((i = opt_parse(&tool, argc, argv)) < 0)
 		return opt_status(i);
@@ -162,7 +163,7 @@ int main(int argc, char **argv)
 	memset(&img, 0, sizeof img);
 	memset(mask, 0, sizeof mask);
 	if (load_all(&img, mask, in, gt, pred, name, chan))
-		return 1;
+		goto out;
 	r.img = &img;
 	r.mask[0] = gt ? &mask[0] : NULL;
 	r.mask[1] = pred ? &mask[1] : NULL;
@@ -170,15 +171,17 @@ int main(int argc, char **argv)
 	r.scale = (int)scale;
 	r.lo = window[0], r.hi = window[1];
 	if (isnan(window[0]) && render_window(&img, r.channel, &r.lo, &r.hi))
-		return 1;
+		goto out;
 	if (layout(&l, &img, view, montage, klist, pos, r.scale) ||
 	    !(canvas = render_picture(&r, &l, gt || pred ? 3 : 1)) ||
 	    pngio_write(out, canvas, l.w, l.h, gt || pred ? 3 : 1))
-		return 1;
+		goto out;
+	status = close_stdout() ? 1 : 0;
+out: /* error exits free too: make SANITIZE=1 checks for leaks */
 	free(canvas);
 	free(l.panel);
 	slab_free(&img);
 	slab_free(&mask[0]);
 	slab_free(&mask[1]);
-	return close_stdout() ? 1 : 0;
+	return status;
 }

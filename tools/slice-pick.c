@@ -15,9 +15,9 @@ int main(int argc, char **argv)
 	const char *in = "-", *out = "-";
 	int ch = 0;
 	double k = 1;
-	int i, rc, n = 0;
+	int i, rc, n = 0, status = 1;
 	struct slab_reader r;
-	struct slab s;
+	struct slab s = { 0 };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *mf;
@@ -57,7 +57,7 @@ int main(int argc, char **argv)
 		char name[32];
 		n++;
 		if (z < 0)
-			return 1;
+			goto out;
 		if (!s.name[0])
 			snprintf(name, sizeof name, "%d", n);
 		fprintf(mf, "%s\t%d\t%.6g\t", s.name[0] ? s.name : name, z,
@@ -69,14 +69,25 @@ int main(int argc, char **argv)
 		slab_free(&s);
 	}
 	if (rc < 0)
-		return 1;
-	if (n == 0)
-		return error("%s: empty, no slab in it", r.src), 1;
-	slab_reader_close(&r);
-	if (fclose(mf))
-		die("out of memory");
+		goto out;
+	if (n == 0) {
+		error("%s: empty, no slab in it", r.src);
+		goto out;
+	}
+	rc = fclose(mf);
+	mf = NULL;
+	if (rc) {
+		error("out of memory");
+		goto out;
+	}
 	if (outfile_write(out, buf, len))
-		return 1;
+		goto out;
+	status = close_stdout() ? 1 : 0;
+out: /* error exits free too: make SANITIZE=1 checks for leaks */
+	slab_free(&s);
+	slab_reader_close(&r);
+	if (mf)
+		fclose(mf);
 	free(buf);
-	return close_stdout() ? 1 : 0;
+	return status;
 }

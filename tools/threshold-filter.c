@@ -21,43 +21,67 @@ static int label_stream(const char *in, const char *ref, const char *list, const
                         const struct pseudo_rule *rule, FILE *trace, struct slab **res)
 {
 	struct slab_reader rd, rr;
-	struct slab s, r, m, *nr;
-	unsigned char *want;
-	int n = 0, rc;
+	struct slab s = { 0 }, r = { 0 }, *nr;
+	unsigned char *want = NULL;
+	int n = 0, rc, ok = 0;
 
 	*res = NULL;
-	if (slab_reader_open(&rd, in) || (ref && slab_reader_open(&rr, ref)))
+	if (slab_reader_open(&rd, in))
 		return -1;
+	if (ref && slab_reader_open(&rr, ref)) {
+		slab_reader_close(&rd);
+		return -1;
+	}
 	while ((rc = slab_read(&rd, &s)) > 0) {
 		if (pseudo_check_prob(&s, rd.src) || !(want = xmalloc(s.nz)) ||
 		    slicesel_keep(list, range, s.nz, want))
-			return -1;
-		if (ref && (rc = slab_read(&rr, &r)) <= 0)
-			return rc ? -1 : error("%s: fewer slabs than %s: no reference for '%s'", rr.src,
-			                       rd.src, s.name);
-		if (pseudo_label(&m, &s, want, ref ? &r : NULL, rule, rd.src, ref ? rr.src : NULL,
-		                 trace))
-			return -1;
-		if (!(nr = realloc(*res, (n + 1) * sizeof *nr)))
-			return error("out of memory");
-		free(want);
-		if (ref)
-			slab_free(&r);
-		slab_free(&s);
+			goto out;
+		if (ref && (rc = slab_read(&rr, &r)) <= 0) {
+			if (rc == 0)
+				error("%s: fewer slabs than %s: no reference for '%s'", rr.src, rd.src,
+				      s.name);
+			goto out;
+		}
+		if (!(nr = realloc(*res, (n + 1) * sizeof *nr))) {
+			error("out of memory");
+			goto out;
+		}
 		*res = nr;
-		nr[n++] = m;
+		if (pseudo_label(&nr[n], &s, want, ref ? &r : NULL, rule, rd.src, ref ? rr.src : NULL,
+		                 trace))
+			goto out;
+		n++;
+		free(want);
+		want = NULL;
+		slab_free(&r);
+		slab_free(&s);
 	}
 	if (rc < 0)
-		return -1;
-	if (!n)
-		return error("%s: empty, no slab in it", rd.src);
-	if (ref && (rc = slab_read(&rr, &r)) != 0)
-		return rc < 0 ? -1 : error("%s: more slabs than %s: '%s' has no probabilities",
-		                           rr.src, rd.src, r.name);
+		goto out;
+	if (!n) {
+		error("%s: empty, no slab in it", rd.src);
+		goto out;
+	}
+	if (ref && (rc = slab_read(&rr, &r)) != 0) {
+		if (rc > 0)
+			error("%s: more slabs than %s: '%s' has no probabilities", rr.src, rd.src, r.name);
+		goto out;
+	}
+	ok = 1;
+out: /* a failure frees all: make SANITIZE=1 checks for leaks */
+	free(want);
+	slab_free(&r);
+	slab_free(&s);
 	if (ref)
 		slab_reader_close(&rr);
 	slab_reader_close(&rd);
-	return n;
+	if (ok)
+		return n;
+	while (n > 0)
+		slab_free(&(*res)[--n]);
+	free(*res);
+	*res = NULL;
+	return -1;
 }
 
 int main(int argc, char **argv)
@@ -67,7 +91,7 @@ int main(int argc, char **argv)
 	const char *out = "-", *in = "-", *list = NULL, *range = NULL, *aref = NULL, *nref = NULL;
 	const char *ref;
 	double clamp[2] = { -1, -1 };
-	int verbose = 0, i, nres;
+	int verbose = 0, i, nres, rc;
 	struct slab *res;
 	const struct opt opts[] = {
 		OPT_DOUBLE('t', "threshold", &rule.theta, "THETA", 0, 1,
@@ -154,10 +178,11 @@ int main(int argc, char **argv)
 		return opt_fail("the input and the reference cannot both be stdin: '%s'", ref);
 
 	nres = label_stream(in, ref, list, range, &rule, verbose ? stderr : NULL, &res);
-	if (nres < 0 || slab_save_all(out, res, nres))
+	if (nres < 0)
 		return 1;
+	rc = slab_save_all(out, res, nres);
 	for (i = 0; i < nres; i++)
 		slab_free(&res[i]);
 	free(res);
-	return close_stdout() ? 1 : 0;
+	return rc || close_stdout() ? 1 : 0;
 }

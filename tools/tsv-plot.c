@@ -126,26 +126,33 @@ int main(int argc, char **argv)
 
 	if (tsv_read(&t, in))
 		return 1;
-	int *yi = xcalloc(t.ncol, sizeof *yi);
+	int status = 1, *yi = xcalloc(t.ncol, sizeof *yi);
+	struct plot_series *s = NULL;
+	double *xs = NULL, *ys = NULL;
+	uint8_t *rgb = NULL;
 	if (!yi || (ny = pick_columns(&t, in, xcol, ycols, &xi, yi)) < 0 ||
 	    check_numbers(&t, in, xi, yi, ny))
-		return 1;
-	if (!t.nrow)
-		die("%s: no data rows", in);
-	struct plot_series *s = xcalloc(ny, sizeof *s);
-	double *xs = xmalloc(t.nrow * sizeof *xs), *ys = xmalloc((size_t)t.nrow * ny * sizeof *ys);
+		goto out;
+	if (!t.nrow) {
+		error("%s: no data rows", in);
+		goto out;
+	}
+	s = xcalloc(ny, sizeof *s);
+	xs = xmalloc(t.nrow * sizeof *xs), ys = xmalloc((size_t)t.nrow * ny * sizeof *ys);
 	if (!s || !xs || !ys)
-		return 1;
+		goto out;
 	series(&t, xi, yi, ny, s, xs, ys);
 	if (plot_layout(&p, s, ny))
-		return 1;
-	uint8_t *rgb = xmalloc((size_t)p.w * p.h * 3);
+		goto out;
+	rgb = xmalloc((size_t)p.w * p.h * 3);
 	if (!rgb)
-		return 1;
+		goto out;
 	plot_render(&p, s, ny, rgb);
 	if (pngio_write(out, rgb, p.w, p.h, 3))
-		return 1;
+		goto out;
+	status = close_stdout() ? 1 : 0;
+out: /* error exits free too: make SANITIZE=1 checks for leaks */
 	free(rgb), free(s), free(xs), free(ys), free(yi);
 	tsv_free(&t);
-	return close_stdout() ? 1 : 0;
+	return status;
 }

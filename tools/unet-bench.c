@@ -104,8 +104,10 @@ static int bench_sgemm(int n, int steps, int reps)
 {
 	struct rng r;
 	float *a = xmalloc((size_t)n * n * 4), *b = xmalloc((size_t)n * n * 4), *o = xmalloc((size_t)n * n * 4);
-	if (!a || !b || !o)
+	if (!a || !b || !o) {
+		free(a), free(b), free(o);
 		return 1;
+	}
 	rng_seed(&r, 1);
 	for (size_t i = 0; i < (size_t)n * n; i++)
 		a[i] = (float)rng_uniform(&r), b[i] = (float)rng_uniform(&r);
@@ -139,8 +141,11 @@ static int bench_unet(int train, int W, int H, int C, int B, int steps, int reps
 	size_t P = (size_t)H * W, np = u.nparams;
 	float *in = xmalloc((size_t)B * C * P * sizeof(float)), *ms = xcalloc(np, sizeof(float));
 	uint8_t *mask = xmalloc((size_t)B * P);
-	if (!in || !ms || !mask)
+	if (!in || !ms || !mask) {
+		free(in), free(ms), free(mask);
+		unet_free(&u);
 		return 1;
+	}
 	for (size_t i = 0; i < (size_t)B * C * P; i++)
 		in[i] = (float)rng_normal(&r);
 	for (size_t i = 0; i < (size_t)B * P; i++)

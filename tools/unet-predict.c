@@ -86,8 +86,17 @@ int main(int argc, char **argv)
 	struct slab_reader r;
 	struct outfile o;
 	struct predictor p;
-	if (model_load(mpath, &cfg, &params) || slab_reader_open(&r, in) || outfile_open(&o, out))
+	if (model_load(mpath, &cfg, &params))
 		return 1;
+	if (slab_reader_open(&r, in)) {
+		free(params);
+		return 1;
+	}
+	if (outfile_open(&o, out)) {
+		slab_reader_close(&r);
+		free(params);
+		return 1;
+	}
 	predictor_init(&p, &cfg, params, mpath);
 	p.batch = batch, p.flip = flip;
 	int n = predict_all(&p, &r, &o, out, range[0], range[1]);
@@ -97,7 +106,7 @@ int main(int argc, char **argv)
 	if (n <= 0) {
 		outfile_abort(&o);
 		if (n == 0)
-			die("no slabs in '%s'", in);
+			error("no slabs in '%s'", in);
 		return 1;
 	}
 	if (outfile_commit(&o))

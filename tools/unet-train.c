@@ -315,12 +315,13 @@ int main(int argc, char **argv)
 
 	struct unet_config cfg;
 	struct trainset tr = {0}, va = {0};
-	struct unet u;
-	float *params;
+	struct unet u = {0};
+	float *params = NULL;
 	size_t va_all = 0;
 	char note[512];
+	int rc = 1;
 	if (start_model(&cfg, &params) || load_sets(&tr, &va, tlist, vlist, &cfg, &va_all))
-		return 1;
+		goto out;
 	log_note(note, sizeof note, va.n, va_all);
 	o.log_note = *note ? note : NULL;
 	if (min_steps && tr.n / (size_t)min_steps < (size_t)o.batch) {
@@ -330,17 +331,21 @@ int main(int argc, char **argv)
 			        "an epoch (--min-steps)\n", progname, o.batch, tr.n, min_steps);
 	}
 	if (make_net(&u, &cfg, params, &tr))
-		return 1;
+		goto out;
 	free(params);
+	params = NULL;
 	struct outfile lf = {0};
 	if (run(&u, &tr, &va, &lf)) {
 		if (logpath)
 			outfile_abort(&lf);
-		return 1;
+		goto out;
 	}
 	if (save(&cfg, u.params, &lf))
-		return 1;
+		goto out;
+	rc = close_stdout() ? 1 : 0;
+out: /* error exits free too: make SANITIZE=1 checks for leaks */
+	free(params);
 	unet_free(&u);
 	trainset_free(&tr), trainset_free(&va);
-	return close_stdout() ? 1 : 0;
+	return rc;
 }

@@ -247,7 +247,7 @@ setup() {
 	# search asked for 12 million lines along y, beyond the 4 the grid has)
 	slab_expr p.slab a "5 4 3" "1e-6 1e-6 1e6" u8 'x > 1'
 	slab_expr g.slab a "5 4 3" "1e-6 1e-6 1e6" u8 'x > 2'
-	run -0 bash -c 'ulimit -v 400000; timeout 20 hd95 p.slab g.slab 2> /dev/null'
+	run -0 --separate-stderr mem_limited 400000 timeout 20 hd95 p.slab g.slab
 	[ "$(printf '%s\n' "$output" | awk -F'\t' '$1 == "a" { print $2 }')" = 1e-06 ]
 	for sp in "1 1 1e14" "1 1 1e200" "1e-300 1 1"; do
 		rm -f p.slab g.slab

@@ -262,6 +262,21 @@ failed_cleanly() {
 # fails_cleanly FILE: failed_cleanly -o FILE (an older name, after run_out FILE)
 fails_cleanly() { failed_cleanly -o "$1"; }
 
+# mem_limited KB CMD...: run CMD with at most KB kilobytes of memory: an
+# address-space limit (ulimit -v). Under `make SANITIZE=1` (SELFLABEL_SANITIZE
+# set), whose AddressSanitizer reserves terabytes of address space for its
+# shadow, a resident-size limit instead (ASan's hard_rss_limit_mb: past it the
+# tool dies with exit 99 and a report, which fails the run).
+mem_limited() {
+	local kb=$1
+	shift
+	if [ -n "${SELFLABEL_SANITIZE-}" ]; then
+		ASAN_OPTIONS="${ASAN_OPTIONS-}:hard_rss_limit_mb=$((kb / 1024))" "$@"
+	else
+		(ulimit -v "$kb" && exec "$@")
+	fi
+}
+
 # no_file PATH: neither PATH nor a temp file of it (PATH.tmp.*) exists.
 no_file() {
 	[ ! -e "$1" ] && [ -z "$(compgen -G "$1.tmp.*")" ]

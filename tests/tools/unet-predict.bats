@@ -215,10 +215,10 @@ mean_of_flips() {
 
 @test "unet-predict reads no more of a model than its header announces (-m /dev/zero, endless trailing bytes)" {
 	# 300 MB of address space and 20 s: reading the whole input would need far more
-	run --separate-stderr bash -c 'ulimit -v 300000; timeout 20 unet-predict -m /dev/zero -o p.slab img_a.slab'
+	run --separate-stderr mem_limited 300000 timeout 20 unet-predict -m /dev/zero -o p.slab img_a.slab
 	[ "$status" -eq 1 ]
 	[ "$stderr" = "unet-predict: not a model file (no SLUNET2D or SLUNET3D magic): '/dev/zero'" ]
-	run --separate-stderr bash -c 'ulimit -v 300000; cat m.model /dev/zero | timeout 20 unet-predict -m - -o p.slab img_a.slab'
+	run --separate-stderr mem_limited 300000 bash -c 'cat m.model /dev/zero | timeout 20 unet-predict -m - -o p.slab img_a.slab'
 	[ "$status" -eq 1 ]
 	[ "$stderr" = "unet-predict: trailing bytes after the model parameters: '-'" ]
 	[ ! -e p.slab ]
