@@ -81,14 +81,15 @@ as_root() {
 
 @test "make builds the program for any x86-64 and each kernel set for its own instructions; a -march in CFLAGS never reaches a set" {
 	# the dry run: the set's own -march comes after CFLAGS (the last one wins)
-	run -0 make -s -C "$root" -n -B CFLAGS='-O3 -march=native' build/isa/generic/kernels.o \
+	# (SANITIZE= : the plain build's rules, also inside make SANITIZE=1 test)
+	run -0 make -s -C "$root" -n -B SANITIZE= CFLAGS='-O3 -march=native' build/isa/generic/kernels.o \
 		build/isa/avx2/kernels.o build/isa/avx512/kernels.o build/lib/util.o
 	grep -Eq -- '-O3 -march=native +-march=x86-64 -DSL_ISA=generic .* lib/kernels.c$' <<< "$output"
 	grep -Eq -- '-O3 -march=native +-march=x86-64-v3 -DSL_ISA=avx2 .* lib/kernels.c$' <<< "$output"
 	grep -Eq -- '-O3 -march=native +-march=x86-64-v4 -DSL_ISA=avx512 .* lib/kernels.c$' <<< "$output"
 	grep -Eq -- '-O3 -march=native +-MMD .* lib/util.c$' <<< "$output"
 	# by default no -march but the sets'
-	run -0 make -s -C "$root" -n -B build/lib/util.o
+	run -0 make -s -C "$root" -n -B SANITIZE= build/lib/util.o
 	if grep -q -- -march <<< "$output"; then false; fi
 	# the objects of this build: no AVX (VEX) instruction outside the avx2 and
 	# avx512 sets, no AVX-512 register outside the avx512 set

@@ -263,7 +263,7 @@ mean_of_flips() {
 	printf "SLUNET3D$(le32 1)$(le32 64)$(le32 256)$(le32 4)$(le32 1445014529)$(le32 0)" > huge.model
 	[ "$(wc -c < huge.model)" -eq 32 ]
 	# (SELFLABEL_MAX_BYTES raised so the parameter limit lets the header through)
-	run --separate-stderr bash -c 'ulimit -v 300000; SELFLABEL_MAX_BYTES=8G timeout 20 unet-predict -m huge.model -o p.slab img_a.slab'
+	run --separate-stderr mem_limited 300000 env SELFLABEL_MAX_BYTES=8G timeout 20 unet-predict -m huge.model -o p.slab img_a.slab
 	[ "$status" -eq 1 ]
 	[ "$stderr" = "unet-predict: truncated model: 32 of 5780058148 bytes: 'huge.model'" ]
 	[ ! -e p.slab ]

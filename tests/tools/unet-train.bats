@@ -347,10 +347,10 @@ mk_wrong_val() {
 	run --separate-stderr timeout 20 unet-train -q --filters 4 --depth 2 -b 8 -e 1 -o m.model f.list
 	failed_cleanly "fifo"
 	# an endless list, a 10 GB sparse one: refused in one line, quickly, in 300 MB
-	run --separate-stderr bash -c 'ulimit -v 300000; timeout 20 unet-train -q -o m.model /dev/zero'
+	run --separate-stderr mem_limited 300000 timeout 20 unet-train -q -o m.model /dev/zero
 	failed_cleanly "text file larger than the limit of 67108864 bytes (SELFLABEL_MAX_BYTES/64): '/dev/zero'"
 	truncate -s 10G big.list
-	run --separate-stderr bash -c 'ulimit -v 300000; timeout 20 unet-train -q -o m.model big.list'
+	run --separate-stderr mem_limited 300000 timeout 20 unet-train -q -o m.model big.list
 	failed_cleanly "text file larger than the limit of 67108864 bytes (SELFLABEL_MAX_BYTES/64): 'big.list'"
 	# the limit follows SELFLABEL_MAX_BYTES: 64K allows 1024 bytes of list
 	for i in $(seq 50); do echo "img_a.slab msk_a.slab"; done > long.list
