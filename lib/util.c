@@ -574,6 +574,15 @@ int outfile_write(const char *path, const void *buf, size_t len)
 	return outfile_commit(&o);
 }
 
+int outfile_write_memstream(FILE **mf, char **buf, size_t *len, const char *path)
+{
+	int rc = fclose(*mf);
+	*mf = NULL;
+	if (rc)
+		return error("out of memory");
+	return outfile_write(path, *buf, *len);
+}
+
 void outfile_abort(struct outfile *o)
 {
 	if (o->direct && o->f)

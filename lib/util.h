@@ -88,6 +88,12 @@ void outfile_abort(struct outfile *o);
  * (error printed, nothing left behind). */
 int outfile_write(const char *path, const void *buf, size_t len);
 
+/* Close the memory stream *mf (open_memstream(buf, len): a tool that
+ * gathers its whole output first) and write its bytes to `path` whole or not
+ * at all (outfile_write). *mf is NULL afterwards, *buf still the caller's to
+ * free. 0 or -1 (error printed, nothing left behind). */
+int outfile_write_memstream(FILE **mf, char **buf, size_t *len, const char *path);
+
 /* Temporary files and folders. Every writer names its temporary beside the
  * final path P as "P.tmp.PID.XXXXXX" (PID: the writer's process id), and
  * registers it: on SIGINT, SIGTERM, SIGHUP or SIGQUIT (when their action is

@@ -97,13 +97,7 @@ int main(int argc, char **argv)
 		rc = error("%s: empty, no slab in it", r.src);
 	if (rc < 0)
 		goto out;
-	rc = fclose(mf);
-	mf = NULL;
-	if (rc) {
-		error("out of memory");
-		goto out;
-	}
-	if (outfile_write(out, buf, len))
+	if (outfile_write_memstream(&mf, &buf, &len, out))
 		goto out;
 	status = close_stdout() ? 1 : 0;
 out: /* error exits free too: make SANITIZE=1 checks for leaks */
