@@ -88,6 +88,9 @@ size_t wino_scratch(int N, int C, int K, int H, int W)
 	       dots_floats(K, C);
 }
 
+/* Weight pairs (k, c) transformed together: a cache line of each xi. */
+#define WPAIRS 16
+
 /* U[xi][k][c] = (G g G^T)[xi] for g = w[k][c]. With AVX2, VL pairs at a
  * time first (winograd_avx2.c). */
 static void weights_transform(float *U, const float *w, int K, int C)
@@ -96,12 +99,21 @@ static void weights_transform(float *U, const float *w, int K, int C)
 #if WINO_STAGED
 	p = wino_weights_vec(U, w, xs);
 #endif
-	for (; p < xs; p++) {
-		float u[16];
-		const float *g = w + p * 9;
-		WEIGHTS_TRANSFORM(float, g, u);
+	/* WPAIRS pairs at a time, then each xi's WPAIRS results as one
+	 * contiguous run: storing each pair's 16 values straight to U hit
+	 * 16 rows K*C floats apart, the same L1 set when K*C is a multiple of
+	 * 1024 (measured with AVX-512: 4 % of a 176x144x4 train step). Same
+	 * arithmetic per pair. */
+	for (; p < xs; p += WPAIRS) {
+		size_t n = xs - p < WPAIRS ? xs - p : WPAIRS;
+		float u[WPAIRS][16];
+		for (size_t i = 0; i < n; i++) {
+			const float *g = w + (p + i) * 9;
+			WEIGHTS_TRANSFORM(float, g, u[i]);
+		}
 		for (int x = 0; x < 16; x++)
-			U[x * xs + p] = u[x];
+			for (size_t i = 0; i < n; i++)
+				U[x * xs + p + i] = u[i][x];
 	}
 }
 
@@ -112,13 +124,19 @@ static void weights_adjoint(float *dw, const float *dU, int K, int C)
 #if WINO_STAGED
 	p = wino_weights_adjoint_vec(dw, dU, xs);
 #endif
-	for (; p < xs; p++) {
-		float d[16], dg[9];
+	/* WPAIRS pairs at a time, reading each xi's run at once (as above) */
+	for (; p < xs; p += WPAIRS) {
+		size_t n = xs - p < WPAIRS ? xs - p : WPAIRS;
+		float d[WPAIRS][16];
 		for (int x = 0; x < 16; x++)
-			d[x] = dU[x * xs + p];
-		WEIGHTS_ADJOINT(float, d, dg);
-		for (int j = 0; j < 9; j++)
-			dw[p * 9 + j] += dg[j];
+			for (size_t i = 0; i < n; i++)
+				d[i][x] = dU[x * xs + p + i];
+		for (size_t i = 0; i < n; i++) {
+			float dg[9];
+			WEIGHTS_ADJOINT(float, d[i], dg);
+			for (int j = 0; j < 9; j++)
+				dw[(p + i) * 9 + j] += dg[j];
+		}
 	}
 }
 
