@@ -30,22 +30,64 @@ const struct annot_case *annot_find(const struct annot_table *t, const char *nam
 	return NULL;
 }
 
-/* The entry of case `name`, added at the end when new. NULL when out of memory. */
-static struct annot_case *case_entry(struct annot_table *t, const char *name, int line)
+/* Room for one more element in an array of n (capacity doubled at each power
+ * of two, so n appends cost O(n)). 0, or -1 with an error. */
+static int room(void **a, int n, size_t size)
 {
-	struct annot_case *c = (struct annot_case *)annot_find(t, name), *grown;
-	if (c)
-		return c;
-	grown = realloc(t->cases, (size_t)(t->n + 1) * sizeof *grown);
-	if (!grown)
-		return error("out of memory"), NULL;
-	t->cases = grown;
+	void *grown;
+	if (n && (n & (n - 1)))
+		return 0;
+	if (n > (1 << 29) || !(grown = realloc(*a, (size_t)(n ? 2 * n : 1) * size)))
+		return error("out of memory");
+	*a = grown;
+	return 0;
+}
+
+/* The cases' names by hash while parsing: slot -> case index + 1 (0: empty),
+ * open addressing, at most half full. */
+struct names {
+	int *slot;
+	size_t cap;
+};
+
+static size_t name_hash(const char *s)
+{
+	size_t h = 1469598103934665603u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}
+
+/* The entry of case `name`, added at the end when new. NULL when out of memory. */
+static struct annot_case *case_entry(struct annot_table *t, struct names *h, const char *name,
+                                     int line)
+{
+	struct annot_case *c;
+	size_t i;
+	if (2 * (size_t)(t->n + 1) > h->cap) { /* grow and rehash */
+		size_t cap = h->cap ? 2 * h->cap : 64;
+		int *slot = calloc(cap, sizeof *slot), k;
+		if (!slot)
+			return error("out of memory"), NULL;
+		for (k = 0; k < t->n; k++) {
+			for (i = name_hash(t->cases[k].name) & (cap - 1); slot[i]; i = (i + 1) & (cap - 1))
+				;
+			slot[i] = k + 1;
+		}
+		free(h->slot);
+		h->slot = slot, h->cap = cap;
+	}
+	for (i = name_hash(name) & (h->cap - 1); h->slot[i]; i = (i + 1) & (h->cap - 1))
+		if (!strcmp(t->cases[h->slot[i] - 1].name, name))
+			return &t->cases[h->slot[i] - 1];
+	if (room((void **)&t->cases, t->n, sizeof *t->cases))
+		return NULL;
 	c = &t->cases[t->n];
 	memset(c, 0, sizeof *c);
 	if (!(c->name = strdup(name)))
 		return error("out of memory"), NULL;
 	c->line = line;
-	t->n++;
+	h->slot[i] = ++t->n;
 	return c;
 }
 
@@ -60,8 +102,6 @@ static int add_planes(struct annot_case *c, int axis, const char *list, const ch
 		char num[32];
 		long v = 0;
 		size_t i;
-		int k;
-		struct annot_plane *grown;
 		if (len == 0)
 			return error("%s: line %d: bad index list: '%s'", src, line, list);
 		for (i = 0; i < len && p[i] >= '0' && p[i] <= '9' && v <= 1000000; i++)
@@ -70,14 +110,8 @@ static int add_planes(struct annot_case *c, int axis, const char *list, const ch
 		if (i < len || v > 1000000)
 			return error("%s: line %d: bad index (a whole number 0..1000000): '%s'", src, line,
 			             num);
-		for (k = 0; k < c->n; k++)
-			if (c->plane[k].axis == axis && c->plane[k].index == v)
-				return error("%s: line %d: %c index declared twice for case '%s': '%ld'",
-				             src, line, axis_name[axis], c->name, v);
-		grown = realloc(c->plane, (size_t)(c->n + 1) * sizeof *grown);
-		if (!grown)
-			return error("out of memory");
-		c->plane = grown;
+		if (room((void **)&c->plane, c->n, sizeof *c->plane))
+			return -1;
 		c->plane[c->n++] = (struct annot_plane){axis, (int)v, line};
 		if (!end)
 			return 0;
@@ -86,7 +120,8 @@ static int add_planes(struct annot_case *c, int axis, const char *list, const ch
 }
 
 /* The fields of line s (whole: a copy for messages) into t. 0 or -1. */
-static int parse_fields(struct annot_table *t, char *s, const char *whole, int line)
+static int parse_fields(struct annot_table *t, struct names *h, char *s, const char *whole,
+                        int line)
 {
 	char *f[3], *tab;
 	int n = 0, axis;
@@ -109,13 +144,13 @@ static int parse_fields(struct annot_table *t, char *s, const char *whole, int l
 	if (strlen(f[1]) != 1 || !strchr(axis_name, f[1][0]))
 		return error("%s: line %d: bad axis (want x, y or z): '%s'", t->src, line, f[1]);
 	axis = (int)(strchr(axis_name, f[1][0]) - axis_name);
-	if (!(c = case_entry(t, f[0], line)))
+	if (!(c = case_entry(t, h, f[0], line)))
 		return -1;
 	return add_planes(c, axis, f[2], t->src, line);
 }
 
 /* Parse one line (NUL-terminated, no newline) into t. 0 or -1. */
-static int parse_line(struct annot_table *t, char *s, int line)
+static int parse_line(struct annot_table *t, struct names *h, char *s, int line)
 {
 	char *whole;
 	int rc;
@@ -126,13 +161,52 @@ static int parse_line(struct annot_table *t, char *s, int line)
 		return 0;
 	if (!(whole = strdup(s)))
 		return error("out of memory");
-	rc = parse_fields(t, s, whole, line);
+	rc = parse_fields(t, h, s, whole, line);
 	free(whole);
 	return rc;
 }
 
+static int plane_order(const void *a, const void *b)
+{
+	const struct annot_plane *p = a, *q = b;
+	if (p->axis != q->axis)
+		return p->axis < q->axis ? -1 : 1;
+	if (p->index != q->index)
+		return p->index < q->index ? -1 : 1;
+	return (p->line > q->line) - (p->line < q->line);
+}
+
+/* An index declared twice for a case and axis: the error names the earliest
+ * line that repeats one (sorted copies, so a case of a million planes costs
+ * n log n, not n^2). 0 or -1. */
+static int check_twice(const struct annot_table *t)
+{
+	const struct annot_case *bad = NULL;
+	struct annot_plane first = {0}, *s;
+	int i, k;
+	for (i = 0; i < t->n; i++) {
+		const struct annot_case *c = &t->cases[i];
+		if (c->n < 2)
+			continue;
+		if (!(s = xmalloc((size_t)c->n * sizeof *s)))
+			return -1;
+		memcpy(s, c->plane, (size_t)c->n * sizeof *s);
+		qsort(s, (size_t)c->n, sizeof *s, plane_order);
+		for (k = 1; k < c->n; k++)
+			if (s[k].axis == s[k - 1].axis && s[k].index == s[k - 1].index &&
+			    (!bad || s[k].line < first.line))
+				bad = c, first = s[k];
+		free(s);
+	}
+	if (bad)
+		return error("%s: line %d: %c index declared twice for case '%s': '%d'", t->src,
+		             first.line, axis_name[first.axis], bad->name, first.index);
+	return 0;
+}
+
 int annot_parse(const char *text, size_t len, const char *src, struct annot_table *t)
 {
+	struct names h = {0};
 	char *copy = xmalloc(len + 1), *p, *nl;
 	int line = 0, rc = 0;
 	memset(t, 0, sizeof *t);
@@ -148,11 +222,14 @@ int annot_parse(const char *text, size_t len, const char *src, struct annot_tabl
 		nl = strchr(p, '\n');
 		if (nl)
 			*nl = '\0';
-		rc = parse_line(t, p, ++line);
+		rc = parse_line(t, &h, p, ++line);
 		if (!nl)
 			break;
 	}
 	free(copy);
+	free(h.slot);
+	if (!rc)
+		rc = check_twice(t);
 	if (rc)
 		annot_free(t);
 	return rc;
@@ -197,13 +274,12 @@ static int mark_planes(const struct slab *m, const struct annot_table *t,
 			             dims[p->axis] - 1, c->name, p->index);
 		if (p->axis == ANNOT_Z)
 			whole[p->index] = 1;
-		for (z = 0; z < m->nz; z++)
-			for (y = 0; y < m->ny; y++)
-				for (x = 0; x < m->nx; x++)
-					if ((p->axis == ANNOT_X && x == p->index) ||
-					    (p->axis == ANNOT_Y && y == p->index) ||
-					    (p->axis == ANNOT_Z && z == p->index))
-						keep[slab_index(m, x, y, 0, z)] = 1;
+		/* the plane's voxels only: planes x plane size, at most 3 x the volume */
+		for (z = p->axis == ANNOT_Z ? p->index : 0; z < (p->axis == ANNOT_Z ? p->index + 1 : m->nz); z++)
+			for (y = p->axis == ANNOT_Y ? p->index : 0; y < (p->axis == ANNOT_Y ? p->index + 1 : m->ny); y++)
+				for (x = p->axis == ANNOT_X ? p->index : 0;
+				     x < (p->axis == ANNOT_X ? p->index + 1 : m->nx); x++)
+					keep[slab_index(m, x, y, 0, z)] = 1;
 	}
 	return 0;
 }

@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int parse(const char *text, struct annot_table *t)
 {
@@ -226,11 +227,46 @@ static void source_keys(void)
 	slab_free(&s);
 }
 
+/* A hostile but valid table costs n log n: a million indices of one case, a
+ * duplicate among them, 300,000 cases (the old parser compared every index
+ * and every case with all before it: hours; alarm() fails the test first). */
+static void table_large(void)
+{
+	struct annot_table t;
+	size_t cap = 16u << 20, n = 0;
+	char *s = xmalloc(cap);
+	int i, rc;
+	alarm(60);
+	n += (size_t)snprintf(s + n, cap - n, "big\tz\t0");
+	for (i = 1; i <= 1000000; i++)
+		n += (size_t)snprintf(s + n, cap - n, ",%d", i);
+	n += (size_t)snprintf(s + n, cap - n, "\nbig\tx\t7\n");
+	rc = annot_parse(s, n, "a.tsv", &t);
+	CHECK(rc == 0);
+	CHECK(rc == 0 && t.n == 1 && t.cases[0].n == 1000002);
+	annot_free(&t);
+	/* the same index again on a later line: named, on that line */
+	n += (size_t)snprintf(s + n, cap - n, "big\tz\t999999\n");
+	CHECK(annot_parse(s, n, "a.tsv", &t) == -1);
+	n = 0;
+	for (i = 0; i < 300000; i++)
+		n += (size_t)snprintf(s + n, cap - n, "c%d\tz\t%d\n", i, i % 7);
+	n += (size_t)snprintf(s + n, cap - n, "c299999\ty\t1\n");
+	rc = annot_parse(s, n, "a.tsv", &t);
+	CHECK(rc == 0);
+	CHECK(rc == 0 && t.n == 300000 && t.cases[299999].n == 2 && t.cases[299999].line == 300000);
+	CHECK(rc == 0 && annot_find(&t, "c123456") == &t.cases[123456]);
+	annot_free(&t);
+	alarm(0);
+	free(s);
+}
+
 int main(void)
 {
 	progname = "test_annot";
 	table_good();
 	table_bad();
+	table_large();
 	sparse_default();
 	sparse_table();
 	sparse_crop();
