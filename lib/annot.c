@@ -9,6 +9,17 @@
 
 static const char axis_name[] = "xyz";
 
+/* The first c in the string p, or NULL: strchr by hand, so a checking
+ * build's strchr (AddressSanitizer's strict_string_checks measures the whole
+ * rest of the string at each call) does not make a long table quadratic. */
+static char *next_char(const char *p, char c)
+{
+	for (; *p; p++)
+		if (*p == c)
+			return (char *)p;
+	return NULL;
+}
+
 void annot_free(struct annot_table *t)
 {
 	int i;
@@ -97,7 +108,7 @@ static int add_planes(struct annot_case *c, int axis, const char *list, const ch
 {
 	const char *p = list;
 	for (;;) {
-		const char *end = strchr(p, ',');
+		const char *end = next_char(p, ',');
 		size_t len = end ? (size_t)(end - p) : strlen(p);
 		char num[32];
 		long v = 0;
@@ -106,10 +117,11 @@ static int add_planes(struct annot_case *c, int axis, const char *list, const ch
 			return error("%s: line %d: bad index list: '%s'", src, line, list);
 		for (i = 0; i < len && p[i] >= '0' && p[i] <= '9' && v <= 1000000; i++)
 			v = 10 * v + (p[i] - '0');
-		snprintf(num, sizeof num, "%.*s", (int)(len < 24 ? len : 24), p);
-		if (i < len || v > 1000000)
+		if (i < len || v > 1000000) {
+			snprintf(num, sizeof num, "%.*s", (int)(len < 24 ? len : 24), p);
 			return error("%s: line %d: bad index (a whole number 0..1000000): '%s'", src, line,
 			             num);
+		}
 		if (room((void **)&c->plane, c->n, sizeof *c->plane))
 			return -1;
 		c->plane[c->n++] = (struct annot_plane){axis, (int)v, line};
@@ -127,7 +139,7 @@ static int parse_fields(struct annot_table *t, struct names *h, char *s, const c
 	int n = 0, axis;
 	struct annot_case *c;
 	f[n++] = s;
-	while ((tab = strchr(f[n - 1], '\t'))) {
+	while ((tab = next_char(f[n - 1], '\t'))) {
 		*tab = '\0';
 		if (n == 3)
 			return error("%s: line %d: want 3 tab-separated columns "
@@ -219,7 +231,7 @@ int annot_parse(const char *text, size_t len, const char *src, struct annot_tabl
 	if (strlen(copy) != len)
 		rc = error("%s: holds a NUL byte (not a text file)", src);
 	for (p = copy; !rc && *p; p = nl + 1) {
-		nl = strchr(p, '\n');
+		nl = next_char(p, '\n');
 		if (nl)
 			*nl = '\0';
 		rc = parse_line(t, &h, p, ++line);
