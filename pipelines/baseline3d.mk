@@ -29,3 +29,53 @@ models/full3d.model: private vallist = $(if $(HAVE_VAL),lists/full-val.list)
 models/full3d.model: lists/full-train.list $(if $(HAVE_VAL),lists/full-val.list) data/split.tsv \
 		params/full3d
 	$(call run,$(LAUNCH_TRAIN),$(TRAIN) $(FULL3D_FLAGS) --log logs/full3d.tsv -o $@.tmp $(lists))
+
+# ---- the sparse 3-D model (SPARSE3D=yes, the default) ------------------------------
+# models/sparse3d.model: the 3-D U-Net on every training volume with its
+# annotated slices only (labels/00/, 255 elsewhere), validated on the
+# validation volumes' annotated slices; flags as the 3-D baseline's
+# (SPARSE3D_EPOCHS, SPARSE3D_OPTS). Its raw probabilities p3d/CASE.slab; the
+# report row and teacher test/sparse3d/CASE.slab: p3d kept to the largest
+# component when choice/largest says yes; with FUSE3D the report model
+# `fused`, test/fused/CASE.slab: the mean of the final 2-D prediction
+# (test/planes/ with PLANES=3, else test/selflabel/) and test/sparse3d/,
+# kept to the largest component likewise.
+#
+#   choice/largest      yes or no, and why (LARGEST=auto: metrics -U exclude
+#                       on the validation volumes' annotated slices)
+ifeq ($(call yes,$(SPARSE3D)),yes)
+ifeq ($(filter clean help,$(MAKECMDGOALS)),)
+_ := $(call param,sparse3d,$(TRAIN) $(SPARSE3D_FLAGS))
+_ := $(call param,largest,$(LARGEST) $(LARGEST_TOOL))
+endif
+M_sparse3d = models/sparse3d.model
+FUSE2D = $(if $(filter 3,$(PLANES)),planes,selflabel)
+# the annotated slices of the validation volumes (iteration 0's labels)
+ANN0_VAL = $(CASES_VAL:%=labels/$(basename $(notdir $(INITIAL)))/%.slab)
+
+models/sparse3d.model: private trainlist = lists/sparse3d-train.list
+models/sparse3d.model: private vallist = $(if $(HAVE_VAL),lists/sparse3d-val.list)
+models/sparse3d.model: lists/sparse3d-train.list $(if $(HAVE_VAL),lists/sparse3d-val.list) \
+		$(LABELS_$(basename $(notdir $(INITIAL)))) params/sparse3d
+	$(call run,$(LAUNCH_TRAIN),$(TRAIN) $(SPARSE3D_FLAGS) --log logs/sparse3d.tsv -o $@.tmp $(lists))
+
+p3d/%.slab: models/sparse3d.model data/images/%.slab params/testpredict
+	$(call run,$(LAUNCH),$(PREDICT) -m models/sparse3d.model $(REPORT_PREDICT_FLAGS) -o $@.tmp data/images/$*.slab)
+
+# the choice (pipelines/selflabel-largest): LARGEST=auto measures it on the
+# validation volumes' annotated slices
+choice/largest: $(if $(filter auto,$(LARGEST)),$(CASES_VAL:%=p3d/%.slab) $(ANN0_VAL)) \
+		params/largest $(PIPE)/selflabel-largest
+	$(call run,,$(LARGEST_ENV) $(PIPE)/selflabel-largest -m $(LARGEST) -t $(THR) \
+	  -a labels/$(basename $(notdir $(INITIAL))) -p p3d $(CASES_VAL) > $@.tmp)
+LARGEST_ENV = METRICS='$(METRICS)' MEAN='$(MEAN)' LARGEST_TOOL='$(LARGEST_TOOL)'
+
+test/sparse3d/%.slab: p3d/%.slab choice/largest
+	$(call run,$(LARGEST_ENV) $(LAUNCH),$(PIPE)/selflabel-largest -c choice/largest -t $(THR) -o $@.tmp $<)
+
+ifeq ($(call yes,$(FUSE3D)),yes)
+test/fused/%.slab: test/$(FUSE2D)/%.slab test/sparse3d/%.slab choice/largest
+	$(call run,$(LARGEST_ENV) $(LAUNCH),$(PIPE)/selflabel-largest -c choice/largest -t $(THR_fused) \
+	  -o $@.tmp test/$(FUSE2D)/$*.slab test/sparse3d/$*.slab)
+endif
+endif

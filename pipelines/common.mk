@@ -21,7 +21,8 @@ export PATH := $(SELFLABEL_BIN):$(PATH)
 # ---- the method options: a preset ---------------------------------------------
 # MODE, THETA, ADAPTIVE, CONFINE (pseudo-labels), SELECT_ON, LOSS, POS_WEIGHT,
 # EMA (training), FLIP (predictions), ANNOTATE, K (schedule), SL_THR (report),
-# PLANES: their meaning is below, their values in pipelines/presets/*.mk.
+# PLANES, TEACHER3D, FUSE3D, LARGEST: their meaning is below, their values in
+# pipelines/presets/*.mk.
 # selflabel-setup always writes PRESET (default, unless --preset says
 # otherwise); a config.mk without it (written before presets, or a make
 # without selflabel-setup) keeps meaning the paper's values.
@@ -116,7 +117,10 @@ THR_planes = $(THR_selflabel)
 NSI_BINS ?= 10
 HD95_OPTS ?= -e diag
 SHOW ?= 3
-REPORT_MODELS ?= central selflabel$(if $(GIVEN),, full)$(if $(filter 3,$(PLANES)), planes)
+# (sparse3d and fused: SPARSE3D, FUSE3D; THR_NAME: the threshold of NAME's masks)
+REPORT_MODELS ?= central selflabel$(if $(GIVEN),, full)$(if $(filter 3,$(PLANES)), planes)$(if \
+	$(call yes,$(SPARSE3D)), sparse3d$(if $(call yes,$(FUSE3D)), fused))
+THR_fused = $(THR_selflabel)
 # multi-plane (pipelines/planes.mk): PLANES=3 = also train along the two other
 # planes on the final labels and fuse the three predictions (report model
 # `planes`); in-plane sizes padded to multiples of 2^PLANE_DEPTH (the
@@ -126,15 +130,32 @@ PLANES_OPTS ?=
 # the planes' axis orders (slab-permute -p): cor = x-z slices, sag = z-y
 PLANE_ORDER_cor := xzy
 PLANE_ORDER_sag := zyx
-# the 3-D baseline (pipelines/baseline3d.mk)
+# the sparse 3-D model (pipelines/baseline3d.mk): the 3-D U-Net trained on
+# the annotated slices alone (labels/00/: 255 elsewhere, no loss there),
+# validated on the validation volumes' annotated slices; the report row
+# `sparse3d`, the sparse-annotation baseline every run prints (SPARSE3D=no:
+# off, and with it TEACHER3D and FUSE3D). Its probabilities, kept to the
+# largest component when LARGEST says so, are
+#   TEACHER3D=yes: averaged with the 2-D model's before each iteration's
+#                  pseudo-labels (a second teacher with 3-D context)
+#   FUSE3D=yes:    averaged with the final 2-D prediction (the 3 planes' mean
+#                  with PLANES=3): the report model `fused`, the one exported
+# LARGEST (auto|yes|no): keep only the largest connected component (6-connected,
+# prob-largest) of the 3-D and the fused masks; auto: yes unless it lowers the
+# mean DSC of the sparse 3-D model on the validation volumes' annotated slices
+# (no validation volumes: no); the choice is written to choice/largest
+SPARSE3D ?= yes
+SPARSE3D_EPOCHS ?= $(EPOCHS0)
+SPARSE3D_OPTS ?=
+# the 3-D baseline on all ground truth (pipelines/baseline3d.mk)
 BASELINE3D ?= no
 FULL3D_EPOCHS ?= $(FULL_EPOCHS)
 FULL3D_BATCH ?= 2
 FULL3D_OPTS ?=
 # make export (pipelines/export.mk): the model whose masks are exported
-# (planes with PLANES=3, else selflabel), their threshold, and EXPORT_PROB=yes
+# (fused with SPARSE3D and FUSE3D, else planes with PLANES=3, else selflabel), their threshold, and EXPORT_PROB=yes
 # to write the probabilities too
-EXPORT_MODEL ?= $(if $(filter 3,$(PLANES)),planes,selflabel)
+EXPORT_MODEL ?= $(if $(and $(call yes,$(SPARSE3D)),$(call yes,$(FUSE3D))),fused,$(if $(filter 3,$(PLANES)),planes,selflabel))
 EXPORT_THR ?= $(or $(THR_$(EXPORT_MODEL)),$(THR))
 EXPORT_PROB ?= no
 
@@ -155,6 +176,7 @@ PICK ?= $(PIPE)/selflabel-pick
 SLICE_PICK ?= slice-pick
 PERMUTE ?= slab-permute
 MEAN ?= prob-mean
+LARGEST_TOOL ?= prob-largest
 REPORTER ?= $(PIPE)/selflabel-report
 DIAG ?= $(PIPE)/selflabel-diag
 
@@ -183,6 +205,11 @@ PLANE_FLAGS = -e $(FULL_EPOCHS) --patience $(PATIENCE) $(TRAIN_COMMON) --select 
 # the 3-D baseline (pipelines/baseline3d.mk)
 FULL3D_FLAGS = --dims 3 -e $(FULL3D_EPOCHS) --patience $(PATIENCE) -b $(FULL3D_BATCH) $(TRAIN_ALL) \
 	--select $(SELECT) $(TRAIN_OPTS) $(FULL3D_OPTS)
+# the sparse 3-D model: as the 3-D baseline, on the annotated slices
+SPARSE3D_FLAGS = --dims 3 -e $(SPARSE3D_EPOCHS) --patience $(PATIENCE) -b $(FULL3D_BATCH) $(TRAIN_ALL) \
+	--select $(SELECT) $(TRAIN_OPTS) $(SPARSE3D_OPTS)
+# TEACHER3D in effect (needs SPARSE3D): teach = yes
+teach = $(and $(call yes,$(SPARSE3D)),$(call yes,$(TEACHER3D)))
 FILTER_FLAGS = $(strip -t $(THETA) -m $(MODE) $(if $(ADAPTIVE),-l $(ADAPTIVE)) $(if $(CONFINE),-c $(CONFINE)))
 # the iterations' (and the diagnostics') predictions; the test report's
 PREDICT_FLAGS = $(if $(call yes,$(FLIP)),--flip) $(PREDICT_OPTS)

@@ -59,7 +59,7 @@ _ := $(call param,annotate,$(EXTRACT))
 _ := $(call param,train0,$(TRAIN) $(TRAIN0_FLAGS))
 _ := $(call param,finetune,$(TRAIN) $(FINETUNE_FLAGS))
 _ := $(call param,full,$(TRAIN) $(FULL_FLAGS))
-_ := $(call param,predict,$(PREDICT) $(PREDICT_FLAGS))
+_ := $(call param,predict,$(PREDICT) $(PREDICT_FLAGS)$(if $(teach), teacher3d $(MEAN)))
 _ := $(call param,testpredict,$(PREDICT) $(REPORT_PREDICT_FLAGS))
 _ := $(call param,pick,$(SLICE_PICK) $(PICK_OPTS))
 _ := $(call param,planes,$(PERMUTE) $(PLANE_DEPTH))
@@ -79,8 +79,10 @@ endif
 
 # iteration 0: keep the annotated slices' ground truth, 255 elsewhere
 annotate_recipe = $(call run,$(LAUNCH),$(EXTRACT) -k $(S_$(it)_$(case)) -o $@.tmp $(gt))
-# the previous model's probabilities for the whole volume
-predict_recipe = $(call run,$(LAUNCH),$(PREDICT) -m $(model) $(PREDICT_FLAGS) -o $@.tmp $(image))
+# the previous model's probabilities for the whole volume; with TEACHER3D
+# averaged with the sparse 3-D model's (test/sparse3d/CASE.slab, a prerequisite then)
+predict_recipe = $(call run,$(LAUNCH),$(PREDICT) -m $(model) $(PREDICT_FLAGS) -o $@.tmp $(image)$(if $(teach), && \
+	$(MEAN) -o $@.t.tmp $@.tmp test/sparse3d/$(case).slab && mv -f $@.t.tmp $@.tmp || { rm -f $@.t.tmp; false; }))
 # pseudo-labels on this iteration's new slices only (255 elsewhere); with
 # ADAPTIVE the volume's current labels (a prerequisite then) set the threshold,
 # with CONFINE they bound where foreground may be

@@ -15,3 +15,6 @@ FLIP ?= no
 PLANES ?= 3
 ANNOTATE ?= central
 K ?= 10
+TEACHER3D ?= yes
+FUSE3D ?= yes
+LARGEST ?= auto

@@ -16,3 +16,6 @@ FLIP ?= no
 PLANES ?= 1
 ANNOTATE ?= central
 K ?= 5
+TEACHER3D ?= no
+FUSE3D ?= no
+LARGEST ?= no
