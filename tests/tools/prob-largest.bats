@@ -140,8 +140,9 @@ setup() {
 }
 
 @test "prob-largest: connectivity 6, 18, 26 and ties" {
-	# a big blob (3x3x3 at the origin) and one voxel touching it across an
-	# edge (4, 3, 1... x and y differ) and one across a corner (4, 4, 4 ... all three)
+	# a big blob (3x3x3 at the origin) and one voxel touching it only across
+	# an edge (e.slab: (3, 3, 1) and (2, 2, 1) differ in x and y) or only
+	# across a corner (k.slab: (3, 3, 3) and (2, 2, 2) differ in all three)
 	blob e.slab e "6 6 6" "($(box 0 3 0 3 0 3) || (x == 3 && y == 3 && z == 1)) ? 1 : 0"
 	blob k.slab k "6 6 6" "($(box 0 3 0 3 0 3) || (x == 3 && y == 3 && z == 3)) ? 1 : 0"
 	[ "$(prob-largest e.slab | fg -)" = 27 ]
