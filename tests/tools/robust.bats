@@ -10,5 +10,6 @@ load helpers
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ $output == *"| model | unet-predict |"* ]]
+	[[ $output == *"| probabilities | prob-largest |"* ]]
 	[[ $output == *", 0 hung, crashed or refused unclearly"* ]]
 }

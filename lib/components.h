@@ -1,0 +1,42 @@
+/* components.h: connected components of a binary 3-D mask, and the
+ * post-processing step that keeps only the largest one of a probability map.
+ *
+ * Grids are nx*ny*nz, x fastest, then y, then z (a one-channel slab's
+ * samples). Two foreground voxels are neighbours when their coordinates
+ * differ by at most 1 on every axis and, for 6-connectivity, on one axis
+ * only (faces), for 18-connectivity on at most two (faces and edges), for
+ * 26-connectivity on up to three (faces, edges and corners).
+ *
+ * The method is a raster scan with union-find kept inside the label array
+ * itself: no recursion, no queue, no memory beyond one uint32 per voxel. Each
+ * voxel is visited a fixed number of times (one scan joins it to its earlier
+ * neighbours, one more gives it its final label); the set lookups in between
+ * are shortened by path halving, and every set is rooted at its lowest voxel
+ * index, so the time is close to linear in the number of voxels. */
+#ifndef SL_COMPONENTS_H
+#define SL_COMPONENTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Label the components of mask (nx*ny*nz bytes, nonzero: foreground) with
+ * connectivity conn (6, 18 or 26) into labels (nx*ny*nz uint32): 0 on the
+ * background, 1..*ncomp on the foreground, numbered in the order of each
+ * component's lowest voxel index. Returns 0, or -1 with an error (dims not
+ * >= 1, conn not 6, 18 or 26, more than 2^32 - 1 voxels). */
+int cc_label(const uint8_t *mask, int nx, int ny, int nz, int conn, uint32_t *labels,
+             uint32_t *ncomp);
+
+/* Keep the largest component of the mask p >= thr of the probability map p
+ * (nx*ny*nz floats): every voxel with p >= thr outside that component is set
+ * to 0; every other voxel keeps its value, so thresholding the result at thr
+ * gives exactly the largest component. Of components of equal size the one
+ * with the lowest voxel index is kept; with no voxel >= thr nothing changes.
+ * thr must be above 0. *kept (the largest component's voxel count), *removed
+ * (the voxels set to 0) and *ncomp (the number of components), each when not
+ * NULL. Returns 0, or -1 with an error (as cc_label, thr not above 0, out of
+ * memory: one uint32 per voxel is allocated; p is then unchanged). */
+int cc_keep_largest(float *p, int nx, int ny, int nz, double thr, int conn, size_t *kept,
+                    size_t *removed, size_t *ncomp);
+
+#endif
