@@ -48,7 +48,7 @@ ifeq ($(filter clean help,$(MAKECMDGOALS)),)
 _ := $(call param,sparse3d,$(TRAIN) $(SPARSE3D_FLAGS))
 _ := $(call param,largest,$(LARGEST) $(LARGEST_TOOL))
 endif
-M_sparse3d = models/sparse3d.model
+SPARSE3D_MODEL = models/sparse3d.model
 FUSE2D = $(if $(filter 3,$(PLANES)),planes,selflabel)
 # the annotated slices of the validation volumes (iteration 0's labels)
 ANN0_VAL = $(CASES_VAL:%=labels/$(basename $(notdir $(INITIAL)))/%.slab)
@@ -59,6 +59,8 @@ models/sparse3d.model: lists/sparse3d-train.list $(if $(HAVE_VAL),lists/sparse3d
 		$(LABELS_$(basename $(notdir $(INITIAL)))) params/sparse3d
 	$(call run,$(LAUNCH_TRAIN),$(TRAIN) $(SPARSE3D_FLAGS) --log logs/sparse3d.tsv -o $@.tmp $(lists))
 
+# (reached through pattern rules only, they are kept all the same)
+.PRECIOUS: p3d/%.slab test/sparse3d/%.slab test/fused/%.slab
 p3d/%.slab: models/sparse3d.model data/images/%.slab params/testpredict
 	$(call run,$(LAUNCH),$(PREDICT) -m models/sparse3d.model $(REPORT_PREDICT_FLAGS) -o $@.tmp data/images/$*.slab)
 
@@ -68,7 +70,6 @@ choice/largest: $(if $(filter auto,$(LARGEST)),$(CASES_VAL:%=p3d/%.slab) $(ANN0_
 		params/largest $(PIPE)/selflabel-largest
 	$(call run,,$(LARGEST_ENV) $(PIPE)/selflabel-largest -m $(LARGEST) -t $(THR) \
 	  -a labels/$(basename $(notdir $(INITIAL))) -p p3d $(CASES_VAL) > $@.tmp)
-LARGEST_ENV = METRICS='$(METRICS)' MEAN='$(MEAN)' LARGEST_TOOL='$(LARGEST_TOOL)'
 
 test/sparse3d/%.slab: p3d/%.slab choice/largest
 	$(call run,$(LARGEST_ENV) $(LAUNCH),$(PIPE)/selflabel-largest -c choice/largest -t $(THR) -o $@.tmp $<)

@@ -177,6 +177,8 @@ SLICE_PICK ?= slice-pick
 PERMUTE ?= slab-permute
 MEAN ?= prob-mean
 LARGEST_TOOL ?= prob-largest
+# the tools pipelines/selflabel-largest runs
+LARGEST_ENV = METRICS='$(METRICS)' MEAN='$(MEAN)' LARGEST_TOOL='$(LARGEST_TOOL)'
 REPORTER ?= $(PIPE)/selflabel-report
 DIAG ?= $(PIPE)/selflabel-diag
 

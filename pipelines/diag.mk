@@ -47,6 +47,10 @@ diag_plane_predict = $(call run,$(LAUNCH),$(PREDICT) -m $(model) $(PREDICT_FLAGS
 	$(image) && $(PERMUTE) -p $(PLANE_ORDER_$1) -r $(ref) -o $@.tmp $@.p.tmp && \
 	rm -f $@.p.tmp || { rm -f $@.p.tmp; false; })
 diag_mean = $(call run,,$(MEAN) -o $@.tmp $^)
+# the mean of the f32 prerequisites, kept to the largest component when the
+# run's choice/largest says yes (pipelines/selflabel-largest); $1: the threshold
+diag_largest = $(call run,,$(LARGEST_ENV) $(PIPE)/selflabel-largest -c choice/largest -t $1 -o $@.tmp \
+	$(filter-out choice/largest,$^))
 
 # metrics with per-slice counts: $(call slices,PRED FILES,GT FILES,THR)
 define slices

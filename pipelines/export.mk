@@ -69,6 +69,17 @@ endef
 $(foreach p,$(PLANE_NAMES),$(eval $(call export_plane_rules,$p)))
 exp/ts/planes/%.slab: exp/ts/selflabel/%.slab exp/ts/plane-cor/%.slab exp/ts/plane-sag/%.slab
 	$(call run,$(LAUNCH),$(MEAN) -o $@.tmp $^)
+# the sparse 3-D model (SPARSE3D) and the fused prediction (FUSE3D), as
+# pipelines/baseline3d.mk makes them for the run's own volumes
+ifeq ($(call yes,$(SPARSE3D)),yes)
+exp/ts/p3d/%.slab: models/sparse3d.model data/imagesTs/%.slab params/testpredict
+	$(call run,$(LAUNCH),$(PREDICT) -m models/sparse3d.model $(REPORT_PREDICT_FLAGS) -o $@.tmp data/imagesTs/$*.slab)
+exp/ts/sparse3d/%.slab: exp/ts/p3d/%.slab choice/largest
+	$(call run,$(LARGEST_ENV) $(LAUNCH),$(PIPE)/selflabel-largest -c choice/largest -t $(THR) -o $@.tmp $<)
+exp/ts/fused/%.slab: exp/ts/$(FUSE2D)/%.slab exp/ts/sparse3d/%.slab choice/largest
+	$(call run,$(LARGEST_ENV) $(LAUNCH),$(PIPE)/selflabel-largest -c choice/largest -t $(THR_fused) \
+	  -o $@.tmp exp/ts/$(FUSE2D)/$*.slab exp/ts/sparse3d/$*.slab)
+endif
 
 .PHONY: export
 export: $(EXPORT_FILES) bundle

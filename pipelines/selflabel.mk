@@ -7,7 +7,8 @@
 #
 #   make -j N             the whole run: iterations, baselines, report
 #   make -j N iterations  the loop only (iteration-0 ... iteration-N)
-#   make baselines        the 2-D model trained on all ground truth
+#   make baselines        the 2-D model trained on all ground truth (and the
+#                         sparse 3-D model on the annotated slices)
 #   make report           predict the test volumes with each model, report.md
 #   make diagnostics      pseudo-labels, the initial model and each model on the
 #                         validation volumes against the full ground truth, per
@@ -164,7 +165,7 @@ endif
 FORCE:
 iterations: $(FINAL)
 # (given annotations: no full ground truth, no baseline)
-baselines: $(if $(GIVEN),,models/full.model)
+baselines: $(if $(GIVEN),,models/full.model) $(if $(call yes,$(SPARSE3D)),models/sparse3d.model)
 
 models/full.model: private trainlist = lists/full-train.list
 models/full.model: private vallist = $(if $(HAVE_VAL),lists/full-val.list)
@@ -176,7 +177,7 @@ schedule:
 	@column -t -s$$'\t' schedule.tsv 2>/dev/null || cat schedule.tsv
 
 status:
-	@for m in $(MODELS)$(if $(GIVEN),, models/full.model); do \
+	@for m in $(MODELS)$(if $(GIVEN),, models/full.model)$(if $(call yes,$(SPARSE3D)), models/sparse3d.model); do \
 	  if [ -f $$m ]; then echo "done     $$m"; else echo "to do    $$m"; fi; done
 
 clean-tmp:
@@ -186,7 +187,7 @@ help:
 	@sed -n '3,25s/^# \{0,1\}//p' $(PIPE)/selflabel.mk
 
 clean:
-	rm -rf prob pseudo labels models logs lists sched mk test report report.md params diag planes \
+	rm -rf prob pseudo labels models logs lists sched mk test report report.md params diag planes p3d choice \
 	  schedule.tsv data data.tmp data.old.tmp exp
 
 include $(PIPE)/baseline3d.mk
