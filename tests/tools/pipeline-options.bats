@@ -134,7 +134,8 @@ conf() {
 	[ "$(calls train)" -eq 7 ]
 	: > calls.log
 	make -s -C run -j2 iterations baselines SELECT_ON=all EMA= POS_WEIGHT= > make.out 2>&1
-	[ "$(calls train)" -eq 8 ]
+	# (the sparse 3-D model of the baselines too)
+	[ "$(calls train)" -eq 9 ]
 	[ "$(calls extract)" -eq 0 ]
 }
 
@@ -149,7 +150,8 @@ conf() {
 	: > calls.log
 	make -s -C run -j2 REPORT_FLIP=no > make.out 2>&1
 	[ "$(calls train)" -eq 0 ]
-	[ "$(calls predict)" -eq 3 ]
+	# (central, selflabel, full and the sparse 3-D model on the test volume)
+	[ "$(calls predict)" -eq 4 ]
 	[[ "$(args test/central/t.slab)" != *--flip* ]]
 	# no flips anywhere: every prediction, no initial model
 	: > calls.log

@@ -375,13 +375,16 @@ $(printf 'e\ttrain\t9\t1\t4\t4\t2\t4 3 2 1 0 1 2 3 4')" ]
 	grep -q '^| 2D central slices only | ' run/report.md
 	grep -q '^| 2D self-labelling | ' run/report.md
 	grep -q '^| 2D full ground truth | ' run/report.md
-	[ "$(wc -l < run/report/summary.tsv)" -eq 4 ]
+	# (and the sparse-annotation baseline, on in every preset)
+	grep -q '^| 3D U-Net, annotated slices only | ' run/report.md
+	[ "$(wc -l < run/report/summary.tsv)" -eq 5 ]
 	# known answer: the stand-in marks 2 of 4 pixels a slice, the truth 1 of them
 	awk -F'\t' 'NR > 1 { d = $3 - 2 / 3; if (d < -1e-4 || d > 1e-4) exit 1 }' run/report/summary.tsv
 	[ "$(head -c 8 run/report/nsi.png | od -An -tx1 | tr -d ' ')" = 89504e470d0a1a0a ]
-	[ "$(head -n 1 run/report/nsi.tsv)" = "$(printf 'nsi\tcentral\tselflabel\tfull')" ]
-	[ "$(ls run/report/fig/*.png | wc -l)" -eq 6 ]
+	[ "$(head -n 1 run/report/nsi.tsv)" = "$(printf 'nsi\tcentral\tselflabel\tfull\tsparse3d')" ]
+	[ "$(ls run/report/fig/*.png | wc -l)" -eq 8 ]
 	[ "$(awk -F'\t' '$1 == "predict" && $4 ~ /^test/' calls.log | wc -l)" -eq 3 ]
+	[ "$(awk -F'\t' '$1 == "predict" && $4 ~ /^p3d\/t.slab/' calls.log | wc -l)" -eq 1 ]
 	# nothing to redo; a report parameter rescores without predicting again
 	: > calls.log
 	make -s -C run report > make.out 2>&1
