@@ -6,10 +6,17 @@
 # RESIZE, INGEST_OPTS -Z / --nan, FG_LABELS); a run on a folder of slabs
 # (DATA_KIND=slabs) did not convert its data itself, so its bundle says
 # what msd2slab does by default and the user must check it matches.
+# EXPORT_MODEL fused (SPARSE3D and FUSE3D): also the sparse 3-D model
+# (sparse3d.model, a `3d` model line) and the run's choice/largest (`largest`,
+# with the thresholds of the run's two largest-component steps: THR for the
+# 3-D model's own, THR_fused for the fused probabilities).
 
 BUNDLE_DIR ?= out/model
 BUNDLE_PLANES := $(if $(filter 3,$(PLANES)),cor sag)
-bundle_thr = $(if $(BUNDLE_PLANES),$(THR_planes),$(THR_selflabel))
+# the 3-D model and the largest-component choice: only when the run exports
+# the fused model
+BUNDLE_3D := $(if $(and $(filter fused,$(EXPORT_MODEL)),$(call yes,$(SPARSE3D)),$(call yes,$(FUSE3D))),yes)
+bundle_thr = $(if $(BUNDLE_3D),$(THR_fused),$(if $(BUNDLE_PLANES),$(THR_planes),$(THR_selflabel)))
 # msd2slab's NaN policy as INGEST_OPTS gives it (--nan zero, --nan=min, ...)
 nan_given = $(findstring --nan $1,$(INGEST_OPTS))$(findstring --nan=$1,$(INGEST_OPTS))
 bundle_nan = $(or $(firstword $(foreach v,zero min,$(if $(call nan_given,$v),$v))),refuse)
@@ -18,11 +25,14 @@ bundle_nan = $(or $(firstword $(foreach v,zero min,$(if $(call nan_given,$v),$v)
 bundle: $(BUNDLE_DIR)/bundle.tsv
 
 $(BUNDLE_DIR)/bundle.tsv: $(FINAL) $(BUNDLE_PLANES:%=models/plane-%.model) params/data \
-		params/testpredict params/report params/planes
+		params/testpredict params/report params/planes \
+		$(if $(BUNDLE_3D),models/sparse3d.model choice/largest)
 	@mkdir -p $(@D)
 	cp $(FINAL) $(@D)/axial.model.tmp && mv -f $(@D)/axial.model.tmp $(@D)/axial.model
 	$(foreach p,$(BUNDLE_PLANES),cp models/plane-$p.model $(@D)/$p.model.tmp && \
 	  mv -f $(@D)/$p.model.tmp $(@D)/$p.model && ) true
+	$(if $(BUNDLE_3D),cp models/sparse3d.model $(@D)/sparse3d.model.tmp && \
+	  mv -f $(@D)/sparse3d.model.tmp $(@D)/sparse3d.model)
 	{ printf 'selflabel-bundle\t1\n'; \
 	  printf '# written by make bundle in %s\n' "$$(pwd)"; \
 	  printf 'channels\t%s\n' "$$(sed -n 's/^CHANNELS //p;/^ENDHDR/q' data/images/$(firstword $(CASES_TRAIN)).slab)"; \
@@ -36,4 +46,8 @@ $(BUNDLE_DIR)/bundle.tsv: $(FINAL) $(BUNDLE_PLANES:%=models/plane-%.model) param
 	  printf 'model\taxial\taxial.model\n'; \
 	  $(foreach p,$(BUNDLE_PLANES),printf 'model\t$p\t$p.model\t%s\t%s\n' \
 	    '$(PLANE_ORDER_$p)' '$(PLANE_DIMS_$p)';) \
+	  $(if $(BUNDLE_3D),printf 'model\tsparse3d\tsparse3d.model\t3d\n'; \
+	    printf 'largest\t%s\n' "$$(sed -n 1p choice/largest)"; \
+	    printf 'largest-threshold\t%s\n' '$(THR_fused)'; \
+	    printf 'largest-threshold-3d\t%s\n' '$(THR)';) \
 	} > $@.tmp && mv -f $@.tmp $@
