@@ -83,6 +83,9 @@ values() { slab_f32 "$1" | awk '{ print $1 + 0 }' | sort -g -u | tr '\n' ' '; }
 	# the teacher: each iteration's probabilities are the mean of the two
 	[ "$(values run/prob/01/c.slab)" = "0.1875 0.5 " ]
 	[ "$(values run/test/sparse3d/c.slab)" = "0.25 0.875 " ]
+	# the diagnostics score the 2-D models' own probabilities, not that mean
+	[ "$(values run/diag/prob/00/v.slab)" = "0.125 " ]
+	grep -q '^VP_00 := diag/prob/00/v.slab$' run/diag/plan.mk
 	# the choice, measured on the validation volume's annotated slice: the
 	# 3-D mask is one component, so keeping the largest changes nothing
 	[ "$(head -n 1 run/choice/largest)" = yes ]
