@@ -107,11 +107,11 @@ PREDICT_OPTS ?=
 # report: threshold of the final masks, NSI bins, HD95 options (metrics
 # --hd95; -e diag: an empty mask scores the grid's diagonal), cases drawn
 THR ?= 0.5
-# SL_THR: the threshold of the self-labelling model's masks (rows selflabel
-# and planes; setup --threshold): its pseudo-labels leave uncertain pixels
-# out, so it ends less confident than a model trained on full masks, and a
-# lower threshold recovers recall (chosen on the validation split,
-# examples/hippocampus) (empty: THR)
+# SL_THR: the threshold of the self-labelling model's masks (rows selflabel,
+# planes and fused; setup --threshold; empty: THR): a knob for experiments,
+# chosen on fully labelled validation volumes, which no preset sets (its
+# pseudo-labels leave uncertain pixels out, so a model can end less confident
+# than one trained on full masks: examples/hippocampus)
 THR_selflabel = $(or $(SL_THR),$(THR))
 THR_planes = $(THR_selflabel)
 NSI_BINS ?= 10
