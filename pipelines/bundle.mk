@@ -23,10 +23,15 @@ bundle_nan = $(or $(firstword $(foreach v,zero min,$(if $(call nan_given,$v),$v)
 
 .PHONY: bundle
 bundle: $(BUNDLE_DIR)/bundle.tsv
+# (params/bundle only when bundling: the benchmark's report lists params/)
+BUNDLE_GOAL := $(filter bundle export,$(MAKECMDGOALS))
+ifneq ($(BUNDLE_GOAL),)
+_ := $(call param,bundle,$(EXPORT_MODEL) $(BUNDLE_3D))
+endif
 
 $(BUNDLE_DIR)/bundle.tsv: $(FINAL) $(BUNDLE_PLANES:%=models/plane-%.model) params/data \
 		params/testpredict params/report params/planes \
-		$(if $(BUNDLE_3D),models/sparse3d.model choice/largest)
+		$(if $(BUNDLE_3D),models/sparse3d.model choice/largest) $(if $(BUNDLE_GOAL),params/bundle)
 	@mkdir -p $(@D)
 	cp $(FINAL) $(@D)/axial.model.tmp && mv -f $(@D)/axial.model.tmp $(@D)/axial.model
 	$(foreach p,$(BUNDLE_PLANES),cp models/plane-$p.model $(@D)/$p.model.tmp && \

@@ -47,6 +47,19 @@ setup() {
 	cmp $b/sparse3d.model run/models/sparse3d.model
 }
 
+@test "make bundle again after the export model changed: the bundle follows (params/bundle)" {
+	cp -a run run2
+	make -s -C run2 bundle FUSE3D=no > make.out 2>&1
+	grep -qx "model	axial	axial.model" run2/out/model/bundle.tsv
+	run ! grep -q sparse3d run2/out/model/bundle.tsv
+	run ! grep -q '^largest' run2/out/model/bundle.tsv
+	grep -qx "planes" run2/params/bundle
+	make -s -C run2 bundle > make.out 2>&1
+	grep -qx "model	sparse3d	sparse3d.model	3d" run2/out/model/bundle.tsv
+	grep -qx "fused yes" run/params/bundle
+	rm -rf run2
+}
+
 # the f32 samples of z-plane K of a one-channel slab, one per line
 zplane() {
 	local off n
