@@ -251,7 +251,7 @@ int train_run(struct unet *u, const struct trainset *tr, const struct trainset *
 	/* the ranks kept one model: a check of the MPI's sums being the same everywhere */
 	int differs = dist_differs(u->params, np);
 	if (differs > 0)
-		error("the ranks' models differ after training (the MPI's sums differ between ranks)");
+		error("the ranks' models differ after training (an MPI sum that is not the same on every rank)");
 	if (differs)
 		goto out;
 	ran = epoch - 1;
