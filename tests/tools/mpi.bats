@@ -123,6 +123,13 @@ within() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"unet-train-mpi: "*"missing.list"* ]]
 	[ ! -e m.model ]
+	# a truncated image
+	head -c 500 img_a.slab > cut.slab
+	echo "cut.slab msk_a.slab" > cut.list
+	run mpirun -np 2 unet-train-mpi -q -o m.model cut.list
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"unet-train-mpi: "*"cut.slab"* ]]
+	[ ! -e m.model ]
 	run --separate-stderr mpirun -np 2 unet-train-mpi -h
 	[ "$status" -eq 0 ]
 	[[ "$output" == usage:\ unet-train-mpi* ]]
