@@ -125,15 +125,20 @@ all: deps $(TOOLS) $(BIN)/selflabel $(UNITS) man
 # and lib/dist.c compiled once more with -DSL_MPI, that dist.o linked before
 # libselflabel.a (whose dist.o is the one-rank one: lib/dist.h). Without an
 # MPI nothing changes; `make deps-hpc` installs OpenMPI. Never with SANITIZE=1
-# (the MPI's own allocations are no project's to check).
-MPI_PKG := $(if $(SANITIZE),,$(firstword $(foreach p,ompi-c mpich,$(shell \
-	pkg-config --exists $(p) 2>/dev/null && echo $(p)))))
+# (the MPI's own allocations are no project's to check), and not looked for
+# by the goals that build nothing (make deps asks pkg-config for nothing else).
+NO_MPI_GOALS := deps deps-hpc fuzz-deps lint clean uninstall
+ifeq ($(SANITIZE)$(filter-out $(NO_MPI_GOALS),$(or $(MAKECMDGOALS),all)),)
+else ifeq ($(SANITIZE),)
+MPI_PKG := $(firstword $(foreach p,ompi-c mpich,$(shell \
+	pkg-config --exists $(p) 2>/dev/null && echo $(p))))
 ifneq ($(MPI_PKG),)
 MPI_CC := $(CC)
 MPI_CFLAGS := $(shell pkg-config --cflags $(MPI_PKG))
 MPI_LIBS := $(shell pkg-config --libs $(MPI_PKG))
-else ifeq ($(SANITIZE),)
+else
 MPI_CC := $(shell command -v mpicc 2>/dev/null)
+endif
 endif
 MPI_TOOLS := $(if $(MPI_CC),$(BIN)/unet-train-mpi)
 .PHONY: deps-hpc
