@@ -14,8 +14,9 @@
 #                   share/man/man1/selflabel*.1
 #   make uninstall  remove what make install put there
 #
-#   make deps-hpc   install OpenMPI (openmpi-bin libopenmpi-dev; never part of
-#                   make or make deps): make then also builds bin/unet-train-mpi
+#   make deps-hpc   install OpenMPI (openmpi-bin libopenmpi-dev) with what make
+#                   deps installs (never part of make or make deps): make then
+#                   also builds bin/unet-train-mpi
 #
 #   make SANITIZE=1 test   the same suite against an ASan+UBSan build
 #                   (build-san/, bin-san/; see the SANITIZE block below)
@@ -143,7 +144,7 @@ endif
 MPI_TOOLS := $(if $(MPI_CC),$(BIN)/unet-train-mpi)
 .PHONY: deps-hpc
 deps-hpc:
-	@$(MAKE) --no-print-directory deps DEBS="openmpi-bin libopenmpi-dev"
+	@$(MAKE) --no-print-directory deps DEBS="$(DEBS) openmpi-bin libopenmpi-dev"
 	@echo "MPI installed: make builds bin/unet-train-mpi (mpirun -np N bin/unet-train-mpi ...)"
 ifneq ($(MPI_TOOLS),)
 all: $(MPI_TOOLS)

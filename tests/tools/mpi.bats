@@ -17,6 +17,8 @@ setup() {
 	# OpenMPI: as root, and more ranks than cores (MPICH ignores these)
 	export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 	export OMPI_MCA_rmaps_base_oversubscribe=1
+	# containers often forbid the cross-memory attach of OpenMPI's shared memory
+	export OMPI_MCA_btl_vader_single_copy_mechanism=none
 }
 
 # ranks N ARG...: unet-train-mpi -q with the small options over N ranks.
