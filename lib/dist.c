@@ -15,12 +15,12 @@ void dist_share(size_t n, size_t *lo, size_t *hi)
 	*hi = n * (r + 1) / p;
 }
 
-/* FNV-1a of n floats' bytes. */
-static uint64_t hash_floats(const float *buf, size_t n)
+/* FNV-1a of n bytes. */
+static uint64_t hash_bytes(const void *buf, size_t n)
 {
-	const unsigned char *b = (const unsigned char *)buf;
+	const unsigned char *b = buf;
 	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n * sizeof(float); i++)
+	for (size_t i = 0; i < n; i++)
 		h = (h ^ b[i]) * 1099511628211ull;
 	return h;
 }
@@ -62,9 +62,9 @@ int dist_allreduce_sum_d(double *buf, size_t n)
 	return 0;
 }
 
-int dist_differs(const float *buf, size_t n)
+int dist_differs(const void *buf, size_t n)
 {
-	(void)hash_floats;
+	(void)hash_bytes;
 	return 0;
 }
 
@@ -136,12 +136,12 @@ int dist_allreduce_sum_d(double *buf, size_t n)
 	return allreduce(buf, n, sizeof *buf, MPI_DOUBLE);
 }
 
-int dist_differs(const float *buf, size_t n)
+int dist_differs(const void *buf, size_t n)
 {
 	if (size == 1)
 		return 0;
 	unsigned long long h[2], mm[2];
-	h[0] = hash_floats(buf, n);
+	h[0] = hash_bytes(buf, n);
 	h[1] = ~h[0];
 	/* the same hash everywhere when max(h) == min(h), i.e. max(h) == ~max(~h) */
 	if (MPI_Allreduce(h, mm, 2, MPI_UNSIGNED_LONG_LONG, MPI_MAX, MPI_COMM_WORLD) != MPI_SUCCESS)

@@ -29,9 +29,9 @@ const char *dist_kind(void);
  * with one rank the buffer is untouched). 0 or -1 (an MPI failure). */
 int dist_allreduce_sum(float *buf, size_t n);
 int dist_allreduce_sum_d(double *buf, size_t n);
-/* 0 when buf's n floats are the same bytes on every rank, 1 when they
- * differ, -1 on an MPI failure. */
-int dist_differs(const float *buf, size_t n);
+/* 0 when buf's n bytes are the same on every rank, 1 when they differ
+ * (compared by a 64-bit hash), -1 on an MPI failure. */
+int dist_differs(const void *buf, size_t n);
 
 /* The share [*lo, *hi) of items 0..n-1 of this rank: contiguous, in
  * rank order, sizes differing by at most one (may be empty). */

@@ -102,6 +102,16 @@ int train_run(struct unet *u, const struct trainset *tr, const struct trainset *
 	int epoch = 0, ran = -1;
 	if (!st1 || !st2 || !best || !in || !sw || !mk || !perm || (o->ema > 0 && (!avg || !raw)))
 		goto out;
+	/* Over several ranks: the same sets and start everywhere, or a rank
+	 * would wait in a sum the others never make. */
+	uint64_t sig[5] = {tr->n, va ? va->n : 0, np, (uint64_t)B, s};
+	int differs = dist_differs(sig, sizeof sig);
+	if (!differs)
+		differs = dist_differs(u->params, np * sizeof(float));
+	if (differs > 0)
+		error("the ranks' training sets or starting models differ");
+	if (differs)
+		goto out;
 	rng_seed(&r, o->seed);
 	memcpy(best, u->params, np * sizeof(float));
 	for (size_t j = 0; avg && j < np; j++)
@@ -249,7 +259,7 @@ int train_run(struct unet *u, const struct trainset *tr, const struct trainset *
 	}
 	memcpy(u->params, best, np * sizeof(float));
 	/* the ranks kept one model: a check of the MPI's sums being the same everywhere */
-	int differs = dist_differs(u->params, np);
+	differs = dist_differs(u->params, np * sizeof(float));
 	if (differs > 0)
 		error("the ranks' models differ after training (an MPI sum that is not the same on every rank)");
 	if (differs)

@@ -317,8 +317,8 @@ static int train_main(int argc, char **argv, struct blas_state *bs)
 		return 2;
 	if (summary && i < argc)
 		return opt_fail("--summary takes no operand: '%s'", argv[i]);
-	if (summary)
-		return print_summary();
+	if (summary) /* once, from rank 0 */
+		return dist_rank() ? 0 : print_summary();
 	if (!out)
 		return opt_fail("missing option: '-o MODEL'");
 	if (i == argc)

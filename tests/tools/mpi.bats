@@ -132,6 +132,14 @@ within() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"unet-train-mpi: "*"cut.slab"* ]]
 	[ ! -e m.model ]
+	# ranks that read different sets (e.g. no shared folder): an error, not a hang
+	head -n 3 tr.list > tr1.list
+	cp tr.list tr0.list
+	run timeout 60 mpirun -np 2 bash -c 'exec unet-train-mpi -q --filters 4 --depth 2 -b 8 -e 2 \
+		-o m.model "tr${OMPI_COMM_WORLD_RANK:-$PMI_RANK}.list"'
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"unet-train-mpi: the ranks' training sets or starting models differ"* ]]
+	[ ! -e m.model ]
 	run --separate-stderr mpirun -np 2 unet-train-mpi -h
 	[ "$status" -eq 0 ]
 	[[ "$output" == usage:\ unet-train-mpi* ]]

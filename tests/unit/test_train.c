@@ -138,7 +138,7 @@ static void split_batch(void)
 	dist_share(7, &lo, &hi);
 	CHECK(dist_rank() == 0 && dist_size() == 1 && lo == 0 && hi == 7);
 	CHECK(dist_allreduce_sum_d(d, 2) == 0 && d[0] == 1.5 && d[1] == -2);
-	CHECK(dist_allreduce_sum(f, 1) == 0 && f[0] == 3 && dist_differs(f, 1) == 0);
+	CHECK(dist_allreduce_sum(f, 1) == 0 && f[0] == 3 && dist_differs(f, sizeof f) == 0);
 }
 
 static void mkpair(struct slab *img, struct slab *msk, int nz, const char *slices)
