@@ -77,8 +77,10 @@ static int rank, size = 1, started;
 
 int dist_init(int *argc, char ***argv)
 {
-	if (MPI_Init(argc, argv) != MPI_SUCCESS)
-		return error("MPI_Init failed");
+	/* the thread pool's workers never call MPI: only the main thread does */
+	int provided;
+	if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
+		return error("MPI_Init_thread failed");
 	started = 1;
 	if (MPI_Comm_rank(MPI_COMM_WORLD, &rank) != MPI_SUCCESS ||
 	    MPI_Comm_size(MPI_COMM_WORLD, &size) != MPI_SUCCESS)
