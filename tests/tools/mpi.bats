@@ -11,6 +11,7 @@ load helpers
 
 setup() {
 	cd "$BATS_TEST_TMPDIR"
+	if [ -n "${SELFLABEL_SANITIZE-}" ]; then skip "make SANITIZE=1 builds no unet-train-mpi"; fi
 	command -v unet-train-mpi > /dev/null ||
 		skip "no unet-train-mpi: built only with an MPI (make deps-hpc, then make)"
 	command -v mpirun > /dev/null || skip "no mpirun (make deps-hpc installs OpenMPI)"
