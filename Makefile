@@ -14,6 +14,10 @@
 #                   share/man/man1/selflabel*.1
 #   make uninstall  remove what make install put there
 #
+#   make deps-hpc   install OpenMPI (openmpi-bin libopenmpi-dev) with what make
+#                   deps installs (never part of make or make deps): make then
+#                   also builds bin/unet-train-mpi
+#
 #   make SANITIZE=1 test   the same suite against an ASan+UBSan build
 #                   (build-san/, bin-san/; see the SANITIZE block below)
 #
@@ -115,6 +119,45 @@ LIBA := $(B)/libselflabel.a
 
 .PHONY: all deps test unit bats lint bench demo install uninstall man clean FORCE
 all: deps $(TOOLS) $(BIN)/selflabel $(UNITS) man
+
+# ---- MPI (optional): bin/unet-train-mpi ------------------------------------
+# When an MPI is installed (OpenMPI or MPICH, found by pkg-config as ompi-c or
+# mpich, else its mpicc), make also builds bin/unet-train-mpi: tools/unet-train.c
+# and lib/dist.c compiled once more with -DSL_MPI, that dist.o linked before
+# libselflabel.a (whose dist.o is the one-rank one: lib/dist.h). Without an
+# MPI nothing changes; `make deps-hpc` installs OpenMPI. Never with SANITIZE=1
+# (the MPI's own allocations are no project's to check), and not looked for
+# by the goals that build nothing (make deps asks pkg-config for nothing else).
+NO_MPI_GOALS := deps deps-hpc fuzz-deps lint clean uninstall
+ifeq ($(SANITIZE)$(filter-out $(NO_MPI_GOALS),$(or $(MAKECMDGOALS),all)),)
+else ifeq ($(SANITIZE),)
+MPI_PKG := $(firstword $(foreach p,ompi-c mpich,$(shell \
+	pkg-config --exists $(p) 2>/dev/null && echo $(p))))
+ifneq ($(MPI_PKG),)
+MPI_CC := $(CC)
+MPI_CFLAGS := $(shell pkg-config --cflags $(MPI_PKG))
+MPI_LIBS := $(shell pkg-config --libs $(MPI_PKG))
+else
+MPI_CC := $(shell command -v mpicc 2>/dev/null)
+endif
+endif
+MPI_TOOLS := $(if $(MPI_CC),$(BIN)/unet-train-mpi)
+.PHONY: deps-hpc
+deps-hpc:
+	@$(MAKE) --no-print-directory deps DEBS="$(DEBS) openmpi-bin libopenmpi-dev"
+	@echo "MPI installed: make builds bin/unet-train-mpi (mpirun -np N bin/unet-train-mpi ...)"
+ifneq ($(MPI_TOOLS),)
+all: $(MPI_TOOLS)
+$(B)/mpi/dist.o: lib/dist.c $(B)/cflags | deps
+	@mkdir -p $(@D)
+	$(MPI_CC) $(ALL_CFLAGS) $(MPI_CFLAGS) -DSL_MPI -MMD -MP -c -o $@ $<
+$(BIN)/unet-train-mpi: tools/unet-train.c $(B)/mpi/dist.o $(LIBA)
+	@mkdir -p $(@D) $(B)/tools
+	$(MPI_CC) $(ALL_CFLAGS) $(MPI_CFLAGS) -DSL_MPI -MMD -MP -MF $(B)/tools/unet-train-mpi.d \
+	  -o $@ $< $(B)/mpi/dist.o $(LIBA) $(LIBS) $(MPI_LIBS)
+-include $(B)/mpi/dist.d $(B)/tools/unet-train-mpi.d
+endif
+# ---- end of MPI -------------------------------------------------------------
 
 # make install and uninstall never install system packages: they only say.
 NO_APT := $(filter install uninstall,$(MAKECMDGOALS))
@@ -225,11 +268,11 @@ $(B)/man/selflabel-%.1: pipelines/selflabel-% man/mkman VERSION $(TOOLS)
 # DATADIR (whose bin/ is a relative link to LIBEXECDIR, so a run made from an
 # installed copy refers to installed files only), `selflabel` in BINDIR.
 rel = $$(realpath -m --relative-to=$(1) $(2))
-install: $(TOOLS) $(MANS)
+install: $(TOOLS) $(MPI_TOOLS) $(MANS)
 	@if [ "$(SANITIZE)" = 1 ]; then echo "make install: not with SANITIZE=1 (run make, then make install)" >&2; exit 1; fi
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR) \
 	  $(DESTDIR)$(DATADIR)/pipelines/presets $(DESTDIR)$(DATADIR)/formats
-	install -m 755 $(TOOLS) $(DESTDIR)$(LIBEXECDIR)
+	install -m 755 $(TOOLS) $(MPI_TOOLS) $(DESTDIR)$(LIBEXECDIR)
 	install -m 644 pipelines/*.mk pipelines/*.awk $(DESTDIR)$(DATADIR)/pipelines
 	install -m 644 pipelines/presets/*.mk $(DESTDIR)$(DATADIR)/pipelines/presets
 	install -m 755 $$(find pipelines -maxdepth 1 -type f -perm -u+x) $(DESTDIR)$(DATADIR)/pipelines

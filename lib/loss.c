@@ -12,8 +12,7 @@ float sigmoidf(float z)
 	return e / (1.0f + e);
 }
 
-/* The labelled pixels of a mask (not 255). */
-static size_t labelled(const uint8_t *mask, size_t n)
+size_t loss_labelled(const uint8_t *mask, size_t n)
 {
 	size_t cnt = 0;
 	for (size_t i = 0; i < n; i++)
@@ -47,7 +46,7 @@ double wbce_forward(const float *logit, const uint8_t *mask, const float *sw, in
 void wbce_backward(float *dlogit, const float *logit, const uint8_t *mask, const float *sw,
                    int N, size_t P, double pw, double scale)
 {
-	size_t cnt = labelled(mask, (size_t)N * P);
+	size_t cnt = loss_labelled(mask, (size_t)N * P);
 	if (!cnt)
 		return;
 	for (int n = 0; n < N; n++) {
@@ -66,7 +65,7 @@ void wbce_backward(float *dlogit, const float *logit, const uint8_t *mask, const
 double wbce_loss_grad(float *dlogit, const float *logit, const uint8_t *mask, const float *sw,
                       int N, size_t P, double pw, double scale)
 {
-	size_t cnt = labelled(mask, (size_t)N * P);
+	size_t cnt = loss_labelled(mask, (size_t)N * P);
 	double s = 0;
 	for (int n = 0; n < N; n++) {
 		double wn = sw ? sw[n] : 1.0, sn = 0, g = cnt ? wn * scale / cnt : 0;
@@ -103,8 +102,7 @@ void bce_backward(float *dlogit, const float *logit, const uint8_t *mask, const 
 	wbce_backward(dlogit, logit, mask, sw, N, P, 1.0, scale);
 }
 
-/* The sums of the soft Dice: si = sum w p y, ss = sum w p + sum w y. */
-static void dice_sums(const float *logit, const uint8_t *mask, const float *sw, int N,
+void dice_sums(const float *logit, const uint8_t *mask, const float *sw, int N,
                       size_t P, double *si, double *ss)
 {
 	*si = *ss = 0;
@@ -125,6 +123,11 @@ double dice_forward(const float *logit, const uint8_t *mask, const float *sw, in
 {
 	double si, ss;
 	dice_sums(logit, mask, sw, N, P, &si, &ss);
+	return dice_of_sums(si, ss);
+}
+
+double dice_of_sums(double si, double ss)
+{
 	return 1 - (2 * si + 1) / (ss + 1);
 }
 
@@ -133,6 +136,12 @@ void dice_backward(float *dlogit, const float *logit, const uint8_t *mask, const
 {
 	double si, ss;
 	dice_sums(logit, mask, sw, N, P, &si, &ss);
+	dice_backward_sums(dlogit, logit, mask, sw, N, P, si, ss, scale);
+}
+
+void dice_backward_sums(float *dlogit, const float *logit, const uint8_t *mask, const float *sw,
+                        int N, size_t P, double si, double ss, double scale)
+{
 	double den = (ss + 1) * (ss + 1);
 	for (int n = 0; n < N; n++) {
 		double wn = sw ? sw[n] : 1.0;

@@ -50,5 +50,16 @@ double wbce_loss_grad(float *dlogit, const float *logit, const uint8_t *mask, co
 double dice_forward(const float *logit, const uint8_t *mask, const float *sw, int N, size_t P);
 void dice_backward(float *dlogit, const float *logit, const uint8_t *mask, const float *sw,
                    int N, size_t P, double scale);
+/* The same in parts, for a batch split over processes (dist.h): the
+ * sums si = sum w p y, ss = sum w p + sum w y of a part; the loss of
+ * (summed) sums; and dice_backward on a part with the whole batch's sums. */
+void dice_sums(const float *logit, const uint8_t *mask, const float *sw, int N, size_t P,
+               double *si, double *ss);
+double dice_of_sums(double si, double ss);
+void dice_backward_sums(float *dlogit, const float *logit, const uint8_t *mask, const float *sw,
+                        int N, size_t P, double si, double ss, double scale);
+
+/* The labelled pixels (not 255) of n mask bytes. */
+size_t loss_labelled(const uint8_t *mask, size_t n);
 
 #endif

@@ -3,6 +3,7 @@
 #include "train.h"
 
 #include "augment.h"
+#include "dist.h"
 #include "kernels.h"
 #include "layers.h"
 #include "util.h"
@@ -49,11 +50,12 @@ void train_evaluate(struct unet *u, const struct trainset *va, enum lossfn loss,
 void train_evaluate_pw(struct unet *u, const struct trainset *va, enum lossfn loss,
                        double pos_weight, double *val_loss, double *dsc)
 {
-	size_t m = trainset_item_size(va), s = m * va->C;
+	size_t m = trainset_item_size(va), s = m * va->C, lo, hi;
 	double bce = 0, si = 0, ss = 0;
 	size_t lab = 0, tp = 0, fp = 0, fn = 0;
-	for (size_t i = 0; i < va->n; i += u->B) {
-		int n = (int)(va->n - i < (size_t)u->B ? va->n - i : (size_t)u->B);
+	dist_share(va->n, &lo, &hi); /* this rank's items; all of them on one */
+	for (size_t i = lo; i < hi; i += u->B) {
+		int n = (int)(hi - i < (size_t)u->B ? hi - i : (size_t)u->B);
 		size_t cnt;
 		const uint8_t *mk = va->mask + i * m;
 		unet_forward(u, va->img + i * s, n);
@@ -70,6 +72,13 @@ void train_evaluate_pw(struct unet *u, const struct trainset *va, enum lossfn lo
 				si += p * y, ss += p + y;
 			}
 		}
+	}
+	if (dist_size() > 1) {
+		/* the counts are exact in a double up to 2^53; MPI errors are fatal */
+		double t[7] = {bce, (double)lab, (double)tp, (double)fp, (double)fn, si, ss};
+		(void)dist_allreduce_sum_d(t, 7);
+		bce = t[0], si = t[5], ss = t[6];
+		lab = (size_t)t[1], tp = (size_t)t[2], fp = (size_t)t[3], fn = (size_t)t[4];
 	}
 	*val_loss = lab ? bce / lab : 0;
 	if (loss == LOSS_BCEDICE)
@@ -92,6 +101,16 @@ int train_run(struct unet *u, const struct trainset *tr, const struct trainset *
 	struct rng r;
 	int epoch = 0, ran = -1;
 	if (!st1 || !st2 || !best || !in || !sw || !mk || !perm || (o->ema > 0 && (!avg || !raw)))
+		goto out;
+	/* Over several ranks: the same sets and start everywhere, or a rank
+	 * would wait in a sum the others never make. */
+	uint64_t sig[5] = {tr->n, va ? va->n : 0, np, (uint64_t)B, s};
+	int differs = dist_differs(sig, sizeof sig);
+	if (!differs)
+		differs = dist_differs(u->params, np * sizeof(float));
+	if (differs > 0)
+		error("the ranks' training sets or starting models differ");
+	if (differs)
 		goto out;
 	rng_seed(&r, o->seed);
 	memcpy(best, u->params, np * sizeof(float));
@@ -116,28 +135,59 @@ int train_run(struct unet *u, const struct trainset *tr, const struct trainset *
 		}
 		for (size_t i = 0; i < tr->n; i += B) {
 			int n = (int)(tr->n - i < (size_t)B ? tr->n - i : (size_t)B);
+			/* This rank's share [lo, hi) of the batch; every rank draws the
+			 * augmentation of every item, so the random sequence is one run's. */
+			size_t lo, hi;
+			dist_share((size_t)n, &lo, &hi);
+			int nl = (int)(hi - lo);
 			for (int k = 0; k < n; k++) {
-				size_t q = perm[i + k];
+				size_t q = perm[i + k], kk = (size_t)k - lo;
+				int mine = (size_t)k >= lo && (size_t)k < hi;
 				if (!tr->zmult && (o->augment == 1 || (o->augment == 2 && tr->gt[q]))) {
 					struct augment a;
 					augment_draw(&a, &r, o->max_angle);
-					augment_apply(in + k * s, mk + k * m, tr->img + q * s, tr->mask + q * m,
-					              tr->C, tr->H, tr->W, &a);
-				} else {
-					memcpy(in + k * s, tr->img + q * s, s * sizeof(float));
-					memcpy(mk + k * m, tr->mask + q * m, m);
+					if (mine)
+						augment_apply(in + kk * s, mk + kk * m, tr->img + q * s,
+						              tr->mask + q * m, tr->C, tr->H, tr->W, &a);
+				} else if (mine) {
+					memcpy(in + kk * s, tr->img + q * s, s * sizeof(float));
+					memcpy(mk + kk * m, tr->mask + q * m, m);
 				}
-				sw[k] = (float)slice_weight(o->weights, tr->nsi[q]);
+				if (mine)
+					sw[kk] = (float)slice_weight(o->weights, tr->nsi[q]);
 			}
-			unet_forward(u, in, n);
-			double l = wbce_loss_grad(u->d.logit, u->a.logit, mk, sw, n, m, o->pos_weight, 1.0);
+			/* The losses are means over the whole batch's labelled pixels
+			 * (and Dice's sums over the whole batch): the shares' counts and
+			 * sums are summed first, and each share's BCE gradient scaled by
+			 * its part of the count, so the ranks' gradients add up to the
+			 * batch's (on one rank: share = 1 exactly, the plain arithmetic). */
+			double sums[3] = {0, 0, 0}, l = 0;
+			if (nl) {
+				unet_forward(u, in, nl);
+				sums[0] = (double)loss_labelled(mk, (size_t)nl * m);
+				if (o->loss == LOSS_BCEDICE)
+					dice_sums(u->a.logit, mk, sw, nl, m, &sums[1], &sums[2]);
+			}
+			double own = sums[0];
+			if (dist_allreduce_sum_d(sums, 3))
+				goto out;
+			double share = sums[0] > 0 ? own / sums[0] : 1;
+			if (nl)
+				l = wbce_loss_grad(u->d.logit, u->a.logit, mk, sw, nl, m, o->pos_weight,
+				                   share) * share;
 			if (o->loss == LOSS_BCEDICE) {
-				l += dice_forward(u->a.logit, mk, sw, n, m);
-				dice_backward(u->d.logit, u->a.logit, mk, sw, n, m, 1.0);
+				if (dist_rank() == 0)
+					l += dice_of_sums(sums[1], sums[2]);
+				if (nl)
+					dice_backward_sums(u->d.logit, u->a.logit, mk, sw, nl, m, sums[1],
+					                   sums[2], 1.0);
 			}
-			tl += l * n;
+			tl += l * n; /* summed over the ranks at the epoch's end */
 			unet_zero_grad(u);
-			unet_backward(u);
+			if (nl)
+				unet_backward(u);
+			if (dist_allreduce_sum(u->grads, np))
+				goto out;
 			step++;
 			float *w = u->params, *g = u->grads, flr = (float)lr;
 			if (o->opt == OPT_RMSPROP) {
@@ -163,6 +213,8 @@ int train_run(struct unet *u, const struct trainset *tr, const struct trainset *
 			if (o->on_step)
 				o->on_step(o->step_ctx, step, w, avg, np);
 		}
+		if (dist_allreduce_sum_d(&tl, 1))
+			goto out;
 		tl = tr->n ? tl / tr->n : 0;
 		double vl = tl, dsc = NAN;
 		if (avg) {
@@ -206,6 +258,12 @@ int train_run(struct unet *u, const struct trainset *tr, const struct trainset *
 		}
 	}
 	memcpy(u->params, best, np * sizeof(float));
+	/* the ranks kept one model: a check of the MPI's sums being the same everywhere */
+	differs = dist_differs(u->params, np * sizeof(float));
+	if (differs > 0)
+		error("the ranks' models differ after training (an MPI sum that is not the same on every rank)");
+	if (differs)
+		goto out;
 	ran = epoch - 1;
 out:
 	free(st1), free(st2), free(best), free(in), free(sw), free(mk), free(perm);

@@ -62,15 +62,27 @@ void train_opts_default(struct train_opts *o);
  * a = d a + (1 - d) w (in double). Validation, the learning-rate schedule,
  * early stopping, the kept epoch and the returned parameters then use a,
  * not w (with an empty `va`, the epoch's training loss of w still stands
- * in for the validation loss). Returns the number of epochs run, or -1
- * (out of memory). */
+ * in for the validation loss).
+ *
+ * Over several processes (dist.h: unet-train-mpi's ranks, each calling
+ * this with the same sets and options) every rank makes the same shuffle
+ * and augmentation draws for the whole batch, runs its share (dist_share)
+ * of each mini-batch, and the shares' labelled counts, Dice sums and
+ * gradients are summed over the ranks (the BCE of a share scaled by its
+ * part of the batch's count), so the summed gradient is the whole batch's
+ * to rounding and every rank makes the same optimiser step; validation is
+ * split likewise. With one rank the arithmetic is exactly the plain one.
+ * Returns the number of epochs run, or -1 (out of memory, an MPI failure,
+ * or ranks whose models differ at the end). */
 int train_run(struct unet *u, const struct trainset *tr, const struct trainset *va,
               const struct train_opts *o);
 
 /* Validation figures of the current parameters over a whole set: mean
  * BCE over labelled pixels (plus soft Dice over the set for LOSS_BCEDICE;
  * no slice weights) and the DSC of (p >= 0.5) against the labels, pooled over
- * every labelled pixel (1 when both are empty). */
+ * every labelled pixel (1 when both are empty). Over several ranks (dist.h)
+ * each evaluates its share of the set and the figures are summed (an MPI
+ * failure aborts: MPI's default error handler). */
 void train_evaluate(struct unet *u, const struct trainset *va, enum lossfn loss, double *val_loss,
                     double *dsc);
 /* The same with a foreground weight pos_weight in the BCE (as wbce_forward, layers.h;

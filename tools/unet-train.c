@@ -1,6 +1,8 @@
 /* unet-train: train (or fine-tune) the 2-D U-Net on labelled slices, or the
- * 3-D U-Net on whole volumes (--dims 3). */
+ * 3-D U-Net on whole volumes (--dims 3). Compiled with -DSL_MPI (and the MPI
+ * dist.o) it is unet-train-mpi: the same training data-parallel over MPI ranks. */
 #include "blascore.h"
+#include "dist.h"
 #include "isa.h"
 #include "layers.h"
 #include "model.h"
@@ -111,15 +113,30 @@ static const struct opt table[] = {
 	OPT_END
 };
 
+#ifdef SL_MPI
+#define TOOL_NAME "unet-train-mpi"
+#define MPI_NOTE "Run as N MPI ranks (mpirun -np N unet-train-mpi ..., or srun -n N): each rank\n" \
+	"trains on its share of every mini-batch (the same shuffle and augmentation draws on\n" \
+	"every rank), the gradients are summed over the ranks (MPI_Allreduce) before each\n" \
+	"optimiser step, validation is split over the ranks; within a rank the threads are\n" \
+	"as unet-train's. Rank 0 alone writes the model, the log and the progress. The\n" \
+	"model is unet-train's to rounding (summation order; 1 rank: the same bytes), and\n" \
+	"the same N gives the same bytes."
+#else
+#define TOOL_NAME "unet-train"
+#define MPI_NOTE "Data-parallel training over MPI ranks: unet-train-mpi, built beside unet-train by\n" \
+	"make when an MPI (OpenMPI or MPICH: mpicc) is installed (make deps-hpc installs it)."
+#endif
+
 static const struct opt_tool tool = {
-	.name = "unet-train",
-	.synopsis = "unet-train [options] -o MODEL TRAIN.list [VAL.list]\n"
-	            "       unet-train --summary [--dims 2|3] [-c CHANNELS]",
+	.name = TOOL_NAME,
+	.synopsis = TOOL_NAME " [options] -o MODEL TRAIN.list [VAL.list]\n"
+	            "       " TOOL_NAME " --summary [--dims 2|3] [-c CHANNELS]",
 	.operands = "TRAIN.list [VAL.list]", .min_operands = 0, .max_operands = 2,
 	.about = "List files: one 'IMAGE.slab MASK.slab' pair per line ('#' comments).",
 	.notes = "SELFLABEL_ISA=generic|avx2|avx512 caps the engine's vector instructions (default:\n"
 	         "the best this CPU runs; refused above it). Each set rounds its own way: the same\n"
-	         "seed, OPENBLAS_NUM_THREADS, set and OpenBLAS core give the same bytes.",
+	         "seed, OPENBLAS_NUM_THREADS, set and OpenBLAS core give the same bytes.\n" MPI_NOTE,
 	.opts = table,
 };
 
@@ -287,20 +304,21 @@ fail:
 	return -1;
 }
 
-int main(int argc, char **argv)
+/* The program after the start-up of main; bs: what blas_check found. */
+static int train_main(int argc, char **argv, struct blas_state *bs)
 {
-	struct blas_state bs;
-	blas_check(argv, &bs);
 	train_opts_default(&o);
 	int i = opt_parse(&tool, argc, argv);
 	if (i < 0)
 		return opt_status(i);
+	if (dist_rank() != 0)
+		o.quiet = 1;
 	if (isa_select()) /* a SELFLABEL_ISA the CPU cannot run, or no set's name */
 		return 2;
 	if (summary && i < argc)
 		return opt_fail("--summary takes no operand: '%s'", argv[i]);
-	if (summary)
-		return print_summary();
+	if (summary) /* once, from rank 0 */
+		return dist_rank() ? 0 : print_summary();
 	if (!out)
 		return opt_fail("missing option: '-o MODEL'");
 	if (i == argc)
@@ -310,8 +328,8 @@ int main(int argc, char **argv)
 		return opt_fail("--val-gt needs a validation list");
 	if (engine)
 		conv3x3_mode = CONV_REFERENCE; /* im2col + sgemm everywhere */
-	if (blas_note(&bs) && !o.quiet)
-		fprintf(stderr, "%s: %s\n", progname, blas_note(&bs));
+	if (blas_note(bs) && !o.quiet)
+		fprintf(stderr, "%s: %s\n", progname, blas_note(bs));
 
 	struct unet_config cfg;
 	struct trainset tr = {0}, va = {0};
@@ -334,13 +352,15 @@ int main(int argc, char **argv)
 		goto out;
 	free(params);
 	params = NULL;
+	if (dist_rank() != 0) /* rank 0 alone writes: the log, the progress, the model */
+		logpath = NULL;
 	struct outfile lf = {0};
 	if (run(&u, &tr, &va, &lf)) {
 		if (logpath)
 			outfile_abort(&lf);
 		goto out;
 	}
-	if (save(&cfg, u.params, &lf))
+	if (dist_rank() == 0 && save(&cfg, u.params, &lf))
 		goto out;
 	rc = close_stdout() ? 1 : 0;
 out: /* error exits free too: make SANITIZE=1 checks for leaks */
@@ -348,4 +368,13 @@ out: /* error exits free too: make SANITIZE=1 checks for leaks */
 	unet_free(&u);
 	trainset_free(&tr), trainset_free(&va);
 	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct blas_state bs;
+	blas_check(argv, &bs); /* may re-execute the program: before MPI starts */
+	if (dist_init(&argc, &argv))
+		return dist_finish(1);
+	return dist_finish(train_main(argc, argv, &bs));
 }

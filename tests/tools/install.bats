@@ -32,6 +32,10 @@ setup() {
 		grep -q "^selflabel $t \[ARG" "$D/usr/share/man/man1/selflabel-$t.1"
 	done
 	[ "$n" -ge 18 ]
+	# the MPI build, when make found an MPI, is installed beside unet-train
+	if [ -x "$SELFLABEL_ROOT/bin/unet-train-mpi" ]; then
+		[ -x "$D/usr/libexec/selflabel/unet-train-mpi" ]
+	fi
 	for t in setup segment split diag; do
 		run "$S" "$t" --version
 		[ "$output" = "selflabel-$t (selflabel) ${v##* }" ]

@@ -13,6 +13,12 @@ setup() { cd "$BATS_TEST_TMPDIR"; }
 	[ -z "$stderr" ]
 }
 
+@test "unet-train -h says how to get the MPI build (unet-train-mpi, make deps-hpc)" {
+	run --separate-stderr unet-train -h
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"unet-train-mpi"*"make deps-hpc"* ]]
+}
+
 @test "unet-train rejects a bad option and a missing model path with exit 2" {
 	run --separate-stderr unet-train --bogus -o m tr.list
 	[ "$status" -eq 2 ]

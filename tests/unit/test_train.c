@@ -1,7 +1,10 @@
 /* test_train: the class-weighted BCE (known answers, finite differences),
- * trainset_keep_gt, and the moving average of the weights (--ema) against a
- * brute-force recomputation from the recorded weights of every step. */
+ * the losses of a batch split in parts as train_run splits it over ranks
+ * (dist.h) against the whole batch's, trainset_keep_gt, and the moving
+ * average of the weights (--ema) against a brute-force recomputation from
+ * the recorded weights of every step. */
 #include "check.h"
+#include "dist.h"
 #include "gradcheck.h"
 #include "layers.h"
 #include "slab.h"
@@ -83,6 +86,61 @@ static void weighted_bce(void)
 
 /* A 16x16 image/mask pair of nz slices: a square that moves with z; the
  * mask's SLICES key (if not NULL) marks some slices 'g'. */
+/* A batch of 5 slices cut in parts of 2 and 3 (two ranks' shares): each
+ * part's BCE gradient scaled by its share of the labelled count, its Dice
+ * gradient from the summed sums, gives the whole batch's gradient, and the
+ * parts' losses add up to the whole's (the ranks' sums in train_run). */
+static void split_batch(void)
+{
+	enum { N = 5, P = 7 };
+	float z[N * P], sw[N], whole[N * P], part[N * P];
+	uint8_t m[N * P];
+	uint64_t x = 12345;
+	for (int i = 0; i < N * P; i++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		z[i] = (float)((int)(x >> 40 & 0xffff) - 32768) / 8000.0f;
+		int k = (int)(x >> 20 & 7);
+		m[i] = k < 2 ? 255 : k < 5 ? 0 : 1; /* unlabelled pixels: unequal counts */
+		whole[i] = part[i] = 0;
+	}
+	for (int n = 0; n < N; n++)
+		sw[n] = 0.25f * (float)(n + 1);
+	double lw = wbce_loss_grad(whole, z, m, sw, N, P, 2.0, 1.0);
+	lw += dice_forward(z, m, sw, N, P);
+	dice_backward(whole, z, m, sw, N, P, 1.0);
+
+	const int cut[3] = {0, 2, N};
+	double sums[3] = {0, 0, 0}, own[2], lp = 0;
+	for (int r = 0; r < 2; r++) {
+		int lo = cut[r], nl = cut[r + 1] - lo;
+		double si, ss;
+		own[r] = (double)loss_labelled(m + lo * P, (size_t)nl * P);
+		dice_sums(z + lo * P, m + lo * P, sw + lo, nl, P, &si, &ss);
+		sums[0] += own[r], sums[1] += si, sums[2] += ss;
+	}
+	for (int r = 0; r < 2; r++) {
+		int lo = cut[r], nl = cut[r + 1] - lo;
+		double share = own[r] / sums[0];
+		lp += wbce_loss_grad(part + lo * P, z + lo * P, m + lo * P, sw + lo, nl, P, 2.0, share) *
+		      share;
+		dice_backward_sums(part + lo * P, z + lo * P, m + lo * P, sw + lo, nl, P, sums[1],
+		                   sums[2], 1.0);
+	}
+	lp += dice_of_sums(sums[1], sums[2]);
+	CHECK(own[0] != own[1] * 2 / 3); /* the parts' counts are not in the ratio of their sizes */
+	CHECK_NEAR(lp, lw, 1e-12 * fabs(lw));
+	for (int i = 0; i < N * P; i++)
+		CHECK_NEAR(part[i], whole[i], 1e-6 * fabs(whole[i]) + 1e-12);
+	/* the plain build is one rank: all of a set is its share, sums untouched */
+	size_t lo, hi;
+	double d[2] = {1.5, -2};
+	float f[1] = {3};
+	dist_share(7, &lo, &hi);
+	CHECK(dist_rank() == 0 && dist_size() == 1 && lo == 0 && hi == 7);
+	CHECK(dist_allreduce_sum_d(d, 2) == 0 && d[0] == 1.5 && d[1] == -2);
+	CHECK(dist_allreduce_sum(f, 1) == 0 && f[0] == 3 && dist_differs(f, sizeof f) == 0);
+}
+
 static void mkpair(struct slab *img, struct slab *msk, int nz, const char *slices)
 {
 	CHECK(slab_alloc(img, "c", 16, 16, nz, 1, SLAB_F32) == 0);
@@ -299,6 +357,7 @@ int main(void)
 {
 	progname = "test_train";
 	weighted_bce();
+	split_batch();
 	keep_gt();
 	volume_gt();
 	CHECK(ema(0) >= 1);
