@@ -48,15 +48,14 @@ ifeq ($(filter clean help,$(MAKECMDGOALS)),)
 _ := $(call param,sparse3d,$(TRAIN) $(SPARSE3D_FLAGS))
 _ := $(call param,largest,$(LARGEST) $(LARGEST_TOOL))
 endif
-SPARSE3D_MODEL = models/sparse3d.model
 FUSE2D = $(if $(filter 3,$(PLANES)),planes,selflabel)
-# the annotated slices of the validation volumes (iteration 0's labels)
-ANN0_VAL = $(CASES_VAL:%=labels/$(basename $(notdir $(INITIAL)))/%.slab)
+# the annotated slices of the validation volumes
+ANN0_VAL = $(CASES_VAL:%=$(ANN0)/%.slab)
 
 models/sparse3d.model: private trainlist = lists/sparse3d-train.list
 models/sparse3d.model: private vallist = $(if $(HAVE_VAL),lists/sparse3d-val.list)
 models/sparse3d.model: lists/sparse3d-train.list $(if $(HAVE_VAL),lists/sparse3d-val.list) \
-		$(LABELS_$(basename $(notdir $(INITIAL)))) params/sparse3d
+		$(LABELS_$(notdir $(ANN0))) params/sparse3d
 	$(call run,$(LAUNCH_TRAIN),$(TRAIN) $(SPARSE3D_FLAGS) --log logs/sparse3d.tsv -o $@.tmp $(lists))
 
 # (reached through pattern rules only, they are kept all the same)
@@ -69,7 +68,7 @@ p3d/%.slab: models/sparse3d.model data/images/%.slab params/testpredict
 choice/largest: $(if $(filter auto,$(LARGEST)),$(CASES_VAL:%=p3d/%.slab) $(ANN0_VAL)) \
 		params/largest $(PIPE)/selflabel-largest
 	$(call run,,$(LARGEST_ENV) $(PIPE)/selflabel-largest -m $(LARGEST) -t $(THR) \
-	  -a labels/$(basename $(notdir $(INITIAL))) -p p3d $(CASES_VAL) > $@.tmp)
+	  -a $(ANN0) -p p3d $(CASES_VAL) > $@.tmp)
 
 test/sparse3d/%.slab: p3d/%.slab choice/largest
 	$(call run,$(LARGEST_ENV) $(LAUNCH),$(PIPE)/selflabel-largest -c choice/largest -t $(THR) -o $@.tmp $<)

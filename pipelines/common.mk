@@ -218,6 +218,9 @@ PREDICT_FLAGS = $(if $(call yes,$(FLIP)),--flip) $(PREDICT_OPTS)
 REPORT_PREDICT_FLAGS = $(if $(call yes,$(REPORT_FLIP)),--flip) $(PREDICT_OPTS)
 SCHEDULE_FLAGS = -k $(K) -e $(EXPANSION) -s $(SEED) -f $(FOLDS) -a $(ANNOTATE)
 
+# iteration 0's labels: the annotated slices of each training and validation volume
+ANN0 = labels/$(basename $(notdir $(INITIAL)))
+
 # ---- rules both reports (report.mk, given.mk) make for each report model ----------
 # $(call model_shared_rules,MODEL): MODEL's predictions of a volume,
 # test/MODEL/CASE.slab (for a model with M_MODEL; `planes` has its own rule),

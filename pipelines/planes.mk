@@ -33,7 +33,7 @@ planes/$1/labels/%.slab: params/planes
 	$$(call run,$$(LAUNCH),$$(PERMUTE) -p $$(PLANE_ORDER_$1) -d $$(PLANE_DIMS_$1) -o $$@.tmp $$(FL_$$*))
 $(foreach c,$(CASES_TV),planes/$1/labels/$c.slab: $(FL_$c)
 )
-planes/$1/gt/%.slab: labels/$(basename $(notdir $(INITIAL)))/%.slab params/planes
+planes/$1/gt/%.slab: $(ANN0)/%.slab params/planes
 	$$(call run,$$(LAUNCH),$$(PERMUTE) -p $$(PLANE_ORDER_$1) -d $$(PLANE_DIMS_$1) -o $$@.tmp $$<)
 # the lists name the cases only: rewritten when the set of cases changes
 planes/$1/$1-%.list: mk/run.mk

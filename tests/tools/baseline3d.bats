@@ -157,5 +157,10 @@ values() { slab_f32 "$1" | awk '{ print $1 + 0 }' | sort -g -u | tr '\n' ' '; }
 	printf 'perhaps\n' > ch
 	run -1 "$P/selflabel-largest" -c ch -o out2.slab pred/v.slab
 	[ ! -e out2.slab ]
+	run -1 --separate-stderr "$P/selflabel-largest" -c nochoice -o out2.slab pred/v.slab
+	[ "$stderr" = "selflabel-largest: cannot read the choice: 'nochoice'" ]
+	[ ! -e out2.slab ]
+	run -2 "$P/selflabel-largest" -c ch pred/v.slab
+	run -2 "$P/selflabel-largest" -m auto -p pred v
 	[ -z "$(ls *.tmp 2>/dev/null)" ]
 }
