@@ -20,20 +20,6 @@ int permute_parse(const char *order, int perm[3])
 	return 0;
 }
 
-/* Drop the extra header line KEY, if any. */
-static void drop_extra(struct slab *s, const char *key)
-{
-	size_t kl = strlen(key);
-	int i, j;
-	for (i = j = 0; i < s->nextra; i++) {
-		if (!strncmp(s->extra[i], key, kl) && (s->extra[i][kl] == ' ' || !s->extra[i][kl]))
-			free(s->extra[i]);
-		else
-			s->extra[j++] = s->extra[i];
-	}
-	s->nextra = j;
-}
-
 int slab_permute(struct slab *dst, const struct slab *src, const int perm[3], const int dims[3])
 {
 	int od[3] = { src->nx, src->ny, src->nz }, nd[3], fd[3], a, c, n[3], o[3];
@@ -52,7 +38,7 @@ int slab_permute(struct slab *dst, const struct slab *src, const int perm[3], co
 			dst->transform[r * 4 + a] = src->transform[r * 4 + perm[a]];
 	}
 	if (!(perm[2] == 2 && fd[2] == od[2]))
-		drop_extra(dst, "SLICES");
+		slab_del_extra(dst, "SLICES");
 	for (n[2] = 0; n[2] < fd[2]; n[2]++)
 		for (c = 0; c < src->nc; c++)
 			for (n[1] = 0; n[1] < fd[1]; n[1]++)

@@ -178,6 +178,18 @@ int slab_set_extra(struct slab *s, const char *key, const char *value)
 	return 0;
 }
 
+void slab_del_extra(struct slab *s, const char *key)
+{
+	int i, j, kl = (int)strlen(key);
+	for (i = j = 0; i < s->nextra; i++) {
+		if (extra_key_len(s->extra[i]) == kl && !strncmp(s->extra[i], key, kl))
+			free(s->extra[i]);
+		else
+			s->extra[j++] = s->extra[i];
+	}
+	s->nextra = j;
+}
+
 int slab_copy_meta(struct slab *dst, const struct slab *src)
 {
 	int i;

@@ -67,6 +67,8 @@ void slab_to_float(const struct slab *s, float *out);
  * (replacing an existing line). slab_set_extra returns 0 or -1. */
 const char *slab_get_extra(const struct slab *s, const char *key);
 int slab_set_extra(struct slab *s, const char *key, const char *value);
+/* Remove the line of KEY, if there. Cannot fail. */
+void slab_del_extra(struct slab *s, const char *key);
 /* Copy name, spacing, transform and extra lines from src to dst. 0 or -1. */
 int slab_copy_meta(struct slab *dst, const struct slab *src);
 

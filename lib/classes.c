@@ -1,0 +1,183 @@
+/* classes.c: the CLASSES, CLASS_NAMES and CLASS_VALUES keys (see classes.h). */
+#include "classes.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SEPS " \t"
+
+void classes_default(struct classes *k, int n)
+{
+	memset(k, 0, sizeof *k);
+	k->n = n;
+	for (int c = 0; c < n; c++)
+		k->values[c] = c;
+}
+
+int classes_named(const struct classes *k)
+{
+	for (int c = 0; c < k->n; c++)
+		if (!k->names[c][0])
+			return 0;
+	return 1;
+}
+
+/* A whole number lo..hi spelled in decimal digits only (no sign, no
+ * exponent), of length len at t; -1 when not. */
+static long whole(const char *t, size_t len, long lo, long hi)
+{
+	long v = 0;
+	if (!len || len > 9)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (t[i] < '0' || t[i] > '9')
+			return -1;
+		v = v * 10 + (t[i] - '0');
+	}
+	return v < lo || v > hi ? -1 : v;
+}
+
+/* Split value v into its tokens (start[i], len[i]); their count, or -1
+ * when there are more than max. */
+static int tokens(const char *v, int max, const char **start, size_t *len)
+{
+	int n = 0;
+	for (;;) {
+		v += strspn(v, SEPS);
+		if (!*v)
+			return n;
+		if (n == max)
+			return -1;
+		start[n] = v;
+		len[n] = strcspn(v, SEPS);
+		v += len[n++];
+	}
+}
+
+int classes_get(const struct slab *s, struct classes *k, const char *src)
+{
+	const char *nv = slab_get_extra(s, CLASSES_KEY);
+	const char *names = slab_get_extra(s, CLASS_NAMES_KEY);
+	const char *vals = slab_get_extra(s, CLASS_VALUES_KEY);
+	const char *st[CLASSES_MAX];
+	size_t len[CLASSES_MAX];
+	long n;
+	int c, d, m;
+	if (!nv) {
+		if (names || vals)
+			return error("%s: %s without %s in '%s'", src,
+			             names ? CLASS_NAMES_KEY : CLASS_VALUES_KEY, CLASSES_KEY, s->name);
+		classes_default(k, 2);
+		return 0;
+	}
+	m = tokens(nv, 1, st, len);
+	n = m == 1 ? whole(st[0], len[0], 2, CLASSES_MAX) : -1;
+	if (n < 0)
+		return error("%s: bad %s (a whole number 2..%d): '%s' in '%s'", src, CLASSES_KEY,
+		             CLASSES_MAX, nv, s->name);
+	classes_default(k, (int)n);
+	if (vals) {
+		if (tokens(vals, k->n, st, len) != k->n)
+			return error("%s: bad %s (want %d values): '%s' in '%s'", src,
+			             CLASS_VALUES_KEY, k->n, vals, s->name);
+		for (c = 0; c < k->n; c++) {
+			long v = whole(st[c], len[c], 0, CLASS_VALUE_MAX);
+			if (v < 0)
+				return error("%s: bad %s value (a whole number 0..%d): '%.*s' in '%s'",
+				             src, CLASS_VALUES_KEY, CLASS_VALUE_MAX, (int)len[c], st[c],
+				             s->name);
+			k->values[c] = (int)v;
+			for (d = 0; d < c; d++)
+				if (k->values[d] == v)
+					return error("%s: %s repeats a value: '%ld' in '%s'", src,
+					             CLASS_VALUES_KEY, v, s->name);
+		}
+	}
+	if (names) {
+		if (tokens(names, k->n, st, len) != k->n)
+			return error("%s: bad %s (want %d names): '%s' in '%s'", src, CLASS_NAMES_KEY,
+			             k->n, names, s->name);
+		for (c = 0; c < k->n; c++) {
+			int ok = len[c] <= CLASS_NAME_MAX;
+			for (size_t i = 0; ok && i < len[c]; i++)
+				ok = st[c][i] >= '!' && st[c][i] <= '~';
+			if (!ok)
+				return error("%s: bad %s name (1..%d printable bytes): '%.*s' in '%s'",
+				             src, CLASS_NAMES_KEY, CLASS_NAME_MAX, (int)len[c], st[c],
+				             s->name);
+			memcpy(k->names[c], st[c], len[c]);
+			k->names[c][len[c]] = 0;
+			for (d = 0; d < c; d++)
+				if (!strcmp(k->names[d], k->names[c]))
+					return error("%s: %s repeats a name: '%s' in '%s'", src,
+					             CLASS_NAMES_KEY, k->names[c], s->name);
+		}
+	}
+	return 0;
+}
+
+int classes_set(struct slab *s, const struct classes *k)
+{
+	char num[16];
+	char *buf = malloc((size_t)k->n * (CLASS_NAME_MAX + 1) + 1);
+	size_t at;
+	int c, identity = 1, rc = -1;
+	if (!buf)
+		return error("out of memory");
+	snprintf(num, sizeof num, "%d", k->n);
+	if (slab_set_extra(s, CLASSES_KEY, num))
+		goto out;
+	slab_del_extra(s, CLASS_NAMES_KEY);
+	slab_del_extra(s, CLASS_VALUES_KEY);
+	if (classes_named(k)) {
+		for (at = 0, c = 0; c < k->n; c++)
+			at += (size_t)sprintf(buf + at, "%s%s", c ? " " : "", k->names[c]);
+		if (slab_set_extra(s, CLASS_NAMES_KEY, buf))
+			goto out;
+	}
+	for (c = 0; c < k->n; c++)
+		identity &= k->values[c] == c;
+	if (!identity) {
+		for (at = 0, c = 0; c < k->n; c++)
+			at += (size_t)sprintf(buf + at, "%s%d", c ? " " : "", k->values[c]);
+		if (slab_set_extra(s, CLASS_VALUES_KEY, buf))
+			goto out;
+	}
+	rc = 0;
+out:
+	free(buf);
+	return rc;
+}
+
+int classes_equal(const struct classes *a, const struct classes *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (int c = 0; c < a->n; c++)
+		if (a->values[c] != b->values[c] || strcmp(a->names[c], b->names[c]))
+			return 0;
+	return 1;
+}
+
+int classes_check_labels(const struct slab *s, const struct classes *k, const char *src)
+{
+	const uint8_t *m = s->data;
+	size_t n = slab_count(s);
+	if (s->type != SLAB_U8 || s->nc != 1)
+		return error("%s: not a label map (u8, one channel): %s with %d channels in '%s'",
+		             src, slab_type_name(s->type), s->nc, s->name);
+	for (size_t i = 0; i < n; i++)
+		if (m[i] >= k->n && m[i] != SLAB_UNLABELLED)
+			return error("%s: label %d outside 0..%d (or 255) in '%s'", src, m[i],
+			             k->n - 1, s->name);
+	return 0;
+}
+
+int classes_of_value(const struct classes *k, int v)
+{
+	for (int c = 0; c < k->n; c++)
+		if (k->values[c] == v)
+			return c;
+	return -1;
+}
