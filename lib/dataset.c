@@ -387,6 +387,83 @@ out:
 	return rc;
 }
 
+/* One "labels" entry: value v (a JSON string of digits, MSD's key, or a
+ * number, nnU-Net's value) and name nm into class c of k. 0 or -1. */
+static int label_entry(const char *json, const struct json *v, const char *nm, int c,
+                       struct classes *k)
+{
+	double x = -1;
+	size_t i, len = strlen(nm);
+	char *end;
+	if (v->type == JSON_NUMBER)
+		x = v->num;
+	else if (v->type == JSON_STRING && v->str[0] >= '0' && v->str[0] <= '9' && v->len < 12) {
+		x = strtod(v->str, &end);
+		if (*end || strspn(v->str, "0123456789") != v->len)
+			x = -1;
+	}
+	if (v->type == JSON_ARRAY)
+		return error("%s: \"labels\": a region of several values (give --merge or -f): '%s'",
+		             json, nm);
+	if (!(x >= 0 && x <= CLASS_VALUE_MAX && x == (int)x))
+		return error("%s: \"labels\": a label value is not a whole number 0..%d: '%s'", json,
+		             CLASS_VALUE_MAX, v->type == JSON_STRING ? v->str : nm);
+	if (c == 0 && x != 0)
+		return error("%s: \"labels\": the first entry must be the background, value 0: '%g'",
+		             json, x);
+	if (!len || len > CLASS_NAME_MAX)
+		return error("%s: \"labels\": a name must be 1..%d bytes: '%s'", json, CLASS_NAME_MAX,
+		             nm);
+	k->values[c] = (int)x;
+	for (i = 0; i < len; i++)
+		k->names[c][i] = nm[i] >= '!' && nm[i] <= '~' ? nm[i] : '_';
+	k->names[c][len] = 0;
+	for (int d = 0; d < c; d++) {
+		if (k->values[d] == k->values[c])
+			return error("%s: \"labels\" lists a value twice: '%d'", json, k->values[c]);
+		if (!strcmp(k->names[d], k->names[c]))
+			return error("%s: \"labels\" lists a name twice: '%s'", json, k->names[c]);
+	}
+	return 0;
+}
+
+int dataset_labels(const struct dataset *d, struct classes *k)
+{
+	char *text = NULL;
+	size_t len, i;
+	struct json *root = NULL;
+	const struct json *lab;
+	int rc = -1;
+	if (!(text = read_whole(d->json, &len)) || !(root = json_parse(text, len, d->json)))
+		goto out;
+	if (!(lab = json_get(root, "labels"))) {
+		rc = 0;
+		goto out;
+	}
+	if (lab->type != JSON_OBJECT || lab->len < 2 || lab->len > CLASSES_MAX) {
+		error("%s: \"labels\" must be an object of 2..%d entries", d->json, CLASSES_MAX);
+		goto out;
+	}
+	classes_default(k, (int)lab->len);
+	for (i = 0; i < lab->len; i++) {
+		const struct json *v = &lab->items[i];
+		int nn = d->form == DATASET_NNUNET2;
+		struct json key = {.type = JSON_STRING, .str = lab->keys[i],
+		                   .len = strlen(lab->keys[i])};
+		if (!nn && v->type != JSON_STRING) {
+			error("%s: \"labels\": a name must be a string: '%s'", d->json, lab->keys[i]);
+			goto out;
+		}
+		if (label_entry(d->json, nn ? v : &key, nn ? lab->keys[i] : v->str, (int)i, k))
+			goto out;
+	}
+	rc = 1;
+out:
+	json_free(root);
+	free(text);
+	return rc;
+}
+
 /* Copy the one-channel slab `one` into channel k of `all` (same dims). */
 static void put_channel(struct slab *all, int k, const struct slab *one)
 {

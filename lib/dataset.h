@@ -15,6 +15,7 @@
 #define SL_DATASET_H
 
 #include <stddef.h>
+#include "classes.h"
 #include "nifti.h"
 #include "slab.h"
 
@@ -49,6 +50,17 @@ enum {
  * Returns 0, or -1 with one error naming dataset.json or the missing file;
  * d is then empty. */
 int dataset_read(const char *dir, int flags, struct dataset *d);
+
+/* The label values dataset.json's "labels" lists, as classes in its order
+ * (class c = the c-th entry): MSD {"0": "background", "1": "Anterior"}
+ * (value: name) or nnU-Net v2 {"background": 0, "Anterior": 1} (name:
+ * value). The first entry must be value 0 (the background); values are
+ * whole numbers 0..CLASS_VALUE_MAX, all different, 2..CLASSES_MAX of them;
+ * a name's white space and bytes outside '!'..'~' become '_' (1..
+ * CLASS_NAME_MAX bytes, all different). Returns 1 with k filled, 0 when
+ * dataset.json has no "labels", or -1 with one error naming dataset.json
+ * (a region such as nnU-Net's [1, 2] included). */
+int dataset_labels(const struct dataset *d, struct classes *k);
 
 /* Free what a dataset holds and zero it. Safe on a zeroed dataset. */
 void dataset_free(struct dataset *d);

@@ -189,7 +189,7 @@ GIVEN = $(filter given,$(ANNOTATE))
 # given: msd2slab keeps only the painted slices (--sparse) and converts the
 # test images (imagesTs/, when there are any) too
 INGEST_FLAGS = $(if $(CROP),-c $(CROP)) $(if $(RESIZE),-r $(RESIZE)) \
-	$(if $(FG_LABELS),-f $(FG_LABELS)) -s $(SPLIT_SEED) -p $(SPLIT) $(INGEST_OPTS)$(if $(GIVEN), --sparse$(if $(wildcard $(DATASET)/imagesTs/*), --test-images))
+	$(if $(FG_LABELS),-f $(FG_LABELS),--merge) -s $(SPLIT_SEED) -p $(SPLIT) $(INGEST_OPTS)$(if $(GIVEN), --sparse$(if $(wildcard $(DATASET)/imagesTs/*), --test-images))
 # every training, 2-D and 3-D: optimiser, learning rate, seed, loss
 TRAIN_ALL = --lr $(LR) --seed $(SEED) --optimizer $(OPTIMIZER) --loss $(LOSS) \
 	$(if $(POS_WEIGHT),--pos-weight $(POS_WEIGHT))

@@ -2,15 +2,21 @@
  * dataset.json, imagesTr/, labelsTr/, imagesTs/), or one NIfTI volume,
  * -> image and label slabs.
  *
- * Images become f32, standardised per z-slice per channel (unless -Z);
- * labels become u8 0/1 (foreground = the -f label values, default every
- * label > 0), or with --sparse 0/1 on the annotated planes and 255 elsewhere
- * (lib/annot.h). Optional central crop (-c) and resize (-r) act in-plane and
- * keep the voxel-to-world transform exact; every slab records its source
- * grid (lib/source.h). A run writes all its files or none, even when
- * killed: every output goes into a staging folder beside OUT_DIR, which
- * becomes OUT_DIR at the end (see finish_stage). */
+ * Images become f32, standardised per z-slice per channel (unless -Z).
+ * Labels become u8 label maps: each label value becomes its class 0..C-1,
+ * in the order dataset.json's "labels" lists them (dataset_labels), or for
+ * -i -m the value 0 then the other values the file holds, sorted; C >= 3
+ * is recorded with the CLASSES keys (lib/classes.h), C = 2 is the binary
+ * 0/1 mask. --merge or -f makes the binary mask of today instead
+ * (foreground = the -f label values, default every label > 0). With
+ * --sparse the annotated planes keep their classes and everything else
+ * becomes 255 (lib/annot.h). Optional central crop (-c) and resize (-r) act
+ * in-plane and keep the voxel-to-world transform exact; every slab records
+ * its source grid (lib/source.h). A run writes all its files or none, even
+ * when killed: every output goes into a staging folder beside OUT_DIR,
+ * which becomes OUT_DIR at the end (see finish_stage). */
 #include "annot.h"
+#include "classes.h"
 #include "dataset.h"
 #include "nifti.h"
 #include "opt.h"
@@ -36,6 +42,8 @@ struct opts {
 	int crop_w, crop_h, size_w, size_h, raw;
 	struct range *fg;  /* NULL: every label > 0 */
 	int nfg;
+	int merge;                        /* --merge (or -f): the binary mask */
+	const struct classes *cls;        /* the dataset's "labels", or NULL (-i: per file) */
 	int sparse;                       /* --sparse */
 	int outside;                      /* --outside */
 	int nan;                          /* enum nifti_nan */
@@ -77,31 +85,98 @@ static int parse_fg(const char *v, void *o)
 	return parse_labels(v, o);
 }
 
-/* Turn an f32 label slab into a u8 0/1 mask. */
-static int make_mask(const struct opts *o, const char *path, const struct slab *lab,
-                     struct slab *mask)
+/* The classes of a label file converted without dataset.json (-i -m): the
+ * value 0, then the other values it holds, sorted (C = 2 when it holds at
+ * most one other). 0 or -1. */
+static int classes_found(const char *path, const struct slab *lab, struct classes *k)
 {
 	size_t i, n = slab_count(lab);
 	const float *p = lab->data;
+	unsigned char *seen = xcalloc(CLASS_VALUE_MAX + 1, 1);
+	int c = 1, v, rc = -1;
+	if (!seen)
+		return -1;
+	for (i = 0; i < n; i++) {
+		float r = rintf(p[i]);
+		if (fabsf(p[i] - r) > 1e-3f) {
+			error("%s: label value is not a whole number: '%g'", path, p[i]);
+			goto out;
+		}
+		if (r < 0 || r > CLASS_VALUE_MAX) {
+			error("%s: a label value outside 0..%d (give --merge or -f): '%g'", path,
+			      CLASS_VALUE_MAX, p[i]);
+			goto out;
+		}
+		seen[(int)r] = 1;
+	}
+	classes_default(k, 2);
+	for (v = 1; v <= CLASS_VALUE_MAX; v++) {
+		if (!seen[v])
+			continue;
+		if (c == CLASSES_MAX) {
+			error("%s: more than %d label values besides 0 (give --merge or -f): '%d'",
+			      path, CLASSES_MAX - 1, v);
+			goto out;
+		}
+		k->values[c++] = v;
+	}
+	k->n = c < 2 ? 2 : c;
+	rc = 0;
+out:
+	free(seen);
+	return rc;
+}
+
+/* Turn an f32 label slab into a u8 mask: with k, each value's class (a
+ * value k does not list is an error); without, today's binary 0/1 (-f or
+ * every label > 0). C >= 3 is recorded on the mask. */
+static int make_mask(const struct opts *o, const char *path, const struct slab *lab,
+                     const struct classes *k, struct slab *mask)
+{
+	size_t i, n = slab_count(lab);
+	const float *p = lab->data;
+	int16_t *map = NULL;
 	uint8_t *q;
 	if (slab_alloc_like(mask, lab, lab->nx, lab->ny, lab->nz, 1, SLAB_U8))
 		return -1;
+	if (k) {
+		if (!(map = xmalloc((CLASS_VALUE_MAX + 1) * sizeof *map)))
+			goto fail;
+		for (i = 0; i <= CLASS_VALUE_MAX; i++)
+			map[i] = -1;
+		for (int c = 0; c < k->n; c++)
+			map[k->values[c]] = (int16_t)c;
+	}
 	q = mask->data;
 	for (i = 0; i < n; i++) {
 		float v = p[i], r = rintf(v);
-		int fg = 0, k;
+		int fg = 0, j;
 		if (fabsf(v - r) > 1e-3f) {
-			slab_free(mask);
-			return error("%s: label value is not a whole number: '%g'", path, v);
+			error("%s: label value is not a whole number: '%g'", path, v);
+			goto fail;
 		}
-		if (!o->fg)
+		if (k) {
+			if (r < 0 || r > CLASS_VALUE_MAX || map[(int)r] < 0) {
+				error("%s: label value not in dataset.json's \"labels\" (give --merge or -f): "
+				      "'%g'", path, v);
+				goto fail;
+			}
+			fg = map[(int)r];
+		} else if (!o->fg)
 			fg = r > 0;
 		else
-			for (k = 0; k < o->nfg && !fg; k++)
-				fg = r >= o->fg[k].lo && r <= o->fg[k].hi;
+			for (j = 0; j < o->nfg && !fg; j++)
+				fg = r >= o->fg[j].lo && r <= o->fg[j].hi;
 		q[i] = (uint8_t)fg;
 	}
+	free(map);
+	if (k && k->n >= 3 && classes_set(mask, k))
+		goto fail;
 	return 0;
+fail:
+	free(map);
+	slab_free(mask);
+	return -1;
 }
 
 /* Crop then resize in place (nearest for masks). */
@@ -194,6 +269,8 @@ static int convert_label(const struct opts *o, const struct ds_case *e, const st
                          struct slab *mask)
 {
 	struct slab lab = {0};
+	struct classes found;
+	const struct classes *k = o->merge ? NULL : o->cls;
 	int rc = -1;
 	if (nifti_load(e->label, &lab, NULL))
 		return -1;
@@ -206,7 +283,12 @@ static int convert_label(const struct opts *o, const struct ds_case *e, const st
 		error("%s: label has %d volumes (4th dimension), want 1", e->label, lab.nc);
 		goto out;
 	}
-	if (make_mask(o, e->label, &lab, mask))
+	if (!o->merge && !k) {
+		if (classes_found(e->label, &lab, &found))
+			goto out;
+		k = &found;
+	}
+	if (make_mask(o, e->label, &lab, k, mask))
 		goto out;
 	snprintf(mask->name, sizeof mask->name, "%s", e->name);
 	if (source_set(mask))
@@ -463,8 +545,20 @@ static int convert_dataset(struct opts *o, const char *dir, const char *annotati
 	char *out = NULL, *stage = NULL;
 	int i, reg = 0, rc = -1;
 	outbatch_init(&b);
+	struct classes labels;
+	int merged = 0;
 	if (dataset_read(dir, (test ? DS_TEST : 0) | (o->outside ? DS_OUTSIDE : 0), &d))
 		return -1;
+	if (!o->merge) {
+		int got = dataset_labels(&d, &labels);
+		if (got < 0) {
+			dataset_free(&d);
+			return -1;
+		}
+		o->cls = got ? &labels : NULL;
+		merged = !got;  /* no "labels": the binary mask, as --merge */
+		o->merge |= merged;
+	}
 	if (load_annotations(o, annotations, dir, d.tr, d.ntr, &at) ||
 	    !(out = out_folder(outdir)) || replaceable(out, outdir) ||
 	    !(stage = dir_stage(out, &reg)) || make_dirs(stage, 1, test))
@@ -486,6 +580,9 @@ out:
 		rc = finish_stage(rc, stage, reg, out, 1, NULL, 0);
 	free(out);
 	o->annot = NULL;
+	o->cls = NULL;
+	if (merged)
+		o->merge = 0;
 	annot_free(&at);
 	dataset_free(&d);
 	return rc;
@@ -538,8 +635,10 @@ int main(int argc, char **argv)
 		OPT_INTS('r', "resize", size, 2, 'x', "WxH", 1, 100000,
 		         "resize (after -c): bilinear images, nearest-neighbour labels"),
 		OPT_CALL('f', "foreground", &o, "LABELS", parse_fg,
-		         "label values that are foreground, e.g. 2 or 1,2 or 1-3\n"
-		         "(default: every label > 0)"),
+		         "a binary mask: these label values are foreground (1),\n"
+		         "the others background (0), e.g. 2 or 1,2 or 1-3"),
+		OPT_FLAG(0, "merge", &o.merge,
+		         "a binary mask: every label > 0 is foreground (1)"),
 		OPT_FLAG('Z', "raw", &o.raw, "keep intensities (no per-slice z-score standardisation)"),
 		OPT_FLAG(0, "sparse", &o.sparse,
 		         "label files hold painted planes only: voxels off an\n"
@@ -567,16 +666,16 @@ int main(int argc, char **argv)
 	};
 	const struct opt_tool tool = {
 		.name = "msd2slab",
-		.synopsis = "msd2slab [-c WxH] [-r WxH] [-f LABELS] [-Z] [--sparse [--annotations FILE]]\n"
+		.synopsis = "msd2slab [-c WxH] [-r WxH] [-f LABELS | --merge] [-Z] [--sparse [--annotations FILE]]\n"
 		            "                [--test-images] [--nan refuse|zero|min] [-s SEED] [-p TRAIN/VAL/TEST]\n"
 		            "                DATASET_DIR OUT_DIR\n"
 		            "       msd2slab -i IMAGE [-m LABEL [--sparse [--annotations FILE]]] [-n NAME]\n"
-		            "                [-c WxH] [-r WxH] [-f LABELS] [-Z] [--nan ...] OUT_DIR",
+		            "                [-c WxH] [-r WxH] [-f LABELS | --merge] [-Z] [--nan ...] OUT_DIR",
 		.operands = "[DATASET_DIR] OUT_DIR", .min_operands = 1, .max_operands = 2,
 		.about = "Convert a dataset folder, MSD (dataset.json \"training\" list) or nnU-Net v2\n"
 		         "(dataset.json \"channel_names\", \"file_ending\"), or one NIfTI volume (.nii or\n"
 		         ".nii.gz, NIfTI-1 or -2) into OUT_DIR/images/<case>.slab (f32) and\n"
-		         "OUT_DIR/labels/<case>.slab (u8 0/1, with --sparse also 255); the dataset\n"
+		         "OUT_DIR/labels/<case>.slab (u8 label map, with --sparse also 255); the dataset\n"
 		         "form also writes OUT_DIR/split.tsv (\"case<TAB>set\", set train, val or test)\n"
 		         "and OUT_DIR/sources.tsv (\"case<TAB>set<TAB>image<TAB>label\", set tr or ts,\n"
 		         "absolute NIfTI paths, label - for none). Every slab records its source grid\n"
@@ -586,7 +685,16 @@ int main(int argc, char **argv)
 		         "into OUT_DIR.tmp.PID.XXXXXX beside OUT_DIR, which becomes OUT_DIR at the end.\n"
 		         "The dataset form replaces OUT_DIR whole; an existing OUT_DIR must be empty or\n"
 		         "hold only images/, labels/, imagesTs/, split.tsv, sources.tsv. -i adds its\n"
-		         "case to an existing OUT_DIR."
+		         "case to an existing OUT_DIR.\n"
+		         "Label maps: each label value becomes its class 0..C-1 in the order\n"
+		         "dataset.json's \"labels\" lists them (MSD {\"0\": \"background\", \"1\": \"A\"},\n"
+		         "nnU-Net v2 {\"background\": 0, \"A\": 1}; the first must be value 0;\n"
+		         "without \"labels\" the binary mask of --merge); with\n"
+		         "-i -m: the value 0, then the other values the file holds, sorted. A value\n"
+		         "not listed is an error. Three or more classes are recorded in the label\n"
+		         "slab (CLASSES, CLASS_NAMES: the names with white space made '_',\n"
+		         "CLASS_VALUES; formats/slab.md); two classes give the binary 0/1 mask.\n"
+		         "-f or --merge give a binary 0/1 mask whatever the labels."
 	};
 
 	if ((a = opt_parse(&tool, argc, argv)) < 0) {
@@ -594,6 +702,7 @@ int main(int argc, char **argv)
 		return opt_status(a);
 	}
 	o.crop_w = crop[0], o.crop_h = crop[1], o.size_w = size[0], o.size_h = size[1];
+	o.merge |= o.fg != NULL;
 	if ((label || name) && !image)
 		return free(o.fg), opt_fail("-m and -n need -i");
 	if (annotations && !o.sparse)

@@ -5,6 +5,7 @@
  * files. The whole report is built in memory and printed at the end: a run
  * that fails (missing file, bad header, short data) prints nothing on
  * stdout. */
+#include "classes.h"
 #include "opt.h"
 #include "slab.h"
 #include "slicelist.h"
@@ -77,6 +78,28 @@ static void slab_stats(const struct slab *s, int z0, int z1, struct stats *all, 
 		}
 }
 
+/* A slab with CLASSES: "classes C", then one "class c value V name N" line
+ * per class (name - when unnamed), with "voxels N" on a u8 label map. */
+static int report_classes(FILE *out, const char *src, const struct slab *s)
+{
+	struct classes k;
+	size_t cnt[256] = {0}, n = slab_count(s);
+	int lab = s->type == SLAB_U8 && s->nc == 1;
+	if (classes_get(s, &k, src))
+		return -1;
+	for (size_t i = 0; lab && i < n; i++)
+		cnt[((const uint8_t *)s->data)[i]]++;
+	fprintf(out, "classes     %d\n", k.n);
+	for (int c = 0; c < k.n; c++) {
+		fprintf(out, "class       %d value %d name %s", c, k.values[c],
+		        k.names[c][0] ? k.names[c] : "-");
+		if (lab)
+			fprintf(out, " voxels %zu", cnt[c]);
+		fputc('\n', out);
+	}
+	return 0;
+}
+
 static int report(FILE *out, const char *src, int index, unsigned long long offset,
                   const struct slab *s, int per_slice)
 {
@@ -115,6 +138,8 @@ static int report(FILE *out, const char *src, int index, unsigned long long offs
 		fprintf(out, "channel     %d min %.6g max %.6g mean %.6g sd %.6g\n", ch, chs[ch].min,
 		        chs[ch].max, stats_mean(&chs[ch]), stats_sd(&chs[ch]));
 	free(chs);
+	if (slab_get_extra(s, CLASSES_KEY) && report_classes(out, src, s))
+		return -1;
 
 	if (s->type == SLAB_U8) {
 		const uint8_t *d = s->data;
@@ -211,7 +236,9 @@ int main(int argc, char **argv)
 		         "  source, slab (index in its stream, from 1), offset (byte), name, dims,\n"
 		         "  channels, type, spacing, transform, extra (one line per other header key),\n"
 		         "  min, max, mean, sd (and 'channel C min .. max .. mean .. sd ..' when\n"
-		         "  channels > 1).\n"
+		         "  channels > 1); with a CLASSES key (formats/slab.md) 'classes C' and one\n"
+		         "  'class c value V name N' line per class (name - when unnamed; on a u8\n"
+		         "  label map also 'voxels N').\n"
 		         "u8 slabs also get: label_0, label_1, label_255 (unlabelled), label_other\n"
 		         "  voxel counts; labelled: slices with any voxel not 255; fg_slices: slices\n"
 		         "  with any voxel other than 0 and 255; both as lists like '3-5,9 (4 of 35)'.",

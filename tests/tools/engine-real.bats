@@ -12,7 +12,7 @@ setup_file() {
 	[ -f "$HIPPO/dataset.json" ] || return 0
 	local i
 	for i in 001 003 004 006 007 008; do
-		msd2slab -c 32x48 -i "$HIPPO/imagesTr/hippocampus_$i.nii.gz" \
+		msd2slab --merge -c 32x48 -i "$HIPPO/imagesTr/hippocampus_$i.nii.gz" \
 			-m "$HIPPO/labelsTr/hippocampus_$i.nii.gz" "$SUB"
 	done
 	for i in 001 003 004 006; do

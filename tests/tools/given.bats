@@ -77,7 +77,7 @@ native_scores() {
 	for f in "$1"/*.nii.gz; do
 		c=$(basename "$f" .nii.gz)
 		msd2slab -Z -i "ph/imagesTr/$c.nii.gz" -m "$f" -n "$c" sc/p > /dev/null
-		msd2slab -Z -i "ph/imagesTr/$c.nii.gz" -m "ph/labelsTr/$c.nii.gz" -n "$c" sc/t > /dev/null
+		msd2slab --merge -Z -i "ph/imagesTr/$c.nii.gz" -m "ph/labelsTr/$c.nii.gz" -n "$c" sc/t > /dev/null
 	done
 	cat sc/p/labels/*.slab > sc/p.slab
 	cat sc/t/labels/*.slab > sc/t.slab

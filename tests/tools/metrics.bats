@@ -240,7 +240,7 @@ setup() {
 	command -v msd2slab >/dev/null || skip "msd2slab is not built"
 	for c in hippocampus_001 hippocampus_003 hippocampus_004; do
 		msd2slab -i "$d/imagesTr/$c.nii.gz" -m "$d/labelsTr/$c.nii.gz" -n $c -f 1 a
-		msd2slab -i "$d/imagesTr/$c.nii.gz" -m "$d/labelsTr/$c.nii.gz" -n $c b
+		msd2slab -i "$d/imagesTr/$c.nii.gz" -m "$d/labelsTr/$c.nii.gz" -n $c --merge b
 		cat a/labels/$c.slab >>hp.slab
 		cat b/labels/$c.slab >>hg.slab
 	done

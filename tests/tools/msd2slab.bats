@@ -54,7 +54,7 @@ nothing_written() {
 }
 
 @test "msd2slab -i -Z keeps voxel values, dims and the transform" {
-	run -0 msd2slab -Z -i img.nii.gz -m lab.nii.gz -n c1 out
+	run -0 msd2slab --merge -Z -i img.nii.gz -m lab.nii.gz -n c1 out
 	[ "$(hval out/images/c1.slab TYPE)" = f32 ]
 	[ "$(hval out/images/c1.slab DIMS)" = "4 3 2" ]
 	[ "$(hval out/images/c1.slab NAME)" = c1 ]
@@ -62,7 +62,7 @@ nothing_written() {
 	[ "$(hval out/images/c1.slab SPACING)" = "1 1 2" ]
 	[ "$(samples out/images/c1.slab f4 | tr '\n' ' ')" = "$(seq 0 23 | tr '\n' ' ')" ]
 	[ "$(hval out/labels/c1.slab TYPE)" = u8 ]
-	# default foreground: every label > 0
+	# --merge: every label > 0 is foreground
 	[ "$(samples out/labels/c1.slab u1 | tr -d '\n')" = "011011011011011011011011" ]
 	[ ! -e out/split.tsv ]
 }
@@ -221,7 +221,8 @@ make_dataset() {
 	run -0 msd2slab -Z ds out
 	[ "$(ls out/images | wc -l)" -eq 20 ]
 	[ "$(ls out/labels | wc -l)" -eq 20 ]
-	msd2slab -Z -i ds/imagesTr/c07.nii.gz -m ds/labelsTr/c07.nii.gz -n c07 one
+	# a dataset.json without "labels": the binary mask of --merge
+	msd2slab --merge -Z -i ds/imagesTr/c07.nii.gz -m ds/labelsTr/c07.nii.gz -n c07 one
 	cmp out/labels/c07.slab one/labels/c07.slab
 	cmp out/images/c07.slab one/images/c07.slab
 	[ "$(head -1 out/split.tsv)" = "$(printf 'case\tset')" ]

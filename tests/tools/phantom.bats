@@ -9,7 +9,7 @@ setup_file() {
 	cd "$BATS_FILE_TMPDIR"
 	local s1=0 s2=0
 	phantom ph >ph.out 2>ph.err || s1=$?
-	msd2slab -Z ph phs >>ph.out 2>>ph.err || s2=$?
+	msd2slab --merge -Z ph phs >>ph.out 2>>ph.err || s2=$?
 	echo "$s1 $s2" > ph.status
 }
 
