@@ -181,3 +181,45 @@ int classes_of_value(const struct classes *k, int v)
 			return c;
 	return -1;
 }
+
+int classes_argmax(const struct slab *p, uint8_t *out, const char *src)
+{
+	size_t plane = (size_t)p->nx * p->ny;
+	const float *d = p->data;
+	if (p->type != SLAB_F32 || p->nc < 2 || p->nc > CLASSES_MAX)
+		return error("%s: not a probability slab (f32, 2..%d channels): %s with %d channels "
+		             "in '%s'", src, CLASSES_MAX, slab_type_name(p->type), p->nc, p->name);
+	for (int z = 0; z < p->nz; z++)
+		for (size_t i = 0; i < plane; i++) {
+			const float *v = d + (size_t)z * p->nc * plane + i;
+			int best = 0;
+			for (int c = 0; c < p->nc; c++) {
+				if (v[c * plane] != v[c * plane])
+					return error("%s: probability is not a number at voxel %zu of z %d "
+					             "in '%s'", src, i, z, p->name);
+				if (v[c * plane] > v[best * plane])
+					best = c;
+			}
+			out[(size_t)z * plane + i] = (uint8_t)best;
+		}
+	return 0;
+}
+
+int classes_to_values(const struct slab *s, const struct classes *k, struct slab *out)
+{
+	size_t n = slab_count(s);
+	const uint8_t *m = s->data;
+	int wide = 0;
+	for (int c = 0; c < k->n; c++)
+		wide |= k->values[c] > 255;
+	if (slab_alloc_like(out, s, s->nx, s->ny, s->nz, 1, wide ? SLAB_I16 : SLAB_U8))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		int v = k->values[m[i] == SLAB_UNLABELLED || m[i] >= k->n ? 0 : m[i]];
+		if (wide)
+			((int16_t *)out->data)[i] = (int16_t)v;
+		else
+			((uint8_t *)out->data)[i] = (uint8_t)v;
+	}
+	return 0;
+}

@@ -59,4 +59,16 @@ int classes_check_labels(const struct slab *s, const struct classes *k, const ch
 /* The class whose source value is v, or -1. Cannot fail. */
 int classes_of_value(const struct classes *k, int v);
 
+/* The label map of a probability slab p (f32, C = p->nc channels): per
+ * voxel the class of the largest probability, ties to the lower class,
+ * into out (nx*ny*nz bytes). 0, or -1 with an error naming src and the
+ * first voxel that is not a number. */
+int classes_argmax(const struct slab *p, uint8_t *out, const char *src);
+
+/* The source values of a label map s of k's classes (classes_check_labels
+ * first): a new one-channel slab with s's header, u8 when every value is
+ * <= 255, else i16, class c -> k->values[c], 255 (unlabelled) -> the
+ * background's value k->values[0]. 0 or -1 (out of memory). */
+int classes_to_values(const struct slab *s, const struct classes *k, struct slab *out);
+
 #endif

@@ -9,7 +9,12 @@
  * trilinear, u8 and i16 nearest, 0 outside the slab) and written with REF's
  * shape and header geometry (lib/nifti.h's nifti_save_like), optionally
  * thresholded after resampling (-t) and with a label's painted planes copied
- * over it verbatim (--overlay). */
+ * over it verbatim (--overlay).
+ *
+ * A label map with CLASSES (lib/classes.h) is written with its source
+ * values (CLASS_VALUES); a probability slab of C classes becomes that label
+ * map with --argmax (after resampling each channel with -g). */
+#include "classes.h"
 #include "nifti.h"
 #include "opt.h"
 #include "regrid.h"
@@ -148,9 +153,37 @@ static int threshold(struct slab *s, double thr)
 	return 0;
 }
 
-/* Resample s onto REF's grid and write it with REF's header geometry. */
+/* The label map of probability slab s (--argmax), in place of s. */
+static int argmax(struct slab *s, const char *src)
+{
+	struct slab m;
+	if (slab_alloc_like(&m, s, s->nx, s->ny, s->nz, 1, SLAB_U8))
+		return -1;
+	if (classes_argmax(s, m.data, src)) {
+		slab_free(&m);
+		return -1;
+	}
+	slab_free(s);
+	*s = m;
+	return 0;
+}
+
+/* A label map of k's classes -> its source values, in place of s. */
+static int to_values(struct slab *s, const struct classes *k)
+{
+	struct slab v;
+	if (classes_to_values(s, k, &v))
+		return -1;
+	slab_free(s);
+	*s = v;
+	return 0;
+}
+
+/* Resample s onto REF's grid and write it with REF's header geometry; k:
+ * the classes of a label map or (with am, --argmax) probability slab, or
+ * NULL. */
 static int to_grid(struct slab *s, const char *refpath, double thr, const char *label,
-                   const struct planes *pl, const char *out)
+                   const struct planes *pl, const char *out, const struct classes *k, int am)
 {
 	struct slab ref, g;
 	struct nifti_info info;
@@ -161,23 +194,27 @@ static int to_grid(struct slab *s, const char *refpath, double thr, const char *
 		return -1;
 	if (check_source_dims(s, refpath, info.geom.dim))
 		goto out;
-	if (s->nc != 1 && s->nc != ref.nc) {
+	if (!am && s->nc != 1 && s->nc != ref.nc) {
 		error("slab has %d channels, the reference %d volumes (want 1 or %d): '%s'", s->nc,
 		      ref.nc, ref.nc, refpath);
 		goto out;
 	}
-	if (label && s->nc != 1) {
+	if (label && s->nc != 1 && !am) {
 		error("--overlay needs a one-channel slab, not %d channels: '%s'", s->nc, label);
 		goto out;
 	}
 	if (slab_regrid(s, ref.nx, ref.ny, ref.nz, ref.transform,
 	                s->type == SLAB_F32 ? REGRID_LINEAR : REGRID_NEAREST, &g))
 		goto out;
+	if (am && argmax(&g, s->name))
+		goto out;
 	if (g.type == SLAB_U8) /* unlabelled is written as background */
 		for (i = 0, n = slab_count(&g); i < n; i++)
 			if (((uint8_t *)g.data)[i] == SLAB_UNLABELLED)
 				((uint8_t *)g.data)[i] = 0;
 	if (thr >= 0 && threshold(&g, thr))
+		goto out;
+	if (k && to_values(&g, k))
 		goto out;
 	if (label && overlay(&g, label, pl, &ref))
 		goto out;
@@ -188,13 +225,48 @@ out:
 	return rc;
 }
 
+/* The classes of slab s read from `in` for this run, into *k (NULL: write
+ * s as it is): a label map with CLASSES, or with --argmax a probability slab
+ * with CLASSES as many as its channels. -t is for binary probabilities. 0,
+ * or -1 with one error. */
+static int run_classes(const struct slab *s, const char *in, int am, double thr,
+                       struct classes *k, const struct classes **kp)
+{
+	int has = slab_get_extra(s, CLASSES_KEY) != NULL;
+	*kp = NULL;
+	if (classes_get(s, k, in))
+		return -1;
+	if (am) {
+		if (s->type != SLAB_F32 || !has || k->n != s->nc)
+			return error("--argmax needs f32 probabilities of C classes (C channels and "
+			             "CLASSES C), the slab is %s with %d channels%s: '%s'",
+			             slab_type_name(s->type), s->nc, has ? "" : " and no CLASSES", in);
+		*kp = k;
+		return 0;
+	}
+	if (thr >= 0 && (has || s->nc > 1))
+		return error("-t thresholds one-channel binary probabilities; a slab of %d channels%s "
+		             "becomes a label map with --argmax: '%s'", s->nc,
+		             has ? " with CLASSES" : "", in);
+	if (!has)
+		return 0;
+	if (s->type == SLAB_U8 && s->nc == 1) {
+		if (classes_check_labels(s, k, in))
+			return -1;
+		*kp = k;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *out = "-", *in = "-", *ref = NULL, *label = NULL;
 	double thr = -1;
 	struct planes pl = {{NULL, NULL, NULL}, 0};
 	struct slab s;
-	int i, rc;
+	struct classes k;
+	const struct classes *kp;
+	int i, rc, am = 0;
 	const struct opt opts[] = {
 		OPT_STRING('o', "output", &out, "OUT.nii.gz", "output file (default stdout, gzip-compressed);\n"
 		           "a name ending in .nii is written uncompressed"),
@@ -205,6 +277,11 @@ int main(int argc, char **argv)
 		OPT_DOUBLE('t', "threshold", &thr, "THR", 0, 1,
 		           "f32 probabilities -> u8 mask p >= THR (with -g:\n"
 		           "after resampling)"),
+		OPT_FLAG(0, "argmax", &am,
+		         "f32 probabilities of C classes (C channels, CLASSES C)\n"
+		         "-> the label map: per voxel the most probable class\n"
+		         "(ties to the lower), written with its source values\n"
+		         "(with -g: after resampling each channel)"),
 		OPT_STRING(0, "overlay", &label, "LABEL.nii.gz",
 		           "with -g: copy this label's voxels (on REF's grid)\n"
 		           "verbatim onto the painted planes"),
@@ -228,7 +305,11 @@ int main(int argc, char **argv)
 		         "(unlabelled) is written as 0. The output is u8 (masks, -t) or f32, with\n"
 		         "REF's version (NIfTI-1 or 2) and dims (one channel under a 4-D REF: its\n"
 		         "3-D grid), scl_slope 1, little-endian. A slab with SOURCE_DIMS must come\n"
-		         "from a grid of REF's dims."
+		         "from a grid of REF's dims.\n"
+		         "Classes (formats/slab.md): a u8 label map with CLASSES is written with each\n"
+		         "class's source value (CLASS_VALUES; u8 when all are <= 255, else i16;\n"
+		         "unlabelled 255 as the background's value); --argmax turns f32 probabilities of\n"
+		         "C classes into that label map. -t on such a slab is refused (use --argmax)."
 	};
 
 	if ((i = opt_parse(&tool, argc, argv)) < 0)
@@ -237,6 +318,8 @@ int main(int argc, char **argv)
 		in = argv[i];
 	if (label && !ref)
 		return opt_fail("--overlay needs -g REF: '%s'", label);
+	if (am && thr >= 0)
+		return opt_fail("--argmax and -t exclude each other");
 	if (pl.given && !label)
 		return opt_fail("--overlay-planes needs --overlay LABEL: '%s'",
 		                pl.list[0] ? pl.list[0] : pl.list[1] ? pl.list[1] : pl.list[2]);
@@ -249,10 +332,15 @@ int main(int argc, char **argv)
 		slab_free(&s);
 		return 1;
 	}
+	if (run_classes(&s, in, am, thr, &k, &kp)) {
+		slab_free(&s);
+		return 1;
+	}
 	if (ref)
-		rc = to_grid(&s, ref, thr, label, &pl, out) ? 1 : 0;
+		rc = to_grid(&s, ref, thr, label, &pl, out, kp, am) ? 1 : 0;
 	else
-		rc = (thr >= 0 && threshold(&s, thr)) || nifti_save(out, &s) ? 1 : 0;
+		rc = (am && argmax(&s, in)) || (thr >= 0 && threshold(&s, thr)) ||
+		     (kp && to_values(&s, kp)) || nifti_save(out, &s) ? 1 : 0;
 	slab_free(&s);
 	if (close_stdout())
 		rc = 1;
