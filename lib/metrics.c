@@ -119,6 +119,79 @@ int gt_check(const struct slab *s, size_t *unlabelled, const char *src)
 	return 0;
 }
 
+int pair_classes(const struct slab *pred, const struct slab *gt, struct classes *k,
+                 const char *psrc, const char *gsrc)
+{
+	struct classes kp;
+	const char *name = gt->name[0] ? gt->name : pred->name;
+	if (classes_get(gt, k, gsrc) || classes_get(pred, &kp, psrc))
+		return -1;
+	if (pred->type == SLAB_F32 && pred->nc > 1 && !slab_get_extra(pred, CLASSES_KEY))
+		return error("%s: a prediction of %d channels without CLASSES (formats/slab.md): '%s'",
+		             psrc, pred->nc, name);
+	if (pred->type == SLAB_F32 && pred->nc > 1 && kp.n != pred->nc)
+		return error("%s: a prediction of %d channels with CLASSES %d: '%s'", psrc, pred->nc,
+		             kp.n, name);
+	if (!classes_equal(k, &kp))
+		return error("classes differ: prediction %d (%s), ground truth %d (%s): '%s'", kp.n,
+		             slab_get_extra(pred, CLASS_NAMES_KEY) ? slab_get_extra(pred, CLASS_NAMES_KEY)
+		                                                   : "unnamed",
+		             k->n, slab_get_extra(gt, CLASS_NAMES_KEY) ? slab_get_extra(gt, CLASS_NAMES_KEY)
+		                                                       : "unnamed", name);
+	return 0;
+}
+
+int pred_labels(uint8_t *out, const struct slab *s, const struct classes *k, const char *src)
+{
+	size_t n = slab_count(s), i;
+	if (s->type == SLAB_U8 && s->nc == 1) {
+		const uint8_t *p = s->data;
+		for (i = 0; i < n; i++)
+			if (p[i] >= k->n)
+				return error("%s: a u8 prediction of %d classes holds 0..%d, not %d (voxel "
+				             "%zu): '%s'", src, k->n, k->n - 1, p[i], i, s->name);
+		memcpy(out, p, n);
+		return 0;
+	}
+	if (s->type == SLAB_F32 && s->nc == k->n) {
+		const float *p = s->data;
+		for (i = 0; i < n; i++)
+			if (!(p[i] >= 0 && p[i] <= 1))
+				return error("%s: probability out of [0,1]: %g (value %zu): '%s'", src, p[i],
+				             i, s->name);
+		return classes_argmax(s, out, src);
+	}
+	return error("%s: a prediction of %d classes is a u8 label map or f32 with %d channels, "
+	             "not %s with %d: '%s'", src, k->n, k->n, slab_type_name(s->type), s->nc,
+	             s->name);
+}
+
+void class_masks(uint8_t *pm, uint8_t *gm, const uint8_t *pred, const uint8_t *gt, size_t n,
+                 int c)
+{
+	size_t i;
+	if (c == CLASS_FG)
+		for (i = 0; i < n; i++) {
+			pm[i] = pred[i] != 0;
+			gm[i] = gt[i] == SLAB_UNLABELLED ? SLAB_UNLABELLED : gt[i] != 0;
+		}
+	else
+		for (i = 0; i < n; i++) {
+			pm[i] = pred[i] == c;
+			gm[i] = gt[i] == SLAB_UNLABELLED ? SLAB_UNLABELLED : gt[i] == c;
+		}
+}
+
+const char *class_label(const struct classes *k, int c, char *buf)
+{
+	if (c == CLASS_FG)
+		return "fg";
+	if (k->names[c][0])
+		return k->names[c];
+	snprintf(buf, 16, "%d", c);
+	return buf;
+}
+
 void stat_add(struct runstat *s, double v)
 {
 	double d = v - s->mean;

@@ -8,6 +8,7 @@
 #ifndef SL_METRICS_H
 #define SL_METRICS_H
 
+#include "classes.h"
 #include "opt.h"
 #include "slab.h"
 #include "surfdist.h"
@@ -48,6 +49,34 @@ int pred_mask(uint8_t *out, const struct slab *s, double thr, const char *src);
 /* Check a ground-truth slab: u8, one channel, values 0, 1 or 255. Counts the
  * 255 voxels in *unlabelled. Returns 0 or -1. */
 int gt_check(const struct slab *s, size_t *unlabelled, const char *src);
+
+/* Multi-class cases (C >= 3, lib/classes.h): the prediction is a u8 label
+ * map or f32 probabilities of C channels (argmax), the ground truth a label
+ * map of the same classes; each class c >= 1 is scored as a binary mask
+ * (class_masks), and so is the merged foreground (every class >= 1). */
+
+/* The classes of a pair, into *k: the ground truth's (classes_get; binary
+ * without CLASSES), and the prediction's the same (a u8 prediction's
+ * CLASSES keys, or f32 probabilities of C channels with CLASSES C; one
+ * channel without CLASSES is binary). 0, or -1 with one error naming the
+ * case. */
+int pair_classes(const struct slab *pred, const struct slab *gt, struct classes *k,
+                 const char *psrc, const char *gsrc);
+
+/* The label map (0..C-1) of a multi-class prediction into out: a u8 map
+ * holding 0..C-1, or f32 probabilities in [0,1] (argmax, ties to the lower
+ * class). Returns 0 or -1. */
+int pred_labels(uint8_t *out, const struct slab *s, const struct classes *k, const char *src);
+
+/* The binary masks of class c >= 1 (CLASS_FG: every class >= 1) from label
+ * maps pred and gt: pm = pred is c, gm = gt is c (255 stays 255). */
+#define CLASS_FG 0
+void class_masks(uint8_t *pm, uint8_t *gm, const uint8_t *pred, const uint8_t *gt, size_t n,
+                 int c);
+
+/* The word a TSV row or summary line names class c by: its name, else its
+ * number; "fg" for CLASS_FG. buf holds at least 16 bytes. */
+const char *class_label(const struct classes *k, int c, char *buf);
 
 /* Mean and standard deviation of a stream of values (Welford). */
 struct runstat {

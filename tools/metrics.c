@@ -5,7 +5,10 @@
  * pairs them by case name (or by position when the first slabs are not both
  * named), and writes one TSV row per case (DSC, IoU, TPR, TNR, precision and
  * the counts; optionally a boundary distance) and a mean ± sd summary.
- * Ground-truth voxels 255 (unlabelled) are in no count. Definitions:
+ * Ground-truth voxels 255 (unlabelled) are in no count. Multi-class cases
+ * (C >= 3 classes, lib/classes.h: label maps, or f32 probabilities of C
+ * channels taken by argmax) get one row per class c >= 1 and one for the
+ * merged foreground, with a `class` column after `case`. Definitions:
  * lib/metrics.h and README.md, "Evaluation". */
 #include "metrics.h"
 #include "opt.h"
@@ -58,52 +61,79 @@ static int commit(struct outputs *o, const char *path[4])
 	return outbatch_write_all(4, path, o->buf, o->len, std);
 }
 
+/* Score slots: 0 the binary mask (C = 2) or the merged foreground, c the
+ * class c >= 1, MEAN_SLOT the per-case mean over classes 1..C-1. */
+#define MEAN_SLOT CLASSES_MAX
+
 /* The settings and the running totals of a run. */
 struct run {
 	double thr, undef; /* -t, -u (NAN: left out) */
 	int want_hd;
 	struct hd_settings hs;
-	size_t cases, ignored, nundef[M_COUNT], nf32;
-	struct hd_tally tally;
-	struct runstat st[M_COUNT], hst;
+	struct classes k;   /* the first case's; k.n 0 before it */
+	size_t cases, ignored, nf32;
+	size_t nundef[CLASSES_MAX + 1][M_COUNT], hmean_out;
+	struct hd_tally tally[CLASSES_MAX];
+	struct runstat st[CLASSES_MAX + 1][M_COUNT], hst[CLASSES_MAX + 1];
 	struct nsi_bins bins;  /* n 0: no --nsi-bins */
 };
 
-/* One case: its row, its slices and bins, its totals. 0 or -1. */
-static int score_case(struct run *r, struct outputs *o, const struct pair_reader *pr,
-                      struct slab *ps, struct slab *gs)
+/* The TSV header, once the first case says whether it is multi-class. */
+static void write_header(FILE *f, const struct run *r)
 {
-	size_t n = slab_count(gs), unl, plane = (size_t)gs->nx * gs->ny, np, ng;
-	uint8_t *pm = ps->type == SLAB_U8 ? ps->data : xmalloc(n), *gt = gs->data;
-	struct confusion c = { 0, 0, 0, 0, 0 };
-	char label[32];
-	const char *name = gs->name[0] ? gs->name : ps->name;
-	int m, z, u;
+	fprintf(f, "case%s\tdsc\tiou\ttpr\ttnr\tprecision\ttp\tfp\tfn\ttn\tignored",
+	        r->k.n > 2 ? "\tclass" : "");
+	if (r->want_hd)
+		fprintf(f, "\t%s\thd_empty", hd_mode_column(r->hs.mode));
+	fputc('\n', f);
+}
 
-	r->cases++;
-	if (!name[0]) {
-		snprintf(label, sizeof label, "%zu", r->cases);
-		name = label;
-	}
-	r->nf32 += ps->type == SLAB_F32;
-	if (!pm || pred_mask(pm, ps, r->thr, pr->pred.src) || gt_check(gs, &unl, pr->gt.src))
-		goto fail;
-	confusion_add(&c, pm, gt, n);
-	r->ignored += c.ignored;
+/* One row: the binary masks pm and gs (one class, or the merged
+ * foreground) of case `name`, scored into slot; cls the class column or
+ * NULL (binary). v[] gets the metrics and *hd the distance. 0 or -1. */
+static int score_mask(struct run *r, struct outputs *o, const char *src, const char *name,
+                      const char *cls, int slot, uint8_t *pm, struct slab *gs, size_t unl,
+                      double v[M_COUNT], double *hd)
+{
+	struct confusion c = { 0, 0, 0, 0, 0 };
+	int m, u;
+	confusion_add(&c, pm, gs->data, slab_count(gs));
+	if (slot == 0)
+		r->ignored += c.ignored;
 	fprintf(o->rows, "%s", name);
+	if (cls)
+		fprintf(o->rows, "\t%s", cls);
 	for (m = 0; m < M_COUNT; m++) {
-		double v = metric_value(&c, m, r->undef, &u);
-		r->nundef[m] += u;
-		if (!isnan(v))
-			stat_add(&r->st[m], v);
-		fprintf(o->rows, "\t%.6g", v);
+		v[m] = metric_value(&c, m, r->undef, &u);
+		r->nundef[slot][m] += u;
+		if (!isnan(v[m]))
+			stat_add(&r->st[slot][m], v[m]);
+		fprintf(o->rows, "\t%.6g", v[m]);
 	}
 	fprintf(o->rows, "\t%llu\t%llu\t%llu\t%llu\t%llu", (unsigned long long)c.tp,
 	        (unsigned long long)c.fp, (unsigned long long)c.fn, (unsigned long long)c.tn,
 	        (unsigned long long)c.ignored);
+	if (r->want_hd) {
+		size_t np, ng;
+		int empty;
+		if (hd_case(hd, &empty, &np, &ng, pm, gs, unl, &r->hs, &r->tally[slot],
+		            &r->hst[slot], src, name))
+			return -1;
+		fprintf(o->rows, "\t%.6g\t%s", *hd, hd_empty_name(empty));
+	}
+	fputc('\n', o->rows);
+	return 0;
+}
+
+/* The masks' slice index bins and per-slice counts. */
+static void score_slices(struct run *r, struct outputs *o, const char *name, const uint8_t *pm,
+                         const struct slab *gs)
+{
+	size_t plane = (size_t)gs->nx * gs->ny;
+	const uint8_t *gt = gs->data;
 	if (r->bins.n)
 		nsi_add_case(&r->bins, pm, gt, plane, gs->nz, r->undef);
-	for (z = 0; o->slices && z < gs->nz; z++) { /* per-slice counts */
+	for (int z = 0; o->slices && z < gs->nz; z++) { /* per-slice counts */
 		struct confusion cz = { 0, 0, 0, 0, 0 };
 		confusion_add(&cz, pm + z * plane, gt + z * plane, plane);
 		fprintf(o->slices, "%s\t%d\t%llu\t%llu\t%llu\t%llu\t%llu\n", name, z,
@@ -111,34 +141,132 @@ static int score_case(struct run *r, struct outputs *o, const struct pair_reader
 		        (unsigned long long)cz.fn, (unsigned long long)cz.tn,
 		        (unsigned long long)cz.ignored);
 	}
-	if (r->want_hd) {
-		double v;
-		int empty;
-		if (hd_case(&v, &empty, &np, &ng, pm, gs, unl, &r->hs, &r->tally, &r->hst, pr->gt.src,
-		            name))
-			goto fail;
-		fprintf(o->rows, "\t%.6g\t%s", v, hd_empty_name(empty));
-	}
-	fputc('\n', o->rows);
-	if (pm != ps->data)
-		free(pm);
-	return 0;
-fail:
-	if (pm != ps->data)
-		free(pm);
-	return -1;
 }
 
-/* The summary: what was compared and how, then one row per metric. */
-static void write_summary(FILE *f, const struct run *r, int by_name)
+/* A multi-class case: the label maps, a row per class c >= 1 and the
+ * merged foreground's (which the slice bins and counts use), the case's
+ * mean over classes. 0 or -1. */
+static int score_classes(struct run *r, struct outputs *o, const struct pair_reader *pr,
+                         const char *name, struct slab *ps, struct slab *gs)
+{
+	size_t n = slab_count(gs), unl = 0, i;
+	uint8_t *lab = xmalloc(n), *gl = xmalloc(n), *pm = xmalloc(n);
+	struct slab g = *gs;
+	double v[M_COUNT], sum[M_COUNT] = { 0 }, hd = 0, hsum = 0;
+	int m, c, cnt[M_COUNT] = { 0 }, hcnt = 0, rc = -1;
+	char buf[16];
+	if (!lab || !gl || !pm || pred_labels(lab, ps, &r->k, pr->pred.src) ||
+	    classes_check_labels(gs, &r->k, pr->gt.src))
+		goto out;
+	for (i = 0; i < n; i++)
+		unl += ((const uint8_t *)gs->data)[i] == SLAB_UNLABELLED;
+	r->nf32 += ps->type == SLAB_F32;
+	g.data = gl;
+	for (c = 1; c <= r->k.n; c++) {
+		int cl = c == r->k.n ? CLASS_FG : c;
+		class_masks(pm, gl, lab, gs->data, n, cl);
+		if (cl == CLASS_FG)
+			score_slices(r, o, name, pm, &g);
+		if (score_mask(r, o, pr->gt.src, name, class_label(&r->k, cl, buf), cl, pm, &g, unl, v,
+		               &hd))
+			goto out;
+		for (m = 0; cl != CLASS_FG && m < M_COUNT; m++)
+			if (!isnan(v[m]))
+				sum[m] += v[m], cnt[m]++;
+		if (cl != CLASS_FG && r->want_hd && !isnan(hd))
+			hsum += hd, hcnt++;
+	}
+	for (m = 0; m < M_COUNT; m++)
+		if (cnt[m])
+			stat_add(&r->st[MEAN_SLOT][m], sum[m] / cnt[m]);
+	if (r->want_hd) {
+		if (hcnt && isfinite(hsum))
+			stat_add(&r->hst[MEAN_SLOT], hsum / hcnt);
+		else
+			r->hmean_out++;
+	}
+	rc = 0;
+out:
+	free(lab), free(gl), free(pm);
+	return rc;
+}
+
+/* One case: its row(s), its slices and bins, its totals. 0 or -1. */
+static int score_case(struct run *r, struct outputs *o, const struct pair_reader *pr,
+                      struct slab *ps, struct slab *gs)
+{
+	size_t n = slab_count(gs), unl;
+	uint8_t *pm;
+	struct classes k;
+	char label[32];
+	const char *name = gs->name[0] ? gs->name : ps->name;
+	double v[M_COUNT], hd;
+	int rc;
+
+	r->cases++;
+	if (!name[0]) {
+		snprintf(label, sizeof label, "%zu", r->cases);
+		name = label;
+	}
+	if (pair_classes(ps, gs, &k, pr->pred.src, pr->gt.src))
+		return -1;
+	if (!r->k.n) {
+		r->k = k;
+		write_header(o->rows, r);
+	} else if (!classes_equal(&k, &r->k))
+		return error("%s: classes differ from the first case's (%d, %d): '%s'", pr->gt.src,
+		             k.n, r->k.n, name);
+	if (k.n > 2)
+		return score_classes(r, o, pr, name, ps, gs);
+	pm = ps->type == SLAB_U8 ? ps->data : xmalloc(n);
+	r->nf32 += ps->type == SLAB_F32;
+	rc = !pm || pred_mask(pm, ps, r->thr, pr->pred.src) || gt_check(gs, &unl, pr->gt.src);
+	if (!rc) {
+		score_slices(r, o, name, pm, gs);
+		rc = score_mask(r, o, pr->gt.src, name, NULL, 0, pm, gs, unl, v, &hd);
+	}
+	if (pm != ps->data)
+		free(pm);
+	return rc ? -1 : 0;
+}
+
+/* The summary rows of one slot (prefix: the class column, or "" binary). */
+static void summary_slot(FILE *f, const struct run *r, int slot, const char *prefix)
 {
 	int undef_nan = isnan(r->undef), m;
 	const char *how = undef_nan ? "left out as nan" : r->undef ? "counted as 1" : "counted as 0";
-	char desc[128];
+	for (m = 0; m < M_COUNT; m++) {
+		char note[256] = "";
+		if (slot != MEAN_SLOT && r->nundef[slot][m])
+			snprintf(note, sizeof note, "%zu case%s 0/0 (%s) %s", r->nundef[slot][m],
+			         r->nundef[slot][m] == 1 ? "" : "s", metric_undefined_reason(m), how);
+		fputs(prefix, f);
+		summary_row(f, metric_name(m), &r->st[slot][m], r->cases, 3, note);
+	}
+	if (r->want_hd) {
+		char note[512] = "";
+		if (slot != MEAN_SLOT)
+			hd_tally_note(&r->tally[slot], note, sizeof note);
+		else if (r->hmean_out)
+			snprintf(note, sizeof note, "%zu case%s with an infinite or undefined class "
+			         "distance left out", r->hmean_out, r->hmean_out == 1 ? "" : "s");
+		fputs(prefix, f);
+		summary_row(f, hd_mode_column(r->hs.mode), &r->hst[slot], r->cases, 2, note);
+	}
+}
+
+/* The summary: what was compared and how, then one row per metric (per
+ * class, the merged foreground and the mean over classes when C >= 3). */
+static void write_summary(FILE *f, const struct run *r, int by_name)
+{
+	int undef_nan = isnan(r->undef), c;
+	const char *how = undef_nan ? "left out as nan" : r->undef ? "counted as 1" : "counted as 0";
+	char desc[128], pre[CLASS_NAME_MAX + 2], buf[16];
 
 	fprintf(f, "# metrics: %zu cases matched by %s; ", r->cases, by_name ? "name" : "position");
 	if (r->nf32)
-		fprintf(f, "%zu f32 predictions thresholded at p >= %g; ", r->nf32, r->thr);
+		fprintf(f, r->k.n > 2 ? "%zu f32 predictions taken by argmax; "
+		                      : "%zu f32 predictions thresholded at p >= %g; ", r->nf32, r->thr);
 	fprintf(f, "%zu unlabelled ground-truth voxels (255) left out\n", r->ignored);
 	fprintf(f, "# a ratio 0/0 is %s; sd is the sample standard deviation (n-1)\n",
 	        undef_nan ? "nan, left out of the mean" : how);
@@ -146,18 +274,21 @@ static void write_summary(FILE *f, const struct run *r, int by_name)
 		fprintf(f, "# %s: mode %s, connectivity %d, in mm; empty masks: %s\n",
 		        hd_mode_column(r->hs.mode), hd_mode_name(r->hs.mode), r->hs.conn,
 		        hd_empty_describe(&r->hs.empty, desc, sizeof desc));
-	summary_header(f);
-	for (m = 0; m < M_COUNT; m++) {
-		char note[256] = "";
-		if (r->nundef[m])
-			snprintf(note, sizeof note, "%zu case%s 0/0 (%s) %s", r->nundef[m],
-			         r->nundef[m] == 1 ? "" : "s", metric_undefined_reason(m), how);
-		summary_row(f, metric_name(m), &r->st[m], r->cases, 3, note);
+	if (r->k.n <= 2) {
+		summary_header(f);
+		summary_slot(f, r, 0, "");
+		return;
 	}
-	if (r->want_hd) {
-		char note[512];
-		summary_row(f, hd_mode_column(r->hs.mode), &r->hst, r->cases, 2,
-		            hd_tally_note(&r->tally, note, sizeof note));
+	fprintf(f, "# %d classes; class: each class >= 1, fg: every class >= 1 as one mask, mean: "
+	        "per case the mean over classes 1..%d (undefined values left out)\n", r->k.n,
+	        r->k.n - 1);
+	fputs("class\t", f);
+	summary_header(f);
+	for (c = 1; c <= r->k.n + 1; c++) {
+		int slot = c == r->k.n ? CLASS_FG : c == r->k.n + 1 ? MEAN_SLOT : c;
+		snprintf(pre, sizeof pre, "%s\t",
+		         slot == MEAN_SLOT ? "mean" : class_label(&r->k, slot, buf));
+		summary_slot(f, r, slot, pre);
 	}
 }
 
@@ -228,10 +359,6 @@ int main(int argc, char **argv)
 	}
 	if (o.slices)
 		fprintf(o.slices, "case\tz\ttp\tfp\tfn\ttn\tignored\n");
-	fprintf(o.rows, "case\tdsc\tiou\ttpr\ttnr\tprecision\ttp\tfp\tfn\ttn\tignored");
-	if (r.want_hd)
-		fprintf(o.rows, "\t%s\thd_empty", hd_mode_column(r.hs.mode));
-	fputc('\n', o.rows);
 	while ((rc = pair_next(&pr, &ps, &gs)) > 0) {
 		if (score_case(&r, &o, &pr, &ps, &gs))
 			goto out;
