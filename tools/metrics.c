@@ -322,11 +322,23 @@ int main(int argc, char **argv)
 	const struct opt_tool tool = {
 		.name = "metrics", .operands = "PRED GT", .min_operands = 2, .max_operands = 2,
 		.about = "Overlap metrics of predicted masks against ground truth, one TSV row per case:\n"
-		         "case dsc iou tpr tnr precision tp fp fn tn ignored [hd95 hd_empty].",
+		         "case dsc iou tpr tnr precision tp fp fn tn ignored [hd95 hd_empty]; label maps\n"
+		         "of C >= 3 classes: case class dsc ... (a row per class and 'fg').",
 		.opts = opts,
 		.notes = "PRED and GT are slab streams, one may be - (stdin). Cases are matched by NAME\n"
 		         "when the first slab of each stream is named, else by position; a case without\n"
-		         "its partner is an error. All output files appear together or not at all."
+		         "its partner is an error. All output files appear together or not at all.\n"
+		         "Multi-class (C >= 3 classes, formats/slab.md): GT a label map (0..C-1, 255),\n"
+		         "PRED a label map of the same classes (count, names, values) or f32\n"
+		         "probabilities of C channels, taken by argmax (ties to the lower class; -t\n"
+		         "does not apply). Every case must have the first case's classes. The TSV gets\n"
+		         "a column class after case: one row per class c >= 1 (its name, else its\n"
+		         "number) scored as the mask 'voxel is c', and one row 'fg', every class >= 1\n"
+		         "as one mask (the merged foreground); each row with its own counts and, with\n"
+		         "--hd95, its own distance (-U exclude per mask as for a binary one). The\n"
+		         "summary has a leading class column: each class, fg, and 'mean' (per case\n"
+		         "the mean over classes 1..C-1 of the defined values, then mean ± sd over\n"
+		         "cases). --nsi-bins and --slices-out count the merged foreground."
 	};
 	struct pair_reader pr;
 	struct slab ps = { 0 }, gs = { 0 };

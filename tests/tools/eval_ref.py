@@ -4,6 +4,9 @@
   eval_ref.py msd LABELDIR PRED GT N  first N MSD label volumes: label 1 vs label 2
   eval_ref.py hd PRED GT MODE CONN    "case<TAB>value" per case, MedPy's definition
   eval_ref.py overlap PRED GT         "case<TAB>tp<TAB>fp<TAB>fn<TAB>tn" per case
+  eval_ref.py make3 PRED GT N         N random pairs of 3-class label maps (CLASSES 3)
+  eval_ref.py classes PRED GT         per case, class 1, 2 and fg (>= 1): counts and
+                                      MedPy's hd95 (conn 6; one mask empty inf, both 0)
 
 Surface distances follow MedPy's __surface_distances: border = mask XOR its
 binary_erosion by generate_binary_structure(3, conn), distances from
@@ -15,12 +18,12 @@ import numpy as np
 from scipy.ndimage import binary_erosion, distance_transform_edt, generate_binary_structure
 
 
-def write(f, name, arr, sp):
+def write(f, name, arr, sp, extra=""):
     """One u8 slab; arr is indexed [z, y, x]."""
     nz, ny, nx = arr.shape
     head = "SLAB 1\n" + (f"NAME {name}\n" if name else "")
     head += f"DIMS {nx} {ny} {nz}\nCHANNELS 1\nTYPE u8\n"
-    head += "SPACING %r %r %r\nENDHDR\n" % tuple(float(s) for s in sp)
+    head += "SPACING %r %r %r\n%sENDHDR\n" % (tuple(float(s) for s in sp) + (extra,))
     f.write(head.encode())
     f.write(np.ascontiguousarray(arr, dtype=np.uint8).tobytes())
 
@@ -80,6 +83,31 @@ def main():
                 sp = rng.uniform(0.3, 3.0, 3)
                 write(fp, f"r{i}", random_mask(rng, shape), sp)
                 write(fg, f"r{i}", random_mask(rng, shape), sp)
+    elif cmd == "make3":
+        rng = np.random.default_rng(2025)
+        with open(sys.argv[2], "wb") as fp, open(sys.argv[3], "wb") as fg:
+            for i in range(int(sys.argv[4])):
+                shape = tuple(int(s) for s in rng.integers(4, 16, 3))
+                sp = rng.uniform(0.3, 3.0, 3)
+                for f in (fp, fg):
+                    lab = np.zeros(shape, np.uint8)
+                    for c in (1, 2, 1, 2):
+                        if rng.random() < 0.8:
+                            lab[random_mask(rng, shape)] = c
+                    write(f, f"m{i}", lab, sp, "CLASSES 3\n")
+    elif cmd == "classes":
+        pred, gt = read(sys.argv[2]), {n: a for n, a, _ in read(sys.argv[3])}
+        print("case\tclass\ttp\tfp\tfn\ttn\thd95")
+        for name, p, sp in pred:
+            g = gt[name]
+            for c in ("1", "2", "fg"):
+                pm, gm = (p >= 1, g >= 1) if c == "fg" else (p == int(c), g == int(c))
+                if pm.any() and gm.any():
+                    h = hd(pm, gm, sp, "medpy", 1)
+                else:
+                    h = 0.0 if pm.any() == gm.any() else float("inf")
+                print(f"{name}\t{c}\t{np.sum(pm & gm)}\t{np.sum(pm & ~gm)}\t"
+                      f"{np.sum(~pm & gm)}\t{np.sum(~pm & ~gm)}\t{h:.12g}")
     elif cmd == "msd":
         import glob
         import os

@@ -303,3 +303,151 @@ setup() {
 	[ -z "$(ls -a | grep '\.tmp\.')" ]
 	[ -z "$(ls -a real | grep '\.tmp\.')" ]
 }
+
+# ---- multi-class label maps ------------------------------------------------
+
+# lmap NAME NC TYPE BYTES LINE...: one 6x1x1 slab of NC channels on stdout.
+lmap() {
+	local name=$1 nc=$2 type=$3 bytes=$4
+	shift 4
+	slab_header "$name" "6 1 1" "$nc" "$type" "$@"
+	# shellcheck disable=SC2059
+	printf "$bytes"
+}
+
+# 6 voxels of classes bg a b: gt 0 1 1 2 2 255, pred 0 1 2 2 0 1; the same
+# pred as probabilities, voxels 0 and 4 ties (0.5 0.5 0, 0.5 0 0.5) -> 0
+mk3() {
+	lmap c3 1 u8 '\x00\x01\x01\x02\x02\xff' "CLASSES 3" "CLASS_NAMES bg a b" >g3.slab
+	lmap c3 1 u8 '\x00\x01\x02\x02\x00\x01' "CLASSES 3" "CLASS_NAMES bg a b" >p3.slab
+	lmap c3 3 f32 "$F5$F25$F0$F125$F5$F0$F5$F75$F25$F0$F0$F1$F0$F0$F75$F875$F5$F0" \
+		"CLASSES 3" "CLASS_NAMES bg a b" >q3.slab
+}
+
+@test "metrics on 3-class label maps: known counts per class and merged, the mean over classes" {
+	mk3
+	run -0 --separate-stderr metrics p3.slab g3.slab
+	[ "${lines[0]}" = "$(printf 'case\tclass\tdsc\tiou\ttpr\ttnr\tprecision\ttp\tfp\tfn\ttn\tignored')" ]
+	[ "${lines[1]}" = "$(printf 'c3\ta\t0.666667\t0.5\t0.5\t1\t1\t1\t0\t1\t3\t1')" ]
+	[ "${lines[2]}" = "$(printf 'c3\tb\t0.5\t0.333333\t0.5\t0.666667\t0.5\t1\t1\t1\t2\t1')" ]
+	[ "${lines[3]}" = "$(printf 'c3\tfg\t0.857143\t0.75\t0.75\t1\t1\t3\t0\t1\t1\t1')" ]
+	[ "${#lines[@]}" -eq 4 ]
+	# the summary: a class column, each class, fg, the mean over classes a and b
+	[[ "$stderr" == *"$(printf 'class\tmetric\tmean')"* ]]
+	[ "$(awk -F '\t' '$1 == "mean" && $2 == "dsc" { print $3 }' <<<"$stderr")" = 0.583333 ]
+	[ "$(awk -F '\t' '$1 == "mean" && $2 == "tnr" { print $3 }' <<<"$stderr")" = 0.833333 ]
+	[ "$(awk -F '\t' '$1 == "fg" && $2 == "iou" { print $3 }' <<<"$stderr")" = 0.75 ]
+	[ "$(awk -F '\t' '$1 == "b" && $2 == "precision" { print $3 }' <<<"$stderr")" = 0.5 ]
+	# a script picks a class by name
+	[ "$(metrics p3.slab g3.slab 2>/dev/null | awk -F '\t' '$2 == "b" { print $3 }')" = 0.5 ]
+}
+
+@test "metrics: C-channel probabilities are taken by argmax, ties to the lower class" {
+	mk3
+	metrics p3.slab g3.slab >u8.tsv 2>u8.sum
+	metrics q3.slab g3.slab >f32.tsv 2>f32.sum
+	cmp u8.tsv f32.tsv
+	grep -q '1 f32 predictions taken by argmax' f32.sum
+	# -U exclude and --hd95 per class; a 255 without -U exclude is an error
+	run --separate-stderr metrics --hd95 p3.slab g3.slab
+	failed_cleanly unlabelled
+	run -0 --separate-stderr metrics --hd95 -U exclude q3.slab g3.slab
+	[ "$(cut -f 2,13,14 <<<"$output" | tail -n +2 | tr '\t\n' ' ')" = "a 0.9 none b 1 none fg 0.7 none " ]
+}
+
+@test "metrics on 3-class maps: counts and hd95 per class agree with a brute-force count and scipy" {
+	phantom -n 3 -d 24,20,10 -s 3 ph >/dev/null
+	for c in 001 002 003; do
+		# the prediction: another case's labels under this case's name
+		o=$(( 10#$c % 3 + 1 ))
+		msd2slab -Z -i ph/imagesTr/phantom_$c.nii.gz -m ph/labelsTr/phantom_$c.nii.gz -n c$c g >/dev/null
+		msd2slab -Z -i ph/imagesTr/phantom_$c.nii.gz -m ph/labelsTr/phantom_00$o.nii.gz -n c$c p >/dev/null
+		cat g/labels/c$c.slab >>lg.slab
+		cat p/labels/c$c.slab >>lp.slab
+		# brute force: every voxel of pred and gt side by side
+		paste <(samples p/labels/c$c.slab u1) <(samples g/labels/c$c.slab u1) | awk -v c=c$c '
+			{ for (k = 1; k <= 3; k++) {
+				a = k == 3 ? $1 >= 1 : $1 == k; b = k == 3 ? $2 >= 1 : $2 == k
+				n[k, a, b]++ } }
+			END { for (k = 1; k <= 3; k++)
+				print c "\t" (k == 3 ? "fg" : k) "\t" n[k,1,1]+0 "\t" n[k,1,0]+0 "\t" n[k,0,1]+0 "\t" n[k,0,0]+0 }'
+	done >brute.tsv
+	[ "$(header lg.slab CLASSES)" = 3 ]
+	metrics --hd95 lp.slab lg.slab 2>/dev/null >ours.tsv
+	[ "$(wc -l <ours.tsv)" -eq 10 ]
+	diff <(tail -n +2 ours.tsv | cut -f 1,2,8-11) brute.tsv
+	# the per-class rows are the binary rows of that class's mask, fg the merged mask's
+	for c in 001 002 003; do
+		o=$(( 10#$c % 3 + 1 ))
+		for f in 1 2 1,2; do
+			msd2slab -Z -f $f -i ph/imagesTr/phantom_$c.nii.gz -m ph/labelsTr/phantom_$c.nii.gz -n c$c bg$f >/dev/null
+			msd2slab -Z -f $f -i ph/imagesTr/phantom_$c.nii.gz -m ph/labelsTr/phantom_00$o.nii.gz -n c$c bp$f >/dev/null
+			cat bg$f/labels/c$c.slab >>bg$f.slab
+			cat bp$f/labels/c$c.slab >>bp$f.slab
+		done
+	done
+	for f in 1 2 1,2; do
+		k=$f; [ $f != 1,2 ] || k=fg
+		diff <(metrics --hd95 bp$f.slab bg$f.slab 2>/dev/null | tail -n +2) \
+		     <(awk -F '\t' -v k=$k '$2 == k' ours.tsv | cut -f 1,3-)
+	done
+	# --slices-out and --nsi-bins count the merged foreground
+	metrics --slices-out s3.tsv --nsi-bins 3 --nsi-out n3.tsv lp.slab lg.slab >/dev/null 2>&1
+	metrics --slices-out s2.tsv --nsi-bins 3 --nsi-out n2.tsv bp1,2.slab bg1,2.slab >/dev/null 2>&1
+	cmp s3.tsv s2.tsv
+	cmp n3.tsv n2.tsv
+	have_python "numpy, scipy" || skip "no python3 with numpy and scipy (brute force done)"
+	/usr/bin/python3 "$BATS_TEST_DIRNAME/eval_ref.py" classes lp.slab lg.slab >ref.tsv
+	paste <(cut -f 1,2,8-11,13 ours.tsv) ref.tsv | awk -F '\t' 'NR > 1 { d = $7 - $14; if (d < 0) d = -d
+		if ($1 != $8 || $3 != $10 || $4 != $11 || $5 != $12 || $6 != $13 || d > 1e-5 * (1 + $14)) { print; bad = 1 } }
+		END { exit bad }'
+}
+
+@test "metrics on random 3-class maps agrees with numpy and scipy per class" {
+	have_python "numpy, scipy" || skip "no python3 with numpy and scipy"
+	/usr/bin/python3 "$BATS_TEST_DIRNAME/eval_ref.py" make3 rp.slab rg.slab 10
+	metrics --hd95 rp.slab rg.slab 2>/dev/null | cut -f 1,2,8-11,13 >ours.tsv
+	/usr/bin/python3 "$BATS_TEST_DIRNAME/eval_ref.py" classes rp.slab rg.slab >ref.tsv
+	[ "$(wc -l <ours.tsv)" -eq 31 ]
+	paste ours.tsv ref.tsv | awk -F '\t' 'NR > 1 { d = $7 - $14; if (d < 0) d = -d
+		if ($1 != $8 || $2 != $9 || $3 != $10 || $4 != $11 || $5 != $12 || $6 != $13 ||
+		    !($7 == $14 || d <= 1e-5 * (1 + $14))) { print; bad = 1 } } END { exit bad }'
+}
+
+@test "metrics refuses mismatched or malformed classes with one line" {
+	mk3
+	# binary prediction, 3-class ground truth
+	lmap c3 1 u8 '\x00\x01\x01\x01\x00\x01' >pbin.slab
+	run --separate-stderr metrics pbin.slab g3.slab
+	failed_cleanly "classes differ"
+	# other names
+	lmap c3 1 u8 '\x00\x01\x02\x02\x00\x01' "CLASSES 3" "CLASS_NAMES bg x y" >pn.slab
+	run --separate-stderr metrics pn.slab g3.slab
+	failed_cleanly "classes differ"
+	# C channels without CLASSES
+	lmap c3 3 f32 "$F5$F25$F0$F125$F5$F0$F5$F75$F25$F0$F0$F1$F0$F0$F75$F875$F5$F0" >qn.slab
+	run --separate-stderr metrics qn.slab g3.slab
+	failed_cleanly "without CLASSES"
+	# malformed keys, in either stream
+	lmap c3 1 u8 '\x00\x01\x01\x02\x02\xff' "CLASSES 1" >gb.slab
+	run --separate-stderr metrics p3.slab gb.slab
+	failed_cleanly "bad CLASSES"
+	lmap c3 1 u8 '\x00\x01\x02\x02\x00\x01' "CLASSES 3" "CLASS_NAMES bg a" >pb.slab
+	run --separate-stderr metrics pb.slab g3.slab
+	failed_cleanly "bad CLASS_NAMES"
+	lmap c3 1 u8 '\x00\x01\x02\x02\x00\x01' "CLASS_VALUES 0 1 2" >pv.slab
+	run --separate-stderr metrics pv.slab g3.slab
+	failed_cleanly "without CLASSES"
+	# a value outside 0..C-1 in a label map
+	lmap c3 1 u8 '\x00\x01\x03\x02\x00\x01' "CLASSES 3" "CLASS_NAMES bg a b" >p4.slab
+	run --separate-stderr metrics p4.slab g3.slab
+	failed_cleanly "not 3"
+	lmap c3 1 u8 '\x00\x01\x07\x02\x02\xff' "CLASSES 3" "CLASS_NAMES bg a b" >g4.slab
+	run --separate-stderr metrics p3.slab g4.slab
+	failed_cleanly "label 7"
+	# a second case of other classes
+	cat g3.slab >g2.slab; lmap d3 1 u8 '\x00\x01\x01\x01\x01\x00' >>g2.slab
+	cat p3.slab >p2.slab; lmap d3 1 u8 '\x00\x01\x01\x01\x01\x00' >>p2.slab
+	run --separate-stderr metrics p2.slab g2.slab
+	failed_cleanly "first case"
+}
