@@ -261,3 +261,77 @@ setup() {
 		[[ "$stderr" == "metrics: a: voxel spacing out of the range"* ]]
 	done
 }
+
+# ---- multi-class label maps ------------------------------------------------
+
+# lmap NAME NC TYPE BYTES LINE...: one 6x1x1 slab of NC channels on stdout.
+lmap() {
+	local name=$1 nc=$2 type=$3 bytes=$4
+	shift 4
+	slab_header "$name" "6 1 1" "$nc" "$type" "$@"
+	# shellcheck disable=SC2059
+	printf "$bytes"
+}
+
+@test "hd95 on 3-class label maps: known distances per class, merged and their mean" {
+	# gt 0 1 1 2 2 255, pred 0 1 2 2 0 1, the 255 excluded: class a pred {1} gt {1,2}:
+	# distances 0 | 0 1 -> p95 of 0 0 1 = 0.9; b {2,3} {3,4}: 1 0 | 0 1 -> 1;
+	# fg {1,2,3} {1,2,3,4}: 0 0 0 | 0 0 0 1 -> 0.7; mean of a and b 0.95
+	lmap c3 1 u8 '\x00\x01\x01\x02\x02\xff' "CLASSES 3" "CLASS_NAMES bg a b" >g3.slab
+	lmap c3 1 u8 '\x00\x01\x02\x02\x00\x01' "CLASSES 3" "CLASS_NAMES bg a b" >p3.slab
+	run -0 --separate-stderr hd95 -U exclude p3.slab g3.slab
+	[ "${lines[0]}" = "$(printf 'case\tclass\thd95\tpred_surface\tgt_surface\tempty')" ]
+	[ "${lines[1]}" = "$(printf 'c3\ta\t0.9\t1\t2\tnone')" ]
+	[ "${lines[2]}" = "$(printf 'c3\tb\t1\t2\t2\tnone')" ]
+	[ "${lines[3]}" = "$(printf 'c3\tfg\t0.7\t3\t4\tnone')" ]
+	[ "$(awk -F '\t' '$1 == "mean" && $2 == "hd95" { print $3 }' <<<"$stderr")" = 0.95 ]
+	[ "$(awk -F '\t' '$1 == "b" && $2 == "hd95" { print $3 }' <<<"$stderr")" = 1 ]
+	# a class empty in the prediction: inf, and the case leaves the mean
+	lmap c3 1 u8 '\x00\x01\x01\x01\x00\x01' "CLASSES 3" "CLASS_NAMES bg a b" >pa.slab
+	run -0 --separate-stderr hd95 -U exclude pa.slab g3.slab
+	[ "$(awk -F '\t' '$2 == "b" { print $3, $6 }' <<<"$output")" = "inf pred" ]
+	[ "$(awk -F '\t' '$1 == "mean" { print $5, $8 }' <<<"$stderr")" = "0 1 case with an infinite or undefined class distance left out" ]
+}
+
+@test "hd95 per class equals hd95 of each class's binary mask; metrics --hd95 the same" {
+	phantom -n 2 -d 24,20,10 -s 5 ph >/dev/null
+	for c in 1 2; do
+		o=$((3 - c))
+		for f in 1 2 1,2 -; do
+			m="-f $f"; [ $f != - ] || m=
+			# shellcheck disable=SC2086
+			msd2slab -Z $m -i ph/imagesTr/phantom_00$c.nii.gz -m ph/labelsTr/phantom_00$c.nii.gz -n c$c g$f >/dev/null
+			# shellcheck disable=SC2086
+			msd2slab -Z $m -i ph/imagesTr/phantom_00$c.nii.gz -m ph/labelsTr/phantom_00$o.nii.gz -n c$c p$f >/dev/null
+			cat g$f/labels/c$c.slab >>g$f.slab
+			cat p$f/labels/c$c.slab >>p$f.slab
+		done
+	done
+	hd95 -m max p-.slab g-.slab >ours.tsv 2>/dev/null
+	[ "$(wc -l <ours.tsv)" -eq 7 ]
+	for f in 1 2 1,2; do
+		k=$f; [ $f != 1,2 ] || k=fg
+		diff <(hd95 -m max p$f.slab g$f.slab 2>/dev/null | tail -n +2) \
+		     <(awk -F '\t' -v k=$k '$2 == k' ours.tsv | cut -f 1,3-)
+	done
+	diff <(cut -f 1-3 ours.tsv | tail -n +2) <(metrics --hd95 -m max p-.slab g-.slab 2>/dev/null | cut -f 1,2,13 | tail -n +2)
+}
+
+@test "hd95 refuses mismatched or malformed classes with one line" {
+	lmap c3 1 u8 '\x00\x01\x01\x02\x02\x00' "CLASSES 3" >g3.slab
+	lmap c3 1 u8 '\x00\x01\x01\x01\x00\x01' >pb.slab
+	run --separate-stderr hd95 pb.slab g3.slab
+	failed_cleanly "classes differ"
+	lmap c3 1 u8 '\x00\x01\x01\x02\x02\x00' "CLASSES 3" "CLASS_VALUES 0 1 5" >pv.slab
+	run --separate-stderr hd95 pv.slab g3.slab
+	failed_cleanly "classes differ"
+	lmap c3 3 f32 "$F5$F25$F0$F125$F5$F0$F5$F75$F25$F0$F0$F1$F0$F0$F75$F875$F5$F0" >qn.slab
+	run --separate-stderr hd95 qn.slab g3.slab
+	failed_cleanly "without CLASSES"
+	lmap c3 1 u8 '\x00\x01\x01\x02\x02\x00' "CLASSES 3" "CLASS_VALUES 0 1 1" >gb.slab
+	run --separate-stderr hd95 pv.slab gb.slab
+	failed_cleanly "repeats a value"
+	lmap c3 1 u8 '\x00\x01\x01\x02\x02\x00' "CLASSES three" >gb.slab
+	run --separate-stderr hd95 pv.slab gb.slab
+	failed_cleanly "bad CLASSES"
+}
