@@ -207,7 +207,7 @@ mkref() {
 	slab2nii -o img.nii img.slab
 	patch ref.nii 252 '\x02\x00\x04\x00'
 	patch img.nii 252 '\x02\x00\x04\x00'
-	msd2slab -i img.nii -m ref.nii -n o full
+	msd2slab --merge -i img.nii -m ref.nii -n o full
 	cp full/labels/o.slab orig.slab
 }
 
@@ -252,7 +252,7 @@ same_grid() {
 	# smaller than the 36x52 volume (window x 6..29, y 6..45), and larger (padding)
 	for c in 24x40 48x64 36x20; do
 		rm -rf s
-		msd2slab -c "$c" -i img.nii -m ref.nii -n c s
+		msd2slab --merge -c "$c" -i img.nii -m ref.nii -n c s
 		slab2nii -g ref.nii -o back.nii s/labels/c.slab
 		same_grid ref.nii back.nii
 		[ "$(at back.nii 70 2 d2)" -eq 2 ]   # uint8
@@ -288,7 +288,7 @@ same_grid() {
 	# downsampling what the coarser grid cannot hold
 	while read -r c r dsc; do
 		rm -rf s
-		msd2slab -c "$c" -r "$r" -i img.nii -m ref.nii -n c s
+		msd2slab --merge -c "$c" -r "$r" -i img.nii -m ref.nii -n c s
 		slab2nii -g ref.nii -o back.nii s/labels/c.slab
 		same_grid ref.nii back.nii
 		nii_slab back.nii back.slab
@@ -341,7 +341,7 @@ same_grid() {
 @test "slab2nii -g --overlay copies the painted planes verbatim" {
 	mkref
 	rm -rf s
-	msd2slab -c 36x52 -r 12x13 -i img.nii -m ref.nii -n c s
+	msd2slab --merge -c 36x52 -r 12x13 -i img.nii -m ref.nii -n c s
 	slab2nii -g ref.nii -o plain.nii s/labels/c.slab
 	slab2nii -g ref.nii --overlay ref.nii --overlay-planes z:3,9-10 --overlay-planes x:17 \
 		-o over.nii s/labels/c.slab
@@ -371,7 +371,7 @@ same_grid() {
 
 @test "slab2nii -g: a 4-D reference and a one-channel slab give the 3-D grid of its volumes" {
 	phantom -n 1 -d 20,24,10 -c 2 ph4
-	msd2slab -c 16x16 -i ph4/imagesTr/phantom_001.nii.gz -m ph4/labelsTr/phantom_001.nii.gz -n c s
+	msd2slab --merge -c 16x16 -i ph4/imagesTr/phantom_001.nii.gz -m ph4/labelsTr/phantom_001.nii.gz -n c s
 	zcat ph4/imagesTr/phantom_001.nii.gz >ref4.nii
 	[ "$(at ref4.nii 40 2 d2)" -eq 4 ]
 	[ "$(at ref4.nii 48 2 d2)" -eq 2 ]
@@ -395,7 +395,7 @@ same_grid() {
 @test "slab2nii -g: SOURCE_DIMS must be the reference's dims; without it any grid goes" {
 	mkref
 	rm -rf s
-	msd2slab -c 24x40 -i img.nii -m ref.nii -n c s
+	msd2slab --merge -c 24x40 -i img.nii -m ref.nii -n c s
 	set_key s/labels/c.slab good.slab SOURCE_DIMS "36 52 20"
 	slab2nii -g ref.nii -o good.nii good.slab
 	slab2nii -g ref.nii -o none.nii s/labels/c.slab
@@ -414,7 +414,7 @@ same_grid() {
 @test "slab2nii -g fails cleanly on a missing, truncated or malformed reference" {
 	mkref
 	rm -rf s
-	msd2slab -c 24x40 -i img.nii -m ref.nii -n c s
+	msd2slab --merge -c 24x40 -i img.nii -m ref.nii -n c s
 	gzip -c ref.nii >ref.nii.gz
 	head -c 200 ref.nii >short.nii
 	head -c $(($(wc -c <ref.nii.gz) - 30)) ref.nii.gz >cut.nii.gz
@@ -451,7 +451,7 @@ same_grid() {
 @test "slab2nii: bad --overlay-planes and options that need others exit 2, nothing written" {
 	mkref
 	rm -rf s
-	msd2slab -c 24x40 -i img.nii -m ref.nii -n c s
+	msd2slab --merge -c 24x40 -i img.nii -m ref.nii -n c s
 	for p in w:3 z z: z3 z:1,,2 z:-1 z:3-1 "z:1 2" :4; do
 		run --separate-stderr slab2nii -g ref.nii --overlay ref.nii --overlay-planes "$p" -o out.nii s/labels/c.slab
 		failed_cleanly -s 2 "${p#*:}"
@@ -534,4 +534,95 @@ same_grid() {
 	    print(r, "DSC %.4f" % dsc)
 	    assert dsc > 0.95, (r, dsc)
 	PYEOF
+}
+
+# ---- label maps with classes -------------------------------------------------
+
+@test "slab2nii: label values 0 3 7 -> slab (CLASS_VALUES) -> NIfTI gives 0 3 7 back, also with -g" {
+	# a 4x3x2 label volume holding 0, 3 and 7 (not consecutive), and 255 nowhere
+	mkslab v.slab v 4 3 2 u8 "$(v=(0 3 7); printf '\\x%02x' $(for i in $(seq 0 23); do echo ${v[$(( (i + i / 4) % 3 ))]}; done))" \
+		"1 0 0 -2 0 1 0 3 0 0 2 1"
+	samples v.slab u1 | sort -nu | tr '\n' ' ' >vals
+	[ "$(cat vals)" = "0 3 7 " ]
+	slab2nii -o v.nii.gz v.slab
+	msd2slab -Z -i v.nii.gz -m v.nii.gz -n v s >/dev/null
+	[ "$(hval s/labels/v.slab CLASSES)" = 3 ]
+	[ "$(hval s/labels/v.slab CLASS_VALUES)" = "0 3 7" ]
+	[ "$(samples s/labels/v.slab u1 | sort -nu | tr '\n' ' ')" = "0 1 2 " ]
+	slab2nii -o back.nii s/labels/v.slab
+	[ "$(at back.nii 70 2 d2)" -eq 2 ]   # datatype u8
+	cmp <(tail -c 24 back.nii) <(zcat v.nii.gz | tail -c 24)
+	slab2nii -g v.nii.gz -o g.nii s/labels/v.slab
+	cmp <(tail -c 24 g.nii) <(zcat v.nii.gz | tail -c 24)
+	# a value above 255: written as i16
+	mkslab w.slab w 2 1 1 u8 '\x00\x02' 
+	printf 'SLAB 1\nNAME w\nDIMS 3 1 1\nCHANNELS 1\nTYPE u8\nSPACING 1 1 1\nCLASSES 3\nCLASS_VALUES 0 300 7\nENDHDR\n\x02\x01\x00' >w.slab
+	slab2nii -o w.nii w.slab
+	[ "$(at w.nii 70 2 d2)" -eq 4 ]      # datatype i16
+	[ "$(od -An -j 352 -t d2 w.nii | tr -s ' ' | sed 's/^ //')" = "7 300 0" ]
+	have_python nibabel || skip "nibabel not installed for $PY (the rest checked)"
+	"$PY" - back.nii g.nii v.nii.gz <<'PYEOF'
+import sys, numpy as np, nibabel as nib
+a, b, src = (nib.load(p) for p in sys.argv[1:4])
+for im in (a, b):
+    assert im.get_data_dtype() == np.uint8, im.get_data_dtype()
+    assert np.array_equal(np.asarray(im.dataobj), np.asarray(src.dataobj))
+    assert np.allclose(im.affine, src.affine)
+assert sorted(np.unique(np.asarray(a.dataobj))) == [0, 3, 7]
+PYEOF
+}
+
+# q.slab: 6x1x1 probabilities of classes 0 1 2 (values 0 3 7): argmax 0 1 2 2 0 1,
+# voxels 0 and 4 ties (0.5 0.5 0 and 0.5 0 0.5) -> class 0
+mkprob() {
+	{
+		slab_header q "6 1 1" 3 f32 "TRANSFORM 1 0 0 0 0 1 0 0 0 0 1 0" "CLASSES 3" "CLASS_VALUES 0 3 7" "$@"
+		printf "$F5$F25$F0$F125$F5$F0$F5$F75$F25$F0$F0$F1$F0$F0$F75$F875$F5$F0"
+	} >q.slab
+}
+
+@test "slab2nii --argmax: C-channel probabilities -> the label map with source values, ties to the lower class" {
+	mkprob
+	slab2nii --argmax -o a.nii q.slab
+	[ "$(at a.nii 70 2 d2)" -eq 2 ]
+	[ "$(od -An -j 352 -t u1 a.nii | tr -s ' ' | sed 's/^ //; s/ $//')" = "0 3 7 7 0 3" ]
+	# -g onto its own grid: each channel resampled (here unchanged), then argmax
+	slab2nii -o ref.nii <(slab_header r "6 1 1" 1 u8 "TRANSFORM 1 0 0 0 0 1 0 0 0 0 1 0"; printf '\x00\x00\x00\x00\x00\x00')
+	slab2nii --argmax -g ref.nii -o b.nii q.slab
+	cmp <(tail -c 6 a.nii) <(tail -c 6 b.nii)
+	# -g onto a grid of half the spacing: channels interpolated, then argmax
+	slab2nii -o ref2.nii <(slab_header r "12 1 1" 1 u8 "TRANSFORM 0.5 0 0 -0.25 0 1 0 0 0 0 1 0"; printf '\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00')
+	slab2nii --argmax -g ref2.nii -o c.nii q.slab
+	# target i lies at slab x = i/2 - 1/4 (clamped at the ends); e.g. i = 1: 3/4 of
+	# voxel 0 and 1/4 of voxel 1 -> p = .4375 .5625 0 -> class 1 (3); i = 9:
+	# 3/4 of voxel 4, 1/4 of 5 -> .375 .25 .375, a tie -> class 0
+	[ "$(od -An -j 352 -t u1 c.nii | tr -s ' ' | sed 's/^ //; s/ $//')" = "0 3 3 3 7 7 7 7 7 0 3 3" ]
+	# slab-info names the classes
+	slab-info q.slab | grep -qx 'class       2 value 7 name -'
+}
+
+@test "slab2nii refuses -t on C-channel probabilities, --argmax without CLASSES, bad CLASSES" {
+	mkprob
+	run --separate-stderr slab2nii -t 0.5 -o o.nii q.slab
+	failed_cleanly -- --argmax
+	[ ! -e o.nii ]
+	{ slab_header q "6 1 1" 3 f32; printf "$F5$F25$F0$F125$F5$F0$F5$F75$F25$F0$F0$F1$F0$F0$F75$F875$F5$F0"; } >n.slab
+	run --separate-stderr slab2nii --argmax -o o.nii n.slab
+	failed_cleanly "no CLASSES"
+	run --separate-stderr slab2nii -t 0.5 -o o.nii n.slab
+	failed_cleanly -- --argmax
+	mkslab u.slab u 2 1 1 u8 '\x00\x01'
+	run --separate-stderr slab2nii --argmax -o o.nii u.slab
+	failed_cleanly "u8"
+	mkprob "CLASS_NAMES a b"
+	run --separate-stderr slab2nii --argmax -o o.nii q.slab
+	failed_cleanly "bad CLASS_NAMES"
+	printf 'SLAB 1\nNAME w\nDIMS 3 1 1\nCHANNELS 1\nTYPE u8\nSPACING 1 1 1\nCLASSES 3\nENDHDR\n\x02\x03\x00' >w.slab
+	run --separate-stderr slab2nii -o o.nii w.slab
+	failed_cleanly "label 3"
+	printf 'SLAB 1\nNAME w\nDIMS 3 1 1\nCHANNELS 1\nTYPE u8\nSPACING 1 1 1\nCLASSES 300\nENDHDR\n\x02\x01\x00' >w.slab
+	run --separate-stderr slab2nii -o o.nii w.slab
+	failed_cleanly "bad CLASSES"
+	[ ! -e o.nii ]
+	run -2 --separate-stderr slab2nii --argmax -t 0.5 -o o.nii q.slab
 }
