@@ -888,3 +888,133 @@ one_case() {
 	[ -z "$(ls -d out.* 2>/dev/null)" ]
 	[ "$(find out -type f | sort | xargs cat | cksum)" = "$sum1" ]
 }
+
+# ---- label maps ----------------------------------------------------------------
+
+# A one-case MSD dataset ds3 of img/lab with the "labels" object $1.
+labelled_dataset() {
+	rm -rf ds3
+	mkdir -p ds3/imagesTr ds3/labelsTr
+	cp img.nii.gz ds3/imagesTr/c01.nii.gz
+	cp "${2:-lab.nii.gz}" ds3/labelsTr/c01.nii.gz
+	printf '{"training": [{"image": "./imagesTr/c01.nii.gz", "label": "./labelsTr/c01.nii.gz"}], "labels": %s}\n' \
+		"$1" >ds3/dataset.json
+}
+
+@test "msd2slab keeps the labels as classes in dataset.json's order, names with white space made _" {
+	labelled_dataset '{"0": "background", "1": "Anterior part", "2": "Posterior"}'
+	run -0 --separate-stderr msd2slab -Z ds3 out
+	[ "$(hval out/labels/c01.slab CLASSES)" = 3 ]
+	[ "$(hval out/labels/c01.slab CLASS_NAMES)" = "background Anterior_part Posterior" ]
+	[ -z "$(hval out/labels/c01.slab CLASS_VALUES)" ]
+	[ "$(samples out/labels/c01.slab u1 | tr -d '\n')" = "012012012012012012012012" ]
+	slab-info out/labels/c01.slab | grep -qx 'class       1 value 1 name Anterior_part voxels 8'
+	# listed in another order: class 1 is value 2
+	labelled_dataset '{"0": "bg", "2": "P", "1": "A"}'
+	run -0 msd2slab -Z ds3 out
+	[ "$(hval out/labels/c01.slab CLASS_NAMES)" = "bg P A" ]
+	[ "$(hval out/labels/c01.slab CLASS_VALUES)" = "0 2 1" ]
+	[ "$(samples out/labels/c01.slab u1 | tr -d '\n')" = "021021021021021021021021" ]
+	# nnU-Net v2's form, name: value
+	rm -rf nn && mkdir -p nn/imagesTr nn/labelsTr
+	cp img.nii.gz nn/imagesTr/c01_0000.nii.gz
+	cp lab.nii.gz nn/labelsTr/c01.nii.gz
+	echo '{"channel_names": {"0": "t"}, "labels": {"background": 0, "two": 2, "one": 1}, "file_ending": ".nii.gz"}' >nn/dataset.json
+	run -0 msd2slab -Z nn out
+	[ "$(hval out/labels/c01.slab CLASS_NAMES)" = "background two one" ]
+	[ "$(hval out/labels/c01.slab CLASS_VALUES)" = "0 2 1" ]
+	# --merge and -f: today's binary mask whatever the labels
+	run -0 msd2slab -Z --merge nn out
+	[ -z "$(hval out/labels/c01.slab CLASSES)" ]
+	[ "$(samples out/labels/c01.slab u1 | tr -d '\n')" = "011011011011011011011011" ]
+	run -0 msd2slab -Z -f 2 ds3 out
+	[ "$(samples out/labels/c01.slab u1 | tr -d '\n')" = "001001001001001001001001" ]
+}
+
+@test "msd2slab: two classes give exactly the binary mask of --merge" {
+	mkslab l2.slab x 4 3 2 u8 "$(printf '\\x%02x' $(for i in $(seq 0 23); do echo $((i % 3 == 1)); done) | tr -d ' ')"
+	slab2nii -o l2.nii.gz l2.slab
+	labelled_dataset '{"0": "background", "1": "tumour"}' l2.nii.gz
+	msd2slab -Z ds3 a >/dev/null
+	msd2slab -Z --merge ds3 b >/dev/null
+	cmp a/labels/c01.slab b/labels/c01.slab
+	# and -i -m on a 0/1 file, with or without --merge
+	msd2slab -Z -i img.nii.gz -m l2.nii.gz -n c01 c >/dev/null
+	cmp a/labels/c01.slab c/labels/c01.slab
+}
+
+@test "msd2slab -i -m without dataset.json: the classes are 0 then the values found, sorted" {
+	# labels 0 5 9 (not consecutive): classes 0 1 2 with CLASS_VALUES 0 5 9
+	mkslab l3.slab x 4 3 2 u8 "$(printf '\\x%02x' $(for i in $(seq 0 23); do v=(0 9 5); echo ${v[i % 3]}; done) | tr -d ' ')"
+	slab2nii -o l3.nii.gz l3.slab
+	run -0 msd2slab -Z -i img.nii.gz -m l3.nii.gz -n c1 out
+	[ "$(hval out/labels/c1.slab CLASSES)" = 3 ]
+	[ "$(hval out/labels/c1.slab CLASS_VALUES)" = "0 5 9" ]
+	[ -z "$(hval out/labels/c1.slab CLASS_NAMES)" ]
+	[ "$(samples out/labels/c1.slab u1 | tr -d '\n')" = "021021021021021021021021" ]
+	run -0 msd2slab -Z -i img.nii.gz -m lab.nii.gz -n c1 out
+	[ "$(samples out/labels/c1.slab u1 | tr -d '\n')" = "012012012012012012012012" ]
+	[ -z "$(hval out/labels/c1.slab CLASS_VALUES)" ]
+	# crop padding is background, resize nearest: the classes stay
+	run -0 msd2slab -Z -c 6x3 -r 3x3 -i img.nii.gz -m l3.nii.gz -n c1 cr
+	[ "$(hval cr/labels/c1.slab CLASS_VALUES)" = "0 5 9" ]
+	[ "$(samples cr/labels/c1.slab u1 | sort -nu | tr '\n' ' ')" = "0 1 2 " ]
+}
+
+@test "msd2slab --sparse keeps the classes on the annotated planes, 255 elsewhere" {
+	# slice 0 unpainted, slice 1 values 0 3 7
+	mkslab sp.slab x 4 3 2 u8 "$(printf '\\x%02x' $(for i in $(seq 0 23); do v=(0 3 7); [ $i -lt 12 ] && echo 0 || echo ${v[i % 3]}; done) | tr -d ' ')"
+	slab2nii -o sp.nii.gz sp.slab
+	run -0 msd2slab -Z --sparse -i img.nii.gz -m sp.nii.gz -n c1 out
+	[ "$(hval out/labels/c1.slab CLASS_VALUES)" = "0 3 7" ]
+	[ "$(samples out/labels/c1.slab u1 | tr '\n' ' ')" = "$(printf '255 %.0s' $(seq 12))0 1 2 0 1 2 0 1 2 0 1 2 " ]
+	# back to NIfTI: the source values, unlabelled written as background
+	slab2nii -o back.nii out/labels/c1.slab
+	cmp <(tail -c 24 back.nii) <(zcat sp.nii.gz | tail -c 24)
+}
+
+@test "msd2slab refuses a label value dataset.json does not list and malformed labels, writing nothing" {
+	labelled_dataset '{"0": "background", "1": "Anterior"}'
+	run --separate-stderr msd2slab -Z ds3 out
+	failed_cleanly "'2'"
+	[[ "$stderr" == *'not in dataset.json'* ]]
+	nothing_written out
+	# --merge converts it as before
+	run -0 msd2slab -Z --merge ds3 out
+	labelled_dataset '{"1": "Anterior", "0": "background", "2": "P"}'
+	run --separate-stderr msd2slab -Z ds3 out2
+	failed_cleanly "first entry"
+	labelled_dataset '{"0": "background", "1": "A", "01": "B"}'
+	run --separate-stderr msd2slab -Z ds3 out2
+	failed_cleanly "twice"
+	labelled_dataset '{"0": "background", "1": "A", "2": "a"}'
+	run -0 msd2slab -Z ds3 out4
+	labelled_dataset '{"0": "background", "1": "A", "2.5": "B"}'
+	run --separate-stderr msd2slab -Z ds3 out2
+	failed_cleanly "whole number"
+	labelled_dataset '{"0": "background", "1": "A", "2": ""}'
+	run --separate-stderr msd2slab -Z ds3 out2
+	failed_cleanly "1..63 bytes"
+	labelled_dataset '{"0": "background"}'
+	run --separate-stderr msd2slab -Z ds3 out2
+	failed_cleanly "2..255 entries"
+	labelled_dataset '["background", "A"]'
+	run --separate-stderr msd2slab -Z ds3 out2
+	failed_cleanly "labels"
+	rm -rf nn && mkdir -p nn/imagesTr nn/labelsTr
+	cp img.nii.gz nn/imagesTr/c01_0000.nii.gz
+	cp lab.nii.gz nn/labelsTr/c01.nii.gz
+	echo '{"channel_names": {"0": "t"}, "labels": {"background": 0, "fg": [1, 2]}, "file_ending": ".nii.gz"}' >nn/dataset.json
+	run --separate-stderr msd2slab -Z nn out2
+	failed_cleanly "region"
+	nothing_written out2
+	run -0 msd2slab -Z --merge nn out2
+	# -i -m: a negative label value
+	mkslab neg.slab x 2 1 1 f32 '\x00\x00\x80\x3f\x00\x00\x80\xbf'
+	slab2nii -o neg.nii.gz neg.slab
+	run --separate-stderr msd2slab -Z -i img.nii.gz -m neg.nii.gz -n c1 out3
+	failed_cleanly "dims differ"
+	run --separate-stderr msd2slab -Z -i neg.nii.gz -m neg.nii.gz -n c1 out3
+	failed_cleanly "outside 0..32767"
+	run -0 msd2slab -Z --merge -i neg.nii.gz -m neg.nii.gz -n c1 out3
+}
