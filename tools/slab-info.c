@@ -138,7 +138,8 @@ static int report(FILE *out, const char *src, int index, unsigned long long offs
 		fprintf(out, "channel     %d min %.6g max %.6g mean %.6g sd %.6g\n", ch, chs[ch].min,
 		        chs[ch].max, stats_mean(&chs[ch]), stats_sd(&chs[ch]));
 	free(chs);
-	if (slab_get_extra(s, CLASSES_KEY) && report_classes(out, src, s))
+	if ((slab_get_extra(s, CLASSES_KEY) || slab_get_extra(s, CLASS_NAMES_KEY) ||
+	     slab_get_extra(s, CLASS_VALUES_KEY)) && report_classes(out, src, s))
 		return -1;
 
 	if (s->type == SLAB_U8) {

@@ -174,14 +174,15 @@ mkset() {
 tiny_train() { unet-train -q --filters 4 --depth 2 -b 8 "$@"; }
 
 # real_cases DIR CASE...: convert hippocampus cases with msd2slab -i into
-# DIR/images and DIR/labels; skips visibly without the data or msd2slab.
+# DIR/images and DIR/labels (binary masks: --merge, labels 1 and 2 as one);
+# skips visibly without the data or msd2slab.
 real_cases() {
 	local dir=$1 c d="$SELFLABEL_DATA/Task04_Hippocampus"
 	shift
 	[ -f "$d/cases.tsv" ] || skip "no $d (real data absent)"
 	command -v msd2slab > /dev/null || skip "msd2slab not built yet"
 	for c in "$@"; do
-		msd2slab -i "$d/imagesTr/$c.nii.gz" -m "$d/labelsTr/$c.nii.gz" "$dir" ||
+		msd2slab --merge -i "$d/imagesTr/$c.nii.gz" -m "$d/labelsTr/$c.nii.gz" "$dir" ||
 			return 1
 	done
 }

@@ -134,3 +134,21 @@ assert lb.get_data_dtype() == np.uint8
 assert set(np.unique(np.asarray(lb.dataobj))) == {0, 1, 2}
 EOF
 }
+
+@test "phantom: dataset.json lists three labels; msd2slab makes 3-class maps whose head and tail touch" {
+	grep -q '"labels": {' "$PH/dataset.json"
+	msd2slab -Z -p 100/0/0 "$PH" p3 >/dev/null
+	[ "$(hval p3/labels/phantom_001.slab CLASSES)" = 3 ]
+	[ "$(hval p3/labels/phantom_001.slab CLASS_NAMES)" = "background head tail" ]
+	# head (1) and tail (2) share faces in every case: a voxel 1 next to a 2
+	# along x, y or z (32x32 per slice)
+	for f in p3/labels/*.slab; do
+		samples "$f" u1 | awk -v c="$(basename "$f")" '{ v[NR - 1] = $1 }
+			END { for (i = 0; i < NR; i++) if (v[i] == 1) {
+				x = i % 32; y = int(i / 32) % 32
+				if ((x > 0 && v[i - 1] == 2) || (x < 31 && v[i + 1] == 2) ||
+				    (y > 0 && v[i - 32] == 2) || (y < 31 && v[i + 32] == 2) ||
+				    v[i - 1024] == 2 || v[i + 1024] == 2) n++ }
+			      print c, n + 0; exit !(n > 0) }'
+	done
+}

@@ -231,3 +231,24 @@ for s in ref.read_slabs(out):
 		[ -n "$want" ] && [ "$want" = "$got" ] || { echo "$c: want '$want' got '$got'"; false; }
 	done
 }
+
+@test "slab-info prints the classes of a label map and of probabilities, refuses bad CLASSES keys" {
+	{ slab_header m3 "2 2 1" 1 u8 "CLASSES 3" "CLASS_NAMES bg a b" "CLASS_VALUES 0 3 7"
+	  u8 0 2 2 255; } >m3.slab
+	run -0 --separate-stderr slab-info m3.slab
+	[[ "$output" == *"$(printf 'classes     3\nclass       0 value 0 name bg voxels 1\nclass       1 value 3 name a voxels 0\nclass       2 value 7 name b voxels 2\n')"* ]]
+	# no CLASSES: no class lines (binary)
+	run -0 slab-info mask.slab
+	[[ "$output" != *classes* ]]
+	# probabilities: the classes without voxel counts, unnamed as -
+	{ slab_header p3 "1 1 1" 3 f32 "CLASSES 3"
+	  printf '\x00\x00\x80\x3e\x00\x00\x00\x3f\x00\x00\x80\x3e'; } >p3.slab
+	run -0 slab-info p3.slab
+	[[ "$output" == *"$(printf 'class       1 value 1 name -\n')"* ]]
+	for bad in "CLASSES 1" "CLASSES x" "CLASS_NAMES a b" "CLASSES 2@CLASS_VALUES 0 0" "CLASSES 2@CLASS_NAMES a a"; do
+		IFS=@ read -ra keys <<<"$bad"
+		{ slab_header b "1 1 1" 1 u8 "${keys[@]}"; u8 0; } >bad.slab
+		run --separate-stderr slab-info mask.slab bad.slab
+		failed_cleanly "bad.slab" || { echo "keys: $bad"; false; }
+	done
+}
