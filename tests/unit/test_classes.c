@@ -124,6 +124,61 @@ static void check_labels(void)
 	slab_free(&s);
 }
 
+/* classes_argmax against a brute force through slab_index on random
+ * probabilities (some of them tied), and its refusals. */
+static void argmax(void)
+{
+	struct slab p;
+	uint8_t out[3 * 2 * 4];
+	uint64_t r = 7;
+	int x, y, z, c, bad = 0;
+	slab_alloc(&p, "p", 3, 2, 4, 5, SLAB_F32);
+	for (size_t i = 0; i < slab_count(&p); i++) {
+		r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+		((float *)p.data)[i] = (float)((r >> 33) % 4) / 4; /* 0 .25 .5 .75: many ties */
+	}
+	CHECK(classes_argmax(&p, out, "t") == 0);
+	for (z = 0; z < 4; z++)
+		for (y = 0; y < 2; y++)
+			for (x = 0; x < 3; x++) {
+				int best = 0;
+				for (c = 1; c < 5; c++)
+					if (slab_get(&p, slab_index(&p, x, y, c, z)) >
+					    slab_get(&p, slab_index(&p, x, y, best, z)))
+						best = c;
+				bad += out[(z * 2 + y) * 3 + x] != best;
+			}
+	CHECK(bad == 0);
+	((float *)p.data)[7] = 0.0f / 0.0f;
+	CHECK(classes_argmax(&p, out, "t") == -1);
+	slab_free(&p);
+	slab_alloc(&p, "p", 3, 2, 4, 1, SLAB_F32);
+	CHECK(classes_argmax(&p, out, "t") == -1); /* one channel */
+	slab_free(&p);
+}
+
+/* classes_to_values: u8 while every value fits, else i16; 255 -> background. */
+static void to_values(void)
+{
+	struct classes k;
+	struct slab s, v;
+	uint8_t *m;
+	slab_alloc(&s, "a", 4, 1, 1, 1, SLAB_U8);
+	m = s.data;
+	m[0] = 0, m[1] = 1, m[2] = 2, m[3] = 255;
+	classes_default(&k, 3);
+	k.values[0] = 4, k.values[1] = 3, k.values[2] = 7;
+	CHECK(classes_to_values(&s, &k, &v) == 0 && v.type == SLAB_U8);
+	CHECK(((uint8_t *)v.data)[0] == 4 && ((uint8_t *)v.data)[1] == 3 &&
+	      ((uint8_t *)v.data)[2] == 7 && ((uint8_t *)v.data)[3] == 4);
+	slab_free(&v);
+	k.values[2] = 300;
+	CHECK(classes_to_values(&s, &k, &v) == 0 && v.type == SLAB_I16);
+	CHECK(((int16_t *)v.data)[2] == 300 && ((int16_t *)v.data)[1] == 3);
+	slab_free(&v);
+	slab_free(&s);
+}
+
 int main(void)
 {
 	progname = "test_classes";
@@ -131,5 +186,7 @@ int main(void)
 	get_bad();
 	set_round_trip();
 	check_labels();
+	argmax();
+	to_values();
 	return CHECK_DONE();
 }
