@@ -59,4 +59,8 @@ int classes_check_labels(const struct slab *s, const struct classes *k, const ch
 /* The class whose source value is v, or -1. Cannot fail. */
 int classes_of_value(const struct classes *k, int v);
 
+/* k in a few words for messages, into buf of n bytes: "3", "3 named a b
+ * c", "3 of values 0 4 5" (cut short when long). Cannot fail. */
+void classes_describe(const struct classes *k, char *buf, size_t n);
+
 #endif

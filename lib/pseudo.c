@@ -117,23 +117,6 @@ int pseudo_check_prob(const struct slab *s, const char *src)
 	return pseudo_prob_classes(s, NULL, src);
 }
 
-/* Classes k in a few words for messages, into buf of n bytes: "3", "3
- * named a b c", "3 of values 0 4 5" (cut short when long). */
-static void describe(const struct classes *k, char *buf, size_t n)
-{
-	size_t at = (size_t)snprintf(buf, n, "%d", k->n);
-	int c, identity = 1;
-	for (c = 0; c < k->n; c++)
-		identity &= k->values[c] == c;
-	if (classes_named(k))
-		for (c = 0; c < k->n && at < n; c++)
-			at += (size_t)snprintf(buf + at, n - at, "%s%s", c ? " " : " named ", k->names[c]);
-	if (!identity)
-		for (c = 0; c < k->n && at < n; c++)
-			at += (size_t)snprintf(buf + at, n - at, "%s%d", c ? " " : " of values ",
-			                       k->values[c]);
-}
-
 /* Check the reference mask r of probability slab p (of classes pk) and
  * set, for every slice z, near[z] = its nearest labelled slice and
  * fg[z * C + k] = that slice's count of class k (k = 1..C-1). 0 or -1 with
@@ -157,7 +140,7 @@ static int reference(const struct slab *r, const struct slab *p, const struct cl
 		return -1;
 	if (!classes_equal(&rk, pk)) {
 		char a[64], b[64];
-		describe(&rk, a, sizeof a), describe(pk, b, sizeof b);
+		classes_describe(&rk, a, sizeof a), classes_describe(pk, b, sizeof b);
 		return error("%s: reference classes differ from the probabilities' (%s): '%s' in "
 		             "'%s'", src, b, a, r->name);
 	}
