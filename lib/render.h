@@ -47,9 +47,9 @@ struct render {
 	double lo, hi;              /* window; hi <= lo: 0 at or below lo, else 255 */
 	const struct slab *mask[2]; /* contour overlays or NULL: [0] red, [1] blue
 	                               (magenta where both); dims as img */
+	int scale;                  /* integer upscale, nearest neighbour, >= 1 */
 	int classes[2];             /* C of a multi-class mask (C >= 3, or 2
 	                               channels of CLASSES 2), else 0 */
-	int scale;                  /* integer upscale, nearest neighbour, >= 1 */
 };
 
 /* Draw plane `index` along `axis` into a canvas cw pixels wide, with
