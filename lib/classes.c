@@ -223,3 +223,18 @@ int classes_to_values(const struct slab *s, const struct classes *k, struct slab
 	}
 	return 0;
 }
+
+void classes_describe(const struct classes *k, char *buf, size_t n)
+{
+	size_t at = (size_t)snprintf(buf, n, "%d", k->n);
+	int c, identity = 1;
+	for (c = 0; c < k->n; c++)
+		identity &= k->values[c] == c;
+	if (classes_named(k))
+		for (c = 0; c < k->n && at < n; c++)
+			at += (size_t)snprintf(buf + at, n - at, "%s%s", c ? " " : " named ", k->names[c]);
+	if (!identity)
+		for (c = 0; c < k->n && at < n; c++)
+			at += (size_t)snprintf(buf + at, n - at, "%s%d", c ? " " : " of values ",
+			                       k->values[c]);
+}

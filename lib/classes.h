@@ -70,5 +70,8 @@ int classes_argmax(const struct slab *p, uint8_t *out, const char *src);
  * <= 255, else i16, class c -> k->values[c], 255 (unlabelled) -> the
  * background's value k->values[0]. 0 or -1 (out of memory). */
 int classes_to_values(const struct slab *s, const struct classes *k, struct slab *out);
+/* k in a few words for messages, into buf of n bytes: "3", "3 named a b
+ * c", "3 of values 0 4 5" (cut short when long). Cannot fail. */
+void classes_describe(const struct classes *k, char *buf, size_t n);
 
 #endif

@@ -12,6 +12,7 @@
 #include "util.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 /* The neighbour offsets that come earlier in the scan, for 26-connectivity;
  * 18 drops those that differ on all three axes, 6 keeps those on one axis. */
@@ -172,4 +173,65 @@ int cc_keep_largest(float *p, int nx, int ny, int nz, double thr, int conn, size
 	if (ncomp)
 		*ncomp = count;
 	return 0;
+}
+
+int cc_keep_largest_classes(float *p, int nx, int ny, int nz, int nc, int conn, size_t *kept,
+                            size_t *removed, size_t *ncomp)
+{
+	size_t n, i, per = (size_t)nx * (size_t)ny, nkept = 0, gone = 0, count = 0;
+	uint8_t *cls = NULL, *mask = NULL;
+	uint32_t *L = NULL, *size = NULL, nlab;
+	int c, k, rc = -1;
+
+	if (check_grid(nx, ny, nz, conn, &n))
+		return -1;
+	if (nc < 2 || nc > 255)
+		return error("components: classes must be 2..255: '%d'", nc);
+	/* everything allocated first: once p changes nothing can fail */
+	if (!(cls = xmalloc(n)) || !(mask = xmalloc(n)) || !(L = xmalloc(n * sizeof *L)) ||
+	    !(size = xmalloc((n + 1) * sizeof *size)))
+		goto out;
+	/* each voxel's class: argmax, ties to the lower */
+	for (i = 0; i < n; i++) {
+		const float *v = p + (i / per * nc) * per + i % per;
+		int best = 0;
+		for (c = 1; c < nc; c++)
+			if (v[c * per] > v[best * per])
+				best = c;
+		cls[i] = (uint8_t)best;
+	}
+	for (k = 1; k < nc; k++) {
+		uint32_t best = 0;
+		for (i = 0; i < n; i++)
+			mask[i] = cls[i] == k;
+		if (cc_label(mask, nx, ny, nz, conn, L, &nlab))
+			goto out;
+		if (!nlab)
+			continue;
+		count += nlab;
+		memset(size, 0, ((size_t)nlab + 1) * sizeof *size);
+		for (i = 0; i < n; i++)
+			size[L[i]] += mask[i];
+		for (uint32_t l = 1; l <= nlab; l++)
+			if (!best || size[l] > size[best]) /* strictly: ties keep the lower label */
+				best = l;
+		nkept += size[best];
+		for (i = 0; i < n; i++)
+			if (mask[i] && L[i] != best) {
+				float *v = p + (i / per * nc) * per + i % per;
+				v[0] += v[k * per];
+				v[k * per] = 0;
+				gone++;
+			}
+	}
+	if (kept)
+		*kept = nkept;
+	if (removed)
+		*removed = gone;
+	if (ncomp)
+		*ncomp = count;
+	rc = 0;
+out:
+	free(cls), free(mask), free(L), free(size);
+	return rc;
 }

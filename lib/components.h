@@ -1,5 +1,6 @@
 /* components.h: connected components of a binary 3-D mask, and the
- * post-processing step that keeps only the largest one of a probability map.
+ * post-processing step that keeps only the largest one of a probability map
+ * (of each class of a C-channel one).
  *
  * Grids are nx*ny*nz, x fastest, then y, then z (a one-channel slab's
  * samples). Two foreground voxels are neighbours when their coordinates
@@ -38,5 +39,21 @@ int cc_label(const uint8_t *mask, int nx, int ny, int nz, int conn, uint32_t *la
  * memory: one uint32 per voxel is allocated; p is then unchanged). */
 int cc_keep_largest(float *p, int nx, int ny, int nz, double thr, int conn, size_t *kept,
                     size_t *removed, size_t *ncomp);
+
+/* Keep the largest component of each foreground class of the C-class
+ * probabilities p (nc = C >= 2 channels, a slab's samples: index ((z * nc +
+ * c) * ny + y) * nx + x). The mask of class k = 1..C-1 is argmax_c p_c ==
+ * k (ties to the lower class); of its components the largest is kept (ties:
+ * the lowest voxel index), and every voxel of class k outside it gives its
+ * p_k to the background: p_0 += p_k, p_k = 0. Every other voxel keeps its
+ * values, so the argmax of the result is exactly, per class, the largest
+ * component of the input's argmax (the others become class 0; p_0 + p_k is
+ * at least every p_c). A class without voxels changes nothing. *kept (the
+ * voxels of the kept components), *removed (the voxels given to the
+ * background) and *ncomp (the components of all classes), each when not
+ * NULL. Returns 0, or -1 with an error (as cc_label, nc not 2..255, out of
+ * memory; p is then unchanged). */
+int cc_keep_largest_classes(float *p, int nx, int ny, int nz, int nc, int conn, size_t *kept,
+                            size_t *removed, size_t *ncomp);
 
 #endif

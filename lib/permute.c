@@ -1,5 +1,6 @@
 /* permute.c: see permute.h. */
 #include "permute.h"
+#include "classes.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -24,6 +25,8 @@ int slab_permute(struct slab *dst, const struct slab *src, const int perm[3], co
 {
 	int od[3] = { src->nx, src->ny, src->nz }, nd[3], fd[3], a, c, n[3], o[3];
 	double pad = src->type == SLAB_U8 ? 255 : 0;
+	/* C-channel probabilities pad as certain background: p_0 = 1 */
+	int bg = src->type != SLAB_U8 && src->nc > 1 && slab_get_extra(src, CLASSES_KEY);
 
 	for (a = 0; a < 3; a++) {
 		nd[a] = od[perm[a]];
@@ -45,7 +48,7 @@ int slab_permute(struct slab *dst, const struct slab *src, const int perm[3], co
 				for (n[0] = 0; n[0] < fd[0]; n[0]++) {
 					size_t i = slab_index(dst, n[0], n[1], c, n[2]);
 					if (n[0] >= nd[0] || n[1] >= nd[1] || n[2] >= nd[2]) {
-						slab_set(dst, i, pad);
+						slab_set(dst, i, bg && c == 0 ? 1 : pad);
 						continue;
 					}
 					for (a = 0; a < 3; a++)

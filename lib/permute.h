@@ -15,7 +15,8 @@ int permute_parse(const char *order, int perm[3]);
 
 /* dst = src with its axes permuted by perm, then each new axis a padded
  * after its end or cropped to dims[a] (dims[a] <= 0: unchanged). Padding is
- * 255 in u8 slabs (unlabelled), 0 otherwise. Spacing and the transform
+ * 255 in u8 slabs (unlabelled), 0 otherwise, but 1 in channel 0 of a
+ * multi-channel slab with a CLASSES key (probabilities: certain background). Spacing and the transform
  * follow the axes; the SLICES key is kept only when z keeps its axis and
  * size. Channels are kept. Returns 0 or -1 (out of memory). */
 int slab_permute(struct slab *dst, const struct slab *src, const int perm[3], const int dims[3]);

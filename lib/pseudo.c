@@ -19,6 +19,26 @@ void pseudo_threshold(const float *p, size_t n, double t, double theta, int band
 	}
 }
 
+void pseudo_classify(const float *p, size_t npix, int nc, const double *t, double theta,
+                     int band, uint8_t *q)
+{
+	for (size_t j = 0; j < npix; j++) {
+		int best = 0;
+		float pb = 0;
+		for (int k = 1; k < nc; k++) {
+			float v = p[(size_t)k * npix + j];
+			if (v >= t[k] && (!best || v > pb))
+				best = k, pb = v;
+		}
+		if (best)
+			q[j] = (uint8_t)best;
+		else if (!band || p[j] >= theta)
+			q[j] = 0;
+		else
+			q[j] = SLAB_UNLABELLED;
+	}
+}
+
 static int desc(const void *a, const void *b)
 {
 	float x = *(const float *)a, y = *(const float *)b;
@@ -50,12 +70,18 @@ double pseudo_adaptive_threshold(const float *p, size_t npix, long *n, double lo
 void pseudo_confine_mask(const uint8_t *m, int nx, int ny, int radius, uint8_t *tmp,
                          uint8_t *allow)
 {
+	pseudo_confine_class(m, nx, ny, 1, radius, tmp, allow);
+}
+
+void pseudo_confine_class(const uint8_t *m, int nx, int ny, int value, int radius,
+                          uint8_t *tmp, uint8_t *allow)
+{
 	int x, y, k;
 	for (y = 0; y < ny; y++)
 		for (x = 0; x < nx; x++) {
 			uint8_t v = 0;
 			for (k = x - radius; k <= x + radius && !v; k++)
-				v = k >= 0 && k < nx && m[(size_t)y * nx + k] == 1;
+				v = k >= 0 && k < nx && m[(size_t)y * nx + k] == value;
 			tmp[(size_t)y * nx + x] = v;
 		}
 	for (y = 0; y < ny; y++)
@@ -67,26 +93,41 @@ void pseudo_confine_mask(const uint8_t *m, int nx, int ny, int radius, uint8_t *
 		}
 }
 
-int pseudo_check_prob(const struct slab *s, const char *src)
+int pseudo_prob_classes(const struct slab *s, struct classes *k, const char *src)
 {
+	struct classes own;
+	if (!k)
+		k = &own;
 	if (s->type != SLAB_F32)
 		return error("%s: not a probability slab (f32): type '%s' in '%s'", src,
 		             slab_type_name(s->type), s->name);
-	if (s->nc != 1)
-		return error("%s: a probability slab has one channel: '%d' in '%s'", src, s->nc,
-		             s->name);
+	if (classes_get(s, k, src))
+		return -1;
+	if (s->nc != 1 && !slab_get_extra(s, CLASSES_KEY))
+		return error("%s: a probability slab has one channel, or one per class with a "
+		             "CLASSES key: '%d' in '%s'", src, s->nc, s->name);
+	if (s->nc != (k->n == 2 && s->nc == 1 ? 1 : k->n))
+		return error("%s: channels differ from CLASSES %d (want one per class): '%d' in '%s'",
+		             src, k->n, s->nc, s->name);
 	return 0;
 }
 
-/* Check the reference mask r of probability slab p and set, for every
- * slice z, near[z] = its nearest labelled slice and fg[z] = that slice's
- * foreground count. 0 or -1 with a message. */
-static int reference(const struct slab *r, const struct slab *p, const char *src, long *fg,
-                     int *near)
+int pseudo_check_prob(const struct slab *s, const char *src)
+{
+	return pseudo_prob_classes(s, NULL, src);
+}
+
+/* Check the reference mask r of probability slab p (of classes pk) and
+ * set, for every slice z, near[z] = its nearest labelled slice and
+ * fg[z * C + k] = that slice's count of class k (k = 1..C-1). 0 or -1 with
+ * a message. */
+static int reference(const struct slab *r, const struct slab *p, const struct classes *pk,
+                     const char *src, long *fg, int *near)
 {
 	size_t per = (size_t)r->nx * r->ny;
 	const uint8_t *d = r->data;
-	int z, *prov;
+	struct classes rk;
+	int z, C = pk->n, *prov;
 	if (r->type != SLAB_U8 || r->nc != 1)
 		return error("%s: reference must be u8 with one channel, not %s with %d in '%s'", src,
 		             slab_type_name(r->type), r->nc, r->name);
@@ -95,11 +136,23 @@ static int reference(const struct slab *r, const struct slab *p, const char *src
 		             r->ny, r->nz, p->nx, p->ny, p->nz, r->name);
 	if (r->name[0] && p->name[0] && strcmp(r->name, p->name))
 		return error("%s: reference case '%s' paired with case '%s'", src, r->name, p->name);
+	if (classes_get(r, &rk, src))
+		return -1;
+	if (!classes_equal(&rk, pk)) {
+		char a[64], b[64];
+		classes_describe(&rk, a, sizeof a), classes_describe(pk, b, sizeof b);
+		return error("%s: reference classes differ from the probabilities' (%s): '%s' in "
+		             "'%s'", src, b, a, r->name);
+	}
 	for (z = 0; z < r->nz; z++)
 		for (size_t i = 0; i < per; i++)
-			if (d[z * per + i] > 1 && d[z * per + i] != SLAB_UNLABELLED)
-				return error("%s: reference value %d at slice %d (expected 0, 1 or 255) "
-				             "in '%s'", src, d[z * per + i], z, r->name);
+			if (d[z * per + i] >= C && d[z * per + i] != SLAB_UNLABELLED) {
+				if (C == 2)
+					return error("%s: reference value %d at slice %d (expected 0, 1 "
+					             "or 255) in '%s'", src, d[z * per + i], z, r->name);
+				return error("%s: reference value %d at slice %d (expected 0..%d or "
+				             "255) in '%s'", src, d[z * per + i], z, C - 1, r->name);
+			}
 	prov = xmalloc(r->nz * sizeof *prov);
 	if (!prov || prov_read(r, prov, src)) {
 		free(prov);
@@ -111,9 +164,13 @@ static int reference(const struct slab *r, const struct slab *p, const char *src
 			free(prov);
 			return error("%s: no labelled slice in reference '%s'", src, r->name);
 		}
-		fg[z] = 0;
-		for (size_t i = 0; i < per; i++)
-			fg[z] += d[near[z] * per + i] == 1;
+		for (int k = 0; k < C; k++)
+			fg[(size_t)z * C + k] = 0;
+		for (size_t i = 0; i < per; i++) {
+			int v = d[near[z] * per + i];
+			if (v < C)
+				fg[(size_t)z * C + v]++;
+		}
 	}
 	free(prov);
 	return 0;
@@ -121,9 +178,10 @@ static int reference(const struct slab *r, const struct slab *p, const char *src
 
 /* Scratch space of pseudo_label. */
 struct work {
-	long *fg;
-	int *near;
-	float *sorted, *conf;
+	long *fg;      /* nz * C class counts of the nearest slices */
+	int *near;     /* nz */
+	float *sorted; /* per */
+	float *conf;   /* per * nc: the confined slice */
 	uint8_t *allow, *tmp;
 };
 
@@ -132,13 +190,13 @@ static void work_free(struct work *w)
 	free(w->fg), free(w->near), free(w->sorted), free(w->conf), free(w->allow), free(w->tmp);
 }
 
-static int work_alloc(struct work *w, int nz, size_t per)
+static int work_alloc(struct work *w, int nz, int C, size_t per, int nc)
 {
 	memset(w, 0, sizeof *w);
-	w->fg = xmalloc(nz * sizeof *w->fg);
+	w->fg = xmalloc((size_t)nz * C * sizeof *w->fg);
 	w->near = xmalloc(nz * sizeof *w->near);
 	w->sorted = xmalloc(per * sizeof *w->sorted);
-	w->conf = xmalloc(per * sizeof *w->conf);
+	w->conf = xmalloc(per * nc * sizeof *w->conf);
 	w->allow = xmalloc(per);
 	w->tmp = xmalloc(per);
 	if (!w->fg || !w->near || !w->sorted || !w->conf || !w->allow || !w->tmp) {
@@ -148,8 +206,8 @@ static int work_alloc(struct work *w, int nz, size_t per)
 	return 0;
 }
 
-/* Label slice z of prob into q under rule r (w filled when a reference is
- * used). 0 or -1 with a message. */
+/* Label slice z of one-channel prob into q under rule r (w filled when a
+ * reference is used). 0 or -1 with a message. */
 static int label_slice(uint8_t *q, const struct slab *prob, int z, const struct slab *ref,
                        const struct pseudo_rule *r, struct work *w, const char *src, FILE *trace)
 {
@@ -169,7 +227,7 @@ static int label_slice(uint8_t *q, const struct slab *prob, int z, const struct 
 		p = w->conf;
 	}
 	if (r->adaptive) {
-		long n = w->fg[z];
+		long n = w->fg[z * 2 + 1];
 		t = pseudo_adaptive_threshold(p, per, &n, r->lo, r->hi, r->soft, w->sorted);
 		if (trace)
 			fprintf(trace, "%s: %s z %d: n %ld, t %.9g\n", progname,
@@ -179,28 +237,80 @@ static int label_slice(uint8_t *q, const struct slab *prob, int z, const struct 
 	return 0;
 }
 
+/* Label slice z of the C-channel prob into q under rule r, as
+ * label_slice. */
+static int label_slice_classes(uint8_t *q, const struct slab *prob, int C, int z,
+                               const struct slab *ref, const struct pseudo_rule *r,
+                               struct work *w, const char *src, FILE *trace)
+{
+	size_t per = (size_t)prob->nx * prob->ny, all = per * C, j;
+	const float *p = (const float *)prob->data + z * all;
+	double t[CLASSES_MAX];
+	int k;
+	for (j = 0; j < all; j++)
+		if (!(p[j] >= 0 && p[j] <= 1))
+			return error("%s: probability out of [0,1]: '%g' at slice %d channel %d in '%s'",
+			             src, p[j], z, (int)(j / per), prob->name);
+	if (r->radius >= 0) {
+		/* class k's p_k outside its neighbour's grown class k goes to the background */
+		const uint8_t *m = (const uint8_t *)ref->data + w->near[z] * per;
+		memcpy(w->conf, p, all * sizeof *p);
+		for (k = 1; k < C; k++) {
+			float *pk = w->conf + k * per;
+			pseudo_confine_class(m, prob->nx, prob->ny, k, r->radius, w->tmp, w->allow);
+			for (j = 0; j < per; j++)
+				if (!w->allow[j]) {
+					w->conf[j] += pk[j];
+					pk[j] = 0;
+				}
+		}
+		p = w->conf;
+	}
+	for (k = 1; k < C; k++) {
+		t[k] = r->theta;
+		if (!r->adaptive)
+			continue;
+		long n = w->fg[(size_t)z * C + k];
+		t[k] = pseudo_adaptive_threshold(p + k * per, per, &n, r->lo, r->hi, r->soft,
+		                                 w->sorted);
+		if (!trace)
+			continue;
+		if (C == 2)
+			fprintf(trace, "%s: %s z %d: n %ld, t %.9g\n", progname,
+			        prob->name[0] ? prob->name : "(unnamed)", z, n, t[k]);
+		else
+			fprintf(trace, "%s: %s z %d class %d: n %ld, t %.9g\n", progname,
+			        prob->name[0] ? prob->name : "(unnamed)", z, k, n, t[k]);
+	}
+	pseudo_classify(p, per, C, t, r->theta, r->band, q);
+	return 0;
+}
+
 int pseudo_label(struct slab *out, const struct slab *prob, const unsigned char *want,
                  const struct slab *ref, const struct pseudo_rule *r, const char *src,
                  const char *refsrc, FILE *trace)
 {
-	size_t per = slab_slice_count(prob);
+	size_t per = (size_t)prob->nx * prob->ny;
 	struct work w = { 0 };
+	struct classes pk;
 	int z;
 	memset(out, 0, sizeof *out);
-	if (pseudo_check_prob(prob, src))
+	if (pseudo_prob_classes(prob, &pk, src))
 		return -1;
 	if (pseudo_needs_ref(r) && !ref)
 		return error("%s: the rule needs a reference mask for '%s'", src, prob->name);
 	if (slab_alloc_like(out, prob, prob->nx, prob->ny, prob->nz, 1, SLAB_U8))
 		return -1;
-	if (pseudo_needs_ref(r) &&
-	    (work_alloc(&w, prob->nz, per) || reference(ref, prob, refsrc, w.fg, w.near)))
+	if (pseudo_needs_ref(r) && (work_alloc(&w, prob->nz, pk.n, per, prob->nc) ||
+	                            reference(ref, prob, &pk, refsrc, w.fg, w.near)))
 		goto fail;
 	for (z = 0; z < prob->nz; z++) {
 		uint8_t *q = (uint8_t *)out->data + z * per;
 		if (!want[z])
 			memset(q, SLAB_UNLABELLED, per);
-		else if (label_slice(q, prob, z, ref, r, &w, src, trace))
+		else if (prob->nc == 1 ? label_slice(q, prob, z, ref, r, &w, src, trace)
+		                       : label_slice_classes(q, prob, pk.n, z, ref, r, &w, src,
+		                                             trace))
 			goto fail;
 	}
 	work_free(&w);

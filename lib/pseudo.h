@@ -1,7 +1,8 @@
-/* pseudo.h: the pseudo-labelling rules, f32 foreground probabilities -> u8
- * masks (0 background, 1 foreground, 255 unlabelled), used by
- * threshold-filter.
+/* pseudo.h: the pseudo-labelling rules, f32 probabilities -> u8 label maps
+ * (0..C-1, 255 unlabelled), used by threshold-filter.
  *
+ * Binary probabilities (one channel, the foreground's p; no CLASSES key or
+ * CLASSES 2) give 0 background, 1 foreground, 255 unlabelled:
  * binary:   p >= t -> 1, otherwise 0 (the paper; a slice with no confident
  *           pixel becomes all background).
  * band:     p >= t -> 1, p <= 1 - theta -> 0, otherwise 255, so uncertain
@@ -20,10 +21,37 @@
  *           every foreground pixel of that nearest slice counts as p = 0,
  *           also for the adaptive ranking and sum: a structure cannot appear
  *           from nothing or outgrow its neighbour by more than radius pixels
- *           a slice. */
+ *           a slice.
+ *
+ * Multi-class probabilities (C channels, CLASSES C, channel c = p_c, the
+ * probability of class c; formats/slab.md "Classes") give labels 0..C-1
+ * and 255, the rules applied per foreground class k = 1..C-1, each with
+ * its own threshold t_k (theta, or class k's adaptive threshold):
+ * label:    the candidates of a pixel are the foreground classes k with
+ *           p_k >= t_k; with candidates it gets the one of the largest p_k
+ *           (ties: the lower class). Without, binary mode gives 0; band
+ *           mode gives 0 when p_0 >= theta, else 255. When every t_k is
+ *           above 0.5 (theta > 0.5, and lo > 0.5 with adaptive) and the
+ *           channels sum to 1, a candidate is the winning class argmax_c
+ *           p_c, so the rule reads: the winning class k gets k when p_k >=
+ *           t_k, else 0 (binary) or 255 (band; 0 when the background wins
+ *           with p_0 >= theta). For C = 2 with p_0 = 1 - p_1 it is exactly
+ *           the binary rule on p_1, for every theta, lo and hi.
+ * adaptive: n_k = the count of class k in the nearest labelled slice, t_k =
+ *           the n_k-th largest p_k of the slice clamped to [lo, hi] (n_k = 0
+ *           gives hi; soft: n_k at most the rounded sum of p_k): a class may
+ *           end while another continues.
+ * confine:  a pixel farther than radius from every class-k pixel of the
+ *           nearest labelled slice gives its p_k to the background (p_0 +=
+ *           p_k, p_k = 0), also for the ranking and sum; for C = 2 that is
+ *           p_1 = 0, p_0 = 1, as the binary rule.
+ * The reference then is a label map of the same classes (classes_equal)
+ * and the output carries the probabilities' header with their CLASSES,
+ * CLASS_NAMES and CLASS_VALUES keys. */
 #ifndef SL_PSEUDO_H
 #define SL_PSEUDO_H
 
+#include "classes.h"
 #include "slab.h"
 
 #include <stddef.h>
@@ -60,25 +88,43 @@ void pseudo_threshold(const float *p, size_t n, double t, double theta, int band
 double pseudo_adaptive_threshold(const float *p, size_t npix, long *n, double lo, double hi,
                                  int soft, float *scratch);
 
+/* The multi-class label rule above on one slice of npix pixels: p holds nc
+ * (>= 2) planes of npix probabilities (plane c = p_c), t[k] the threshold
+ * of class k = 1..nc-1 (t[0] is not used), theta the band mode's
+ * background cut; q[j] = the label of pixel j. Cannot fail. */
+void pseudo_classify(const float *p, size_t npix, int nc, const double *t, double theta,
+                     int band, uint8_t *q);
+
 /* allow[i] = 1 where pixel i of the nx x ny slice m lies within chessboard
  * distance radius (>= 0) of a pixel with m == 1, else 0 (a separable
  * dilation). tmp holds nx * ny bytes. Cannot fail. */
 void pseudo_confine_mask(const uint8_t *m, int nx, int ny, int radius, uint8_t *tmp,
                          uint8_t *allow);
 
-/* Is s a probability slab (f32, one channel)? 0, or -1 with an error
- * naming src and the slab. Values are checked by pseudo_label. */
+/* The same for the pixels with m == value (a class 1..254). */
+void pseudo_confine_class(const uint8_t *m, int nx, int ny, int value, int radius,
+                          uint8_t *tmp, uint8_t *allow);
+
+/* Is s a probability slab: f32, and either one channel of binary classes
+ * (no CLASSES key, or CLASSES 2) or C channels with a CLASSES key of C? 0
+ * and its classes in *k (k may be NULL), or -1 with an error naming src and
+ * the slab. Values are checked by pseudo_label. */
+int pseudo_prob_classes(const struct slab *s, struct classes *k, const char *src);
+
+/* pseudo_prob_classes without the classes. */
 int pseudo_check_prob(const struct slab *s, const char *src);
 
 /* out = the u8 pseudo-labels of probability slab prob (its header, dims
  * and name) under rule r: the slices z with want[z] set are labelled, the
  * others are all 255. ref is the reference mask (u8, one channel, prob's
- * dims, the same name when both are named, values 0, 1, 255, at least one
- * labelled slice) when pseudo_needs_ref(r), else NULL. src and refsrc name
- * the streams in messages. With trace non-NULL and the adaptive rule, one
- * line "progname: NAME z Z: n N, t T" per labelled slice goes to trace.
- * Returns 0, or -1 with an error (a bad slab or reference, a probability
- * outside [0, 1] in a wanted slice, out of memory); out is then empty. */
+ * dims, the same name when both are named, the same classes, values 0..C-1
+ * or 255, at least one labelled slice) when pseudo_needs_ref(r), else
+ * NULL. src and refsrc name the streams in messages. With trace non-NULL
+ * and the adaptive rule, one line "progname: NAME z Z: n N, t T" per
+ * labelled slice goes to trace (C >= 3: "progname: NAME z Z class K: n N,
+ * t T", one per foreground class). Returns 0, or -1 with an error (a bad
+ * slab or reference, a probability outside [0, 1] in a wanted slice, out of
+ * memory); out is then empty. */
 int pseudo_label(struct slab *out, const struct slab *prob, const unsigned char *want,
                  const struct slab *ref, const struct pseudo_rule *r, const char *src,
                  const char *refsrc, FILE *trace);

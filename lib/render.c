@@ -106,15 +106,34 @@ int render_mask_fg(const struct slab *m, size_t i)
 	}
 }
 
-/* Foreground at scaled pixel (U, V) of a plane of pw x ph scaled pixels;
- * outside the plane is background. */
-static int fg_at(const struct render *r, const struct slab *m, enum view_axis axis, int k,
-                 int pw, int ph, int U, int V)
+int render_mask_class(const struct slab *m, int C, int x, int y, int z)
 {
+	if (m->type == SLAB_U8) {
+		uint8_t v = ((const uint8_t *)m->data)[slab_index(m, x, y, 0, z)];
+		return v < C ? v : 0;
+	}
+	int best = 0;
+	double pb = slab_get(m, slab_index(m, x, y, 0, z));
+	for (int c = 1; c < C && c < m->nc; c++) {
+		double v = slab_get(m, slab_index(m, x, y, c, z));
+		if (v > pb)
+			best = c, pb = v;
+	}
+	return best;
+}
+
+/* The class (binary masks: 1 foreground, 0 not) at scaled pixel (U, V) of
+ * a plane of pw x ph scaled pixels of mask n; outside the plane is 0. */
+static int fg_at(const struct render *r, int n, enum view_axis axis, int k, int pw, int ph,
+                 int U, int V)
+{
+	const struct slab *m = r->mask[n];
 	int x, y, z;
 	if (U < 0 || V < 0 || U >= pw || V >= ph)
 		return 0;
 	plane_voxel(m, axis, k, U / r->scale, V / r->scale, &x, &y, &z);
+	if (r->classes[n])
+		return render_mask_class(m, r->classes[n], x, y, z);
 	return render_mask_fg(m, slab_index(m, x, y, 0, z));
 }
 
@@ -147,13 +166,13 @@ void render_plane(const struct render *r, enum view_axis axis, int index, uint8_
 			px[0] = px[1] = px[2] = (uint8_t)g;
 			int on[2] = {0, 0};
 			for (int m = 0; m < 2; m++) {
-				const struct slab *mk = r->mask[m];
-				if (!mk || !fg_at(r, mk, axis, index, pw, ph, U, V))
+				int k;
+				if (!r->mask[m] || !(k = fg_at(r, m, axis, index, pw, ph, U, V)))
 					continue;
-				on[m] = !fg_at(r, mk, axis, index, pw, ph, U - 1, V) ||
-				        !fg_at(r, mk, axis, index, pw, ph, U + 1, V) ||
-				        !fg_at(r, mk, axis, index, pw, ph, U, V - 1) ||
-				        !fg_at(r, mk, axis, index, pw, ph, U, V + 1);
+				on[m] = fg_at(r, m, axis, index, pw, ph, U - 1, V) != k ||
+				        fg_at(r, m, axis, index, pw, ph, U + 1, V) != k ||
+				        fg_at(r, m, axis, index, pw, ph, U, V - 1) != k ||
+				        fg_at(r, m, axis, index, pw, ph, U, V + 1) != k;
 			}
 			if (on[0] || on[1]) {
 				px[0] = on[0] ? 255 : 0;

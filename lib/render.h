@@ -6,7 +6,12 @@
  *   sagittal x = k: u = y, v = nz - 1 - z    (ny x nz, z upward)
  * Intensities map linearly from a window [lo, hi] to 0..255 (clamped). A
  * mask voxel is foreground when it is 1..254 (u8: 0 background, 255
- * unlabelled), > 0 (i16) or >= 0.5 (f32); channel 0 of a mask is used. */
+ * unlabelled), > 0 (i16) or >= 0.5 (f32); channel 0 of a mask is used.
+ * A mask of C >= 3 classes (render.classes[m] = C, from its CLASSES key;
+ * also 2-channel probabilities of CLASSES 2) is a u8 label map (class = the value, 0 for 0 and 255) or C-channel f32
+ * probabilities (class = argmax, ties to the lower); every class k >= 1 is
+ * foreground and gets its own contour, so two touching classes show the
+ * line between them. */
 #ifndef SL_RENDER_H
 #define SL_RENDER_H
 
@@ -32,6 +37,10 @@ int render_window(const struct slab *s, int c, double *lo, double *hi);
 /* Whether mask sample i is foreground (see above). */
 int render_mask_fg(const struct slab *m, size_t i);
 
+/* The class of voxel (x, y, z) of a mask of C >= 3 classes (see above):
+ * 0..C-1. Cannot fail. */
+int render_mask_class(const struct slab *m, int C, int x, int y, int z);
+
 struct render {
 	const struct slab *img;     /* the picture's intensities */
 	int channel;                /* of img */
@@ -39,13 +48,16 @@ struct render {
 	const struct slab *mask[2]; /* contour overlays or NULL: [0] red, [1] blue
 	                               (magenta where both); dims as img */
 	int scale;                  /* integer upscale, nearest neighbour, >= 1 */
+	int classes[2];             /* C of a multi-class mask (C >= 3, or 2
+	                               channels of CLASSES 2), else 0 */
 };
 
 /* Draw plane `index` along `axis` into a canvas cw pixels wide, with
  * `channels` 1 (gray; overlays ignored) or 3 (RGB), its top-left corner at
  * (ox, oy); the plane must fit. A contour pixel is a foreground pixel of
  * the scaled mask with one of its 4 neighbours outside the mask or outside
- * the plane, so contours are one pixel thick at any scale. Cannot fail. */
+ * the plane (multi-class: a pixel of class k >= 1 with a 4-neighbour not
+ * of class k), so contours are one pixel thick at any scale. Cannot fail. */
 void render_plane(const struct render *r, enum view_axis axis, int index, uint8_t *canvas,
                   int cw, int channels, int ox, int oy);
 

@@ -1,8 +1,9 @@
 /* merge-pseudo: current label volume + newly pseudo-labelled slices -> next
  * label volume.
  *
- * CURRENT and NEW are u8 mask streams (0, 1, 255), matched slab by slab in
- * order with equal names and dims. A slice of NEW is taken when it holds any
+ * CURRENT and NEW are u8 label map streams (0..C-1, 255; C from the CLASSES
+ * key, lib/classes.h, 2 without it), matched slab by slab in order with
+ * equal names, dims and classes. A slice of NEW is taken when it holds any
  * label (a value other than 255), or, with -k, exactly when it is listed.
  * Ground-truth slices of CURRENT are never overwritten; an earlier pseudo
  * slice is replaced (and takes the new iteration number).
@@ -11,6 +12,7 @@
  * lib/provenance.h): one token per z-slice, 'g' ground truth, '.' unlabelled,
  * or the iteration that pseudo-labelled it. When CURRENT has no SLICES key
  * its labelled slices are ground truth. */
+#include "classes.h"
 #include "opt.h"
 #include "provenance.h"
 #include "slab.h"
@@ -20,16 +22,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Does slice z hold any label? Also checks values are 0, 1 or 255. */
-static int slice_labelled(const struct slab *m, int z, const char *src, int *bad)
+/* Does slice z hold any label? Also checks values are 0..C-1 or 255. */
+static int slice_labelled(const struct slab *m, int C, int z, const char *src, int *bad)
 {
 	size_t per = slab_slice_count(m), j;
 	const uint8_t *p = (const uint8_t *)m->data + z * per;
 	int any = 0;
 	for (j = 0; j < per; j++) {
-		if (p[j] != 0 && p[j] != 1 && p[j] != SLAB_UNLABELLED) {
-			*bad = error("%s: not a mask value (0, 1, 255): '%d' at slice %d in '%s'",
-			             src, p[j], z, m->name);
+		if (p[j] >= C && p[j] != SLAB_UNLABELLED) {
+			if (C == 2)
+				*bad = error("%s: not a mask value (0, 1, 255): '%d' at slice %d in '%s'",
+				             src, p[j], z, m->name);
+			else
+				*bad = error("%s: not a label of %d classes (0..%d, 255): '%d' at slice %d "
+				             "in '%s'", src, C, C - 1, p[j], z, m->name);
 			return 0;
 		}
 		if (p[j] != SLAB_UNLABELLED)
@@ -38,10 +44,12 @@ static int slice_labelled(const struct slab *m, int z, const char *src, int *bad
 	return any;
 }
 
-/* Are cur and nw two masks of the same case and dims? 0 or -1. */
+/* Are cur and nw two masks of the same case, dims and classes (into *k)?
+ * 0 or -1. */
 static int check_pair(const struct slab *cur, const struct slab *nw, const char *csrc,
-                      const char *nsrc)
+                      const char *nsrc, struct classes *k)
 {
+	struct classes kn;
 	if (cur->type != SLAB_U8 || cur->nc != 1)
 		return error("%s: not a mask (u8, one channel): '%s' in '%s'", csrc,
 		             slab_type_name(cur->type), cur->name);
@@ -53,6 +61,14 @@ static int check_pair(const struct slab *cur, const struct slab *nw, const char 
 	if (cur->nx != nw->nx || cur->ny != nw->ny || cur->nz != nw->nz)
 		return error("%s: dims differ from %s: '%dx%dx%d' in '%s'", nsrc, csrc, nw->nx,
 		             nw->ny, nw->nz, nw->name);
+	if (classes_get(cur, k, csrc) || classes_get(nw, &kn, nsrc))
+		return -1;
+	if (!classes_equal(k, &kn)) {
+		char a[64], b[64];
+		classes_describe(&kn, a, sizeof a), classes_describe(k, b, sizeof b);
+		return error("%s: classes differ from %s's (%s): '%s' in '%s'", nsrc, csrc, b, a,
+		             nw->name);
+	}
 	return 0;
 }
 
@@ -66,16 +82,17 @@ static int merge(struct slab *cur, const struct slab *nw, const char *list, int 
 	size_t per = slab_slice_count(cur);
 	int z, bad = 0, rc = -1, *prov = NULL;
 	unsigned char *take = NULL;
+	struct classes k;
 
-	if (check_pair(cur, nw, csrc, nsrc) || !(prov = xcalloc(cur->nz, sizeof *prov)) ||
+	if (check_pair(cur, nw, csrc, nsrc, &k) || !(prov = xcalloc(cur->nz, sizeof *prov)) ||
 	    !(take = xmalloc(cur->nz)) || prov_read(cur, prov, csrc))
 		goto done;
 	for (z = 0; z < cur->nz && !bad; z++)
-		slice_labelled(cur, z, csrc, &bad);
+		slice_labelled(cur, k.n, z, csrc, &bad);
 	if (bad || (list && slicelist_parse(list, cur->nz, take) < 0))
 		goto done;
 	for (z = 0; z < cur->nz; z++) {
-		int any = slice_labelled(nw, z, nsrc, &bad);
+		int any = slice_labelled(nw, k.n, z, nsrc, &bad);
 		if (!list)
 			take[z] = any;
 	}
@@ -116,7 +133,10 @@ int main(int argc, char **argv)
 		.operands = "CURRENT NEW", .min_operands = 2, .max_operands = 2,
 		.about = "Merge the pseudo-labelled slices of NEW into the label volume CURRENT.",
 		.opts = opts,
-		.notes = "Ground-truth slices are never overwritten. The SLICES header key records\n"
+		.notes = "CURRENT and NEW are u8 label maps: 0, 1 and 255 (unlabelled), or with a\n"
+		         "CLASSES C key 0..C-1 and 255; both must have the same classes (CLASSES,\n"
+		         "CLASS_NAMES, CLASS_VALUES), which the output keeps. Values are copied.\n"
+		         "Ground-truth slices are never overwritten. The SLICES header key records\n"
 		         "per slice: g (ground truth), . (unlabelled) or the iteration number.\n"
 		         "CURRENT or NEW may be - (stdin); streams of several slabs match by order."
 	};

@@ -1,8 +1,9 @@
 /* prob-largest: keep the largest connected component of each probability
- * slab (lib/components.h), e.g. to drop the far-away false positives of a
- * prediction. */
+ * slab (lib/components.h), of each class of a C-channel one, e.g. to drop
+ * the far-away false positives of a prediction. */
 #include "components.h"
 #include "opt.h"
+#include "pseudo.h"
 #include "slab.h"
 #include "util.h"
 
@@ -24,7 +25,7 @@ int main(int argc, char **argv)
 	static const char *const conns[] = { "6", "18", "26", NULL };
 	static const int conn_of[] = { 6, 18, 26 };
 	const char *out = "-", *in = "-";
-	double thr = 0.5;
+	double thr = -1; /* -1: not given, 0.5 */
 	int a, c = 0, n = 0, status = 1;
 	struct slab_reader r = { 0 };
 	struct slab s = { 0 };
@@ -50,15 +51,24 @@ int main(int argc, char **argv)
 		         "order comes first is kept); every other voxel keeps its value, so\n"
 		         "thresholding the output at THR gives exactly the largest component of\n"
 		         "the input's mask p >= THR. A slab with no voxel >= THR is unchanged.\n"
+		         "Probabilities of C classes (C channels, CLASSES C; no -t): for each class\n"
+		         "k >= 1 the mask is argmax p == k (ties: the lower class); of its components\n"
+		         "the largest is kept (ties as above) and every voxel of class k outside it\n"
+		         "gives p_k to the background (p_0 += p_k, p_k = 0), so the argmax of the\n"
+		         "output is exactly, per class, the largest component of the input's argmax.\n"
 		         "Each slab of the stream is written with its own header, all keys kept.",
 		.opts = opts,
-		.notes = "IN is a stream of one or more one-channel f32 slabs (default stdin)."
+		.notes = "IN is a stream of one or more f32 slabs (default stdin): one channel, or\n"
+		         "one per class with a CLASSES key."
 	};
 
 	if ((a = opt_parse(&tool, argc, argv)) < 0)
 		return opt_status(a);
 	if (a < argc)
 		in = argv[a];
+	int tgiven = thr >= 0;
+	if (!tgiven)
+		thr = 0.5;
 	if (slab_reader_open(&r, in))
 		goto out;
 	if (!(mf = open_memstream(&buf, &len))) {
@@ -77,11 +87,22 @@ int main(int argc, char **argv)
 			      slab_type_name(s.type), s.name);
 			goto out;
 		}
-		if (s.nc != 1) {
-			error("%s: %d channels, want 1 (slab %d): '%s'", r.src, s.nc, n, s.name);
+		if (s.nc != 1 && !slab_get_extra(&s, CLASSES_KEY)) {
+			error("%s: %d channels, want 1 or one per class with a CLASSES key (slab %d): "
+			      "'%s'", r.src, s.nc, n, s.name);
 			goto out;
 		}
-		if (cc_keep_largest(s.data, s.nx, s.ny, s.nz, thr, conn_of[c], NULL, NULL, NULL))
+		if (pseudo_check_prob(&s, r.src))
+			goto out;
+		if (s.nc != 1 && tgiven) {
+			error("%s: -t goes with one-channel probabilities, not %d classes (slab %d): "
+			      "'%s'", r.src, s.nc, n, s.name);
+			goto out;
+		}
+		if (s.nc == 1 ? cc_keep_largest(s.data, s.nx, s.ny, s.nz, thr, conn_of[c], NULL, NULL,
+		                                NULL)
+		              : cc_keep_largest_classes(s.data, s.nx, s.ny, s.nz, s.nc, conn_of[c],
+		                                        NULL, NULL, NULL))
 			goto out;
 		if (slab_write(mf, &s))
 			goto out;

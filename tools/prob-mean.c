@@ -1,5 +1,6 @@
 /* prob-mean: the voxel-wise mean of several probability slab streams (e.g.
  * the predictions of models trained along different planes, fused). */
+#include "classes.h"
 #include "opt.h"
 #include "slab.h"
 #include "util.h"
@@ -14,6 +15,7 @@ int main(int argc, char **argv)
 	int a, k, m, n = 0, rc = 0, stdin_used = 0, status = 1;
 	struct slab_reader *r;
 	struct slab *s;
+	struct classes k0, kc;
 	char *buf = NULL;
 	size_t len = 0, i, cnt;
 	FILE *mf = NULL;
@@ -26,7 +28,9 @@ int main(int argc, char **argv)
 		.name = "prob-mean", .operands = "IN1 IN2 [IN...]", .min_operands = 2, .max_operands = -1,
 		.about = "Average f32 slab streams voxel by voxel: the k-th output slab is the mean of\n"
 		         "the k-th slab of every input (same dims and channels; the header is the first\n"
-		         "input's). One input may be '-' (stdin).",
+		         "input's). One input may be '-' (stdin). Probabilities of C classes (C channels,\n"
+		         "CLASSES C) average channel by channel; all inputs must have the same classes\n"
+		         "(CLASSES, CLASS_NAMES, CLASS_VALUES), and the output keeps them.",
 		.opts = opts
 	};
 
@@ -72,6 +76,21 @@ int main(int argc, char **argv)
 				      s[k].name);
 				goto out;
 			}
+			if (classes_get(&s[k], k ? &kc : &k0, r[k].src))
+				goto out;
+			if (k && !classes_equal(&kc, &k0)) {
+				char a[64], b[64];
+				classes_describe(&kc, a, sizeof a), classes_describe(&k0, b, sizeof b);
+				error("%s: classes differ from %s's (%s, slab %d): '%s' in '%s'", r[k].src,
+				      r[0].src, b, n, a, s[k].name);
+				goto out;
+			}
+		}
+		if (slab_get_extra(&s[0], CLASSES_KEY) &&
+		    s[0].nc != (k0.n == 2 && s[0].nc == 1 ? 1 : k0.n)) {
+			error("%s: channels differ from CLASSES %d (want one per class, slab %d): '%d' "
+			      "in '%s'", r[0].src, k0.n, n, s[0].nc, s[0].name);
+			goto out;
 		}
 		cnt = slab_count(&s[0]);
 		for (i = 0; i < cnt; i++) {

@@ -40,7 +40,8 @@ int main(int argc, char **argv)
 		         "a permutation of xyz: the old axes that become the new x, y, z"),
 		OPT_CALL('d', "dims", dims, "X,Y[,Z]",
 		         parse_dims, "then pad (after the end) or crop the new axes to these sizes\n"
-		         "(Z left out: unchanged); padding is 255 in u8 slabs, else 0"),
+		         "(Z left out: unchanged); padding is 255 in u8 slabs, else 0\n"
+		         "(C-channel probabilities with CLASSES: p_0 = 1, the others 0)"),
 		OPT_STRING('r', "ref", &refpath, "REF",
 		           "then pad or crop to the dims of REF's slab at the same position\n"
 		           "(a stream; e.g. the original image, to undo -p ORDER -d ...)"),
@@ -54,8 +55,9 @@ int main(int argc, char **argv)
 		.about = "Reorder the axes of each slab of IN (default stdin): ORDER, a permutation of\n"
 		         "xyz, names the old axis that becomes the new x, y and z (xzy: x-z planes as\n"
 		         "slices, zyx: z-y planes; both are their own inverse). Spacing and the\n"
-		         "voxel-to-world transform follow the axes; channels are kept; SLICES is kept\n"
-		         "only when z stays z with its size.",
+		         "voxel-to-world transform follow the axes; channels are kept (the C channels\n"
+		         "of a voxel stay together, CLASSES keys kept); SLICES is kept only when z stays\n"
+		         "z with its size.",
 		.opts = opts
 	};
 

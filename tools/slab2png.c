@@ -1,6 +1,7 @@
 /* slab2png: a slice, a montage of slices or three orthogonal views of a
  * slab as a PNG, with optional contours of a ground-truth and a predicted
  * mask, so a person can look at data and results. */
+#include "classes.h"
 #include "opt.h"
 #include "pngio.h"
 #include "render.h"
@@ -38,10 +39,12 @@ static int check_views(int view, int montage, const char *klist, const double *w
 	return 0;
 }
 
-/* The image and the masks, checked against each other. 0 or -1. */
-static int load_all(struct slab *img, struct slab mask[2], const char *in, const char *gt,
-                    const char *pred, const char *name, long chan)
+/* The image and the masks, checked against each other; classes[m] = C of a
+ * multi-class mask (C >= 3), else 0. 0 or -1. */
+static int load_all(struct slab *img, struct slab mask[2], int classes[2], const char *in,
+                    const char *gt, const char *pred, const char *name, long chan)
 {
+	struct classes k;
 	if (slab_load_named(in, name, img))
 		return -1;
 	if (chan >= img->nc)
@@ -55,6 +58,20 @@ static int load_all(struct slab *img, struct slab mask[2], const char *in, const
 		if (mask[m].nx != img->nx || mask[m].ny != img->ny || mask[m].nz != img->nz)
 			return error("%s: mask dims %d %d %d differ from the image's %d %d %d", p,
 			             mask[m].nx, mask[m].ny, mask[m].nz, img->nx, img->ny, img->nz);
+		if (classes_get(&mask[m], &k, p))
+			return -1;
+		if (k.n < 3 && !(mask[m].type == SLAB_F32 && mask[m].nc == 2 &&
+		                 slab_get_extra(&mask[m], CLASSES_KEY)))
+			continue;
+		classes[m] = k.n;
+		if (mask[m].type == SLAB_U8) {
+			if (classes_check_labels(&mask[m], &k, p))
+				return -1;
+		} else if (mask[m].type != SLAB_F32 || mask[m].nc != k.n) {
+			return error("%s: a mask of %d classes is a u8 label map or %d-channel f32 "
+			             "probabilities: '%s, %d channels' in '%s'", p, k.n, k.n,
+			             slab_type_name(mask[m].type), mask[m].nc, mask[m].name);
+		}
 	}
 	return 0;
 }
@@ -128,7 +145,10 @@ int main(int argc, char **argv)
 		           "A mask has the image's dims; its foreground is 1..254 (u8; 255 =\n"
 		           "unlabelled), > 0 (i16) or >= 0.5 (f32), channel 0. A contour pixel\n"
 		           "is a foreground pixel with a 4-neighbour outside the mask (after\n"
-		           "upscaling, so lines stay one pixel thick)"),
+		           "upscaling, so lines stay one pixel thick). A mask of C >= 3 classes\n"
+		           "(CLASSES key): a u8 label map or C-channel f32 probabilities (class\n"
+		           "= argmax); each class 1..C-1 gets its own contour, so the line\n"
+		           "between two touching classes shows"),
 		OPT_STRING('p', "pred", &pred, "PRED.slab", "the second contour (blue)"),
 		OPT_STRING('n', "name", &name, "NAME",
 		           "take the slab named NAME from each input stream (default: each\n"
@@ -162,7 +182,7 @@ int main(int argc, char **argv)
 
 	memset(&img, 0, sizeof img);
 	memset(mask, 0, sizeof mask);
-	if (load_all(&img, mask, in, gt, pred, name, chan))
+	if (load_all(&img, mask, r.classes, in, gt, pred, name, chan))
 		goto out;
 	r.img = &img;
 	r.mask[0] = gt ? &mask[0] : NULL;

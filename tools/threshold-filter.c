@@ -1,5 +1,6 @@
-/* threshold-filter: probability slabs (f32 in [0,1]) -> u8 pseudo-label
- * masks, by the rules of lib/pseudo.h (binary, band, adaptive, confine).
+/* threshold-filter: probability slabs (f32 in [0,1]; one channel, or C
+ * channels with CLASSES C) -> u8 pseudo-label maps, by the rules of
+ * lib/pseudo.h (binary, band, adaptive, confine; per class for C >= 3).
  * With -k LIST or -r A:B only those z-slices are filtered; every other slice
  * of the output is 255. The output keeps each input's header (name, spacing,
  * transform, extra keys). */
@@ -109,7 +110,7 @@ int main(int argc, char **argv)
 		           "slabs, one per input slab in order, same dims (e.g.\n"
 		           "the current labels). For each filtered slice take\n"
 		           "the nearest labelled slice of REF (SLICES entry not\n"
-		           "'.', or without SLICES any 0/1 pixel; ties: the\n"
+		           "'.', or without SLICES any pixel not 255; ties: the\n"
 		           "lower z), its foreground count n, and the threshold\n"
 		           "t = the n-th largest probability of the slice\n"
 		           "clamped to [LO, HI] (n = 0: t = HI). binary: p >= t\n"
@@ -143,9 +144,24 @@ int main(int argc, char **argv)
 		            "         [-a REF [-l LO:HI] [-s] [-v] | -n REF] [-c R]\n"
 		            "         [-k LIST | -r A:B] [-o OUT] [IN]",
 		.operands = "[IN]", .min_operands = 0, .max_operands = 1,
-		.about = "Turn f32 probability slabs into u8 masks at confidence THETA (lib/pseudo.h).",
+		.about = "Turn f32 probability slabs into u8 label maps at confidence THETA\n"
+		         "(lib/pseudo.h).",
 		.opts = opts,
-		.notes = "IN is a stream of one or more slabs (default stdin)."
+		.notes = "IN is a stream of one or more slabs (default stdin): one channel (p of\n"
+		         "the foreground; labels 0, 1, 255), or C channels with a CLASSES C key\n"
+		         "(channel c = p_c; labels 0..C-1, 255). With C channels each foreground\n"
+		         "class k has its own threshold t_k (THETA, or with -a class k's: n_k =\n"
+		         "the count of class k in the nearest labelled slice, t_k = the n_k-th\n"
+		         "largest p_k clamped to [LO, HI], n_k = 0: HI; -s: n_k at most the\n"
+		         "rounded sum of p_k). A pixel gets, of the classes k >= 1 with\n"
+		         "p_k >= t_k, the one of the largest p_k (ties: the lower class); with\n"
+		         "none, 0 (binary) or, band, 0 when p_0 >= THETA, else 255. Above 0.5\n"
+		         "that is: the winning class k = argmax p gets k when p_k >= t_k. -c\n"
+		         "confines each class k to R pixels around class k of the nearest\n"
+		         "labelled slice; outside, p_k goes to the background (p_0 += p_k,\n"
+		         "p_k = 0). REF must have the same classes (CLASSES, CLASS_NAMES,\n"
+		         "CLASS_VALUES). The output keeps the header, CLASSES keys included. For\n"
+		         "C = 2 (p_0 = 1 - p_1) the labels are those of the one-channel p_1."
 	};
 
 	if ((i = opt_parse(&tool, argc, argv)) < 0)

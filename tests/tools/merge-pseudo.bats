@@ -151,3 +151,52 @@ setup() {
 	[ "$status" -eq 1 ]
 	[ -z "$output" ]
 }
+
+@test "merge-pseudo on 3-class label maps: values copied, ground truth kept, CLASSES kept" {
+	load classes_helpers
+	# 2x1x4; slice 1 ground truth (2 1), new labels 0..2 and 255 on slices 0..2
+	{ slab_header a "2 1 4" 1 u8 "CLASSES 3" "CLASS_NAMES bg ant post"
+	  u8 255 255 2 1 255 255 255 255; } > c3.slab
+	{ slab_header a "2 1 4" 1 u8 "CLASSES 3" "CLASS_NAMES bg ant post"
+	  u8 2 255 0 0 1 2 255 255; } > n3.slab
+	merge-pseudo -i 4 -o out.slab c3.slab n3.slab
+	[ "$(samples out.slab 8)" = "2 255 2 1 1 2 255 255" ]
+	[ "$(header out.slab SLICES)" = "4 g 4 ." ]
+	[ "$(header out.slab CLASSES)" = 3 ]
+	[ "$(header out.slab CLASS_NAMES)" = "bg ant post" ]
+	# -k takes an all-255 slice too
+	merge-pseudo -i 5 -k 3 out.slab n3.slab > out2.slab
+	[ "$(header out2.slab SLICES)" = "4 g 4 5" ]
+}
+
+@test "merge-pseudo refuses label maps of other classes or labels >= C, in one line" {
+	load classes_helpers
+	{ slab_header a "2 1 4" 1 u8 "CLASSES 3"; u8 255 255 2 1 255 255 255 255; } > c3.slab
+	fail() {
+		run --separate-stderr merge-pseudo -i 1 -o out.slab "$@"
+		echo "$*: $status $stderr"
+		[ "$status" -eq 1 ]
+		[ -z "$output" ]
+		[ ! -e out.slab ]
+		[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+	}
+	# a binary NEW to a 3-class CURRENT, and the other way round
+	fail c3.slab new.slab
+	[ "$stderr" = "merge-pseudo: new.slab: classes differ from c3.slab's (3): '2' in 'a'" ]
+	fail cur.slab c3.slab
+	[ "$stderr" = "merge-pseudo: c3.slab: classes differ from cur.slab's (2): '3' in 'a'" ]
+	# other names
+	{ slab_header a "2 1 4" 1 u8 "CLASSES 3" "CLASS_NAMES bg x y"; u8 0 1 2 0 0 0 0 0; } > nn.slab
+	fail c3.slab nn.slab
+	[ "$stderr" = "merge-pseudo: nn.slab: classes differ from c3.slab's (3): '3 named bg x y' in 'a'" ]
+	# a label >= C in NEW and in CURRENT
+	{ slab_header a "2 1 4" 1 u8 "CLASSES 3"; u8 0 3 255 255 255 255 255 255; } > n3.slab
+	fail c3.slab n3.slab
+	[ "$stderr" = "merge-pseudo: n3.slab: not a label of 3 classes (0..2, 255): '3' at slice 0 in 'a'" ]
+	fail n3.slab c3.slab
+	[[ "$stderr" == *"n3.slab: not a label of 3 classes (0..2, 255): '3' at slice 0 in 'a'" ]]
+	# a bad CLASSES value
+	{ slab_header a "2 1 4" 1 u8 "CLASSES 1"; u8 0 0 255 255 255 255 255 255; } > c1.slab
+	fail c3.slab c1.slab
+	[[ "$stderr" == *"bad CLASSES (a whole number 2..255): '1' in 'a'" ]]
+}

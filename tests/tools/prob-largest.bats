@@ -229,3 +229,41 @@ print("scipy agrees on %d slabs, %d voxels removed" % (checked, removed))
 assert removed > 0
 EOF
 }
+
+@test "prob-largest on 3-class probabilities: per class the largest component of the argmax" {
+	load classes_helpers
+	# 5x1x2, 3 classes. Argmax z0: 1 1 0 1 2, z1: 2 0 2 2 1. 6-connected,
+	# class 1 has {z0 x0-1} (kept), {z0 x3}, {z1 x4}; class 2 {z0 x4}, {z1 x0},
+	# {z1 x2-3} (kept); the voxels not kept give p_k to p_0
+	probs m "5 1 2" 3 "CLASSES 3" \
+		0.25 0.25 0.5 0.25 0.25  0.5 0.5 0.25 0.5 0.25  0.25 0.25 0.25 0.25 0.5 \
+		0.25 0.5 0.25 0.25 0.25  0.25 0.25 0.25 0.25 0.5  0.5 0.25 0.5 0.5 0.25 > c.slab
+	prob-largest -o o.slab c.slab
+	[ "$(header o.slab CLASSES)" = 3 ]
+	[ "$(header o.slab CHANNELS)" = 3 ]
+	[ "$(samples o.slab f4 | tr '\n' ' ')" = "0.25 0.25 0.5 0.75 0.75 0.5 0.5 0.25 0 0.25 0.25 0.25 0.25 0.25 0 0.75 0.5 0.25 0.25 0.75 0.25 0.25 0.25 0.25 0 0 0.25 0.5 0.5 0.25 " ]
+	# 26-connected: class 1 {z0 x3, z1 x4} ties {z0 x0-1} at 2 (the first
+	# kept); class 2 z0 x4 joins z1 x3: {z0 x4, z1 x2-3} kept
+	prob-largest -c 26 c.slab > o26.slab
+	[ "$(samples o26.slab f4 | tr '\n' ' ')" = "0.25 0.25 0.5 0.75 0.25 0.5 0.5 0.25 0 0.25 0.25 0.25 0.25 0.25 0.5 0.75 0.5 0.25 0.25 0.75 0.25 0.25 0.25 0.25 0 0 0.25 0.5 0.5 0.25 " ]
+}
+
+@test "prob-largest refuses C-channel input it cannot read, and -t with classes, in one line" {
+	load classes_helpers
+	probs m "2 1 1" 3 "CLASSES 3" 1 0 0 1 0 0 > c3.slab
+	run --separate-stderr prob-largest -t 0.5 -o out.slab c3.slab
+	failed_cleanly "-t goes with one-channel probabilities, not 3 classes (slab 1): 'm'"
+	no_file out.slab
+	probs m "2 1 1" 3 "" 1 0 0 1 0 0 > n3.slab
+	run --separate-stderr prob-largest -o out.slab n3.slab
+	failed_cleanly "3 channels, want 1 or one per class with a CLASSES key (slab 1): 'm'"
+	no_file out.slab
+	probs m "2 1 1" 3 "CLASSES 4" 1 0 0 1 0 0 > c4.slab
+	run --separate-stderr prob-largest -o out.slab c4.slab
+	failed_cleanly "channels differ from CLASSES 4 (want one per class): '3' in 'm'"
+	no_file out.slab
+	probs m "2 1 1" 1 "CLASSES 3" 1 0 > c1.slab
+	run --separate-stderr prob-largest -o out.slab c1.slab
+	failed_cleanly "channels differ from CLASSES 3 (want one per class): '1' in 'm'"
+	no_file out.slab
+}

@@ -140,3 +140,57 @@ setup() {
 	# three inputs: (0.25 + 0.75 + 0.5) / 3 = 0.5; (1 + 0 + 0.5) / 3 = 0.5
 	prob-mean p.slab q.slab h.slab | cmp - h.slab
 }
+
+@test "slab-permute keeps the C channels of a voxel together; pads probabilities as background" {
+	load classes_helpers
+	# 2x1x2, 3 channels; sample (x, c, z) = (x + 2c + 6z) / 16
+	probs m "2 1 2" 3 "CLASSES 3" 0 0.0625 0.125 0.1875 0.25 0.3125 \
+		0.375 0.4375 0.5 0.5625 0.625 0.6875 > c.slab
+	slab-permute -p zyx c.slab > z.slab
+	[ "$(header z.slab CHANNELS)" = 3 ]
+	[ "$(header z.slab CLASSES)" = 3 ]
+	[ "$(samples z.slab f4 | tr '\n' ' ')" = "0 0.375 0.125 0.5 0.25 0.625 0.0625 0.4375 0.1875 0.5625 0.3125 0.6875 " ]
+	slab-permute -p zyx z.slab | cmp - <(slab-permute -p xyz c.slab)
+	# padding x to 3: channel 0 is 1, the others 0 (certain background)
+	slab-permute -p xyz -d 3,1 c.slab > d.slab
+	[ "$(samples d.slab f4 | tr '\n' ' ')" = "0 0.0625 1 0.125 0.1875 0 0.25 0.3125 0 0.375 0.4375 1 0.5 0.5625 0 0.625 0.6875 0 " ]
+	slab-permute -p xyz -r c.slab d.slab | cmp - <(slab-permute -p xyz c.slab)
+	# one channel, or several without CLASSES: 0 as before
+	probs m "2 1 1" 3 "" 0.5 0.5 0.5 0.5 0.5 0.5 > n.slab
+	slab-permute -p xyz -d 3,1 n.slab > nd.slab
+	[ "$(samples nd.slab f4 | tr '\n' ' ')" = "0.5 0.5 0 0.5 0.5 0 0.5 0.5 0 " ]
+}
+
+@test "prob-mean averages C-channel probabilities channel by channel; the classes must agree" {
+	load classes_helpers
+	{ slab_header m "2 1 1" 3 f32 "CLASSES 3" "CLASS_NAMES bg a b"
+	  f32 1 0.5 0 0.25 0 0.25; } > a3.slab
+	{ slab_header m "2 1 1" 3 f32 "CLASSES 3" "CLASS_NAMES bg a b"
+	  f32 0 0.5 1 0.25 0 0.25; } > b3.slab
+	prob-mean -o m.slab a3.slab b3.slab
+	[ "$(samples m.slab f4 | tr '\n' ' ')" = "0.5 0.5 0.5 0.25 0 0.25 " ]
+	[ "$(header m.slab CLASSES)" = 3 ]
+	[ "$(header m.slab CLASS_NAMES)" = "bg a b" ]
+	fail() {
+		run --separate-stderr prob-mean -o out.slab "$@"
+		echo "$*: $status $stderr"
+		[ "$status" -eq 1 ]
+		[ -z "$output" ]
+		[ ! -e out.slab ]
+		[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+	}
+	# other names; no CLASSES against CLASSES 3
+	{ slab_header m "2 1 1" 3 f32 "CLASSES 3" "CLASS_NAMES bg x y"; f32 1 1 0 0 0 0; } > x3.slab
+	fail a3.slab x3.slab
+	[ "$stderr" = "prob-mean: x3.slab: classes differ from a3.slab's (3 named bg a b, slab 1): '3 named bg x y' in 'm'" ]
+	probs m "2 1 1" 3 "" 1 1 0 0 0 0 > n3.slab
+	fail n3.slab a3.slab
+	[ "$stderr" = "prob-mean: a3.slab: classes differ from n3.slab's (2, slab 1): '3 named bg a b' in 'm'" ]
+	# channels not one per class
+	probs m "2 1 1" 3 "CLASSES 4" 1 1 0 0 0 0 > c4.slab
+	fail c4.slab c4.slab
+	[ "$stderr" = "prob-mean: c4.slab: channels differ from CLASSES 4 (want one per class, slab 1): '3' in 'm'" ]
+	probs m "2 1 1" 3 "CLASSES 1" 1 1 0 0 0 0 > c1.slab
+	fail c1.slab c1.slab
+	[[ "$stderr" == *"bad CLASSES (a whole number 2..255): '1' in 'm'" ]]
+}

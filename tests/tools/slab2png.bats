@@ -235,3 +235,86 @@ check("s.png", 1, 0, lambda u, v: (3, u, nz - 1 - v), [gt])'
 		no_file a.png
 	done
 }
+
+@test "slab2png: a mask of 3 classes gets a contour per class (Python reference)" {
+	need_python
+	py '
+import random
+r = random.Random(9)
+nx, ny, nz = 9, 8, 3
+n = nx * ny * nz
+img = [r.randint(0, 255) for _ in range(n)]
+gt = [r.choice([0, 1, 1, 2, 2, 255]) for _ in range(n)]
+pr = []
+for z in range(nz):
+    for c in range(3):
+        pr += [r.choice([0.125, 0.25, 0.5, 0.625]) for _ in range(nx * ny)]
+open("img.slab", "wb").write(ref.make_slab("c", nx, ny, nz, 1, "u8", img))
+open("gt.slab", "wb").write(ref.make_slab("c", nx, ny, nz, 1, "u8", gt, extra=["CLASSES 3"]))
+open("pr.slab", "wb").write(ref.make_slab("c", nx, ny, nz, 3, "f32", pr, extra=["CLASSES 3"]))'
+	slab2png -S 2 -w 0:255 -g gt.slab -p pr.slab -o a.png img.slab
+	py '
+imgs = ref.read_file("img.slab")[0]
+gt, pr = ref.read_file("gt.slab")[0], ref.read_file("pr.slab")[0]
+nx, ny, nz, S, z = 9, 8, 3, 2, 1
+w, h, ch, rows = ref.read_png("a.png")
+def cls(m, U, V):
+    if U < 0 or V < 0 or U >= w or V >= h:
+        return 0
+    x, y = U // S, V // S
+    if m is gt:
+        v = gt["v"][ref.idx(gt, x, y, 0, z)]
+        return v if v < 3 else 0
+    p = [pr["v"][ref.idx(pr, x, y, c, z)] for c in range(3)]
+    return max(range(3), key=lambda c: (p[c], -c))
+inner = 0
+for V in range(h):
+    for U in range(w):
+        g = imgs["v"][ref.idx(imgs, U // S, V // S, 0, z)]
+        on = []
+        for m in (gt, pr):
+            k = cls(m, U, V)
+            nb = [cls(m, U + a, V + b) for a, b in ((1, 0), (-1, 0), (0, 1), (0, -1))]
+            on.append(k != 0 and any(q != k for q in nb))
+            inner += k != 0 and any(q != k and q != 0 for q in nb)
+        want = (255 if on[0] else 0, 0, 255 if on[1] else 0) if any(on) else (g, g, g)
+        got = tuple(rows[V][3 * U:3 * U + 3])
+        assert got == want, (U, V, got, want)
+assert inner > 0'
+}
+
+@test "slab2png: a 3-class label map and its one-hot probabilities draw the same; bad masks refused" {
+	load classes_helpers
+	mkslab img.slab c "4 3 1" "1 1 1" u8 'x * 50 + y'
+	# every row 1 1 2 2: the line between classes 1 and 2 shows
+	labels c "4 3 1" "CLASSES 3" 1 1 2 2 1 1 2 2 1 1 2 2 > l3.slab
+	probs c "4 3 1" 3 "CLASSES 3" 0 0 0 0 0 0 0 0 0 0 0 0 \
+		1 1 0 0 1 1 0 0 1 1 0 0  0 0 1 1 0 0 1 1 0 0 1 1 > p3.slab
+	slab2png -w 0:255 -g l3.slab -o l.png img.slab
+	slab2png -w 0:255 -g p3.slab -o p.png img.slab
+	cmp l.png p.png
+	# the binary merge (all 1) has no line inside
+	labels c "4 3 1" "" 1 1 1 1 1 1 1 1 1 1 1 1 > l2.slab
+	slab2png -w 0:255 -g l2.slab -o b.png img.slab
+	run ! cmp -s l.png b.png
+	# 2 channels of CLASSES 2: the argmax, as the one-channel p1
+	probs c "4 3 1" 2 "CLASSES 2" 0 0 0 1 0 0 0 1 0 0 0 1  1 1 1 0 1 1 1 0 1 1 1 0 > p2.slab
+	probs c "4 3 1" 1 "" 1 1 1 0 1 1 1 0 1 1 1 0 > p1.slab
+	slab2png -w 0:255 -g p2.slab -o p2.png img.slab
+	slab2png -w 0:255 -g p1.slab -o p1.png img.slab
+	cmp p2.png p1.png
+	# and not as channel 0 (the background) would draw
+	probs c "4 3 1" 1 "" 0 0 0 1 0 0 0 1 0 0 0 1 > p0.slab
+	slab2png -w 0:255 -g p0.slab -o p0.png img.slab
+	run ! cmp -s p2.png p0.png
+	# a label >= C; probabilities of 4 channels for 3 classes; i16 of 3 classes
+	labels c "4 3 1" "CLASSES 3" 1 3 2 0 0 0 0 0 0 0 0 0 > bad.slab
+	run --separate-stderr slab2png -g bad.slab -o o.png img.slab
+	failed_cleanly "label 3 outside 0..2 (or 255) in 'c'"
+	no_file o.png
+	probs c "4 3 1" 4 "CLASSES 3" 0 0 0 0 0 0 0 0 0 0 0 0  0 0 0 0 0 0 0 0 0 0 0 0 \
+		0 0 0 0 0 0 0 0 0 0 0 0  0 0 0 0 0 0 0 0 0 0 0 0 > p4.slab
+	run --separate-stderr slab2png -p p4.slab -o o.png img.slab
+	failed_cleanly "a mask of 3 classes is a u8 label map or 3-channel f32 probabilities: 'f32, 4 channels' in 'c'"
+	no_file o.png
+}

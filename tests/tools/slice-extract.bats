@@ -248,3 +248,21 @@ print("ok")
 	diff <(grep '^slice       17 ' before) <(grep '^slice       17 ' after)
 	[ "$(grep '^slice ' after | grep -vc '^slice       17 \| fg 0 bg 0 unlabelled ')" -eq 0 ]
 }
+
+@test "slice-extract keeps a 3-class label map's values and keys; -r cuts every channel of C-class probabilities" {
+	load classes_helpers
+	{ slab_header m "2 1 3" 1 u8 "CLASSES 3" "CLASS_NAMES bg ant post" "SLICES g g g"
+	  u8 0 1 2 2 1 0; } > l3.slab
+	slice-extract -k 1 l3.slab > k.slab
+	[ "$(samples k.slab 6)" = "255 255 2 2 255 255" ]
+	[ "$(header k.slab CLASSES)" = 3 ]
+	[ "$(header k.slab CLASS_NAMES)" = "bg ant post" ]
+	[ "$(header k.slab SLICES)" = ". g ." ]
+	# 2x1x3, 3 channels, sample (x, c, z) = x + 2c + 6z
+	probs m "2 1 3" 3 "CLASSES 3" 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 > p3.slab
+	slice-extract -r 1:3 p3.slab > r.slab
+	[ "$(header r.slab DIMS)" = "2 1 2" ]
+	[ "$(header r.slab CHANNELS)" = 3 ]
+	[ "$(header r.slab CLASSES)" = 3 ]
+	[ "$(samples r.slab f4 | tr '\n' ' ')" = "6 7 8 9 10 11 12 13 14 15 16 17 " ]
+}

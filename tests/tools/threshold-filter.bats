@@ -367,3 +367,122 @@ setup() {
 	[ -c /dev/null ]
 	[ -z "$(ls -a /dev | grep '^null\.tmp')" ]
 }
+
+# ---- multi-class: C channels, CLASSES C ----
+
+# mc: 4x1x3 probabilities of 3 classes (planes p0 p1 p2 of each slice) and
+# the reference labels slice 0 only: class 1 at x = 0, class 2 at x = 2, 3.
+mc() {
+	probs m "4 1 3" 3 "CLASSES 3" \
+		0.125 0.125 0.125 0.125  0.75 0.125 0.125 0.125  0.125 0.75 0.75 0.75 \
+		0.25 0.125 0.25 0.5  0.625 0.75 0.125 0.25  0.125 0.125 0.625 0.25 \
+		0.875 0.875 0.125 0.25  0.0625 0.0625 0 0  0.0625 0.0625 0.875 0.75 > mc.slab
+	labels m "4 1 3" "CLASSES 3" 1 0 2 2 255 255 255 255 255 255 255 255 > mr.slab
+}
+
+@test "threshold-filter on 3 classes: binary and band per pixel (known answers)" {
+	load classes_helpers
+	mc
+	threshold-filter -t 0.7 mc.slab > m.slab
+	[ "$(samples m.slab 12)" = "1 2 2 2 0 1 0 0 0 0 2 2" ]
+	[ "$(header m.slab CLASSES)" = 3 ]
+	[ "$(header m.slab CHANNELS)" = 1 ]
+	[ "$(header m.slab TYPE)" = u8 ]
+	# band: no class at 0.7 and p0 < 0.7 -> 255
+	threshold-filter -t 0.7 -m band mc.slab > m.slab
+	[ "$(samples m.slab 12)" = "1 2 2 2 255 1 255 255 0 0 2 2" ]
+	# below 0.5 several classes pass: the larger p wins (z1 x0: p1 .625)
+	threshold-filter -t 0.25 mc.slab > m.slab
+	[ "$(samples m.slab 12)" = "1 2 2 2 1 1 2 1 0 0 2 2" ]
+	# -k: only slice 2
+	threshold-filter -t 0.7 -k 2 mc.slab > m.slab
+	[ "$(samples m.slab 12)" = "255 255 255 255 255 255 255 255 0 0 2 2" ]
+}
+
+@test "threshold-filter on 3 classes: adaptive and confine per class (known answers)" {
+	load classes_helpers
+	mc
+	# n_1 = 1, n_2 = 2 from slice 0; slice 2: class 1 ends (t1 = LO), class 2 goes on
+	threshold-filter -t 0.7 -a mr.slab -v mc.slab > m.slab 2> trace.txt
+	[ "$(samples m.slab 12)" = "1 2 2 2 0 1 2 0 0 0 2 2" ]
+	grep -qx "threshold-filter: m z 2 class 1: n 1, t 0.5" trace.txt
+	grep -qx "threshold-filter: m z 2 class 2: n 2, t 0.75" trace.txt
+	[ "$(wc -l < trace.txt)" -eq 6 ]
+	threshold-filter -t 0.7 -m band -a mr.slab mc.slab > m.slab
+	[ "$(samples m.slab 12)" = "1 2 2 2 255 1 2 255 0 0 2 2" ]
+	# confine R = 0: class 1 only at x = 0, class 2 only at x = 2, 3; the
+	# background takes what leaves (band: z1 x1 p0 = .125 + .75 + .125 -> 0)
+	threshold-filter -t 0.7 -n mr.slab -c 0 mc.slab > m.slab
+	[ "$(samples m.slab 12)" = "1 0 2 2 0 0 0 0 0 0 2 2" ]
+	threshold-filter -t 0.7 -m band -n mr.slab -c 0 mc.slab > m.slab
+	[ "$(samples m.slab 12)" = "1 0 2 2 255 0 255 0 0 0 2 2" ]
+	# names and source values travel from the probabilities to the labels
+	{ slab_header m "4 1 3" 3 f32 "CLASSES 3" "CLASS_NAMES bg ant post" "CLASS_VALUES 0 1 2"
+	  tail -c 144 mc.slab; } > named.slab
+	threshold-filter -t 0.7 named.slab > m.slab
+	[ "$(header m.slab CLASS_NAMES)" = "bg ant post" ]
+	[ "$(samples m.slab 12)" = "1 2 2 2 0 1 0 0 0 0 2 2" ]
+}
+
+@test "threshold-filter: 2 channels (CLASSES 2, p0 = 1 - p1) give the one-channel labels" {
+	load classes_helpers
+	# p.slab's p1 = .875 .75 | .25 .125 | 1 0, and a reference for -a/-c
+	probs a "2 1 3" 2 "CLASSES 2" 0.125 0.25 0.875 0.75  0.75 0.875 0.25 0.125 \
+		0 1 1 0 > p2.slab
+	mkslab a "2 1 3" u8 '\xff\xff\x01\x00\xff\xff' > r.slab
+	for args in "-t 0.8" "-t 0.3" "-t 0.75 -m band" "-t 0.5 -m band" "-a r.slab" \
+	            "-a r.slab -l 0.2:0.6 -m band" "-a r.slab -s" "-n r.slab -c 0" \
+	            "-n r.slab -c 0 -m band -t 0.6" "-a r.slab -c 1 -l 0:1" "-k 1 -t 0.2"; do
+		# shellcheck disable=SC2086
+		threshold-filter $args p.slab > one.slab
+		# shellcheck disable=SC2086
+		threshold-filter $args p2.slab > two.slab
+		echo "$args: $(samples one.slab 6) / $(samples two.slab 6)"
+		[ "$(samples one.slab 6)" = "$(samples two.slab 6)" ]
+	done
+}
+
+@test "threshold-filter refuses bad multi-class input in one line, writing nothing" {
+	load classes_helpers
+	mc
+	fail() {
+		run --separate-stderr threshold-filter "$@" -o m.slab
+		echo "$*: $status $stderr"
+		[ "$status" -eq 1 ]
+		[ ! -e m.slab ]
+		[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+	}
+	# three channels without CLASSES
+	probs m "4 1 1" 3 "" 0 0 0 0 0 0 0 0 1 1 1 1 > nc.slab
+	fail nc.slab
+	[[ "$stderr" == *"one channel, or one per class with a CLASSES key: '3' in 'm'" ]]
+	# channels != C, one channel of 3 classes, a bad CLASSES
+	probs m "4 1 1" 3 "CLASSES 4" 0 0 0 0 0 0 0 0 1 1 1 1 > c4.slab
+	fail c4.slab
+	[[ "$stderr" == *"channels differ from CLASSES 4 (want one per class): '3' in 'm'" ]]
+	probs m "4 1 1" 1 "CLASSES 3" 0 0 0 1 > c1.slab
+	fail c1.slab
+	[[ "$stderr" == *"channels differ from CLASSES 3 (want one per class): '1' in 'm'" ]]
+	probs m "4 1 1" 3 "CLASSES three" 0 0 0 0 0 0 0 0 1 1 1 1 > cx.slab
+	fail cx.slab
+	[[ "$stderr" == *"bad CLASSES (a whole number 2..255): 'three' in 'm'" ]]
+	# a reference of other classes: binary, 4 classes, other names
+	labels m "4 1 3" "" 1 0 1 1 255 255 255 255 255 255 255 255 > rb.slab
+	fail -a rb.slab mc.slab
+	[[ "$stderr" == *"reference classes differ from the probabilities' (3): '2' in 'm'" ]]
+	labels m "4 1 3" "CLASSES 4" 1 0 2 2 255 255 255 255 255 255 255 255 > r4.slab
+	fail -n r4.slab -c 1 mc.slab
+	[[ "$stderr" == *"(3): '4' in 'm'" ]]
+	{ slab_header m "4 1 3" 1 u8 "CLASSES 3" "CLASS_NAMES bg ant post"
+	  u8 1 0 2 2 255 255 255 255 255 255 255 255; } > rn.slab
+	fail -a rn.slab mc.slab
+	[[ "$stderr" == *"(3): '3 named bg ant post' in 'm'" ]]
+	# a reference label >= C
+	labels m "4 1 3" "CLASSES 3" 1 0 3 2 255 255 255 255 255 255 255 255 > r3.slab
+	fail -a r3.slab mc.slab
+	[[ "$stderr" == *"reference value 3 at slice 0 (expected 0..2 or 255) in 'm'" ]]
+	# a probability out of [0, 1] in channel 2
+	probs m "4 1 1" 3 "CLASSES 3" 0 0 0 0 0 0 0 0 1 1 2 1 > big.slab
+	fail big.slab
+	[[ "$stderr" == *"probability out of [0,1]: '2' at slice 0 channel 2 in 'm'" ]]
+}

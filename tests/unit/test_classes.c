@@ -179,6 +179,24 @@ static void to_values(void)
 	slab_free(&s);
 }
 
+static void describe(void)
+{
+	struct classes k;
+	char buf[64], small[8];
+	classes_default(&k, 3);
+	classes_describe(&k, buf, sizeof buf);
+	CHECK(!strcmp(buf, "3"));
+	strcpy(k.names[0], "bg"), strcpy(k.names[1], "ant"), strcpy(k.names[2], "post");
+	classes_describe(&k, buf, sizeof buf);
+	CHECK(!strcmp(buf, "3 named bg ant post"));
+	k.values[2] = 7;
+	classes_describe(&k, buf, sizeof buf);
+	CHECK(!strcmp(buf, "3 named bg ant post of values 0 1 7"));
+	/* cut short, always terminated */
+	classes_describe(&k, small, sizeof small);
+	CHECK(!strcmp(small, "3 named"));
+}
+
 int main(void)
 {
 	progname = "test_classes";
@@ -188,5 +206,6 @@ int main(void)
 	check_labels();
 	argmax();
 	to_values();
+	describe();
 	return CHECK_DONE();
 }

@@ -318,11 +318,121 @@ static void random_cases(void)
 	CHECK(bad_keep == 0);
 }
 
+/* cc_keep_largest_classes on C-channel p agrees with brute() per class on
+ * the argmax (written here as a plain loop): for each class k >= 1 the
+ * largest component of argmax == k kept (ties: the lowest index), the other
+ * voxels of class k with p_0 + p_k in channel 0 and 0 in channel k, every
+ * other value unchanged; and the output's argmax is exactly that. */
+static int classes_ok(const float *p, int nx, int ny, int nz, int nc, int conn)
+{
+	size_t n = (size_t)nx * ny * nz, per = (size_t)nx * ny, i, total = 0, gone = 0, comps = 0;
+	size_t kept, removed, ncomp, *ref = malloc(n * sizeof *ref), *cnt = calloc(n + 1, sizeof *cnt);
+	float *q = malloc(n * nc * sizeof *q), *want = malloc(n * nc * sizeof *want);
+	uint8_t *cls = malloc(n), *m = malloc(n), *keep = calloc(n, 1);
+	int ok = ref && cnt && q && want && cls && m && keep;
+	for (i = 0; ok && i < n; i++) {
+		size_t z = i / per, j = i % per;
+		int best = 0;
+		for (int c = 1; c < nc; c++)
+			if (p[(z * nc + c) * per + j] > p[(z * nc + best) * per + j])
+				best = c;
+		cls[i] = (uint8_t)best;
+	}
+	for (int k = 1; ok && k < nc; k++) {
+		size_t best = 0, bsize = 0;
+		for (i = 0; i < n; i++)
+			m[i] = cls[i] == k;
+		brute(m, nx, ny, nz, conn, ref);
+		memset(cnt, 0, (n + 1) * sizeof *cnt);
+		for (i = 0; i < n; i++)
+			if (ref[i])
+				cnt[ref[i]]++;
+		for (i = 1; i <= n; i++)
+			if (cnt[i] > bsize)
+				best = i, bsize = cnt[i];
+		for (i = 1; i <= n; i++)
+			comps += cnt[i] > 0;
+		total += bsize;
+		for (i = 0; i < n; i++)
+			if (m[i] && ref[i] == best)
+				keep[i] = 1;
+	}
+	if (ok) {
+		memcpy(q, p, n * nc * sizeof *q);
+		memcpy(want, p, n * nc * sizeof *q);
+		for (i = 0; i < n; i++) {
+			size_t z = i / per, j = i % per;
+			if (cls[i] && !keep[i]) {
+				want[(z * nc) * per + j] += want[(z * nc + cls[i]) * per + j];
+				want[(z * nc + cls[i]) * per + j] = 0;
+				gone++;
+			}
+		}
+		ok = cc_keep_largest_classes(q, nx, ny, nz, nc, conn, &kept, &removed, &ncomp) == 0;
+		ok = ok && !memcmp(q, want, n * nc * sizeof *q) && kept == total &&
+		     removed == gone && ncomp == comps;
+		/* the argmax of the result: the kept classes, 0 elsewhere */
+		for (i = 0; ok && i < n; i++) {
+			size_t z = i / per, j = i % per;
+			int best = 0;
+			for (int c = 1; c < nc; c++)
+				if (q[(z * nc + c) * per + j] > q[(z * nc + best) * per + j])
+					best = c;
+			ok = best == (keep[i] ? cls[i] : 0);
+		}
+	}
+	free(ref), free(cnt), free(q), free(want), free(cls), free(m), free(keep);
+	return ok;
+}
+
+static void classes_cases(void)
+{
+	/* known answer: 5x1x1, 3 classes; argmax 1 1 0 1 2 -> class 1 keeps x0-1,
+	 * x3 goes to the background (p0 .25 + .5); class 2 keeps x4 */
+	float p[] = { 0.25f, 0.25f, 0.5f, 0.25f, 0.25f,
+		      0.5f, 0.5f, 0.25f, 0.5f, 0.25f,
+		      0.25f, 0.25f, 0.25f, 0.25f, 0.5f };
+	const float want[] = { 0.25f, 0.25f, 0.5f, 0.75f, 0.25f,
+		               0.5f, 0.5f, 0.25f, 0, 0.25f,
+		               0.25f, 0.25f, 0.25f, 0.25f, 0.5f };
+	size_t kept, removed, ncomp;
+	CHECK(cc_keep_largest_classes(p, 5, 1, 1, 3, 6, &kept, &removed, &ncomp) == 0);
+	CHECK(!memcmp(p, want, sizeof want) && kept == 3 && removed == 1 && ncomp == 3);
+	/* ties: x1 is class 0 (p0 = p2 = .5: the lower class); so class 2 has
+	 * two components of one voxel: the first kept, x2 to the background */
+	float t[] = { 0.25f, 0.5f, 0.25f,  0.25f, 0, 0.25f,  0.5f, 0.5f, 0.5f };
+	const float tw[] = { 0.25f, 0.5f, 0.75f,  0.25f, 0, 0.25f,  0.5f, 0.5f, 0 };
+	CHECK(cc_keep_largest_classes(t, 3, 1, 1, 3, 26, &kept, &removed, &ncomp) == 0);
+	CHECK(!memcmp(t, tw, sizeof tw) && kept == 1 && removed == 1 && ncomp == 2);
+	/* bad arguments */
+	CHECK(cc_keep_largest_classes(p, 5, 1, 1, 1, 6, NULL, NULL, NULL) == -1);
+	CHECK(cc_keep_largest_classes(p, 5, 1, 1, 3, 8, NULL, NULL, NULL) == -1);
+	/* random: C 2..5, values in quarters (ties common) */
+	srand(7);
+	int bad = 0;
+	for (int trial = 0; trial < 300; trial++) {
+		int nx = 1 + rand() % 6, ny = 1 + rand() % 5, nz = 1 + rand() % 4, nc = 2 + rand() % 4;
+		static const int conns[] = { 6, 18, 26 };
+		int conn = conns[rand() % 3];
+		size_t n = (size_t)nx * ny * nz * nc;
+		float *r = malloc(n * sizeof *r);
+		for (size_t i = 0; r && i < n; i++)
+			r[i] = (float)(rand() % 5) / 4;
+		if (!r || !classes_ok(r, nx, ny, nz, nc, conn))
+			if (bad++ < 5)
+				fprintf(stderr, "classes: trial %d %dx%dx%d C %d conn %d differs\n", trial,
+				        nx, ny, nz, nc, conn);
+		free(r);
+	}
+	CHECK(bad == 0);
+}
+
 int main(void)
 {
 	progname = "test_components";
 	known_answers();
 	serpentine();
 	random_cases();
+	classes_cases();
 	return CHECK_DONE();
 }

@@ -1,6 +1,7 @@
 /* test_pseudo: the pseudo-labelling rules (lib/pseudo.h) on known answers. */
 #include "check.h"
 #include "provenance.h"
+#include "classes.h"
 #include "pseudo.h"
 #include "util.h"
 
@@ -242,6 +243,383 @@ static void label_errors(void)
 	slab_free(&u), slab_free(&p), slab_free(&r);
 }
 
+/* ---- multi-class (C channels, CLASSES C) ---- */
+
+/* A C-channel probability slab nx x ny x nz with CLASSES C, samples v
+ * (plane by plane: z, then channel), and an empty label map like it. */
+static void mkclasses(struct slab *p, int nx, int ny, int nz, int C, const float *v)
+{
+	char num[8];
+	CHECK(slab_alloc(p, "m", nx, ny, nz, C, SLAB_F32) == 0);
+	snprintf(num, sizeof num, "%d", C);
+	CHECK(slab_set_extra(p, CLASSES_KEY, num) == 0);
+	if (v)
+		memcpy(p->data, v, slab_bytes(p));
+}
+
+static void mklabels(struct slab *r, int nx, int ny, int nz, int C, const uint8_t *v)
+{
+	char num[8];
+	CHECK(slab_alloc(r, "m", nx, ny, nz, 1, SLAB_U8) == 0);
+	snprintf(num, sizeof num, "%d", C);
+	if (C != 2)
+		CHECK(slab_set_extra(r, CLASSES_KEY, num) == 0);
+	if (v)
+		memcpy(r->data, v, slab_bytes(r));
+}
+
+static void classify(void)
+{
+	/* 6 pixels, 3 classes; planes p0, p1, p2 */
+	const float p[] = { 0.1f, 0.5f, 0.25f, 0.125f, 0.25f, 0.375f,
+		            0.8f, 0.25f, 0.5f, 0.4375f, 0.375f, 0.25f,
+		            0.1f, 0.25f, 0.25f, 0.4375f, 0.375f, 0.375f };
+	uint8_t q[6];
+	double t[3] = { -1, 0.75, 0.75 };
+	/* theta 0.75: only pixel 0 is confident (class 1); binary: the rest 0 */
+	const uint8_t bin[] = { 1, 0, 0, 0, 0, 0 };
+	pseudo_classify(p, 6, 3, t, 0.75, 0, q);
+	CHECK(same(q, bin, 6));
+	/* band: no candidate and p_0 < 0.75 -> 255 */
+	const uint8_t band[] = { 1, 255, 255, 255, 255, 255 };
+	pseudo_classify(p, 6, 3, t, 0.75, 1, q);
+	CHECK(same(q, band, 6));
+	/* band theta 0.5: pixel 1 has p_0 = 0.5 >= 0.5 -> 0; pixel 2 class 1 at 0.5 */
+	t[1] = t[2] = 0.5;
+	const uint8_t band5[] = { 1, 0, 1, 255, 255, 255 };
+	pseudo_classify(p, 6, 3, t, 0.5, 1, q);
+	CHECK(same(q, band5, 6));
+	/* low thresholds: several candidates, the larger p wins, ties the lower
+	 * class (pixel 3: 0.4375 twice -> 1; pixel 4: 0.375 twice -> 1) */
+	t[1] = t[2] = 0.3;
+	const uint8_t low[] = { 1, 0, 1, 1, 1, 2 };
+	pseudo_classify(p, 6, 3, t, 0.75, 0, q);
+	CHECK(same(q, low, 6));
+	/* per-class thresholds: class 2 at 0.3, class 1 at 0.9 (a class that ended) */
+	t[1] = 0.9, t[2] = 0.3;
+	const uint8_t per[] = { 0, 0, 0, 2, 2, 2 };
+	pseudo_classify(p, 6, 3, t, 0.75, 0, q);
+	CHECK(same(q, per, 6));
+	const uint8_t perband[] = { 255, 255, 255, 2, 2, 2 };
+	pseudo_classify(p, 6, 3, t, 0.75, 1, q);
+	CHECK(same(q, perband, 6));
+	/* confine by class: class 2 at (0, 0) only; class 1 at (3, 0) */
+	uint8_t m[8] = { 2, 0, 0, 1, 255, 0, 0, 0 }, tmp[8], allow[8];
+	const uint8_t a2[] = { 1, 1, 0, 0, 1, 1, 0, 0 }, a1[] = { 0, 0, 1, 1, 0, 0, 1, 1 };
+	pseudo_confine_class(m, 4, 2, 2, 1, tmp, allow);
+	CHECK(same(allow, a2, 8));
+	pseudo_confine_class(m, 4, 2, 1, 1, tmp, allow);
+	CHECK(same(allow, a1, 8));
+}
+
+/* A 3-class case written out: 4 x 1 x 3, the reference labels slice 0
+ * (SLICES g . .): class 1 at x = 0, class 2 at x = 2 and 3. */
+static void label_classes(void)
+{
+	static const float pv[] = {
+		/* z 0: p0, p1, p2 */
+		0.1f, 0.1f, 0.1f, 0.1f,  0.8f, 0.1f, 0.1f, 0.1f,  0.1f, 0.8f, 0.8f, 0.8f,
+		/* z 1 */
+		0.25f, 0.125f, 0.25f, 0.5f,  0.625f, 0.75f, 0.125f, 0.25f,  0.125f, 0.125f, 0.625f, 0.25f,
+		/* z 2: class 1 gone, class 2 continues */
+		0.875f, 0.875f, 0.125f, 0.25f,  0.0625f, 0.0625f, 0, 0,  0.0625f, 0.0625f, 0.875f, 0.75f };
+	static const uint8_t rv[] = { 1, 0, 2, 2,  255, 255, 255, 255,  255, 255, 255, 255 };
+	const unsigned char all[] = { 1, 1, 1 };
+	struct pseudo_rule rule = PSEUDO_RULE_DEFAULT;
+	struct slab p, r, o;
+	mkclasses(&p, 4, 1, 3, 3, pv);
+	mklabels(&r, 4, 1, 3, 3, rv);
+	CHECK(slab_set_extra(&p, CLASS_NAMES_KEY, "bg ant post") == 0);
+	CHECK(slab_set_extra(&r, CLASS_NAMES_KEY, "bg ant post") == 0);
+	CHECK(slab_set_extra(&r, "SLICES", "g . .") == 0);
+	/* binary at 0.7: z0 .8 .8 .8 .8 pass; z1 only x1 (p1 .75); z2 x2 and x3 (p2) */
+	const uint8_t bin[] = { 1, 2, 2, 2,  0, 1, 0, 0,  0, 0, 2, 2 };
+	rule.theta = 0.7;
+	CHECK(pseudo_label(&o, &p, all, NULL, &rule, "p", NULL, NULL) == 0);
+	CHECK(same(o.data, bin, 12));
+	/* the output keeps the probabilities' classes and is a label map of them */
+	struct classes k;
+	CHECK(classes_get(&o, &k, "o") == 0 && k.n == 3 && !strcmp(k.names[2], "post"));
+	CHECK(o.nc == 1 && o.type == SLAB_U8);
+	slab_free(&o);
+	/* band at 0.7: no candidate -> 0 where p0 >= .7 (z2 x0, x1), else 255 */
+	const uint8_t band[] = { 1, 2, 2, 2,  255, 1, 255, 255,  0, 0, 2, 2 };
+	rule.band = 1;
+	CHECK(pseudo_label(&o, &p, all, NULL, &rule, "p", NULL, NULL) == 0);
+	CHECK(same(o.data, band, 12));
+	slab_free(&o);
+	/* adaptive (lo .5, hi .99), n_1 = 1, n_2 = 2 from slice 0 everywhere.
+	 * z0: t1 = .8, t2 = .8 (the 2nd largest p2). z1: t1 = .75 (x1), t2 =
+	 * .25 clamped to .5 (x2, .625). z2: t1 = .0625 clamped to .5 (class 1
+	 * ends), t2 = .75 (x2, x3). */
+	const uint8_t ad[] = { 1, 2, 2, 2,  0, 1, 2, 0,  0, 0, 2, 2 };
+	rule.band = 0, rule.adaptive = 1;
+	CHECK(pseudo_label(&o, &p, all, &r, &rule, "p", "r", NULL) == 0);
+	CHECK(same(o.data, ad, 12));
+	slab_free(&o);
+	/* band: z1 x0 (p0 .25) and x3 (p0 .5) have no candidate -> 255 */
+	const uint8_t adband[] = { 1, 2, 2, 2,  255, 1, 2, 255,  0, 0, 2, 2 };
+	rule.band = 1;
+	CHECK(pseudo_label(&o, &p, all, &r, &rule, "p", "r", NULL) == 0);
+	CHECK(same(o.data, adband, 12));
+	slab_free(&o);
+	/* confine R = 0 (theta .7): class 1 only at x0, class 2 only at x2, x3;
+	 * z1 x1 (p1 .75) is outside class 1's region -> 0 */
+	const uint8_t cf[] = { 1, 0, 2, 2,  0, 0, 0, 0,  0, 0, 2, 2 };
+	rule.band = 0, rule.adaptive = 0, rule.radius = 0;
+	CHECK(pseudo_label(&o, &p, all, &r, &rule, "p", "r", NULL) == 0);
+	CHECK(same(o.data, cf, 12));
+	slab_free(&o);
+	/* band: the background takes the moved mass: z0 x1 p0 = .1 + .1 + .8 = 1
+	 * -> 0; z1 x0 .25 + .125 -> 255, x1 .125 + .75 + .125 -> 0, x2 .25 +
+	 * .125 -> 255, x3 .5 + .25 -> 0 */
+	const uint8_t cfband[] = { 1, 0, 2, 2,  255, 0, 255, 0,  0, 0, 2, 2 };
+	rule.band = 1;
+	CHECK(pseudo_label(&o, &p, all, &r, &rule, "p", "r", NULL) == 0);
+	CHECK(same(o.data, cfband, 12));
+	slab_free(&o);
+	/* the trace names each class */
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *tr = open_memstream(&buf, &len);
+	rule.band = 0, rule.radius = -1, rule.adaptive = 1;
+	CHECK(tr && pseudo_label(&o, &p, all, &r, &rule, "p", "r", tr) == 0);
+	fclose(tr);
+	CHECK(buf && strstr(buf, "test_pseudo: m z 2 class 2: n 2, t 0.75\n") &&
+	      strstr(buf, "test_pseudo: m z 2 class 1: n 1, t 0.5\n"));
+	free(buf);
+	slab_free(&o), slab_free(&p), slab_free(&r);
+}
+
+static unsigned rnd_state = 12345;
+static unsigned rnd(unsigned n)
+{
+	rnd_state = rnd_state * 1103515245u + 12345u;
+	return (rnd_state >> 8) % n;
+}
+
+/* The multi-class rules of pseudo.h computed the slow way, written apart
+ * from pseudo.c: label map lab (nx*ny*nz) of probabilities p (C channels)
+ * under r with reference ref (NULL without). */
+static void brute(const struct slab *p, const struct slab *ref, const struct pseudo_rule *r,
+                  uint8_t *lab)
+{
+	int nx = p->nx, ny = p->ny, nz = p->nz, C = p->nc, per = nx * ny;
+	const uint8_t *m = ref ? ref->data : NULL;
+	float q[CLASSES_MAX][64];
+	double t[CLASSES_MAX];
+	for (int z = 0; z < nz; z++) {
+		int near = -1;
+		if (m) /* nearest labelled slice (any label; no SLICES key here) */
+			for (int d = 0; d < nz && near < 0; d++)
+				for (int s2 = -1; s2 <= 1 && near < 0; s2 += 2) {
+					int zz = z + s2 * d;
+					if (zz < 0 || zz >= nz)
+						continue;
+					for (int i = 0; i < per; i++)
+						if (m[zz * per + i] != 255)
+							near = zz;
+				}
+		for (int c = 0; c < C; c++)
+			for (int i = 0; i < per; i++)
+				q[c][i] = ((const float *)p->data)[(z * C + c) * per + i];
+		if (r->radius >= 0)
+			for (int k = 1; k < C; k++)
+				for (int i = 0; i < per; i++) {
+					int ok = 0;
+					for (int j = 0; j < per; j++) {
+						int dx = abs(i % nx - j % nx), dy = abs(i / nx - j / nx);
+						if (m[near * per + j] == k && dx <= r->radius && dy <= r->radius)
+							ok = 1;
+					}
+					if (!ok)
+						q[0][i] += q[k][i], q[k][i] = 0;
+				}
+		for (int k = 1; k < C; k++) {
+			long n = 0;
+			double sum = 0;
+			t[k] = r->theta;
+			if (!r->adaptive)
+				continue;
+			for (int i = 0; i < per; i++)
+				n += m[near * per + i] == k, sum += q[k][i];
+			if (r->soft && sum + 0.5 < n)
+				n = (long)(sum + 0.5);
+			if (n == 0) {
+				t[k] = r->hi;
+				continue;
+			}
+			/* the n-th largest: a value v with fewer than n above it and
+			 * at least n at or above it */
+			for (int i = 0; i < per; i++) {
+				int above = 0, atabove = 0;
+				for (int j = 0; j < per; j++)
+					above += q[k][j] > q[k][i], atabove += q[k][j] >= q[k][i];
+				if (above < n && atabove >= n)
+					t[k] = q[k][i];
+			}
+			t[k] = t[k] < r->lo ? r->lo : t[k] > r->hi ? r->hi : t[k];
+		}
+		for (int i = 0; i < per; i++) {
+			int best = 0;
+			float bp = -1;
+			for (int k = C - 1; k >= 1; k--)
+				if (q[k][i] >= t[k] && q[k][i] >= bp)
+					best = k, bp = q[k][i];
+			lab[z * per + i] = best ? best : !r->band || q[0][i] >= r->theta ? 0 : 255;
+		}
+	}
+}
+
+/* A random rule: theta, lo, hi on a grid of eighths (some below 0.5). */
+static void random_rule(struct pseudo_rule *r, int withref)
+{
+	*r = (struct pseudo_rule)PSEUDO_RULE_DEFAULT;
+	r->band = rnd(2);
+	r->theta = (r->band ? 4 + rnd(5) : rnd(9)) / 8.0;
+	if (!withref)
+		return;
+	r->adaptive = rnd(2);
+	r->soft = r->adaptive && rnd(2);
+	r->lo = rnd(9) / 8.0;
+	r->hi = r->lo + rnd(9 - (unsigned)(r->lo * 8)) / 8.0;
+	r->radius = r->adaptive && rnd(2) ? -1 : (int)rnd(3);
+}
+
+static void random_classes(void)
+{
+	const unsigned char all[] = { 1, 1, 1, 1, 1, 1 };
+	int fails = 0;
+	for (int trial = 0; trial < 400; trial++) {
+		int C = 3 + rnd(3), nx = 1 + rnd(5), ny = 1 + rnd(4), nz = 1 + rnd(5), per = nx * ny;
+		struct slab p, r, o;
+		struct pseudo_rule rule;
+		uint8_t want[6 * 64];
+		int withref = rnd(4) != 0;
+		mkclasses(&p, nx, ny, nz, C, NULL);
+		mklabels(&r, nx, ny, nz, C, NULL);
+		/* probabilities in sixteenths (ties likely), summing to 1 */
+		for (int z = 0; z < nz; z++)
+			for (int i = 0; i < per; i++) {
+				int left = 16;
+				for (int c = C - 1; c >= 1; c--) {
+					int v = (int)rnd((unsigned)left + 1);
+					((float *)p.data)[(z * C + c) * per + i] = v / 16.0f;
+					left -= v;
+				}
+				((float *)p.data)[(z * C) * per + i] = left / 16.0f;
+			}
+		for (int z = 0; z < nz; z++) {
+			int lab = z == 0 || rnd(3) == 0;
+			for (int i = 0; i < per; i++)
+				((uint8_t *)r.data)[z * per + i] = lab ? (uint8_t)rnd((unsigned)C) : 255;
+		}
+		random_rule(&rule, withref);
+		brute(&p, withref ? &r : NULL, &rule, want);
+		CHECK(pseudo_label(&o, &p, all, withref ? &r : NULL, &rule, "p", "r", NULL) == 0);
+		if (o.data && memcmp(o.data, want, (size_t)per * nz) && fails++ < 5)
+			fprintf(stderr, "trial %d: C %d %dx%dx%d theta %g band %d adaptive %d soft %d "
+			        "lo %g hi %g radius %d: labels differ from brute force\n", trial, C, nx,
+			        ny, nz, rule.theta, rule.band, rule.adaptive, rule.soft, rule.lo,
+			        rule.hi, rule.radius);
+		slab_free(&o), slab_free(&p), slab_free(&r);
+	}
+	CHECK(fails == 0);
+}
+
+/* C = 2: a 2-channel softmax slab (CLASSES 2, p0 = 1 - p1, exact in
+ * sixty-fourths) gives the one-channel labels of p1 under every rule. */
+static void two_classes(void)
+{
+	const unsigned char all[] = { 1, 1, 1, 1, 1, 1 };
+	int fails = 0;
+	for (int trial = 0; trial < 400; trial++) {
+		int nx = 1 + rnd(5), ny = 1 + rnd(4), nz = 1 + rnd(5), per = nx * ny;
+		struct slab p1, p2, r, o1, o2;
+		struct pseudo_rule rule;
+		int withref = rnd(4) != 0;
+		CHECK(slab_alloc(&p1, "m", nx, ny, nz, 1, SLAB_F32) == 0);
+		mkclasses(&p2, nx, ny, nz, 2, NULL);
+		mklabels(&r, nx, ny, nz, 2, NULL);
+		for (int z = 0; z < nz; z++)
+			for (int i = 0; i < per; i++) {
+				float v = rnd(65) / 64.0f;
+				((float *)p1.data)[z * per + i] = v;
+				((float *)p2.data)[(z * 2 + 1) * per + i] = v;
+				((float *)p2.data)[(z * 2) * per + i] = 1 - v;
+			}
+		for (int z = 0; z < nz; z++) {
+			int lab = z == 0 || rnd(3) == 0;
+			for (int i = 0; i < per; i++)
+				((uint8_t *)r.data)[z * per + i] = lab ? (uint8_t)rnd(2) : 255;
+		}
+		random_rule(&rule, withref);
+		CHECK(pseudo_label(&o1, &p1, all, withref ? &r : NULL, &rule, "p", "r", NULL) == 0);
+		CHECK(pseudo_label(&o2, &p2, all, withref ? &r : NULL, &rule, "p", "r", NULL) == 0);
+		if (o1.data && o2.data && memcmp(o1.data, o2.data, (size_t)per * nz) && fails++ < 5)
+			fprintf(stderr, "trial %d: %dx%dx%d theta %g band %d adaptive %d soft %d lo %g "
+			        "hi %g radius %d: 2 channels differ from 1\n", trial, nx, ny, nz,
+			        rule.theta, rule.band, rule.adaptive, rule.soft, rule.lo, rule.hi,
+			        rule.radius);
+		slab_free(&o1), slab_free(&o2), slab_free(&p1), slab_free(&p2), slab_free(&r);
+	}
+	CHECK(fails == 0);
+}
+
+/* Bad multi-class input: one line each, nothing made. */
+static void classes_errors(void)
+{
+	const unsigned char all[] = { 1, 1 };
+	struct pseudo_rule rule = PSEUDO_RULE_DEFAULT;
+	struct slab p, r, o;
+	struct classes k;
+	mkclasses(&p, 2, 1, 2, 3, NULL);
+	mklabels(&r, 2, 1, 2, 3, NULL);
+	rule.adaptive = 1;
+	CHECK(pseudo_prob_classes(&p, &k, "p") == 0 && k.n == 3);
+	CHECK(pseudo_label(&o, &p, all, &r, &rule, "p", "r", NULL) == 0);
+	slab_free(&o);
+	/* a reference label >= C */
+	((uint8_t *)r.data)[1] = 3;
+	CHECK(pseudo_label(&o, &p, all, &r, &rule, "p", "r", NULL) == -1 && !o.data);
+	((uint8_t *)r.data)[1] = 2;
+	/* the reference's classes differ: count, names */
+	CHECK(slab_set_extra(&r, CLASSES_KEY, "4") == 0);
+	CHECK(pseudo_label(&o, &p, all, &r, &rule, "p", "r", NULL) == -1 && !o.data);
+	CHECK(slab_set_extra(&r, CLASSES_KEY, "3") == 0);
+	CHECK(slab_set_extra(&r, CLASS_NAMES_KEY, "a b c") == 0);
+	CHECK(pseudo_label(&o, &p, all, &r, &rule, "p", "r", NULL) == -1 && !o.data);
+	slab_del_extra(&r, CLASS_NAMES_KEY);
+	/* a binary reference to 3-class probabilities */
+	slab_del_extra(&r, CLASSES_KEY);
+	((uint8_t *)r.data)[1] = 1;
+	CHECK(pseudo_label(&o, &p, all, &r, &rule, "p", "r", NULL) == -1 && !o.data);
+	/* channels != C; a multi-channel slab without CLASSES; one channel of 3
+	 * classes; a bad CLASSES value */
+	CHECK(slab_set_extra(&p, CLASSES_KEY, "4") == 0);
+	CHECK(pseudo_prob_classes(&p, &k, "p") == -1);
+	CHECK(pseudo_label(&o, &p, all, NULL, &rule, "p", NULL, NULL) == -1 && !o.data);
+	CHECK(slab_set_extra(&p, CLASSES_KEY, "2") == 0);
+	CHECK(pseudo_prob_classes(&p, &k, "p") == -1);
+	slab_del_extra(&p, CLASSES_KEY);
+	CHECK(pseudo_prob_classes(&p, &k, "p") == -1);
+	CHECK(slab_set_extra(&p, CLASSES_KEY, "x") == 0);
+	CHECK(pseudo_prob_classes(&p, &k, "p") == -1);
+	slab_free(&p);
+	CHECK(slab_alloc(&p, "m", 2, 1, 2, 1, SLAB_F32) == 0);
+	CHECK(slab_set_extra(&p, CLASSES_KEY, "3") == 0);
+	CHECK(pseudo_prob_classes(&p, &k, "p") == -1);
+	CHECK(slab_set_extra(&p, CLASSES_KEY, "2") == 0);
+	CHECK(pseudo_prob_classes(&p, &k, "p") == 0 && k.n == 2);
+	slab_free(&p);
+	/* a probability outside [0, 1] in channel 2 */
+	mkclasses(&p, 2, 1, 2, 3, NULL);
+	((float *)p.data)[2 * 2 + 1] = -0.5f;
+	rule.adaptive = 0;
+	CHECK(pseudo_label(&o, &p, all, NULL, &rule, "p", NULL, NULL) == -1 && !o.data);
+	slab_free(&p), slab_free(&r);
+}
+
 int main(void)
 {
 	progname = "test_pseudo";
@@ -250,5 +628,10 @@ int main(void)
 	confine();
 	label();
 	label_errors();
+	classify();
+	label_classes();
+	random_classes();
+	two_classes();
+	classes_errors();
 	return CHECK_DONE();
 }

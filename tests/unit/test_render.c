@@ -86,7 +86,7 @@ int main(void)
 			for (int x = 0; x < 3; x++)
 				slab_set(&s, slab_index(&s, x, y, 0, z), 100 * z + 10 * y + x);
 	{
-		struct render r = {&s, 0, 0, 255, {NULL, NULL}, 1};
+		struct render r = {&s, 0, 0, 255, {NULL, NULL}, 1, {0, 0}};
 		uint8_t cv[64];
 		int ok = 1;
 		render_plane(&r, VIEW_AXIAL, 1, cv, 3, 1, 0, 0);
@@ -116,7 +116,7 @@ int main(void)
 	for (int sc = 1; sc <= 3; sc++)
 		for (int a = 0; a < 3; a++) {
 			enum view_axis ax = (enum view_axis)a;
-			struct render r = {&s, 0, 0, 255, {&m, NULL}, sc};
+			struct render r = {&s, 0, 0, 255, {&m, NULL}, sc, {0, 0}};
 			int pw, ph, k = 1, bad = 0;
 			uint8_t *cv;
 			view_plane_size(&s, ax, &pw, &ph);
