@@ -389,7 +389,7 @@ static void forward_job(void *arg, int t)
 	int n0, n = t < u->nrep ? share(j->N, u->nrep, t, &n0) : 0;
 	if (n <= 0)
 		return;
-	forward1(r, j->in + (size_t)n0 * u->cfg.in_channels * hw, n);
+	forward1(r, j->in + (size_t)n0 * u->cfg.in_channels * u->vox, n);
 	memcpy(u->a.logit + n0 * hw, r->a.logit, n * hw * sizeof(float));
 }
 
