@@ -55,14 +55,15 @@ static void flip_planes(float *dst, const float *src, size_t planes, int H, int 
 }
 
 /* The probabilities of the logits of the last forward pass of u (nb items)
- * into p in the logits' layout: the sigmoid, or K >= 3 classes: the softmax
- * over each pixel's K channels. */
-static void activate(const struct unet *u, int nb, float *p)
+ * into p in the logits' layout: the sigmoid of the first nv logits, or K >=
+ * 3 classes: the softmax over each pixel's K channels, all of them (nv is
+ * then nb K vox). */
+static void activate(const struct unet *u, int nb, size_t nv, float *p)
 {
 	int K = unet_outputs(&u->cfg);
 	size_t v = u->vox;
 	if (K == 1) {
-		for (size_t i = 0; i < (size_t)nb * v; i++)
+		for (size_t i = 0; i < nv; i++)
 			p[i] = sigmoidf(u->a.logit[i]);
 		return;
 	}
@@ -88,7 +89,7 @@ static void probs(struct unet *u, const float *x, int nb, size_t in, size_t out,
 	size_t nv = out * H * W;
 	if (!flip) {
 		unet_forward(u, x, nb);
-		activate(u, nb, prob);
+		activate(u, nb, nv, prob);
 		return;
 	}
 	/* k = 0 as is, 1 flipped along x, 2 along y, 3 both; then (p0 + p1) +
@@ -99,7 +100,7 @@ static void probs(struct unet *u, const float *x, int nb, size_t in, size_t out,
 		if (k)
 			flip_planes(xf, x, in, H, W, k & 1, k >> 1);
 		unet_forward(u, k ? xf : x, nb);
-		activate(u, nb, tmp);
+		activate(u, nb, nv, tmp);
 		flip_planes(pf + k * nv, tmp, out, H, W, k & 1, k >> 1);
 	}
 	for (size_t i = 0; i < nv; i++) {
