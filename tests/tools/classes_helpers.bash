@@ -24,10 +24,10 @@ slab_classes() {
 	} > "$1"
 }
 
-# mkset3 [C] [NZ]: a 3-class training set in the current folder: 4 volumes
+# mkclasses [C] [NZ]: a 3-class training set in the current folder: 4 volumes
 # 16x16xNZ (default 6) with full masks (CLASSES C, default 3), listed in
 # tr.list; one in va.list.
-mkset3() {
+mkclasses() {
 	local c=${1:-3} nz=${2:-6} i
 	: > tr.list
 	for i in a bb ccc dddd; do
