@@ -7,6 +7,7 @@
  * splits, the model file (version 2), and a short training run that must
  * learn. */
 #include "check.h"
+#include "classes.h"
 #include "gradcheck.h"
 #include "layers.h"
 #include "model.h"
@@ -328,6 +329,32 @@ static void model_v2(void)
 	unlink(path);
 }
 
+/* predict_argmax: ties go to the lower class; a binary slab: p >= 0.5 */
+static void argmax_ties(void)
+{
+	struct slab p, l;
+	struct classes k;
+	CHECK(slab_alloc(&p, "t", 4, 1, 1, 3, SLAB_F32) == 0);
+	classes_default(&k, 3);
+	CHECK(classes_set(&p, &k) == 0);
+	float v[12] = {0.5f, 0.2f, 0.4f, 1.0f / 3, /* class 0 */
+	               0.5f, 0.6f, 0.2f, 1.0f / 3, /* class 1 */
+	               0.0f, 0.2f, 0.4f, 1.0f / 3}; /* class 2 */
+	memcpy(p.data, v, sizeof v);
+	CHECK(predict_argmax(&p, &l) == 0);
+	const uint8_t *o = l.data;
+	CHECK(l.nc == 1 && l.type == SLAB_U8 && !strcmp(slab_get_extra(&l, "CLASSES"), "3"));
+	CHECK(o[0] == 0 && o[1] == 1 && o[2] == 0 && o[3] == 0);
+	slab_free(&p), slab_free(&l);
+	CHECK(slab_alloc(&p, "b", 3, 1, 1, 1, SLAB_F32) == 0);
+	float b[3] = {0.5f, 0.49999997f, 1};
+	memcpy(p.data, b, sizeof b);
+	CHECK(predict_argmax(&p, &l) == 0);
+	o = l.data;
+	CHECK(o[0] == 1 && o[1] == 0 && o[2] == 1 && !slab_get_extra(&l, "CLASSES"));
+	slab_free(&p), slab_free(&l);
+}
+
 /* ---- a short training run learns ---------------------------------------- */
 
 /* 16x16 slices: a square of class 1 and a bar of class 2 beside it, on noise */
@@ -408,6 +435,7 @@ int main(void)
 	net_check(2);
 	net_check(3);
 	model_v2();
+	argmax_ties();
 	learns();
 	return CHECK_DONE();
 }
