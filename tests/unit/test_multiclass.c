@@ -325,7 +325,24 @@ static void model_v2(void)
 	b = (unsigned char *)read_whole(path, &len);
 	CHECK(b[8] == 1 && len == 32 + 4 * unet_param_count(&cb));
 	CHECK(model_load(path, &c2, &q) == 0 && c2.classes == 0);
-	free(q), free(pb), free(b), free(p);
+	free(q);
+	/* that binary network as a version 2 file of 2 classes: refused (a
+	 * binary network is version 1 only) */
+	size_t nb = unet_param_count(&cb);
+	unsigned char *v2 = calloc(36 + 4 * nb, 1);
+	memcpy(v2, b, 32);
+	v2[8] = 2, v2[32] = 2;
+	memcpy(v2 + 36, b + 32, 4 * nb);
+	f = fopen(path, "wb");
+	fwrite(v2, 1, 36 + 4 * nb, f);
+	fclose(f);
+	CHECK(model_load(path, &c2, &q) == -1 && q == NULL);
+	v2[32] = 3; /* 3 classes: then the count does not match */
+	f = fopen(path, "wb");
+	fwrite(v2, 1, 36 + 4 * nb, f);
+	fclose(f);
+	CHECK(model_load(path, &c2, &q) == -1);
+	free(v2), free(pb), free(b), free(p);
 	unlink(path);
 }
 
