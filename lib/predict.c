@@ -191,6 +191,11 @@ int predict_slab(struct predictor *p, const struct slab *s, int z0, int z1, stru
 			slab_free(prob);
 			return -1;
 		}
+	} else {
+		/* one channel, the foreground's: no classes keys an image may carry */
+		slab_del_extra(prob, CLASSES_KEY);
+		slab_del_extra(prob, CLASS_NAMES_KEY);
+		slab_del_extra(prob, CLASS_VALUES_KEY);
 	}
 	float *pd = prob->data;
 	size_t m = (size_t)s->nx * s->ny * K; /* values per z-slice */
@@ -217,13 +222,15 @@ int predict_slab(struct predictor *p, const struct slab *s, int z0, int z1, stru
 int predict_argmax(const struct slab *prob, struct slab *labels)
 {
 	struct classes k;
+	int K = prob->nc;
 	if (prob->type != SLAB_F32)
 		return error("probabilities must be f32, not %s", slab_type_name(prob->type));
-	if (classes_get(prob, &k, "probabilities"))
+	if (K == 2)
+		return error("probabilities of 2 channels: want 1 (binary) or 3 or more: '%d'", K);
+	if (K > 2 && classes_get(prob, &k, "probabilities"))
 		return -1;
-	int K = k.n > 2 ? k.n : 1;
-	if (prob->nc != K)
-		return error("probabilities of %d classes in %d channels", k.n, prob->nc);
+	if (K > 2 && k.n != K)
+		classes_default(&k, K);
 	if (slab_alloc_like(labels, prob, prob->nx, prob->ny, prob->nz, 1, SLAB_U8))
 		return -1;
 	if (K > 1 && classes_set(labels, &k)) {

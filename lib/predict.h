@@ -42,8 +42,8 @@ int predict_slab(struct predictor *p, const struct slab *s, int z0, int z1, stru
 
 /* The label map of probabilities from predict_slab: u8, one channel, the
  * header of prob; binary (one channel): 1 where p >= 0.5, else 0; K >= 3
- * classes: the class of the largest probability (ties to the lower class),
- * with prob's classes keys. 0, or -1 with a message (not such
+ * channels: the class of the largest probability (ties to the lower class),
+ * with prob's classes keys (CLASSES K when they do not fit). 0, or -1 with a message (not such
  * probabilities, out of memory); then *labels is not allocated. */
 int predict_argmax(const struct slab *prob, struct slab *labels);
 
