@@ -126,9 +126,9 @@ static const struct opt table[] = {
 	OPT_CALL(0, "pos-weight", &o.pos_weight, "W", parse_pos_weight,
 	         "BCE weight of foreground pixels, W > 0 (1; with bcedice: the BCE part)"),
 	OPT_CALL(0, "class-weights", class_weights, "W0,W1,...", parse_class_weights,
-	         "masks of C >= 3 classes: the cross-entropy weight of each class, C\n"
-	         "values >= 0 (all 1); the loss is divided by the sum of the weights of\n"
-	         "the labelled pixels' classes (PyTorch's CrossEntropyLoss weight)"),
+	         "C >= 3 classes: each class's\n"
+	         "cross-entropy weight, C values >= 0 (all 1); the loss is divided by the\n"
+	         "sum of the labelled pixels' class weights (PyTorch's CrossEntropyLoss weight)"),
 	OPT_CALL(0, "ema", &o.ema, "DECAY", parse_ema,
 	         "keep an exponential moving average of the weights, 0 < DECAY < 1\n"
 	         "(e.g. 0.99; off): validation, early stopping, the kept epoch and the\n"
