@@ -155,3 +155,159 @@ void dice_backward_sums(float *dlogit, const float *logit, const uint8_t *mask, 
 		}
 	}
 }
+
+/* ---- K >= 3 classes --------------------------------------------------- */
+
+double softmax_at(const float *z, size_t stride, int K, double *p)
+{
+	double m = z[0], s = 0;
+	for (int k = 1; k < K; k++)
+		if (z[k * stride] > m)
+			m = z[k * stride];
+	for (int k = 0; k < K; k++)
+		s += p[k] = exp(z[k * stride] - m);
+	for (int k = 0; k < K; k++)
+		p[k] /= s;
+	return m + log(s);
+}
+
+double sce_weight_sum(const uint8_t *mask, const double *cw, int K, size_t n)
+{
+	double s = 0;
+	for (size_t i = 0; i < n; i++)
+		if (mask[i] < K)
+			s += cw ? cw[mask[i]] : 1;
+	return s;
+}
+
+/* The loss over den; mode 0: no gradient, 1: write, 2: add. */
+static double sce_core(float *dlogit, const float *logit, const uint8_t *mask, const float *sw,
+                       const double *cw, int N, int K, size_t P, double den, double scale,
+                       int mode)
+{
+	double p[256], s = 0;
+	for (int n = 0; n < N; n++) {
+		double wn = sw ? sw[n] : 1.0, sn = 0;
+		const float *z = logit + (size_t)n * K * P;
+		float *d = dlogit ? dlogit + (size_t)n * K * P : NULL;
+		for (size_t i = 0; i < P; i++) {
+			int y = mask[(size_t)n * P + i];
+			if (y >= K) {
+				if (mode == 1)
+					for (int k = 0; k < K; k++)
+						d[k * P + i] = 0;
+				continue;
+			}
+			double lse = softmax_at(z + i, P, K, p), wy = cw ? cw[y] : 1;
+			sn += wy * (lse - z[y * P + i]);
+			if (!mode)
+				continue;
+			double g = den > 0 ? scale * wn * wy / den : 0;
+			for (int k = 0; k < K; k++) {
+				float v = (float)(g * (p[k] - (k == y)));
+				if (mode == 1)
+					d[k * P + i] = v;
+				else
+					d[k * P + i] += v;
+			}
+		}
+		s += wn * sn;
+	}
+	return den > 0 ? s / den : 0;
+}
+
+double sce_loss_grad(float *dlogit, const float *logit, const uint8_t *mask, const float *sw,
+                     const double *cw, int N, int K, size_t P, double den, double scale)
+{
+	return sce_core(dlogit, logit, mask, sw, cw, N, K, P, den, scale, dlogit ? 1 : 0);
+}
+
+double sce_forward(const float *logit, const uint8_t *mask, const float *sw, const double *cw,
+                   int N, int K, size_t P)
+{
+	double den = sce_weight_sum(mask, cw, K, (size_t)N * P);
+	return sce_core(NULL, logit, mask, sw, cw, N, K, P, den, 1, 0);
+}
+
+void sce_backward(float *dlogit, const float *logit, const uint8_t *mask, const float *sw,
+                  const double *cw, int N, int K, size_t P, double scale)
+{
+	double den = sce_weight_sum(mask, cw, K, (size_t)N * P);
+	sce_core(dlogit, logit, mask, sw, cw, N, K, P, den, scale, 2);
+}
+
+void mdice_sums(const float *logit, const uint8_t *mask, const float *sw, int N, int K,
+                size_t P, double *s)
+{
+	double p[256];
+	for (int c = 0; c < 2 * (K - 1); c++)
+		s[c] = 0;
+	for (int n = 0; n < N; n++) {
+		double wn = sw ? sw[n] : 1.0;
+		const float *z = logit + (size_t)n * K * P;
+		for (size_t i = 0; i < P; i++) {
+			int y = mask[(size_t)n * P + i];
+			if (y >= K)
+				continue;
+			softmax_at(z + i, P, K, p);
+			for (int c = 1; c < K; c++) {
+				s[2 * (c - 1)] += wn * p[c] * (y == c);
+				s[2 * (c - 1) + 1] += wn * (p[c] + (y == c));
+			}
+		}
+	}
+}
+
+double mdice_of_sums(const double *s, int K)
+{
+	double t = 0;
+	for (int c = 1; c < K; c++)
+		t += dice_of_sums(s[2 * (c - 1)], s[2 * (c - 1) + 1]);
+	return t / (K - 1);
+}
+
+double mdice_forward(const float *logit, const uint8_t *mask, const float *sw, int N, int K,
+                     size_t P)
+{
+	double s[2 * 254];
+	mdice_sums(logit, mask, sw, N, K, P, s);
+	return mdice_of_sums(s, K);
+}
+
+void mdice_backward_sums(float *dlogit, const float *logit, const uint8_t *mask, const float *sw,
+                         int N, int K, size_t P, const double *s, double scale)
+{
+	/* dL/dp_c = ((2 si_c + 1) - 2 [y=c] (ss_c + 1)) w / (ss_c + 1)^2 / (K - 1)
+	 * for c >= 1 (0 for c = 0); through the softmax:
+	 * dL/dz_k = p_k (dL/dp_k - sum_c p_c dL/dp_c) */
+	double p[256], g[256];
+	for (int n = 0; n < N; n++) {
+		double wn = sw ? sw[n] : 1.0;
+		const float *z = logit + (size_t)n * K * P;
+		float *d = dlogit + (size_t)n * K * P;
+		for (size_t i = 0; i < P; i++) {
+			int y = mask[(size_t)n * P + i];
+			if (y >= K)
+				continue;
+			softmax_at(z + i, P, K, p);
+			double dot = 0;
+			g[0] = 0;
+			for (int c = 1; c < K; c++) {
+				double si = s[2 * (c - 1)], ss = s[2 * (c - 1) + 1];
+				g[c] = wn * ((2 * si + 1) - 2 * (y == c) * (ss + 1)) / ((ss + 1) * (ss + 1)) /
+				       (K - 1);
+				dot += p[c] * g[c];
+			}
+			for (int k = 0; k < K; k++)
+				d[k * P + i] += (float)(scale * p[k] * (g[k] - dot));
+		}
+	}
+}
+
+void mdice_backward(float *dlogit, const float *logit, const uint8_t *mask, const float *sw,
+                    int N, int K, size_t P, double scale)
+{
+	double s[2 * 254];
+	mdice_sums(logit, mask, sw, N, K, P, s);
+	mdice_backward_sums(dlogit, logit, mask, sw, N, K, P, s, scale);
+}

@@ -22,14 +22,17 @@ static uint32_t get32(const unsigned char *p)
 int model_write(FILE *f, const struct unet_config *c, const float *params)
 {
 	size_t n = unet_param_count(c);
-	unsigned char h[MODEL_HEADER_BYTES] = {0}, *buf;
+	unsigned char h[MODEL_HEADER_BYTES_V2] = {0}, *buf;
+	int v2 = unet_outputs(c) > 1;
 	memcpy(h, unet_dims(c) == 3 ? MODEL_MAGIC_3D : MODEL_MAGIC, 8);
-	put32(h + 8, MODEL_VERSION);
+	put32(h + 8, v2 ? MODEL_VERSION_CLASSES : MODEL_VERSION);
 	put32(h + 12, (uint32_t)c->in_channels);
 	put32(h + 16, (uint32_t)c->base);
 	put32(h + 20, (uint32_t)c->depth);
 	put32(h + 24, (uint32_t)n);
 	put32(h + 28, (uint32_t)((uint64_t)n >> 32));
+	if (v2)
+		put32(h + 32, (uint32_t)c->classes);
 	if (!(buf = xmalloc(n * 4)))
 		return -1;
 	for (size_t i = 0; i < n; i++) {
@@ -37,7 +40,7 @@ int model_write(FILE *f, const struct unet_config *c, const float *params)
 		memcpy(&v, &params[i], 4);
 		put32(buf + 4 * i, v);
 	}
-	fwrite(h, 1, sizeof h, f);
+	fwrite(h, 1, v2 ? MODEL_HEADER_BYTES_V2 : MODEL_HEADER_BYTES, f);
 	fwrite(buf, 4, n, f);
 	free(buf);
 	return 0;
@@ -59,8 +62,8 @@ int model_load(const char *path, struct unet_config *c, float **params)
 {
 	/* The header first, then exactly the parameters it announces: a huge or
 	 * endless input (-m /dev/zero) costs no more than its first bytes. */
-	unsigned char b[MODEL_HEADER_BYTES], *raw = NULL;
-	size_t len, n;
+	unsigned char b[MODEL_HEADER_BYTES_V2], *raw = NULL;
+	size_t len, n, hb = MODEL_HEADER_BYTES;
 	float *p = NULL;
 	uint64_t count;
 	uint32_t version;
@@ -71,7 +74,7 @@ int model_load(const char *path, struct unet_config *c, float **params)
 	*params = NULL;
 	if (!f)
 		return -1;
-	len = fread(b, 1, sizeof b, f);
+	len = fread(b, 1, MODEL_HEADER_BYTES, f);
 	if (len < 8 || (memcmp(b, MODEL_MAGIC, 8) && memcmp(b, MODEL_MAGIC_3D, 8))) {
 		error("not a model file (no %s or %s magic): '%s'", MODEL_MAGIC, MODEL_MAGIC_3D, path);
 		goto fail;
@@ -82,9 +85,25 @@ int model_load(const char *path, struct unet_config *c, float **params)
 		goto fail;
 	}
 	version = get32(b + 8);
-	if (version != MODEL_VERSION) {
-		error("unsupported model version %u (expected %d): '%s'", version, MODEL_VERSION, path);
+	if (version != MODEL_VERSION && version != MODEL_VERSION_CLASSES) {
+		error("unsupported model version %u (expected %d or %d): '%s'", version, MODEL_VERSION,
+		      MODEL_VERSION_CLASSES, path);
 		goto fail;
+	}
+	c->classes = 0;
+	if (version == MODEL_VERSION_CLASSES) {
+		hb = MODEL_HEADER_BYTES_V2;
+		if (fread(b + MODEL_HEADER_BYTES, 1, 4, f) != 4) {
+			error("truncated model header: '%s'", path);
+			goto fail;
+		}
+		uint32_t k = get32(b + 32);
+		if (k < 3 || k > 255) {
+			error("bad model classes: '%u' (3..255 in a version %d file): '%s'", k,
+			      MODEL_VERSION_CLASSES, path);
+			goto fail;
+		}
+		c->classes = (int)k;
 	}
 	c->in_channels = (int)(get32(b + 12) & 0x7fffffff);
 	c->base = (int)(get32(b + 16) & 0x7fffffff);
@@ -127,17 +146,17 @@ int model_load(const char *path, struct unet_config *c, float **params)
 			}
 			raw = grown;
 		}
-		len = MODEL_HEADER_BYTES + got;
+		len = hb + got;
 	}
 	if (ferror(f)) {
 		error("cannot read '%s': %s", path, strerror(errno));
 		goto fail;
 	}
-	if (len < MODEL_HEADER_BYTES + 4 * n) {
-		error("truncated model: %zu of %zu bytes: '%s'", len, MODEL_HEADER_BYTES + 4 * n, path);
+	if (len < hb + 4 * n) {
+		error("truncated model: %zu of %zu bytes: '%s'", len, hb + 4 * n, path);
 		goto fail;
 	}
-	if (len > MODEL_HEADER_BYTES + 4 * n) {
+	if (len > hb + 4 * n) {
 		error("trailing bytes after the model parameters: '%s'", path);
 		goto fail;
 	}

@@ -1,6 +1,7 @@
 /* predict.c: 2-D and 3-D prediction with test-time flips (predict.h). */
 #include "predict.h"
 
+#include "classes.h"
 #include "layers.h"
 #include "util.h"
 
@@ -53,18 +54,42 @@ static void flip_planes(float *dst, const float *src, size_t planes, int H, int 
 		}
 }
 
-/* Probabilities of the first `out` planes of H x W of the logits of one
- * forward pass of nb items x (in planes of H x W in all) into prob. With
- * flip: the mean over the four flips (predict.h); xf holds `in` planes,
- * pf 5 * out planes. */
+/* The probabilities of the logits of the last forward pass of u (nb items)
+ * into p in the logits' layout: the sigmoid of the first nv logits, or K >=
+ * 3 classes: the softmax over each pixel's K channels, all of them (nv is
+ * then nb K vox). */
+static void activate(const struct unet *u, int nb, size_t nv, float *p)
+{
+	int K = unet_outputs(&u->cfg);
+	size_t v = u->vox;
+	if (K == 1) {
+		for (size_t i = 0; i < nv; i++)
+			p[i] = sigmoidf(u->a.logit[i]);
+		return;
+	}
+	double q[256];
+	for (int n = 0; n < nb; n++) {
+		const float *z = u->a.logit + (size_t)n * K * v;
+		float *d = p + (size_t)n * K * v;
+		for (size_t i = 0; i < v; i++) {
+			softmax_at(z + i, v, K, q);
+			for (int k = 0; k < K; k++)
+				d[k * v + i] = (float)q[k];
+		}
+	}
+}
+
+/* Probabilities of the first `out` planes of H x W of the probabilities
+ * (activate) of one forward pass of nb items x (in planes of H x W in all)
+ * into prob. With flip: the mean over the four flips (predict.h); xf holds
+ * `in` planes, pf 5 * out planes. */
 static void probs(struct unet *u, const float *x, int nb, size_t in, size_t out, int H, int W,
                   int flip, float *xf, float *pf, float *prob)
 {
 	size_t nv = out * H * W;
 	if (!flip) {
 		unet_forward(u, x, nb);
-		for (size_t i = 0; i < nv; i++)
-			prob[i] = sigmoidf(u->a.logit[i]);
+		activate(u, nb, nv, prob);
 		return;
 	}
 	/* k = 0 as is, 1 flipped along x, 2 along y, 3 both; then (p0 + p1) +
@@ -75,8 +100,7 @@ static void probs(struct unet *u, const float *x, int nb, size_t in, size_t out,
 		if (k)
 			flip_planes(xf, x, in, H, W, k & 1, k >> 1);
 		unet_forward(u, k ? xf : x, nb);
-		for (size_t i = 0; i < nv; i++)
-			tmp[i] = sigmoidf(u->a.logit[i]);
+		activate(u, nb, nv, tmp);
 		flip_planes(pf + k * nv, tmp, out, H, W, k & 1, k >> 1);
 	}
 	for (size_t i = 0; i < nv; i++) {
@@ -99,17 +123,20 @@ static void get_samples(float *x, const struct slab *s, size_t from, size_t n)
 static int predict_slices(struct predictor *p, const struct slab *s, int z0, int z1, float *prob)
 {
 	int B = p->batch;
+	int K = unet_outputs(&p->cfg);
 	size_t m = (size_t)s->nx * s->ny, sl = m * s->nc;
 	if (need_net(p, B, 1, s->ny, s->nx))
 		return -1;
 	float *x = xmalloc(B * sl * sizeof *x);
 	float *xf = p->flip ? xmalloc(B * sl * sizeof *xf) : NULL;
-	float *pf = p->flip ? xmalloc(5 * B * m * sizeof *pf) : NULL;
+	float *pf = p->flip ? xmalloc(5 * B * K * m * sizeof *pf) : NULL;
 	int rc = !x || (p->flip && (!xf || !pf)) ? -1 : 0;
+	/* slice n's K channels together: the logits' layout is the slab's */
 	for (int z = z0; rc == 0 && z < z1; z += B) {
 		int n = z1 - z < B ? z1 - z : B;
 		get_samples(x, s, z * sl, n * sl);
-		probs(&p->u, x, n, (size_t)n * s->nc, n, s->ny, s->nx, p->flip, xf, pf, prob + z * m);
+		probs(&p->u, x, n, (size_t)n * s->nc, (size_t)n * K, s->ny, s->nx, p->flip, xf, pf,
+		      prob + z * K * m);
 	}
 	free(x), free(xf), free(pf);
 	return rc;
@@ -119,17 +146,26 @@ static int predict_slices(struct predictor *p, const struct slab *s, int z0, int
 static int predict_volume(struct predictor *p, const struct slab *s, float *prob)
 {
 	int mult = 1 << p->cfg.depth, Z = (s->nz + mult - 1) / mult * mult;
-	size_t hw = (size_t)s->nx * s->ny, nv = hw * s->nz, nx = hw * s->nc * Z;
+	int K = unet_outputs(&p->cfg);
+	size_t hw = (size_t)s->nx * s->ny, nx = hw * s->nc * Z;
 	if (need_net(p, 1, Z, s->ny, s->nx))
 		return -1;
 	float *x = xcalloc(nx, sizeof *x), *xf = p->flip ? xcalloc(nx, sizeof *xf) : NULL;
-	float *pf = p->flip ? xmalloc(5 * nv * sizeof *pf) : NULL;
-	int rc = !x || (p->flip && (!xf || !pf)) ? -1 : 0;
+	/* K >= 3: all K Z planes ([K][Z] of the logits), then to the slab's [z][K] */
+	size_t out = K == 1 ? (size_t)s->nz : (size_t)K * Z;
+	float *pf = p->flip ? xmalloc(5 * out * hw * sizeof *pf) : NULL;
+	float *all = K > 1 ? xmalloc(out * hw * sizeof *all) : NULL;
+	int rc = !x || (p->flip && (!xf || !pf)) || (K > 1 && !all) ? -1 : 0;
 	if (rc == 0) {
 		get_samples(x, s, 0, hw * s->nc * s->nz);
-		probs(&p->u, x, 1, (size_t)Z * s->nc, s->nz, s->ny, s->nx, p->flip, xf, pf, prob);
+		probs(&p->u, x, 1, (size_t)Z * s->nc, out, s->ny, s->nx, p->flip, xf, pf,
+		      K > 1 ? all : prob);
+		for (int z = 0; K > 1 && z < s->nz; z++)
+			for (int k = 0; k < K; k++)
+				memcpy(prob + ((size_t)z * K + k) * hw, all + ((size_t)k * Z + z) * hw,
+				       hw * sizeof *prob);
 	}
-	free(x), free(xf), free(pf);
+	free(x), free(xf), free(pf), free(all);
 	return rc;
 }
 
@@ -144,11 +180,25 @@ int predict_slab(struct predictor *p, const struct slab *s, int z0, int z1, stru
 	if (z0 < 0 || z0 >= z1)
 		return error("empty slice range %d:%d for the %d slices of case %s", z0, z1, s->nz,
 		             name);
+	int K = unet_outputs(&p->cfg);
 	if (unet_check_size(&p->cfg, s->ny, s->nx) ||
-	    slab_alloc_like(prob, s, s->nx, s->ny, s->nz, 1, SLAB_F32))
+	    slab_alloc_like(prob, s, s->nx, s->ny, s->nz, K, SLAB_F32))
 		return -1;
+	if (K > 1) {
+		struct classes k;
+		classes_default(&k, K);
+		if (classes_set(prob, &k)) {
+			slab_free(prob);
+			return -1;
+		}
+	} else {
+		/* one channel, the foreground's: no classes keys an image may carry */
+		slab_del_extra(prob, CLASSES_KEY);
+		slab_del_extra(prob, CLASS_NAMES_KEY);
+		slab_del_extra(prob, CLASS_VALUES_KEY);
+	}
 	float *pd = prob->data;
-	size_t m = (size_t)s->nx * s->ny;
+	size_t m = (size_t)s->nx * s->ny * K; /* values per z-slice */
 	int rc = unet_dims(&p->cfg) == 3 ? predict_volume(p, s, pd)
 	                                 : predict_slices(p, s, z0, z1, pd);
 	if (rc) {
@@ -166,5 +216,44 @@ int predict_slab(struct predictor *p, const struct slab *s, int z0, int z1, stru
 			return error("case %s: the network's output is not finite at slice %zu (input "
 			             "values far too large; standardise them)", name, i / m);
 		}
+	return 0;
+}
+
+int predict_argmax(const struct slab *prob, struct slab *labels)
+{
+	struct classes k;
+	int K = prob->nc;
+	if (prob->type != SLAB_F32)
+		return error("probabilities must be f32, not %s", slab_type_name(prob->type));
+	if (K == 2)
+		return error("probabilities of 2 channels: want 1 (binary) or 3 or more: '%d'", K);
+	if (K > 2 && classes_get(prob, &k, "probabilities"))
+		return -1;
+	if (K > 2 && k.n != K)
+		classes_default(&k, K);
+	if (slab_alloc_like(labels, prob, prob->nx, prob->ny, prob->nz, 1, SLAB_U8))
+		return -1;
+	if (K > 1 && classes_set(labels, &k)) {
+		slab_free(labels);
+		return -1;
+	}
+	const float *p = prob->data;
+	uint8_t *l = labels->data;
+	size_t m = (size_t)prob->nx * prob->ny;
+	for (int z = 0; z < prob->nz; z++) {
+		const float *pz = p + (size_t)z * K * m;
+		uint8_t *lz = l + (size_t)z * m;
+		for (size_t i = 0; i < m; i++) {
+			int best = 0;
+			if (K == 1) {
+				best = pz[i] >= 0.5f;
+			} else {
+				for (int c = 1; c < K; c++)
+					if (pz[c * m + i] > pz[best * m + i])
+						best = c;
+			}
+			lz[i] = (uint8_t)best;
+		}
+	}
 	return 0;
 }

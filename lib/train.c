@@ -47,9 +47,71 @@ void train_evaluate(struct unet *u, const struct trainset *va, enum lossfn loss,
 	train_evaluate_pw(u, va, loss, 1, val_loss, dsc);
 }
 
+void train_evaluate_classes(struct unet *u, const struct trainset *va, enum lossfn loss,
+                            const double *cw, double *val_loss, double *dsc)
+{
+	int K = unet_outputs(&u->cfg), F = K - 1;
+	size_t m = trainset_item_size(va), s = m * va->C, lo, hi, nt = 2 + 5 * (size_t)F;
+	/* t: numerator, normaliser, Dice sums [2F], tp fp fn of classes 1..K-1 [3F] */
+	double *t = xcalloc(nt, sizeof *t), ds[2 * 254];
+	if (!t) { /* (out of memory: no figures) */
+		*val_loss = *dsc = NAN;
+		return;
+	}
+	double *dsum = t + 2, *cnt = t + 2 + 2 * F;
+	dist_share(va->n, &lo, &hi);
+	for (size_t i = lo; i < hi; i += u->B) {
+		int n = (int)(hi - i < (size_t)u->B ? hi - i : (size_t)u->B);
+		const uint8_t *mk = va->mask + i * m;
+		unet_forward(u, va->img + i * s, n);
+		t[0] += sce_loss_grad(NULL, u->a.logit, mk, NULL, cw, n, K, m, 1.0, 1.0);
+		t[1] += sce_weight_sum(mk, cw, K, (size_t)n * m);
+		if (loss == LOSS_BCEDICE) {
+			mdice_sums(u->a.logit, mk, NULL, n, K, m, ds);
+			for (int c = 0; c < 2 * F; c++)
+				dsum[c] += ds[c];
+		}
+		for (int b = 0; b < n; b++)
+			for (size_t j = 0; j < m; j++) {
+				int y = mk[(size_t)b * m + j], pr = 0;
+				if (y >= K)
+					continue;
+				const float *z = u->a.logit + (size_t)b * K * m + j;
+				for (int k = 1; k < K; k++)
+					if (z[k * m] > z[pr * m])
+						pr = k;
+				if (pr == y) {
+					if (y)
+						cnt[3 * (y - 1)]++;
+				} else {
+					if (pr)
+						cnt[3 * (pr - 1) + 1]++;
+					if (y)
+						cnt[3 * (y - 1) + 2]++;
+				}
+			}
+	}
+	if (dist_size() > 1)
+		(void)dist_allreduce_sum_d(t, nt); /* MPI errors are fatal */
+	*val_loss = t[1] > 0 ? t[0] / t[1] : 0;
+	if (loss == LOSS_BCEDICE)
+		*val_loss += mdice_of_sums(dsum, K);
+	double d = 0;
+	for (int c = 0; c < F; c++) {
+		double tp = cnt[3 * c], fp = cnt[3 * c + 1], fn = cnt[3 * c + 2];
+		d += tp + fp + fn > 0 ? 2 * tp / (2 * tp + fp + fn) : 1;
+	}
+	*dsc = d / F;
+	free(t);
+}
+
 void train_evaluate_pw(struct unet *u, const struct trainset *va, enum lossfn loss,
                        double pos_weight, double *val_loss, double *dsc)
 {
+	if (unet_outputs(&u->cfg) > 1) {
+		train_evaluate_classes(u, va, loss, NULL, val_loss, dsc);
+		return;
+	}
 	size_t m = trainset_item_size(va), s = m * va->C, lo, hi;
 	double bce = 0, si = 0, ss = 0;
 	size_t lab = 0, tp = 0, fp = 0, fn = 0;
@@ -97,10 +159,13 @@ int train_run(struct unet *u, const struct trainset *tr, const struct trainset *
 	uint8_t *mk = xmalloc(B * m);
 	size_t *perm = xmalloc((tr->n ? tr->n : 1) * sizeof *perm);
 	double *avg = o->ema > 0 ? xmalloc(np * sizeof *avg) : NULL;
+	int K = unet_outputs(&u->cfg);
+	double *ms = xcalloc(1 + 2 * (size_t)K, sizeof *ms); /* K >= 3: the batch's sums */
 	float *raw = o->ema > 0 ? xmalloc(np * sizeof *raw) : NULL;
 	struct rng r;
 	int epoch = 0, ran = -1;
-	if (!st1 || !st2 || !best || !in || !sw || !mk || !perm || (o->ema > 0 && (!avg || !raw)))
+	if (!st1 || !st2 || !best || !in || !sw || !mk || !perm || !ms ||
+	    (o->ema > 0 && (!avg || !raw)))
 		goto out;
 	/* Over several ranks: the same sets and start everywhere, or a rank
 	 * would wait in a sum the others never make. */
@@ -162,20 +227,44 @@ int train_run(struct unet *u, const struct trainset *tr, const struct trainset *
 			 * its part of the count, so the ranks' gradients add up to the
 			 * batch's (on one rank: share = 1 exactly, the plain arithmetic). */
 			double sums[3] = {0, 0, 0}, l = 0;
-			if (nl) {
+			if (K > 1) {
+				/* K classes: the normaliser of the cross-entropy and the Dice
+				 * sums of the whole batch first; each share's loss and
+				 * gradient are then over the whole batch's normaliser */
+				size_t nms = 1 + 2 * (size_t)(K - 1);
+				memset(ms, 0, nms * sizeof *ms);
+				if (nl) {
+					unet_forward(u, in, nl);
+					ms[0] = sce_weight_sum(mk, o->class_weights, K, (size_t)nl * m);
+					if (o->loss == LOSS_BCEDICE)
+						mdice_sums(u->a.logit, mk, sw, nl, K, m, ms + 1);
+				}
+				if (dist_allreduce_sum_d(ms, nms))
+					goto out;
+				if (nl)
+					l = sce_loss_grad(u->d.logit, u->a.logit, mk, sw, o->class_weights, nl,
+					                  K, m, ms[0], 1.0);
+				if (o->loss == LOSS_BCEDICE) {
+					if (dist_rank() == 0)
+						l += mdice_of_sums(ms + 1, K);
+					if (nl)
+						mdice_backward_sums(u->d.logit, u->a.logit, mk, sw, nl, K, m, ms + 1,
+						                    1.0);
+				}
+			} else if (nl) {
 				unet_forward(u, in, nl);
 				sums[0] = (double)loss_labelled(mk, (size_t)nl * m);
 				if (o->loss == LOSS_BCEDICE)
 					dice_sums(u->a.logit, mk, sw, nl, m, &sums[1], &sums[2]);
 			}
 			double own = sums[0];
-			if (dist_allreduce_sum_d(sums, 3))
+			if (K == 1 && dist_allreduce_sum_d(sums, 3))
 				goto out;
 			double share = sums[0] > 0 ? own / sums[0] : 1;
-			if (nl)
+			if (K == 1 && nl)
 				l = wbce_loss_grad(u->d.logit, u->a.logit, mk, sw, nl, m, o->pos_weight,
 				                   share) * share;
-			if (o->loss == LOSS_BCEDICE) {
+			if (K == 1 && o->loss == LOSS_BCEDICE) {
 				if (dist_rank() == 0)
 					l += dice_of_sums(sums[1], sums[2]);
 				if (nl)
@@ -223,7 +312,9 @@ int train_run(struct unet *u, const struct trainset *tr, const struct trainset *
 			for (size_t j = 0; j < np; j++)
 				u->params[j] = (float)avg[j];
 		}
-		if (have_val)
+		if (have_val && K > 1)
+			train_evaluate_classes(u, va, o->loss, o->class_weights, &vl, &dsc);
+		else if (have_val)
 			train_evaluate_pw(u, va, o->loss, o->pos_weight, &vl, &dsc);
 		double secs = now_seconds() - t0;
 		/* the monitored quantity: smaller is better */
@@ -267,6 +358,6 @@ int train_run(struct unet *u, const struct trainset *tr, const struct trainset *
 	ran = epoch - 1;
 out:
 	free(st1), free(st2), free(best), free(in), free(sw), free(mk), free(perm);
-	free(avg), free(raw);
+	free(avg), free(raw), free(ms);
 	return ran;
 }

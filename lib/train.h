@@ -3,7 +3,9 @@
  * An epoch visits the set's items (2-D slices or 3-D volumes) once in a
  * seeded random order, in mini-batches. The loss is BCE from logits over
  * labelled pixels (optionally + soft Dice), with optional per-slice weights
- * by normalised slice index. */
+ * by normalised slice index. A network of K >= 3 classes (unet.h) trains
+ * on softmax cross-entropy instead (optionally with class weights, plus the
+ * soft Dice over classes for LOSS_BCEDICE: loss.h's sce_ and mdice_). */
 #ifndef SL_TRAIN_H
 #define SL_TRAIN_H
 
@@ -42,6 +44,8 @@ struct train_opts {
 	                         "# ...\n" comment lines), or NULL */
 	int quiet;           /* no progress on stderr */
 	double pos_weight;   /* BCE weight of foreground pixels (1: plain BCE) */
+	const double *class_weights; /* K >= 3 classes: K cross-entropy class weights
+	                                (loss.h, sce_forward), or NULL: all 1 */
 	double ema;          /* 0: off; else the decay of an exponential moving
 	                        average of the weights (see train_run) */
 	/* Test hook, or NULL: called after every optimiser step with the step
@@ -86,9 +90,18 @@ int train_run(struct unet *u, const struct trainset *tr, const struct trainset *
 void train_evaluate(struct unet *u, const struct trainset *va, enum lossfn loss, double *val_loss,
                     double *dsc);
 /* The same with a foreground weight pos_weight in the BCE (as wbce_forward, layers.h;
- * 1 gives exactly train_evaluate). */
+ * 1 gives exactly train_evaluate). A network of K >= 3 classes: as
+ * train_evaluate_classes without class weights. */
 void train_evaluate_pw(struct unet *u, const struct trainset *va, enum lossfn loss,
                        double pos_weight, double *val_loss, double *dsc);
+/* A network of K >= 3 classes: the softmax cross-entropy with class
+ * weights cw (NULL: all 1) over the labelled pixels (plus the soft Dice
+ * over classes for LOSS_BCEDICE), and the mean over the foreground classes
+ * c = 1..K-1 of the DSC of (argmax_k z_k = c, ties to the lower class)
+ * against (label = c), each pooled over every labelled pixel of the set (1
+ * when both are empty). Split over ranks as train_evaluate. */
+void train_evaluate_classes(struct unet *u, const struct trainset *va, enum lossfn loss,
+                            const double *cw, double *val_loss, double *dsc);
 
 
 #endif

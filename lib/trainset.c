@@ -2,6 +2,7 @@
  * (trainset.h). */
 #include "trainset.h"
 
+#include "classes.h"
 #include "provenance.h"
 #include "util.h"
 
@@ -83,11 +84,23 @@ static int check_pair(struct trainset *t, const struct slab *img, const struct s
 		             img->nx, img->ny, t->W, t->H);
 	if (img->nc != t->C)
 		return error("%s: %d channels, the first volume has %d", src, img->nc, t->C);
+	struct classes k;
+	if (classes_get(mask, &k, src))
+		return -1;
+	if (t->classes && k.n != t->classes)
+		return error("%s: the mask has %d classes, the first mask %d: '%d'", src, k.n,
+		             t->classes, k.n);
 	const uint8_t *mk = mask->data;
 	size_t n = (size_t)img->nx * img->ny * img->nz;
 	for (size_t i = 0; i < n; i++)
-		if (mk[i] > 1 && mk[i] != 255)
-			return error("%s: mask value %d at sample %zu (expected 0, 1 or 255)", src, mk[i], i);
+		if (mk[i] >= k.n && mk[i] != 255) {
+			if (k.n == 2)
+				return error("%s: mask value %d at sample %zu (expected 0, 1 or 255)", src,
+				             mk[i], i);
+			return error("%s: mask value %d at sample %zu (expected 0..%d or 255, CLASSES %d)",
+			             src, mk[i], i, k.n - 1, k.n);
+		}
+	t->classes = k.n;
 	return 0;
 }
 

@@ -1,7 +1,9 @@
 /* trainset.h: the training set, the labelled samples a U-Net learns from.
  *
  * A set is read from (image, mask) slab pairs. The mask is u8 with one
- * channel and the image's dims: 0 background, 1 foreground, 255 unlabelled.
+ * channel and the image's dims: 0 background, 1 foreground, 255 unlabelled;
+ * or, with a CLASSES key of C >= 3 (classes.h), 0..C-1 and 255. Every mask
+ * of a set has the same C.
  * Its items are of one of two kinds, chosen before the first pair is added:
  * - slices (zmult = 0, the 2-D U-Net): every z-slice of every pair with at
  *   least one labelled pixel is one item, img [n][C][H][W], mask [n][H][W];
@@ -26,6 +28,7 @@
 
 struct trainset {
 	int W, H, C;        /* slice size and channels, the same for all (0: empty) */
+	int classes;        /* the masks' classes, 2 (binary) or 3..255 (0: empty) */
 	int zmult;          /* 0: items are slices; > 0: items are whole volumes,
 	                       depths padded to a multiple of zmult (set before loading) */
 	int Z;              /* volume sets: the depth of every item (slice sets: 0) */
@@ -42,8 +45,8 @@ struct trainset {
  * (u8, one channel, same dims): its labelled slices, or the volume when it
  * has any labelled voxel (a volume without one is counted in t->volumes
  * but not kept). src names the pair in messages. 0 or -1 (size or channel
- * mismatch with the items already held, a bad mask value, a bad SLICES
- * key, out of memory). */
+ * mismatch with the items already held, a bad or differing CLASSES key, a
+ * mask value >= C other than 255, a bad SLICES key, out of memory). */
 int trainset_add(struct trainset *t, const struct slab *img, const struct slab *mask,
                  const char *src);
 

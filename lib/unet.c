@@ -22,6 +22,16 @@ int unet_dims(const struct unet_config *c)
 	return c->dims == 3 ? 3 : 2;
 }
 
+int unet_outputs(const struct unet_config *c)
+{
+	return c->classes >= 3 ? c->classes : 1;
+}
+
+int unet_classes(const struct unet_config *c)
+{
+	return c->classes >= 3 ? c->classes : 2;
+}
+
 int unet_config_explain(const struct unet_config *c, char *buf, size_t n)
 {
 	if (c->in_channels < 1 || c->in_channels > 64)
@@ -32,6 +42,8 @@ int unet_config_explain(const struct unet_config *c, char *buf, size_t n)
 		snprintf(buf, n, "unsupported depth: '%d' (1..%d)", c->depth, UNET_MAX_DEPTH);
 	else if (c->dims != 0 && c->dims != 2 && c->dims != 3)
 		snprintf(buf, n, "unsupported dimensionality: '%d' (2 or 3)", c->dims);
+	else if (c->classes != 0 && (c->classes < 2 || c->classes > 255))
+		snprintf(buf, n, "unsupported number of classes: '%d' (2..255)", c->classes);
 	else if ((size_t)c->base << c->depth > 4096)
 		snprintf(buf, n, "too many filters: base %d, depth %d", c->base, c->depth);
 	else
@@ -70,8 +82,8 @@ static size_t layout(struct unet_params *p, const struct unet_config *c, float *
 		TAKE(p->dec_w[l][1], (size_t)f * f * T);
 		TAKE(p->dec_b[l][1], f);
 	}
-	TAKE(p->out_w, F(c, 0));
-	TAKE(p->out_b, 1);
+	TAKE(p->out_w, (size_t)unet_outputs(c) * F(c, 0));
+	TAKE(p->out_b, unet_outputs(c));
 #undef TAKE
 	return off;
 }
@@ -114,7 +126,7 @@ void unet_params_init(float *mem, const struct unet_config *c, uint64_t seed)
 		glorot(p.dec_w[l][0], (size_t)f * 2 * f * T, 2.0 * f * T, (double)f * T, &r);
 		glorot(p.dec_w[l][1], (size_t)f * f * T, (double)f * T, (double)f * T, &r);
 	}
-	glorot(p.out_w, F(c, 0), F(c, 0), 1, &r);
+	glorot(p.out_w, (size_t)unet_outputs(c) * F(c, 0), F(c, 0), unet_outputs(c), &r);
 }
 
 static void row(FILE *f, int d3, const char *name, int l, int ch, size_t n, size_t *total)
@@ -164,8 +176,9 @@ void unet_summary(FILE *f, const struct unet_config *c)
 		row(f, d3, name, l, fl, (size_t)fl * fl * T + fl, &t);
 	}
 	snprintf(name, sizeof name, "out_conv%s", k1);
-	row(f, d3, name, 0, 1, (size_t)F(c, 0) + 1, &t);
-	row(f, d3, "sigmoid", 0, 1, 0, &t);
+	int K = unet_outputs(c);
+	row(f, d3, name, 0, K, (size_t)K * F(c, 0) + K, &t);
+	row(f, d3, K > 1 ? "softmax" : "sigmoid", 0, K, 0, &t);
 	fprintf(f, "total parameters: %zu\n", t);
 }
 
@@ -216,7 +229,10 @@ static size_t acts_layout(struct unet_acts *a, const struct unet_config *c, int 
 			TAKE(a->enc[l][1], f * plane);
 		}
 	}
-	TAKE(a->logit, (size_t)N * Z * H * W);
+	TAKE(a->logit, (size_t)unet_outputs(c) * N * Z * H * W);
+	a->lcn = NULL;
+	if (unet_outputs(c) > 1)
+		TAKE(a->lcn, (size_t)unet_outputs(c) * N * Z * H * W);
 #undef TAKE
 	return off;
 }
@@ -304,11 +320,11 @@ int unet_create_vol(struct unet *u, const struct unet_config *c, int B, int Z, i
 	size_t hw = u->vox;
 	if (!(u->params = xcalloc(u->nparams, sizeof(float))) ||
 	    !(u->rep = xcalloc(T, sizeof *u->rep)) ||
-	    !(u->act_mem = xmalloc(2 * B * hw * sizeof(float))))
+	    !(u->act_mem = xmalloc(2 * B * hw * unet_outputs(c) * sizeof(float))))
 		goto fail;
 	if (train && !(u->grads = xcalloc(u->nparams, sizeof(float))))
 		goto fail;
-	u->a.logit = u->act_mem, u->d.logit = u->act_mem + B * hw;
+	u->a.logit = u->act_mem, u->d.logit = u->act_mem + B * hw * unet_outputs(c);
 	unet_params_point(&u->p, c, u->params);
 	if (train)
 		unet_params_point(&u->g, c, u->grads);
@@ -369,11 +385,11 @@ static void forward_job(void *arg, int t)
 {
 	struct job *j = arg;
 	struct unet *u = j->u, *r = &u->rep[t];
-	size_t hw = u->vox;
+	size_t hw = u->vox * unet_outputs(&u->cfg);
 	int n0, n = t < u->nrep ? share(j->N, u->nrep, t, &n0) : 0;
 	if (n <= 0)
 		return;
-	forward1(r, j->in + (size_t)n0 * u->cfg.in_channels * hw, n);
+	forward1(r, j->in + (size_t)n0 * u->cfg.in_channels * u->vox, n);
 	memcpy(u->a.logit + n0 * hw, r->a.logit, n * hw * sizeof(float));
 }
 
@@ -381,7 +397,7 @@ static void backward_job(void *arg, int t)
 {
 	struct job *j = arg;
 	struct unet *u = j->u, *r = &u->rep[t];
-	size_t hw = u->vox;
+	size_t hw = u->vox * unet_outputs(&u->cfg);
 	int n0, n = t < u->nrep ? share(u->N, u->nrep, t, &n0) : 0;
 	if (n <= 0)
 		return;
@@ -540,7 +556,18 @@ static void forward1(struct unet *u, const float *in, int N)
 		conv_f(u, l, a->dec[l][1], a->dec[l][0], p->dec_w[l][1], p->dec_b[l][1], f, f);
 		up = a->dec[l][1];
 	}
-	conv1x1_forward(a->logit, a->dec[0][1], p->out_w, p->out_b, (int)(N * u->vox), F(c, 0), 1);
+	int K = unet_outputs(c);
+	if (K == 1) {
+		conv1x1_forward(a->logit, a->dec[0][1], p->out_w, p->out_b, (int)(N * u->vox), F(c, 0), 1);
+		return;
+	}
+	/* K logits as [K][N][vox], then sample by sample: [N][K][vox] */
+	size_t v = u->vox;
+	conv1x1_forward(a->lcn, a->dec[0][1], p->out_w, p->out_b, (int)(N * v), F(c, 0), K);
+	for (int n = 0; n < N; n++)
+		for (int k = 0; k < K; k++)
+			memcpy(a->logit + ((size_t)n * K + k) * v, a->lcn + ((size_t)k * N + n) * v,
+			       v * sizeof(float));
 }
 
 static void backward1(struct unet *u)
@@ -555,8 +582,19 @@ static void backward1(struct unet *u)
 	/* zero every activation gradient but the logits' */
 	memset(u->dact_mem, 0, (size_t)(d->logit - u->dact_mem) * sizeof(float));
 
-	conv1x1_backward(d->dec[0][1], g->out_w, g->out_b, d->logit, a->dec[0][1], p->out_w,
-	                 (int)(N * u->vox), F(c, 0), 1);
+	int K = unet_outputs(c);
+	if (K == 1) {
+		conv1x1_backward(d->dec[0][1], g->out_w, g->out_b, d->logit, a->dec[0][1], p->out_w,
+		                 (int)(N * u->vox), F(c, 0), 1);
+	} else {
+		size_t v = u->vox;
+		for (int n = 0; n < N; n++)
+			for (int k = 0; k < K; k++)
+				memcpy(d->lcn + ((size_t)k * N + n) * v, d->logit + ((size_t)n * K + k) * v,
+				       v * sizeof(float));
+		conv1x1_backward(d->dec[0][1], g->out_w, g->out_b, d->lcn, a->dec[0][1], p->out_w,
+		                 (int)(N * v), F(c, 0), K);
+	}
 	/* each conv_b takes the gradient of its ReLU's output */
 	for (int l = 0; l < D; l++) {
 		int f = F(c, l);
@@ -590,7 +628,7 @@ static double flops(const struct unet_config *c, int Z, int H, int W)
 		if (l < c->depth)
 			t += px * f * F(c, l + 1) + px * T * f * (2 * f + f); /* up-conv, two convs */
 	}
-	t += (double)Z * H * W * F(c, 0);
+	t += (double)Z * H * W * F(c, 0) * unet_outputs(c);
 	return 2 * t;
 }
 

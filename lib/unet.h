@@ -5,8 +5,10 @@
  * levels; level `depth` is the bottleneck. Each decoder level l has a 2x2
  * stride-2 up-convolution (bias, no activation) from F_{l+1} to F_l
  * channels, concatenation [up, skip] (2 F_l channels), two 3x3 conv + ReLU,
- * and level 0 ends in a 1x1 conv to one logit. With base 8 and depth 4 this
- * has 485,673 parameters for one input channel and 485,889 for four.
+ * and level 0 ends in a 1x1 conv to one logit (a binary network: sigmoid),
+ * or to K = classes logits for K >= 3 classes (softmax). With base 8 and
+ * depth 4 a binary network has 485,673 parameters for one input channel
+ * and 485,889 for four; K classes add 9 (K - 1).
  *
  * The same network in 3-D (dims 3): 3x3x3 convolutions, 2x2x2 pooling and
  * up-convolutions (layers3d.h) over volumes of Z x H x W, every size halved
@@ -31,6 +33,8 @@ struct unet_config {
 	int base;        /* filters at full resolution (paper: 8), 1..256 */
 	int depth;       /* number of poolings (paper: 4), 1..UNET_MAX_DEPTH */
 	int dims;        /* 2: slices, 3: volumes (0 counts as 2) */
+	int classes;     /* 0 or 2: binary, one sigmoid logit (every model before
+	                    classes existed); 3..255: that many softmax logits */
 };
 
 /* Pointers into one parameter (or gradient) block. F_l = base << l. */
@@ -43,8 +47,8 @@ struct unet_params {
 	float *up_b[UNET_MAX_DEPTH];         /* [F_l] */
 	float *dec_w[UNET_MAX_DEPTH][2];     /* [F_l][2 F_l (conv 0) or F_l (conv 1)][3][3] */
 	float *dec_b[UNET_MAX_DEPTH][2];     /* [F_l] */
-	float *out_w;                        /* [1][F_0] */
-	float *out_b;                        /* [1] */
+	float *out_w;                        /* [K][F_0], K = unet_outputs() */
+	float *out_b;                        /* [K] */
 };
 
 /* Activations of one batch of N slices, all CNHW (see layers.h), pointers
@@ -56,7 +60,8 @@ struct unet_acts {
 	float *pool[UNET_MAX_DEPTH];        /* [F_l][N][H_{l+1}][W_{l+1}] */
 	float *cat[UNET_MAX_DEPTH];         /* [2 F_l][N][H_l][W_l]: up-conv output, skip */
 	float *dec[UNET_MAX_DEPTH][2];      /* [F_l][N][H_l][W_l] after ReLU */
-	float *logit;                       /* [N][H][W] */
+	float *logit;                       /* [N][K][H][W] (binary: [N][H][W]) */
+	float *lcn;                         /* K >= 3: the logits as [K][N][H][W]; else NULL */
 };
 
 /* A network with working memory for batches of up to B slices of H x W. */
@@ -78,6 +83,11 @@ struct unet {
 	                         and gradients and these parameters */
 	struct unet *rep;
 };
+
+/* Logits per pixel: 1 for a binary network, else classes. Cannot fail. */
+int unet_outputs(const struct unet_config *c);
+/* Classes: 2 for a binary network, else classes. Cannot fail. */
+int unet_classes(const struct unet_config *c);
 
 /* Check a configuration; 0 or -1 with a message. */
 int unet_config_check(const struct unet_config *c);
@@ -117,13 +127,14 @@ int unet_create_vol(struct unet *u, const struct unet_config *c, int B, int Z, i
 void unet_free(struct unet *u);
 
 /* Forward pass of N (1..B) slices given in NCHW (slab) order,
- * in[n][c][y][x]; the logits land in u->a.logit ([N][H][W]). 3-D: N
- * volumes in slab order, in[n][z][c][y][x], logits [N][Z][H][W]. The other
+ * in[n][c][y][x]; the logits land in u->a.logit ([N][K][H][W], K =
+ * unet_outputs: [N][H][W] for a binary network). 3-D: N volumes in slab
+ * order, in[n][z][c][y][x], logits [N][K][Z][H][W]. The other
  * activations in u->a are those of a single-threaded network only. */
 void unet_forward(struct unet *u, const float *in, int N);
 
 /* Backward pass of the last forward: u->d.logit holds dLoss/dlogit
- * ([N][H][W]); gradients are ADDED into u->grads (zero them first with
+ * (as u->a.logit); gradients are ADDED into u->grads (zero them first with
  * unet_zero_grad). The activation gradients are zeroed here. */
 void unet_backward(struct unet *u);
 void unet_zero_grad(struct unet *u);

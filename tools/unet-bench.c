@@ -133,7 +133,7 @@ static int bench_unet(int train, int W, int H, int C, int B, int steps, int reps
 {
 	struct rng r;
 	rng_seed(&r, 1);
-	struct unet_config cfg = {C, 8, 4, 2};
+	struct unet_config cfg = {C, 8, 4, 2, 0};
 	struct unet u;
 	if (unet_create(&u, &cfg, B, H, W, train))
 		return 1;

@@ -14,7 +14,7 @@
 
 /* The command line. */
 static const char *mpath, *out = "-";
-static int range[2] = {0, INT_MAX}, batch = 16, flip;
+static int range[2] = {0, INT_MAX}, batch = 16, flip, argmax;
 
 static int parse_range(const char *v, void *dest)
 {
@@ -32,15 +32,19 @@ static const struct opt table[] = {
 	OPT_FLAG(0, "flip", &flip, "test-time flips: the probability is the mean of the outputs on\n"
 	         "the slice (3-D: volume) and on its flips along x, along y and both,\n"
 	         "each flipped back"),
+	OPT_FLAG(0, "argmax", &argmax, "write the u8 label map instead: the class of the largest\n"
+	         "probability (ties to the lower class; a binary model: 1 where p >= 0.5)"),
 	OPT_STRING('o', NULL, &out, "OUT", "output file (default stdout)"),
 	OPT_END
 };
 
 static const struct opt_tool tool = {
 	.name = "unet-predict",
-	.synopsis = "unet-predict -m MODEL [-z A:B] [-b BATCH] [--flip] [-o OUT] [IN]",
+	.synopsis = "unet-predict -m MODEL [-z A:B] [-b BATCH] [--flip] [--argmax] [-o OUT] [IN]",
 	.operands = "[IN]", .max_operands = 1,
-	.about = "Image slab stream (default stdin) -> f32 probability slabs (same header).",
+	.about = "Image slab stream (default stdin) -> f32 probability slabs (same header): one\n"
+	         "channel, the foreground's, for a binary model; C channels (channel c the\n"
+	         "softmax probability of class c) and CLASSES C for a model of C >= 3 classes.",
 	.notes = "SELFLABEL_ISA=generic|avx2|avx512 caps the engine's vector instructions (default:\n"
 	         "the best this CPU runs; refused above it). Each set rounds its own way: the same\n"
 	         "seed, OPENBLAS_NUM_THREADS, set and OpenBLAS core give the same bytes.",
@@ -59,6 +63,14 @@ static int predict_all(struct predictor *p, struct slab_reader *r, struct outfil
 		slab_free(&s);
 		if (rc)
 			return -1;
+		if (argmax) {
+			struct slab lab;
+			rc = predict_argmax(&prob, &lab);
+			slab_free(&prob);
+			if (rc)
+				return -1;
+			prob = lab;
+		}
 		rc = slab_write(o->f, &prob) ? error("cannot write '%s'", out) : 0;
 		slab_free(&prob);
 		if (rc)

@@ -23,7 +23,9 @@
 static struct train_opts o;
 static const char *out, *init, *logpath;
 static int batch, min_steps, filters, depth, dims, channels = 1, summary, val_gt, engine;
-static int augment, weighting, optimizer, lossfn, selection;
+static int augment, weighting, optimizer, lossfn, selection, classes;
+static double class_weights[255];
+static int nclass_weights; /* 0: --class-weights not given */
 
 static int parse_seed(const char *v, void *dest)
 {
@@ -40,6 +42,36 @@ static int parse_pos_weight(const char *v, void *dest)
 		return -1;
 	if (*(double *)dest <= 0)
 		return error("positive weight: must be > 0: '%s'", v);
+	return 0;
+}
+
+/* --class-weights W0,W1,...: 1..255 finite weights >= 0, not all 0 (their
+ * count is checked against the masks' classes later). */
+static int parse_class_weights(const char *v, void *dest)
+{
+	double *w = dest;
+	char tok[64];
+	int n = 0;
+	for (const char *p = v;; n++) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (n == 255)
+			return error("class weights: more than 255: '%s'", v);
+		if (len >= sizeof tok)
+			return error("class weights: not a number: '%.*s'", (int)len, p);
+		memcpy(tok, p, len), tok[len] = '\0';
+		if (parse_double(tok, 0, 1e6, "class weight", &w[n]))
+			return -1;
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	nclass_weights = n + 1;
+	double sum = 0;
+	for (int i = 0; i < nclass_weights; i++)
+		sum += w[i];
+	if (sum <= 0)
+		return error("class weights: all 0: '%s'", v);
 	return 0;
 }
 
@@ -85,13 +117,18 @@ static const struct opt table[] = {
 	         "uniform|gaussian|stepwise slice weights by normalised index"),
 	OPT_ENUM(0, "optimizer", &optimizer, "O", optimizers,
 	         "rmsprop|adam|sgd (rmsprop; sgd: plain steps, for tests)"),
-	OPT_ENUM(0, "loss", &lossfn, "L", losses, "bce|bcedice (bce)"),
+	OPT_ENUM(0, "loss", &lossfn, "L", losses, "bce|bcedice (bce); masks of C >= 3 classes: softmax\n"
+	         "cross-entropy, bcedice adding the soft Dice over classes 1..C-1"),
 	OPT_ENUM(0, "select", &selection, "S", selections,
 	         "loss|dsc: validation figure that picks the kept epoch (loss)"),
 	OPT_FLAG(0, "val-gt", &val_gt, "validate on the ground-truth slices of VAL.list only ('g' in\n"
 	         "the masks' SLICES key; a mask without SLICES is all ground truth)"),
 	OPT_CALL(0, "pos-weight", &o.pos_weight, "W", parse_pos_weight,
 	         "BCE weight of foreground pixels, W > 0 (1; with bcedice: the BCE part)"),
+	OPT_CALL(0, "class-weights", class_weights, "W0,W1,...", parse_class_weights,
+	         "C >= 3 classes: each class's\n"
+	         "cross-entropy weight, C values >= 0 (all 1); the loss is divided by the\n"
+	         "sum of the labelled pixels' class weights (PyTorch's CrossEntropyLoss weight)"),
 	OPT_CALL(0, "ema", &o.ema, "DECAY", parse_ema,
 	         "keep an exponential moving average of the weights, 0 < DECAY < 1\n"
 	         "(e.g. 0.99; off): validation, early stopping, the kept epoch and the\n"
@@ -110,6 +147,7 @@ static const struct opt table[] = {
 	         "convolution by im2col + sgemm, slower, to check the fast one"),
 	OPT_FLAG(0, "summary", &summary, "print the layer table and parameter total, then exit"),
 	OPT_INT('c', "channels", &channels, "N", 1, 64, "input channels for --summary (1)"),
+	OPT_INT(0, "classes", &classes, "C", 2, 255, "classes for --summary (2: one sigmoid output)"),
 	OPT_END
 };
 
@@ -131,9 +169,12 @@ static const struct opt table[] = {
 static const struct opt_tool tool = {
 	.name = TOOL_NAME,
 	.synopsis = TOOL_NAME " [options] -o MODEL TRAIN.list [VAL.list]\n"
-	            "       " TOOL_NAME " --summary [--dims 2|3] [-c CHANNELS]",
+	            "       " TOOL_NAME " --summary [--dims 2|3] [-c CHANNELS] [--classes C]",
 	.operands = "TRAIN.list [VAL.list]", .min_operands = 0, .max_operands = 2,
-	.about = "List files: one 'IMAGE.slab MASK.slab' pair per line ('#' comments).",
+	.about = "List files: one 'IMAGE.slab MASK.slab' pair per line ('#' comments). Masks: 0\n"
+	         "background, 1 foreground, 255 unlabelled; or with a CLASSES key C >= 3 (every\n"
+	         "mask the same C): 0..C-1 and 255, and a model of C softmax outputs. Its\n"
+	         "val_dsc is the mean over classes 1..C-1 of the DSC of the argmax.",
 	.notes = "SELFLABEL_ISA=generic|avx2|avx512 caps the engine's vector instructions (default:\n"
 	         "the best this CPU runs; refused above it). Each set rounds its own way: the same\n"
 	         "seed, OPENBLAS_NUM_THREADS, set and OpenBLAS core give the same bytes.\n" MPI_NOTE,
@@ -144,7 +185,7 @@ static const struct opt_tool tool = {
 static struct unet_config new_config(int in_channels)
 {
 	struct unet_config c = {in_channels, filters ? filters : 8, depth ? depth : 4,
-	                        dims ? dims : 2};
+	                        dims ? dims : 2, classes > 2 ? classes : 0};
 	return c;
 }
 
@@ -203,6 +244,9 @@ static int load_sets(struct trainset *tr, struct trainset *va, const char *tlist
 			             va->H, va->C, tr->W, tr->H, tr->C);
 		if (!va->n)
 			return error("no labelled slices in '%s'", vlist);
+		if (va->classes != tr->classes)
+			return error("the validation masks have %d classes, the training masks %d: '%s'",
+			             va->classes, tr->classes, vlist);
 	}
 	*va_all = va->n;
 	if (val_gt && trainset_keep_gt(va) == 0)
@@ -225,8 +269,13 @@ static void log_note(char *note, size_t n, size_t va_gt, size_t va_all)
 		k += snprintf(note + k, n - k, "# val_loss, val_dsc, best and the model: the moving "
 		              "average of the weights (--ema %g)\n", o.ema);
 	if (o.pos_weight != 1 && k < n)
-		snprintf(note + k, n - k, "# train_loss, val_loss: foreground pixels weigh %g in the "
-		         "BCE (--pos-weight)\n", o.pos_weight);
+		k += snprintf(note + k, n - k, "# train_loss, val_loss: foreground pixels weigh %g in "
+		              "the BCE (--pos-weight)\n", o.pos_weight);
+	if (classes > 2 && k < n)
+		k += snprintf(note + k, n - k, "# %d classes: train_loss, val_loss: softmax "
+		              "cross-entropy%s%s; val_dsc: the mean DSC of classes 1..%d (argmax)\n",
+		              classes, lossfn ? " + soft Dice over classes" : "",
+		              nclass_weights ? " (--class-weights)" : "", classes - 1);
 }
 
 /* The network for the sets, its parameters from params or a seeded start;
@@ -237,8 +286,12 @@ static int make_net(struct unet *u, struct unet_config *cfg, const float *params
 	if (params && cfg->in_channels != tr->C)
 		return error("model '%s' takes %d input channels, the data have %d", init,
 		             cfg->in_channels, tr->C);
+	if (params && unet_classes(cfg) != tr->classes)
+		return error("model '%s' has %d classes, the masks have %d: '%s'", init,
+		             unet_classes(cfg), tr->classes, init);
 	if (!params) {
 		cfg->in_channels = tr->C;
+		cfg->classes = tr->classes > 2 ? tr->classes : 0;
 		if (unet_config_check(cfg))
 			return -1;
 	}
@@ -270,6 +323,10 @@ static int run(struct unet *u, const struct trainset *tr, const struct trainset 
 		fprintf(stderr, "%s: %zu training slices from %zu volumes, %zu validation slices; "
 		        "%dx%dx%d, %zu parameters\n", progname, tr->n, tr->volumes, va->n, tr->W, tr->H,
 		        tr->C, u->nparams);
+	if (!o.quiet && tr->classes > 2)
+		fprintf(stderr, "%s: %d classes: softmax cross-entropy%s; val_dsc is the mean DSC of "
+		        "classes 1..%d (argmax)\n", progname, tr->classes,
+		        o.loss == LOSS_BCEDICE ? " + soft Dice over classes" : "", tr->classes - 1);
 	return train_run(u, tr, va, &o) < 0 ? -1 : 0;
 }
 
@@ -317,6 +374,9 @@ static int train_main(int argc, char **argv, struct blas_state *bs)
 		return 2;
 	if (summary && i < argc)
 		return opt_fail("--summary takes no operand: '%s'", argv[i]);
+	if (classes && !summary)
+		return opt_fail("--classes applies to --summary (training takes the masks' CLASSES): "
+		                "'%d'", classes);
 	if (summary) /* once, from rank 0 */
 		return dist_rank() ? 0 : print_summary();
 	if (!out)
@@ -336,10 +396,28 @@ static int train_main(int argc, char **argv, struct blas_state *bs)
 	struct unet u = {0};
 	float *params = NULL;
 	size_t va_all = 0;
-	char note[512];
+	char note[768];
 	int rc = 1;
 	if (start_model(&cfg, &params) || load_sets(&tr, &va, tlist, vlist, &cfg, &va_all))
 		goto out;
+	/* the classes are the masks' (every mask the same: trainset.h) */
+	classes = tr.classes;
+	if (nclass_weights && classes < 3) {
+		error("--class-weights applies to masks of 3 or more classes (these are binary: "
+		      "--pos-weight): '%d'", nclass_weights);
+		goto out;
+	}
+	if (nclass_weights && nclass_weights != classes) {
+		error("--class-weights gives %d weights, the masks have %d classes: '%d'",
+		      nclass_weights, classes, nclass_weights);
+		goto out;
+	}
+	if (classes > 2 && o.pos_weight != 1) {
+		error("--pos-weight applies to binary masks, these have %d classes (--class-weights): "
+		      "'%g'", classes, o.pos_weight);
+		goto out;
+	}
+	o.class_weights = nclass_weights ? class_weights : NULL;
 	log_note(note, sizeof note, va.n, va_all);
 	o.log_note = *note ? note : NULL;
 	if (min_steps && tr.n / (size_t)min_steps < (size_t)o.batch) {

@@ -47,7 +47,7 @@ int main(int argc, char **argv)
 	printf("sgemm %d^3: %.1f GFLOP/s (the ceiling)\n", n, ceil);
 	free(a), free(b), free(c);
 
-	struct unet_config cfg = {1, 8, 4, 3};
+	struct unet_config cfg = {1, 8, 4, 3, 0};
 	struct unet u;
 	if (unet_create_vol(&u, &cfg, B, Z, H, W, 1, 0))
 		return 1;

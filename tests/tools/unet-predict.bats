@@ -3,6 +3,7 @@
 
 bats_require_minimum_version 1.5.0
 load helpers
+load classes_helpers
 
 setup() {
 	cd "$BATS_TEST_TMPDIR"
@@ -276,4 +277,94 @@ mean_of_flips() {
 	run --separate-stderr unet-predict -m full.model -o p.slab big.slab
 	failed_cleanly "not finite"
 	[ ! -e p.slab ]
+}
+
+# ---- models of C >= 3 classes ----------------------------------------------
+
+# argmax_of FILE K: the awk argmax (ties to the lower class) of the K-channel
+# f32 probabilities of FILE, one label a line in slab order.
+argmax_of() {
+	local nx ny nz
+	read -r nx ny nz < <(header "$1" DIMS)
+	slab_f32 "$1" | awk -v m=$((nx * ny)) -v nz="$nz" -v k="$2" '{ v[NR - 1] = $1 + 0 }
+		END { for (z = 0; z < nz; z++) for (i = 0; i < m; i++) {
+			b = 0
+			for (c = 1; c < k; c++) if (v[(z * k + c) * m + i] > v[(z * k + b) * m + i]) b = c
+			print b } }'
+}
+
+@test "unet-predict with a 3-class model: 3 channels, CLASSES 3, the header kept, sums 1" {
+	mkdir c3 && cd c3
+	mkclasses
+	tiny_train -e 2 -o m.model tr.list
+	{ slab_header casex "16 16 6" 1 u8 "SPACING 0.5 1 2" "TRANSFORM 0.5 0 0 -3 0 1 0 4 0 0 2 5" \
+		"SLICES g . . 1 2 3"; tail -c 1536 img_a.slab; } > x.slab
+	unet-predict -m m.model -o p.slab x.slab
+	[ "$(header p.slab NAME)" = casex ]
+	[ "$(header p.slab DIMS)" = "16 16 6" ]
+	[ "$(header p.slab CHANNELS)" = 3 ]
+	[ "$(header p.slab TYPE)" = f32 ]
+	[ "$(header p.slab SPACING)" = "0.5 1 2" ]
+	[ "$(header p.slab TRANSFORM)" = "0.5 0 0 -3 0 1 0 4 0 0 2 5" ]
+	[ "$(header p.slab SLICES)" = "g . . 1 2 3" ]
+	[ "$(header p.slab CLASSES)" = 3 ]
+	[ "$(slab_f32 p.slab | wc -l)" -eq 4608 ]
+	# the channels of one z-slice together: per pixel the three sum to 1
+	slab_f32 p.slab | awk '{ v[NR - 1] = $1 } END { for (z = 0; z < 6; z++) for (i = 0; i < 256; i++) {
+		s = v[(z * 3) * 256 + i] + v[(z * 3 + 1) * 256 + i] + v[(z * 3 + 2) * 256 + i]
+		d = s - 1; if (d < 0) d = -d; if (d > m) m = d }
+		printf "largest |sum - 1|: %g\n", m; exit !(m < 1e-6) }'
+	# -z: the other slices hold 0 in every channel, the range the full prediction
+	unet-predict -m m.model -z 2:4 -o z.slab x.slab
+	[ "$(slab_f32 z.slab | sed -n '1537,3072p')" = "$(slab_f32 p.slab | sed -n '1537,3072p')" ]
+	[ "$(slab_f32 z.slab | sed -n '1,1536p;3073,4608p' | awk '{ print $1 + 0 }' | sort -u)" = 0 ]
+}
+
+@test "unet-predict --argmax: the argmax of the probabilities (CLASSES 3); binary: p >= 0.5" {
+	mkdir c3 && cd c3
+	mkclasses
+	unet-train -q --filters 8 --depth 2 -b 4 -e 15 --optimizer adam --lr 0.01 -o m.model tr.list
+	unet-predict -m m.model -o p.slab img_v.slab
+	unet-predict -m m.model --argmax -o l.slab img_v.slab
+	[ "$(header l.slab TYPE)" = u8 ]
+	[ "$(header l.slab CHANNELS)" = 1 ]
+	[ "$(header l.slab CLASSES)" = 3 ]
+	[ "$(header l.slab NAME)" = casev ]
+	diff <(argmax_of p.slab 3) <(slab_u8 l.slab | awk '{ print $1 + 0 }')
+	# every class is there, and most pixels are the mask's
+	[ "$(slab_u8 l.slab | awk '{ print $1 + 0 }' | sort -u | tr '\n' ' ')" = "0 1 2 " ]
+	paste <(slab_u8 l.slab) <(slab_u8 msk_v.slab) | awk '$1 == $2 { a++ }
+		END { printf "%d of %d pixels agree\n", a, NR; exit !(a > 0.9 * NR) }'
+	# --flip averages the probabilities; --argmax follows them
+	unet-predict -m m.model --flip -o pf.slab img_v.slab
+	unet-predict -m m.model --flip --argmax -o lf.slab img_v.slab
+	diff <(argmax_of pf.slab 3) <(slab_u8 lf.slab | awk '{ print $1 + 0 }')
+	cd ..
+	# a binary model: 1 where p >= 0.5, no CLASSES key
+	unet-predict -m m.model -o p.slab img_a.slab
+	unet-predict -m m.model --argmax -o l.slab img_a.slab
+	[ "$(header l.slab TYPE)" = u8 ]
+	[ -z "$(header l.slab CLASSES)" ]
+	diff <(slab_f32 p.slab | awk '{ print ($1 >= 0.5) ? 1 : 0 }') <(slab_u8 l.slab | awk '{ print $1 + 0 }')
+}
+
+@test "unet-predict --flip with a 3-class model is the mean of four runs on flipped inputs" {
+	mkdir c3 && cd c3
+	mkclasses
+	tiny_train -e 2 -o m.model tr.list
+	cp img_a.slab i0.slab
+	flip_u8 img_a.slab i1.slab 1 0
+	flip_u8 img_a.slab i2.slab 0 1
+	flip_u8 img_a.slab i3.slab 1 1
+	for k in 0 1 2 3; do unet-predict -m m.model -o p$k.slab i$k.slab; done
+	unet-predict -m m.model --flip -o f.slab img_a.slab
+	# the planes of 6 slices x 3 channels flip alike
+	mean_of_flips 16 16 18 > want.txt
+	slab_f32 f.slab > got.txt
+	[ "$(wc -l < got.txt)" -eq 4608 ]
+	run awk '{ getline w < "want.txt"; d = $1 - w; if (d < 0) d = -d; if (d > m) m = d }
+		END { printf "%.3g\n", m }' got.txt
+	echo "largest difference from the mean of four runs: $output"
+	awk -v m="$output" 'BEGIN { exit !(m < 1e-6) }'
+	run ! cmp -s f.slab p0.slab
 }

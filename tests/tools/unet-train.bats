@@ -3,6 +3,7 @@
 
 bats_require_minimum_version 1.5.0
 load helpers
+load classes_helpers
 
 setup() { cd "$BATS_TEST_TMPDIR"; }
 
@@ -402,4 +403,110 @@ mk_wrong_val() {
 	[ -f m.model ]
 	[ -f log.tsv ]
 	[ "$(ls | grep '\.tmp\.')" = "m.model.tmp.$$.abcdef" ]
+}
+
+# ---- masks of C >= 3 classes ----------------------------------------------
+
+@test "unet-train --summary --classes 3 prints the 3-class table (18 parameters more)" {
+	run --separate-stderr unet-train --summary --classes 3
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"out_conv1x1"*"H x W x 3"*"27"* ]]
+	[[ "$output" == *"softmax"*"total parameters: 485691" ]]
+	run --separate-stderr unet-train --dims 3 --summary --classes 3
+	[[ "$output" == *"total parameters: 1411787" ]]
+	run --separate-stderr unet-train --classes 3 -o m tr.list
+	failed_cleanly -s 2 "--classes"
+}
+
+@test "unet-train on 3-class masks writes a version-2 model of 3 classes that learns" {
+	mkclasses
+	unet-train -q --filters 8 --depth 2 -b 4 -e 30 --patience 100 --optimizer adam --lr 0.01 \
+		--loss bcedice --log t.log -o m.model tr.list va.list
+	# version 2, 3 classes at offset 32, 36 + 4 P bytes
+	[ "$(od -An -tu4 -j8 -N4 m.model | tr -d ' ')" = 2 ]
+	[ "$(od -An -tu4 -j32 -N4 m.model | tr -d ' ')" = 3 ]
+	n=$(od -An -tu4 -j24 -N4 m.model | tr -d ' ')
+	[ "$(stat -c %s m.model)" -eq $((36 + 4 * n)) ]
+	# the log says what val_dsc is; val_dsc grows from the first epoch to the best
+	grep -q '^# 3 classes: .*softmax cross-entropy + soft Dice over classes; val_dsc: the mean DSC of classes 1..2 (argmax)' t.log
+	awk -F'\t' '$1 == 1 { first = $4 } $1 ~ /^[0-9]+$/ && $4 > best { best = $4 }
+		END { printf "val_dsc %s -> %s\n", first, best; exit !(best > first + 0.3 && best > 0.7) }' t.log
+	# fine-tuning with --init of the same classes works and is deterministic
+	unet-train -q --init m.model -e 1 -o f1.model tr.list
+	unet-train -q --init m.model -e 1 -o f2.model tr.list
+	cmp f1.model f2.model
+}
+
+@test "unet-train on 3-class masks: bce and --class-weights train; weights change the model" {
+	mkclasses
+	tiny_train -e 2 -o a.model tr.list va.list
+	tiny_train -e 2 --class-weights 1,1,1 -o b.model tr.list va.list
+	cmp a.model b.model
+	tiny_train -e 2 --class-weights 0.2,3,1 --log w.log -o c.model tr.list va.list
+	run cmp a.model c.model
+	[ "$status" -eq 1 ]
+	grep -q '^# 3 classes: .*(--class-weights)' w.log
+}
+
+@test "unet-train rejects masks that disagree on their classes, naming the first that differs" {
+	mkclasses
+	slab_classes msk_c4.slab caseccc 16 16 6 mask 4
+	sed -i 's/msk_ccc.slab/msk_c4.slab/' tr.list
+	run --separate-stderr tiny_train -e 1 -o m.model tr.list
+	failed_cleanly "msk_c4.slab"
+	[[ "$stderr" == *"4 classes"*"first mask 3"* ]]
+	[ ! -e m.model ]
+	# a binary mask (no CLASSES) among 3-class ones
+	mkclasses
+	slab_square msk_bin.slab casebb 16 16 6 1 mask
+	sed -i 's/msk_bb.slab/msk_bin.slab/' tr.list
+	run --separate-stderr tiny_train -e 1 -o m.model tr.list
+	failed_cleanly "msk_bin.slab"
+	# validation masks of other classes than the training masks
+	mkclasses
+	slab_classes msk_v.slab casev 16 16 6 mask 4
+	run --separate-stderr tiny_train -e 1 -o m.model tr.list va.list
+	failed_cleanly "va.list"
+	[ ! -e m.model ]
+}
+
+@test "unet-train rejects a label >= C, bad --class-weights and a model of other classes" {
+	mkclasses
+	slab_classes msk_bad.slab casea 16 16 6 bad
+	sed -i 's/msk_a.slab/msk_bad.slab/' tr.list
+	run --separate-stderr tiny_train -e 1 -o m.model tr.list
+	failed_cleanly "mask value 3"
+	[[ "$stderr" == *"msk_bad.slab"*"expected 0..2 or 255"* ]]
+	[ ! -e m.model ]
+	mkclasses
+	run --separate-stderr tiny_train -e 1 --class-weights 1,2 -o m.model tr.list
+	failed_cleanly "2 weights, the masks have 3 classes"
+	run --separate-stderr tiny_train -e 1 --class-weights 1,-2,1 -o m.model tr.list
+	failed_cleanly -s 2 "'-2'"
+	run --separate-stderr tiny_train -e 1 --class-weights 1,nan,1 -o m.model tr.list
+	failed_cleanly -s 2 "nan"
+	run --separate-stderr tiny_train -e 1 --class-weights 1,inf,1 -o m.model tr.list
+	failed_cleanly -s 2 "inf"
+	run --separate-stderr tiny_train -e 1 --class-weights 1,,1 -o m.model tr.list
+	failed_cleanly -s 2
+	run --separate-stderr tiny_train -e 1 --class-weights 0,0,0 -o m.model tr.list
+	failed_cleanly -s 2 "all 0"
+	run --separate-stderr tiny_train -e 1 --pos-weight 2 -o m.model tr.list
+	failed_cleanly "--pos-weight"
+	[ ! -e m.model ]
+	# --class-weights on binary masks; a 3-class --init on binary masks and back
+	mkset
+	run --separate-stderr tiny_train -e 1 --class-weights 1,2 -o m.model tr.list
+	failed_cleanly "--class-weights applies to masks of 3 or more classes"
+	tiny_train -e 1 -o bin.model tr.list
+	mkdir c3 && cd c3
+	mkclasses
+	tiny_train -e 1 -o three.model tr.list
+	run --separate-stderr unet-train -q -e 1 --init ../bin.model -o m.model tr.list
+	failed_cleanly "model '../bin.model' has 2 classes, the masks have 3"
+	[ ! -e m.model ]
+	cd ..
+	run --separate-stderr unet-train -q -e 1 --init c3/three.model -o m.model tr.list
+	failed_cleanly "has 3 classes, the masks have 2"
+	[ ! -e m.model ]
 }

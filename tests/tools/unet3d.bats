@@ -4,6 +4,7 @@
 
 bats_require_minimum_version 1.5.0
 load helpers
+load classes_helpers
 
 setup() {
 	cd "$BATS_TEST_TMPDIR"
@@ -183,4 +184,43 @@ tiny3() { unet-train -q --dims 3 --filters 4 --depth 2 "$@"; }
 	[ "$(head -c 8 m2.model)" = SLUNET2D ]
 	unet-predict -m m2.model -o p.slab img_a.slab
 	[ "$(slab-info p.slab | awk '$1 == "dims" { print $2, $3, $4 }')" = "16 16 6" ]
+}
+
+@test "unet-train --dims 3 on 3-class masks learns; unet-predict writes 3 channels and --argmax" {
+	mkclasses 3 8
+	tiny3 -e 30 --patience 40 --optimizer adam --lr 0.01 --loss bcedice --log log.tsv -o m.model tr.list va.list
+	[ "$(head -c 8 m.model)" = SLUNET3D ]
+	[ "$(od -An -tu4 -j8 -N4 m.model | tr -d ' ')" = 2 ]
+	[ "$(od -An -tu4 -j32 -N4 m.model | tr -d ' ')" = 3 ]
+	awk -F'\t' '$1 == 1 { first = $4 } $1 ~ /^[0-9]+$/ && $4 > best { best = $4 }
+		END { printf "val_dsc %s -> %s\n", first, best; exit !(best > first + 0.3) }' log.tsv
+	# a volume of 6 slices (padded to 8 inside): 3 channels of its own 6 slices
+	slab_classes img6.slab casev 16 16 6 img
+	unet-predict -m m.model -o p.slab img6.slab
+	[ "$(header p.slab CHANNELS)" = 3 ]
+	[ "$(header p.slab CLASSES)" = 3 ]
+	[ "$(header p.slab DIMS)" = "16 16 6" ]
+	[ "$(slab_f32 p.slab | wc -l)" -eq 4608 ]
+	slab_f32 p.slab | awk '{ v[NR - 1] = $1 } END { for (z = 0; z < 6; z++) for (i = 0; i < 256; i++) {
+		s = v[(z * 3) * 256 + i] + v[(z * 3 + 1) * 256 + i] + v[(z * 3 + 2) * 256 + i]
+		d = s - 1; if (d < 0) d = -d; if (d > m) m = d }
+		printf "largest |sum - 1|: %g\n", m; exit !(m < 1e-6) }'
+	unet-predict -m m.model --argmax -o l.slab img6.slab
+	[ "$(header l.slab CLASSES)" = 3 ]
+	slab_classes m6.slab casev 16 16 6 mask
+	paste <(slab_u8 l.slab) <(slab_u8 m6.slab) | awk '$1 == $2 { a++ }
+		END { printf "%d of %d voxels agree\n", a, NR; exit !(a > 0.85 * NR) }'
+	# -z zeroes the other slices of every channel; --flip keeps the sums
+	unet-predict -m m.model -z 1:3 -o z.slab img6.slab
+	[ "$(slab_f32 z.slab | sed -n '769,2304p')" = "$(slab_f32 p.slab | sed -n '769,2304p')" ]
+	[ "$(slab_f32 z.slab | sed -n '1,768p;2305,4608p' | awk '{ print $1 + 0 }' | sort -u)" = 0 ]
+	unet-predict -m m.model --flip -o f.slab img6.slab
+	run ! cmp -s f.slab p.slab
+	# a 3-D model of 3 classes does not fine-tune on binary masks
+	mkdir bin && cd bin
+	mkset
+	run --separate-stderr unet-train -q -e 1 --init ../m.model -o x.model tr.list
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "unet-train: model '../m.model' has 3 classes, the masks have 2: '../m.model'" ]
+	[ ! -e x.model ]
 }

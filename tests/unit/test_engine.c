@@ -18,7 +18,7 @@
 /* Logits and gradients of one forward/backward in conv3x3_mode `mode`. */
 static void run(enum conv_mode mode, int C, int N, int H, int W, float *logit, float *grad)
 {
-	struct unet_config cfg = {C, 8, 4, 2};
+	struct unet_config cfg = {C, 8, 4, 2, 0};
 	struct unet u;
 	struct rng r;
 	size_t P = (size_t)H * W;
@@ -47,7 +47,7 @@ static void run(enum conv_mode mode, int C, int N, int H, int W, float *logit, f
 
 static void compare(int C, int N, int H, int W)
 {
-	struct unet_config cfg = {C, 8, 4, 2};
+	struct unet_config cfg = {C, 8, 4, 2, 0};
 	size_t np = unet_param_count(&cfg), nl = (size_t)N * H * W;
 	float *l0 = malloc(nl * 4), *l1 = malloc(nl * 4), *l2 = malloc(nl * 4);
 	float *g0 = malloc(np * 4), *g1 = malloc(np * 4), *g2 = malloc(np * 4);
@@ -78,7 +78,7 @@ static void compare(int C, int N, int H, int W)
  * segment) in conv3x3_mode `mode`. */
 static void train(enum conv_mode mode, int steps, double *loss)
 {
-	struct unet_config cfg = {1, 8, 4, 2};
+	struct unet_config cfg = {1, 8, 4, 2, 0};
 	int N = 4, H = 32, W = 32;
 	size_t P = (size_t)H * W;
 	struct unet u;

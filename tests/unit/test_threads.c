@@ -29,7 +29,7 @@ int main(void)
 	int T = tpool_start(2);
 	printf("threads: %d\n", T);
 	CHECK(T == 2);
-	struct unet_config cfg = {2, 8, 4, 2};
+	struct unet_config cfg = {2, 8, 4, 2, 0};
 	int H = 32, W = 48, B = 5;
 	size_t P = (size_t)H * W;
 	struct unet u1, u2;

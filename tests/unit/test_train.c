@@ -251,7 +251,7 @@ static void on_step(void *ctx, long step, const float *w, const double *avg, siz
  * is an early one, not the last. Returns the kept epoch. */
 static int ema(int inv)
 {
-	struct unet_config cfg = {1, 2, 1, 2};
+	struct unet_config cfg = {1, 2, 1, 2, 0};
 	struct slab img, msk;
 	struct trainset tr = {0}, va = {0};
 	mkpair(&img, &msk, 6, NULL);

@@ -111,7 +111,7 @@ static const char *tensor_name(const struct unet *u, const float *g, char *buf, 
  * thread: frozen_forward reads u.a, which only a single-threaded network fills. */
 static void net_gradcheck(void)
 {
-	struct unet_config cfg = {2, 3, 2, 2};
+	struct unet_config cfg = {2, 3, 2, 2, 0};
 	struct unet u, b;
 	int N = 2, H = 8, W = 12;
 	size_t P = (size_t)H * W;
@@ -169,7 +169,7 @@ static void net_gradcheck(void)
 /* A tiny network, plain gradient descent with RMSprop, one fixed batch. */
 static void overfit(void)
 {
-	struct unet_config cfg = {1, 4, 2, 2};
+	struct unet_config cfg = {1, 4, 2, 2, 0};
 	struct unet u;
 	int N = 4, H = 16, W = 16;
 	size_t P = (size_t)H * W, n;
@@ -220,7 +220,7 @@ static void write_bytes(const char *path, const void *p, size_t n)
 
 static void model_files(void)
 {
-	struct unet_config c = {4, 8, 4, 2}, c2;
+	struct unet_config c = {4, 8, 4, 2, 0}, c2;
 	size_t n = unet_param_count(&c);
 	float *p = malloc(n * sizeof *p), *q;
 	char dir[] = "/tmp/test_unet.XXXXXX", path[256], bad[256];
@@ -265,7 +265,7 @@ static void model_files(void)
 int main(void)
 {
 	progname = "test_unet";
-	struct unet_config c1 = {1, 8, 4, 2}, c4 = {4, 8, 4, 2};
+	struct unet_config c1 = {1, 8, 4, 2, 0}, c4 = {4, 8, 4, 2, 0};
 	printf("parameters: %zu (1 channel), %zu (4 channels)\n", unet_param_count(&c1),
 	       unet_param_count(&c4));
 	CHECK(unet_param_count(&c1) == 485673);

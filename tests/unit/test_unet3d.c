@@ -315,7 +315,7 @@ static double net_loss(void *ctx, int *ok)
 
 static void net_gradcheck(void)
 {
-	struct unet_config cfg = {2, 3, 2, 3};
+	struct unet_config cfg = {2, 3, 2, 3, 0};
 	struct unet u, b;
 	int N = 2, Z = 4, H = 8, W = 4;
 	size_t P = (size_t)Z * H * W;
@@ -394,7 +394,7 @@ static void net_gradcheck(void)
 /* A tiny 3-D network and RMSprop on one fixed batch of two volumes. */
 static void overfit(void)
 {
-	struct unet_config cfg = {1, 4, 2, 3};
+	struct unet_config cfg = {1, 4, 2, 3, 0};
 	struct unet u;
 	int N = 2, Z = 8, H = 8, W = 8;
 	size_t P = (size_t)Z * H * W, n;
@@ -448,7 +448,7 @@ static void write_bytes(const char *path, const void *p, size_t n)
 
 static void model_files(void)
 {
-	struct unet_config c = {1, 8, 4, 3}, c2;
+	struct unet_config c = {1, 8, 4, 3, 0}, c2;
 	size_t n = unet_param_count(&c);
 	float *p = malloc(n * sizeof *p), *q;
 	char dir[] = "/tmp/test_unet3d.XXXXXX", path[256], old[256];
@@ -469,7 +469,7 @@ static void model_files(void)
 	free(b);
 
 	/* a 2-D model file written by hand as before 3-D existed */
-	struct unet_config c0 = {1, 2, 1, 2};
+	struct unet_config c0 = {1, 2, 1, 2, 0};
 	size_t n0 = unet_param_count(&c0);
 	unsigned char h[MODEL_HEADER_BYTES + 4 * 512] = "SLUNET2D\x01\0\0\0\x01\0\0\0\x02\0\0\0\x01\0\0\0";
 	CHECK(n0 == 431);
@@ -533,7 +533,7 @@ int main(void)
 	progname = "test_unet3d";
 	rng_seed(&R, 42);
 	tpool_start(2); /* two replicas really run side by side */
-	struct unet_config c1 = {1, 8, 4, 3}, c4 = {4, 8, 4, 3};
+	struct unet_config c1 = {1, 8, 4, 3, 0}, c4 = {4, 8, 4, 3, 0};
 	printf("3-D parameters: %zu (1 channel), %zu (4 channels)\n", unet_param_count(&c1),
 	       unet_param_count(&c4));
 	CHECK(unet_param_count(&c1) == 1411769);
@@ -551,9 +551,9 @@ int main(void)
 	printf("expect three errors:\n");
 	CHECK(unet_check_volume(&c1, 40, 32, 32) == -1);
 	struct unet u;
-	struct unet_config c2d = {1, 8, 4, 2};
+	struct unet_config c2d = {1, 8, 4, 2, 0};
 	CHECK(unet_create_vol(&u, &c2d, 1, 16, 16, 16, 0, 1) == -1);
-	struct unet_config bad = {1, 8, 4, 5};
+	struct unet_config bad = {1, 8, 4, 5, 0};
 	CHECK(unet_config_check(&bad) == -1);
 
 	for (int m = 1; m <= 2; m++) {
