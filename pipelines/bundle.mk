@@ -5,7 +5,7 @@
 # its own volumes. The preprocessing comes from the run's parameters (CROP,
 # RESIZE, INGEST_OPTS -Z / --nan, FG_LABELS); a run on a folder of slabs
 # (DATA_KIND=slabs) did not convert its data itself, so its bundle says
-# what msd2slab does by default and the user must check it matches.
+# what msd2slab --merge does (every label > 0) and the user must check it matches.
 # EXPORT_MODEL fused (SPARSE3D and FUSE3D): also the sparse 3-D model
 # (sparse3d.model, a `3d` model line) and the run's choice/largest (`largest`,
 # with the thresholds of the run's two largest-component steps: THR for the

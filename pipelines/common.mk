@@ -39,6 +39,8 @@ DATASET ?=
 DATA_KIND ?= msd
 CROP ?=
 RESIZE ?=
+# the label values that are foreground (msd2slab -f); empty: every label > 0
+# (msd2slab --merge): the pipeline trains binary masks
 FG_LABELS ?=
 # (given annotations: training and validation volumes only, no test set)
 SPLIT ?= $(if $(GIVEN),80/20/0,70/15/15)
