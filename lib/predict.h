@@ -31,9 +31,10 @@ void predictor_init(struct predictor *p, const struct unet_config *cfg, const fl
                     const char *model);
 
 /* Allocate *prob, an f32 one-channel slab with s's header (name, dims,
- * spacing, transform, extra keys) (a model of K >= 3 classes: K channels,
- * channel c the softmax probability of class c, and CLASSES K), and fill it with the probabilities of
- * slices z0..z1-1 of the image slab s (any type, the model's channels and
+ * spacing, transform, extra keys but the classes keys), or for a model of
+ * K >= 3 classes K channels (channel c the softmax probability of class c;
+ * the channels of one z-slice together) with CLASSES K, and fill it with
+ * the probabilities of slices z0..z1-1 of the image slab s (any type, the model's channels and
  * in-plane sizes fit for it); the other slices hold 0. A 3-D model predicts
  * the whole volume and keeps the range. 0, or -1 with a message naming the
  * case (wrong channels, range outside the slab or empty, bad size, out of

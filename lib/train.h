@@ -75,7 +75,9 @@ void train_opts_default(struct train_opts *o);
  * gradients are summed over the ranks (the BCE of a share scaled by its
  * part of the batch's count), so the summed gradient is the whole batch's
  * to rounding and every rank makes the same optimiser step; validation is
- * split likewise. With one rank the arithmetic is exactly the plain one.
+ * split likewise. For K >= 3 classes the shares' cross-entropy normalisers
+ * and Dice-over-classes sums are summed first (loss.h's split forms), and
+ * each share's loss and gradient taken over the whole batch's. With one rank the arithmetic is exactly the plain one.
  * Returns the number of epochs run, or -1 (out of memory, an MPI failure,
  * or ranks whose models differ at the end). */
 int train_run(struct unet *u, const struct trainset *tr, const struct trainset *va,

@@ -255,7 +255,8 @@ static void net_check(int dims)
 	struct { const char *name; float *p, *g; size_t n; } ts[] = {
 		{"out.w", u.p.out_w, u.g.out_w, (size_t)K * cfg.base},
 		{"out.b", u.p.out_b, u.g.out_b, (size_t)K},
-		{"dec0.conv1.w", u.p.dec_w[0][1], u.g.dec_w[0][1], (size_t)cfg.base * cfg.base * (dims == 3 ? 27 : 9)},
+		{"dec0.conv1.w", u.p.dec_w[0][1], u.g.dec_w[0][1],
+		 (size_t)cfg.base * cfg.base * (dims == 3 ? 27 : 9)},
 		{"dec0.conv1.b", u.p.dec_b[0][1], u.g.dec_b[0][1], (size_t)cfg.base},
 	};
 	/* the output layer is affine in its parameters: rounding only; the
