@@ -184,25 +184,32 @@ int classes_of_value(const struct classes *k, int v)
 
 int classes_argmax(const struct slab *p, uint8_t *out, const char *src)
 {
-	size_t plane = (size_t)p->nx * p->ny;
+	size_t plane = (size_t)p->nx * p->ny, n = slab_count(p);
 	const float *d = p->data;
 	if (p->type != SLAB_F32 || p->nc < 2 || p->nc > CLASSES_MAX)
 		return error("%s: not a probability slab (f32, 2..%d channels): %s with %d channels "
 		             "in '%s'", src, CLASSES_MAX, slab_type_name(p->type), p->nc, p->name);
-	for (int z = 0; z < p->nz; z++)
+	for (size_t i = 0; i < n; i++)
+		if (d[i] != d[i]) {
+			size_t zc = i / plane;
+			return error("%s: probability is not a number at voxel %zu of z %zu in '%s'",
+			             src, i % plane, zc / (size_t)p->nc, p->name);
+		}
+	classes_argmax_raw(d, plane, p->nz, p->nc, out);
+	return 0;
+}
+
+void classes_argmax_raw(const float *p, size_t plane, int nz, int nc, uint8_t *out)
+{
+	for (int z = 0; z < nz; z++)
 		for (size_t i = 0; i < plane; i++) {
-			const float *v = d + (size_t)z * p->nc * plane + i;
+			const float *v = p + (size_t)z * nc * plane + i;
 			int best = 0;
-			for (int c = 0; c < p->nc; c++) {
-				if (v[c * plane] != v[c * plane])
-					return error("%s: probability is not a number at voxel %zu of z %d "
-					             "in '%s'", src, i, z, p->name);
+			for (int c = 1; c < nc; c++)
 				if (v[c * plane] > v[best * plane])
 					best = c;
-			}
 			out[(size_t)z * plane + i] = (uint8_t)best;
 		}
-	return 0;
 }
 
 int classes_to_values(const struct slab *s, const struct classes *k, struct slab *out)

@@ -64,6 +64,9 @@ int classes_of_value(const struct classes *k, int v);
  * into out (nx*ny*nz bytes). 0, or -1 with an error naming src and the
  * first voxel that is not a number. */
 int classes_argmax(const struct slab *p, uint8_t *out, const char *src);
+/* The same on raw samples: nz slices of nc channels of plane values each
+ * (slab order), no check. Cannot fail. */
+void classes_argmax_raw(const float *p, size_t plane, int nz, int nc, uint8_t *out);
 
 /* The source values of a label map s of k's classes (classes_check_labels
  * first): a new one-channel slab with s's header, u8 when every value is

@@ -9,6 +9,7 @@
  * comes at or after the root). A second scan in the same order then settles
  * each voxel in O(1): its parent, earlier in the scan, is already settled. */
 #include "components.h"
+#include "classes.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -181,7 +182,7 @@ int cc_keep_largest_classes(float *p, int nx, int ny, int nz, int nc, int conn, 
 	size_t n, i, per = (size_t)nx * (size_t)ny, nkept = 0, gone = 0, count = 0;
 	uint8_t *cls = NULL, *mask = NULL;
 	uint32_t *L = NULL, *size = NULL, nlab;
-	int c, k, rc = -1;
+	int k, rc = -1;
 
 	if (check_grid(nx, ny, nz, conn, &n))
 		return -1;
@@ -192,14 +193,7 @@ int cc_keep_largest_classes(float *p, int nx, int ny, int nz, int nc, int conn, 
 	    !(size = xmalloc((n + 1) * sizeof *size)))
 		goto out;
 	/* each voxel's class: argmax, ties to the lower */
-	for (i = 0; i < n; i++) {
-		const float *v = p + (i / per * nc) * per + i % per;
-		int best = 0;
-		for (c = 1; c < nc; c++)
-			if (v[c * per] > v[best * per])
-				best = c;
-		cls[i] = (uint8_t)best;
-	}
+	classes_argmax_raw(p, per, nz, nc, cls);
 	for (k = 1; k < nc; k++) {
 		uint32_t best = 0;
 		for (i = 0; i < n; i++)

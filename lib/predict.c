@@ -237,23 +237,13 @@ int predict_argmax(const struct slab *prob, struct slab *labels)
 		slab_free(labels);
 		return -1;
 	}
+	if (K > 1) {
+		classes_argmax_raw(prob->data, (size_t)prob->nx * prob->ny, prob->nz, K, labels->data);
+		return 0;
+	}
 	const float *p = prob->data;
 	uint8_t *l = labels->data;
-	size_t m = (size_t)prob->nx * prob->ny;
-	for (int z = 0; z < prob->nz; z++) {
-		const float *pz = p + (size_t)z * K * m;
-		uint8_t *lz = l + (size_t)z * m;
-		for (size_t i = 0; i < m; i++) {
-			int best = 0;
-			if (K == 1) {
-				best = pz[i] >= 0.5f;
-			} else {
-				for (int c = 1; c < K; c++)
-					if (pz[c * m + i] > pz[best * m + i])
-						best = c;
-			}
-			lz[i] = (uint8_t)best;
-		}
-	}
+	for (size_t i = 0, n = slab_count(prob); i < n; i++)
+		l[i] = p[i] >= 0.5f;
 	return 0;
 }
