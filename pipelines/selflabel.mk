@@ -54,7 +54,7 @@ ifeq ($(filter clean help,$(MAKECMDGOALS)),)
 ifeq ($(DATASET),)
 $(error DATASET is not set: run pipelines/selflabel-setup, or give DATASET=DIR)
 endif
-_ := $(call param,data,$(DATA_KIND) $(abspath $(DATASET)) $(INGEST) $(INGEST_FLAGS))
+_ := $(call param,data,$(DATA_KIND) $(abspath $(DATASET)) $(INGEST) $(INGEST_FLAGS)$(if $(KEEP), labels keep))
 _ := $(call param,schedule,$(SCHEDULE_FLAGS))
 _ := $(call param,annotate,$(EXTRACT))
 _ := $(call param,train0,$(TRAIN) $(TRAIN0_FLAGS))
@@ -109,6 +109,7 @@ data/split.tsv: params/data
 	rm -rf data.tmp data.old.tmp
 	$(if $(filter msd,$(DATA_KIND)),$(INGEST) $(INGEST_FLAGS) $(abspath $(DATASET)) data.tmp,\
 	$(PIPE)/selflabel-split -p $(SPLIT) -s $(SPLIT_SEED) $(abspath $(DATASET)) data.tmp)
+	$(if $(KEEP),cp "$$(ls data.tmp/labels/*.slab | head -n 1)" data.tmp/$(notdir $(CLASSES_REF)))
 	if [ -e data ]; then mv data data.old.tmp; fi
 	mv data.tmp data && rm -rf data.old.tmp
 
