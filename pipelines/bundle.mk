@@ -10,6 +10,9 @@
 # (sparse3d.model, a `3d` model line) and the run's choice/largest (`largest`,
 # with the thresholds of the run's two largest-component steps: THR for the
 # 3-D model's own, THR_fused for the fused probabilities).
+# LABELS=keep: also classes.slab (the run's data/classes.slab, a one-voxel slab
+# whose CLASSES, CLASS_NAMES and CLASS_VALUES the models' outputs take) and
+# a `classes` line naming it: the scans are segmented into label maps.
 
 BUNDLE_DIR ?= out/model
 BUNDLE_PLANES := $(if $(filter 3,$(PLANES)),cor sag)
@@ -38,6 +41,7 @@ $(BUNDLE_DIR)/bundle.tsv: $(FINAL) $(BUNDLE_PLANES:%=models/plane-%.model) param
 	  mv -f $(@D)/$p.model.tmp $(@D)/$p.model && ) true
 	$(if $(BUNDLE_3D),cp models/sparse3d.model $(@D)/sparse3d.model.tmp && \
 	  mv -f $(@D)/sparse3d.model.tmp $(@D)/sparse3d.model)
+	$(if $(KEEP),cp $(CLASSES_REF) $(@D)/classes.slab.tmp && mv -f $(@D)/classes.slab.tmp $(@D)/classes.slab)
 	{ printf 'selflabel-bundle\t1\n'; \
 	  printf '# written by make bundle in %s\n' "$$(pwd)"; \
 	  printf 'channels\t%s\n' "$$(sed -n 's/^CHANNELS //p;/^ENDHDR/q' data/images/$(firstword $(CASES_TRAIN)).slab)"; \
@@ -48,6 +52,7 @@ $(BUNDLE_DIR)/bundle.tsv: $(FINAL) $(BUNDLE_PLANES:%=models/plane-%.model) param
 	  printf 'foreground\t%s\n' '$(or $(FG_LABELS),-)'; \
 	  printf 'threshold\t%s\n' '$(bundle_thr)'; \
 	  printf 'flip\t%s\n' '$(if $(call yes,$(REPORT_FLIP)),yes,no)'; \
+	  $(if $(KEEP),printf 'classes\tclasses.slab\n';) \
 	  printf 'model\taxial\taxial.model\n'; \
 	  $(foreach p,$(BUNDLE_PLANES),printf 'model\t$p\t$p.model\t%s\t%s\n' \
 	    '$(PLANE_ORDER_$p)' '$(PLANE_DIMS_$p)';) \
