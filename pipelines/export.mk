@@ -89,4 +89,4 @@ endif
 
 .PHONY: export
 export: $(EXPORT_FILES) bundle
-	@echo "export: $(words $(EXPORT_FILES)) files in out/ ($(EXPORT_MODEL) model, $(if $(KEEP),label maps of the most probable class,p >= $(EXPORT_THR))$(if $(call yes,$(EXPORT_PROB)), and probabilities))"
+	@echo "export: $(words $(EXPORT_FILES)) files in out/ ($(EXPORT_MODEL) model, $(if $(KEEP),label maps: the most probable class (a binary model: p >= $(EXPORT_THR)),p >= $(EXPORT_THR))$(if $(call yes,$(EXPORT_PROB)), and probabilities))"

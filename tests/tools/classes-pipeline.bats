@@ -109,7 +109,7 @@ print(" ".join(str(x) for x in sorted(v)))' "$1" "$2"
 	done
 	# every class somewhere (the annotated planes keep their painted values)
 	[ "$(tr ' ' '\n' <<< "$all" | sort -u | tr '\n' ' ')" = " 0 1 2 " ]
-	grep -q "label maps of the most probable class" export.out
+	grep -q "label maps: the most probable class" export.out
 	# the bundle: its classes reference; new scans segmented as the run's own
 	# test volume was exported (no annotated plane there)
 	grep -qx "classes	classes.slab" run/out/model/bundle.tsv
