@@ -137,6 +137,42 @@ print(" ".join(str(x) for x in sorted(v)))' "$1" "$2"
 	done
 }
 
+@test "--annotations given --labels keep: painted label maps in, per-class report, label maps out with the painted planes as painted" {
+	# two painted slices per volume (5 and 6: both classes somewhere), the
+	# rest 0 as a viewer saves it
+	phantom -n 8 -d 32,32,12 -s 5 phg > /dev/null
+	msd2slab -p 100/0/0 phg truth > /dev/null
+	mkdir -p ds/imagesTr ds/labelsTr
+	cp phg/imagesTr/* ds/imagesTr/
+	cp phg/dataset.json ds/
+	for f in truth/labels/*.slab; do
+		c=$(basename "$f" .slab)
+		slice-extract -k 5,6 "$f" | slab2nii -g "phg/labelsTr/$c.nii.gz" -o "ds/labelsTr/$c.nii.gz"
+	done
+	"$P/selflabel-setup" --preset default --annotations given --labels keep --planes 1 --sparse3d no \
+		--k 50 --folds 1 --epochs0 4 --epochs 2 --batch 8 --set TRAIN_OPTS=-q ds g > /dev/null
+	grep -q -- '--sparse' g/params/data
+	run ! grep -q -- '--merge' g/params/data
+	[ "$(header g/data/labels/phantom_001.slab CLASSES)" = 3 ]
+	make -s -C g -j2 > makeg.out 2>&1
+	make -s -C g export > exportg.out 2>&1
+	grep -q '^| 2D self-labelling (final model) | [0-9]' g/report.md
+	grep -qx '| model | DSC head | DSC tail | DSC mean | pooled DSC head | pooled DSC tail |' g/report.md
+	# the exports: label maps on the scans' grids, slices 5 and 6 as painted
+	for f in ds/imagesTr/*.nii.gz; do
+		c=$(basename "$f" .nii.gz)
+		labels_ok "g/out/labelsTr/$c.nii.gz" "$f" > /dev/null
+		# (each value as a mask: msd2slab -f V)
+		for v in 1 2; do
+			rm -rf gout gpaint
+			msd2slab -Z -f $v -i "$f" -m "g/out/labelsTr/$c.nii.gz" -n "$c" gout > /dev/null
+			msd2slab -Z -f $v -i "$f" -m "ds/labelsTr/$c.nii.gz" -n "$c" gpaint > /dev/null
+			cmp <(slice-extract -r 5:7 "gout/labels/$c.slab" | sed '1,/^ENDHDR$/d') \
+			    <(slice-extract -r 5:7 "gpaint/labels/$c.slab" | sed '1,/^ENDHDR$/d')
+		done
+	done
+}
+
 @test "unet-predict --classes: the names and values of a reference on a C-class model's output" {
 	mkdir -p up && cd up
 	mkclasses
