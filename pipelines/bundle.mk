@@ -10,6 +10,10 @@
 # (sparse3d.model, a `3d` model line) and the run's choice/largest (`largest`,
 # with the thresholds of the run's two largest-component steps: THR for the
 # 3-D model's own, THR_fused for the fused probabilities).
+# LABELS=keep with label maps of C >= 3 classes: also classes.slab (the
+# run's data/classes.slab, a one-voxel slab
+# whose CLASSES, CLASS_NAMES and CLASS_VALUES the models' outputs take) and
+# a `classes` line naming it: the scans are segmented into label maps.
 
 BUNDLE_DIR ?= out/model
 BUNDLE_PLANES := $(if $(filter 3,$(PLANES)),cor sag)
@@ -21,6 +25,8 @@ bundle_thr = $(if $(BUNDLE_3D),$(THR_fused),$(if $(BUNDLE_PLANES),$(THR_planes),
 nan_given = $(findstring --nan $1,$(INGEST_OPTS))$(findstring --nan=$1,$(INGEST_OPTS))
 bundle_nan = $(or $(firstword $(foreach v,zero min,$(if $(call nan_given,$v),$v))),refuse)
 
+# (a keep-run of binary label maps, without CLASSES: no classes line)
+bundle_classes = $(shell grep -a -m 1 -q '^CLASSES ' $(CLASSES_REF) 2> /dev/null && echo y)
 .PHONY: bundle
 bundle: $(BUNDLE_DIR)/bundle.tsv
 # (params/bundle only when bundling: the benchmark's report lists params/)
@@ -38,6 +44,8 @@ $(BUNDLE_DIR)/bundle.tsv: $(FINAL) $(BUNDLE_PLANES:%=models/plane-%.model) param
 	  mv -f $(@D)/$p.model.tmp $(@D)/$p.model && ) true
 	$(if $(BUNDLE_3D),cp models/sparse3d.model $(@D)/sparse3d.model.tmp && \
 	  mv -f $(@D)/sparse3d.model.tmp $(@D)/sparse3d.model)
+	$(if $(KEEP),$(if $(bundle_classes),cp $(CLASSES_REF) $(@D)/classes.slab.tmp && \
+	  mv -f $(@D)/classes.slab.tmp $(@D)/classes.slab,rm -f $(@D)/classes.slab))
 	{ printf 'selflabel-bundle\t1\n'; \
 	  printf '# written by make bundle in %s\n' "$$(pwd)"; \
 	  printf 'channels\t%s\n' "$$(sed -n 's/^CHANNELS //p;/^ENDHDR/q' data/images/$(firstword $(CASES_TRAIN)).slab)"; \
@@ -48,6 +56,7 @@ $(BUNDLE_DIR)/bundle.tsv: $(FINAL) $(BUNDLE_PLANES:%=models/plane-%.model) param
 	  printf 'foreground\t%s\n' '$(or $(FG_LABELS),-)'; \
 	  printf 'threshold\t%s\n' '$(bundle_thr)'; \
 	  printf 'flip\t%s\n' '$(if $(call yes,$(REPORT_FLIP)),yes,no)'; \
+	  $(if $(KEEP),$(if $(bundle_classes),printf 'classes\tclasses.slab\n';)) \
 	  printf 'model\taxial\taxial.model\n'; \
 	  $(foreach p,$(BUNDLE_PLANES),printf 'model\t$p\t$p.model\t%s\t%s\n' \
 	    '$(PLANE_ORDER_$p)' '$(PLANE_DIMS_$p)';) \

@@ -42,6 +42,13 @@ RESIZE ?=
 # the label values that are foreground (msd2slab -f); empty: every label > 0
 # (msd2slab --merge): the pipeline trains binary masks
 FG_LABELS ?=
+# LABELS: merge = every label > 0 is one foreground (a binary run); keep =
+# each label value of the dataset is a class (msd2slab without --merge: label
+# maps of C classes, CLASSES in their headers; C-class models and
+# probabilities, the report per class, export with the dataset's values).
+# FG_LABELS (msd2slab -f) makes a binary run either way. A slab folder
+# (DATA_KIND=slabs) is used as it is.
+LABELS ?= merge
 # (given annotations: training and validation volumes only, no test set)
 SPLIT ?= $(if $(GIVEN),80/20/0,70/15/15)
 SPLIT_SEED ?= 1
@@ -188,10 +195,15 @@ DIAG ?= $(PIPE)/selflabel-diag
 yes = $(filter yes,$1)
 # given: the annotations are the user's (ANNOTATE=given), else simulated
 GIVEN = $(filter given,$(ANNOTATE))
+# KEEP: the run keeps the dataset's label values as classes (LABELS=keep, no
+# FG_LABELS); the models' predictions then carry the class names and source
+# values of CLASSES_REF, a copy of a label slab the data recipe makes
+KEEP = $(if $(FG_LABELS),,$(filter keep,$(LABELS)))
+CLASSES_REF = data/classes.slab
 # given: msd2slab keeps only the painted slices (--sparse) and converts the
 # test images (imagesTs/, when there are any) too
 INGEST_FLAGS = $(if $(CROP),-c $(CROP)) $(if $(RESIZE),-r $(RESIZE)) \
-	$(if $(FG_LABELS),-f $(FG_LABELS),--merge) -s $(SPLIT_SEED) -p $(SPLIT) $(INGEST_OPTS)$(if $(GIVEN), --sparse$(if $(wildcard $(DATASET)/imagesTs/*), --test-images))
+	$(if $(FG_LABELS),-f $(FG_LABELS),$(if $(filter keep,$(LABELS)),,--merge)) -s $(SPLIT_SEED) -p $(SPLIT) $(INGEST_OPTS)$(if $(GIVEN), --sparse$(if $(wildcard $(DATASET)/imagesTs/*), --test-images))
 # every training, 2-D and 3-D: optimiser, learning rate, seed, loss
 TRAIN_ALL = --lr $(LR) --seed $(SEED) --optimizer $(OPTIMIZER) --loss $(LOSS) \
 	$(if $(POS_WEIGHT),--pos-weight $(POS_WEIGHT))
@@ -216,8 +228,8 @@ SPARSE3D_FLAGS = --dims 3 -e $(SPARSE3D_EPOCHS) --patience $(PATIENCE) -b $(FULL
 teach = $(and $(call yes,$(SPARSE3D)),$(call yes,$(TEACHER3D)))
 FILTER_FLAGS = $(strip -t $(THETA) -m $(MODE) $(if $(ADAPTIVE),-l $(ADAPTIVE)) $(if $(CONFINE),-c $(CONFINE)))
 # the iterations' (and the diagnostics') predictions; the test report's
-PREDICT_FLAGS = $(if $(call yes,$(FLIP)),--flip) $(PREDICT_OPTS)
-REPORT_PREDICT_FLAGS = $(if $(call yes,$(REPORT_FLIP)),--flip) $(PREDICT_OPTS)
+PREDICT_FLAGS = $(if $(call yes,$(FLIP)),--flip) $(PREDICT_OPTS)$(if $(KEEP), --classes $(CLASSES_REF))
+REPORT_PREDICT_FLAGS = $(if $(call yes,$(REPORT_FLIP)),--flip) $(PREDICT_OPTS)$(if $(KEEP), --classes $(CLASSES_REF))
 SCHEDULE_FLAGS = -k $(K) -e $(EXPANSION) -s $(SEED) -f $(FOLDS) -a $(ANNOTATE)
 
 # iteration 0's labels: the annotated slices of each training and validation volume

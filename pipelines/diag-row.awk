@@ -8,7 +8,9 @@
 #   CENTRAL  metrics --slices-out of the initial model (p >= 0.5) against the
 #            ground truth, every slice of every training/validation volume
 #   VAL      metrics rows of models/II.model on the validation volumes (left
-#            out when the run has none)
+#            out when the run has none; of C >= 3 classes the rows of class fg)
+# With C >= 3 classes every figure is the merged foreground's (every class
+# >= 1 as one mask: metrics' --slices-out counts and its fg rows).
 # Prints "iteration new_slices pseudo_dsc unlabelled_share bg_share
 # bg_share_true fg_pseudo fg_true fg_ratio central_dsc val_dsc val_dsc_mean"
 # (no header). A ratio 0/0 prints nan; no validation volumes print -.
@@ -39,6 +41,8 @@ f == 3 && (($1, $2) in sel) {
 	cseen++
 	next
 }
+# (C >= 3 classes: the merged foreground's row, class fg, of each case)
+f == 4 && ((4, "class") in col) && $col[4, "class"] != "fg" { next }
 f == 4 {
 	t = $col[4, "tp"]; p = $col[4, "fp"]; q = $col[4, "fn"]
 	vtp += t; vfp += p; vfn += q

@@ -9,7 +9,8 @@
 # a u8 mask with the source image's shape and affine: EXPORT_MODEL's
 # probabilities (the final self-labelling model; with PLANES=3 the three planes
 # fused) resampled onto the scan's grid, then thresholded at EXPORT_THR
-# (SL_THR, else THR), 1 = foreground. On a training volume's annotated planes
+# (SL_THR, else THR), 1 = foreground; with LABELS=keep and C >= 3 classes the
+# label map (the most probable class) with the dataset's own label values. On a training volume's annotated planes
 # (the slices marked g, or the planes DATASET/annotations.tsv names) the
 # source label file is copied verbatim, exactly as painted (its own values).
 # Not the loop's last labels: the final model's mask is smooth across the
@@ -46,7 +47,12 @@ endif
 
 # a mask on the reference grid; the annotated planes overlaid (private
 # variables of each rule, from the plan: ref, label, planes)
-export_mask = $(call run,$(LAUNCH),$(SLAB2NII) -g $(ref) -t $(EXPORT_THR) \
+# LABELS=keep: probabilities of C >= 3 classes (more than one channel) become
+# the label map, the most probable class per voxel with the dataset's own
+# label values (slab2nii --argmax), those of one channel a mask at EXPORT_THR
+export_how = $(if $(KEEP),$$([ "$$(sed -n '/^ENDHDR$$/q; s/^CHANNELS //p' $<)" = 1 ] && \
+	echo -t $(EXPORT_THR) || echo --argmax),-t $(EXPORT_THR))
+export_mask = $(call run,$(LAUNCH),$(SLAB2NII) -g $(ref) $(export_how) \
 	$(if $(planes),--overlay $(label) $(foreach p,$(planes),--overlay-planes $p)) -o $@.tmp $<)
 export_prob = $(call run,$(LAUNCH),$(SLAB2NII) -g $(ref) -o $@.tmp $<)
 
@@ -83,4 +89,4 @@ endif
 
 .PHONY: export
 export: $(EXPORT_FILES) bundle
-	@echo "export: $(words $(EXPORT_FILES)) files in out/ ($(EXPORT_MODEL) model, p >= $(EXPORT_THR)$(if $(call yes,$(EXPORT_PROB)), and probabilities))"
+	@echo "export: $(words $(EXPORT_FILES)) files in out/ ($(EXPORT_MODEL) model, $(if $(KEEP),label maps: the most probable class (a binary model: p >= $(EXPORT_THR)),p >= $(EXPORT_THR))$(if $(call yes,$(EXPORT_PROB)), and probabilities))"

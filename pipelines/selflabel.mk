@@ -54,7 +54,7 @@ ifeq ($(filter clean help,$(MAKECMDGOALS)),)
 ifeq ($(DATASET),)
 $(error DATASET is not set: run pipelines/selflabel-setup, or give DATASET=DIR)
 endif
-_ := $(call param,data,$(DATA_KIND) $(abspath $(DATASET)) $(INGEST) $(INGEST_FLAGS))
+_ := $(call param,data,$(DATA_KIND) $(abspath $(DATASET)) $(INGEST) $(INGEST_FLAGS)$(if $(KEEP), labels keep))
 _ := $(call param,schedule,$(SCHEDULE_FLAGS))
 _ := $(call param,annotate,$(EXTRACT))
 _ := $(call param,train0,$(TRAIN) $(TRAIN0_FLAGS))
@@ -109,8 +109,19 @@ data/split.tsv: params/data
 	rm -rf data.tmp data.old.tmp
 	$(if $(filter msd,$(DATA_KIND)),$(INGEST) $(INGEST_FLAGS) $(abspath $(DATASET)) data.tmp,\
 	$(PIPE)/selflabel-split -p $(SPLIT) -s $(SPLIT_SEED) $(abspath $(DATASET)) data.tmp)
+	$(if $(KEEP),$(classes_ref_recipe))
 	if [ -e data ]; then mv data data.old.tmp; fi
 	mv data.tmp data && rm -rf data.old.tmp
+
+# LABELS=keep: data/classes.slab, one voxel (255) with the classes keys of
+# the first label slab: the models' predictions take their class names and
+# source values from it (unet-predict --classes)
+define classes_ref_recipe
+l=$$(ls data.tmp/labels/*.slab | head -n 1) && \
+{ printf 'SLAB 1\nNAME classes\nDIMS 1 1 1\nCHANNELS 1\nTYPE u8\nSPACING 1 1 1\n'; \
+  sed -n '/^ENDHDR$$/q; /^CLASS\(ES\|_NAMES\|_VALUES\) /p' "$$l"; printf 'ENDHDR\n\377'; \
+} > data.tmp/$(notdir $(CLASSES_REF))
+endef
 
 # (a dry run neither remakes the plan nor converts the data for it: make
 # would run a makefile's recipe even under -n)

@@ -1,6 +1,7 @@
 /* unet-predict: probabilities of the foreground for every slice of image
  * slabs, slice by slice (2-D model) or volume by volume (3-D model). */
 #include "blascore.h"
+#include "classes.h"
 #include "isa.h"
 #include "model.h"
 #include "opt.h"
@@ -13,7 +14,8 @@
 #include <stdlib.h>
 
 /* The command line. */
-static const char *mpath, *out = "-";
+static const char *mpath, *out = "-", *kpath;
+static struct classes kref; /* --classes: kref.n 0 without */
 static int range[2] = {0, INT_MAX}, batch = 16, flip, argmax;
 
 static int parse_range(const char *v, void *dest)
@@ -34,13 +36,19 @@ static const struct opt table[] = {
 	         "each flipped back"),
 	OPT_FLAG(0, "argmax", &argmax, "write the u8 label map instead: the class of the largest\n"
 	         "probability (ties to the lower class; a binary model: 1 where p >= 0.5)"),
+	OPT_STRING(0, "classes", &kpath, "REF",
+	           "the output's class names and source values (CLASS_NAMES,\n"
+	           "CLASS_VALUES) are those of the slab REF (e.g. a label map of the\n"
+	           "training data), which must have the model's classes (a binary\n"
+	           "model: 2, and nothing changes)"),
 	OPT_STRING('o', NULL, &out, "OUT", "output file (default stdout)"),
 	OPT_END
 };
 
 static const struct opt_tool tool = {
 	.name = "unet-predict",
-	.synopsis = "unet-predict -m MODEL [-z A:B] [-b BATCH] [--flip] [--argmax] [-o OUT] [IN]",
+	.synopsis = "unet-predict -m MODEL [-z A:B] [-b BATCH] [--flip] [--argmax] [--classes REF]\n"
+	            "                    [-o OUT] [IN]",
 	.operands = "[IN]", .max_operands = 1,
 	.about = "Image slab stream (default stdin) -> f32 probability slabs (same header): one\n"
 	         "channel, the foreground's, for a binary model; C channels (channel c the\n"
@@ -63,6 +71,10 @@ static int predict_all(struct predictor *p, struct slab_reader *r, struct outfil
 		slab_free(&s);
 		if (rc)
 			return -1;
+		if (kref.n && classes_set(&prob, &kref)) {
+			slab_free(&prob);
+			return -1;
+		}
 		if (argmax) {
 			struct slab lab;
 			rc = predict_argmax(&prob, &lab);
@@ -78,6 +90,23 @@ static int predict_all(struct predictor *p, struct slab_reader *r, struct outfil
 		n++;
 	}
 	return rc < 0 ? -1 : n;
+}
+
+/* --classes REF: the classes of REF's first slab into kref. 0 or -1. */
+static int read_classes(const char *path)
+{
+	struct slab_reader r;
+	struct slab s;
+	int rc;
+	if (slab_reader_open(&r, path))
+		return -1;
+	rc = slab_read(&r, &s);
+	slab_reader_close(&r);
+	if (rc <= 0)
+		return rc ? -1 : error("--classes: no slab in '%s'", path);
+	rc = classes_get(&s, &kref, path);
+	slab_free(&s);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -98,8 +127,18 @@ int main(int argc, char **argv)
 	struct slab_reader r;
 	struct outfile o;
 	struct predictor p;
+	if (kpath && read_classes(kpath))
+		return 1;
 	if (model_load(mpath, &cfg, &params))
 		return 1;
+	if (kpath && kref.n != unet_classes(&cfg)) {
+		free(params);
+		return error("--classes: %d classes in the reference, the model has %d: '%s'", kref.n,
+		             unet_classes(&cfg), kpath),
+		       1;
+	}
+	if (kref.n < 3)
+		kref.n = 0; /* binary: one channel, no classes keys */
 	if (slab_reader_open(&r, in)) {
 		free(params);
 		return 1;
