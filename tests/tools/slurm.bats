@@ -18,7 +18,7 @@ slurm_down() {
 	# keeps slurmd alive for seconds)
 	scancel -p debug > /dev/null 2>&1 || true
 	for _ in $(seq 100); do
-		[ -z "$(squeue -h -o %i 2> /dev/null)" ] && break
+		if [ -z "$(squeue -h -o %i 2> /dev/null)" ]; then break; fi
 		sleep 0.1
 	done
 	scontrol shutdown > /dev/null 2>&1 || true
@@ -112,7 +112,7 @@ EOF
 	local st= _
 	for _ in $(seq 300); do
 		st=$(sinfo -h -n "$h" -o %T 2> /dev/null || true)
-		[ "$st" = idle ] && break
+		if [ "$st" = idle ]; then break; fi
 		sleep 0.1
 	done
 	[ "$st" = idle ] || { echo "the node is '$st', not idle" >&2; tail "$b"/log/*.log >&2; return 1; }
@@ -129,9 +129,13 @@ teardown_file() {
 }
 
 setup() {
-	if [ -n "$SLURM_SKIP" ]; then skip "$SLURM_SKIP"; fi
 	cd "$BATS_TEST_TMPDIR"
 	P=$SELFLABEL_ROOT/pipelines
+	S=$SELFLABEL_ROOT/tests/tools/stand-ins
+}
+# need_slurm: skip visibly without the single-node Slurm of setup_file
+need_slurm() {
+	if [ -n "$SLURM_SKIP" ]; then skip "$SLURM_SKIP"; fi
 }
 
 # slurm_run RUNDIR 'SBATCH OPTIONS' [OPTION...]: a small run with its batch
@@ -162,6 +166,7 @@ outputs() { (cd "$1" && find labels pseudo prob models test -type f ! -name '*.t
 stamps() { (cd "$1" && find labels pseudo prob models test -type f ! -name '*.tmp' | sort | xargs stat -c '%n %i %y'); }
 
 @test "sbatch RUNDIR/slurm.sh runs the run to its report: a few job steps an iteration, trainings on 2 MPI ranks" {
+	need_slurm
 	slurm_run run '-n 2 -c 1 -t 10'
 	grep -qx '#SBATCH -n 2' run/slurm.sh
 	grep -qx '#SBATCH -c 1' run/slurm.sh
@@ -190,6 +195,7 @@ stamps() { (cd "$1" && find labels pseudo prob models test -type f ! -name '*.tm
 }
 
 @test "a cancelled run resumes on sbatch again: nothing finished redone, the bytes of a local run; a second job is refused" {
+	need_slurm
 	# one task: every training plain unet-train, one job step a training;
 	# 100 epochs: about a second a training, time to cancel in the loop
 	slurm_run run '-n 1 -c 1 -t 10' --epochs 100 --patience 100
@@ -241,8 +247,105 @@ stamps() { (cd "$1" && find labels pseudo prob models test -type f ! -name '*.tm
 	grep -q 'srun -n1 -c 1 unet-train ' "run/slurm-$j3.out"
 }
 
+# ---- without Slurm: the batch script, the grouping, the MPI switch ----------------
+
+# stand_in_run DIR [OPTION...]: a run with stand-in TRAIN, PREDICT, EXTRACT
+# on the slab folder ds (pipeline.bats' setup_run)
+stand_in_run() {
+	local dir=$1
+	shift
+	"$P/selflabel-setup" --preset paper --k 20 --folds 2 --set TRAIN="$S/train" \
+		--set PREDICT="$S/predict" --set EXTRACT="$S/extract" "$@" ds "$dir" > /dev/null 2>&1
+}
+# calls LOG STAGE [ITER]: how many times a stand-in ran (for one iteration)
+calls() {
+	awk -F'\t' -v s="$2" -v i="${3-}" '$1 == s && (i == "" || $2 == i) { n++ } END { print n + 0 }' "$1"
+}
+
+@test "selflabel-setup --slurm writes the batch script: the options given, defaults for the others" {
+	mkdata ds train:a:10 train:b:7 val:v:8 test:t:6
+	"$P/selflabel-setup" -n --slurm '-N 2 --ntasks=8 -c4 --partition long --exclusive' ds run > /dev/null 2>&1
+	[ -x run/slurm.sh ]
+	[ ! -e run/data ]
+	[ "$(grep '^#SBATCH' run/slurm.sh)" = "$(printf '%s\n' '#SBATCH -N 2' '#SBATCH --ntasks=8' \
+		'#SBATCH -c4' '#SBATCH --partition long' '#SBATCH --exclusive' '#SBATCH --time=1-00:00:00' \
+		'#SBATCH --job-name=selflabel-run' "#SBATCH --output=$PWD/run/slurm-%j.out")" ]
+	[ "$(tail -n 1 run/slurm.sh)" = "exec $P/selflabel-slurm $PWD/run \"\$@\"" ]
+	bash -n run/slurm.sh
+	# '': the defaults alone
+	"$P/selflabel-setup" -n --slurm '' ds run2 > /dev/null 2>&1
+	[ "$(grep -c '^#SBATCH' run2/slurm.sh)" -eq 6 ]
+	grep -qx '#SBATCH --ntasks=4' run2/slurm.sh
+	# not an option: refused, nothing written
+	run --separate-stderr "$P/selflabel-setup" --slurm 'x -n 2' ds run3
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "selflabel-setup: --slurm: not an sbatch option: 'x'" ]
+	[ ! -e run3 ]
+}
+
+@test "STEPS=2: each iteration's volumes in 2 inner makes (STEP_LAUNCH), the same files; a failed group keeps what it finished" {
+	mkdata ds train:a:10 train:b:7 train:c:20 train:d:5 train:e:9 val:v:8 test:t:6
+	stand_in_run one
+	stand_in_run two
+	STANDIN_LOG=$PWD/one.log make -s -C one -j2 iterations > one.out 2>&1
+	STANDIN_LOG=$PWD/two.log make -s -C two -j2 iterations STEPS=2 STEP_LAUNCH="$S/launch" > two.out 2>&1
+	(cd one && find labels pseudo prob models -type f | sort | xargs md5sum) > one.sum
+	(cd two && find labels pseudo prob models -type f | sort | xargs md5sum) > two.sum
+	cmp one.sum two.sum
+	# every stage once a volume, as without groups
+	[ "$(calls two.log predict)" -eq "$(calls one.log predict)" ]
+	[ "$(calls two.log extract)" -eq 6 ]
+	# 2 groups an iteration (iterations 0 to 5), one launch each
+	[ "$(sed -n 's/^ITERS := //p' two/mk/run.mk)" -eq 5 ]
+	[ "$(grep -c "^launch	make$" two.log)" -eq 12 ]
+	run ! grep -q "^launch	$S/predict" two.log
+	# done: nothing to launch
+	: > two.log
+	STANDIN_LOG=$PWD/two.log make -s -C two -j2 iterations STEPS=2 STEP_LAUNCH="$S/launch" > two.out 2>&1
+	[ ! -s two.log ]
+	# a group that fails: what it finished is kept (iteration 3, where d has
+	# nothing left to label: a, before c in the group a c v)
+	stand_in_run three
+	run env STANDIN_LOG="$PWD/three.log" STANDIN_FAIL='prob/03/c.slab' make -s -C three -j2 iterations STEPS=2
+	[ "$status" -ne 0 ]
+	[ -e three/labels/03/a.slab ]
+	[ ! -e three/labels/03/c.slab ]
+	: > three.log
+	STANDIN_LOG=$PWD/three.log make -s -C three -j2 iterations STEPS=2 > three.out 2>&1
+	[ "$(awk -F'\t' '$1 == "predict" && $2 == "03" { print $3 }' three.log | sort | tr '\n' ' ')" = "c v " ]
+	(cd three && find labels pseudo prob models -type f | sort | xargs md5sum) > three.sum
+	cmp one.sum three.sum
+	# not a number
+	run --separate-stderr make -s -C three iterations STEPS=two
+	[ "$status" -ne 0 ]
+	[[ $stderr == *"STEPS is not a number of job steps: 'two'"* ]]
+}
+
+@test "MPI=yes: the trainings run TRAIN_MPI in TRAIN's place through LAUNCH_TRAIN; no parameter" {
+	mkdata ds train:a:10 train:b:7 train:c:20 val:v:8 test:t:6
+	stand_in_run run
+	printf '#!/bin/sh\nexec %s "$@"\n' "$S/train" > train-mpi
+	chmod +x train-mpi
+	export STANDIN_LOG=$PWD/calls.log
+	: > calls.log
+	make -s -C run -j2 iteration-1 MPI=yes TRAIN_MPI="$PWD/train-mpi" LAUNCH_TRAIN="$S/launch" > make.out 2>&1
+	# the two folds and iteration 1
+	[ "$(grep -c "^launch	$PWD/train-mpi$" calls.log)" -eq 3 ]
+	[ "$(calls calls.log train)" -eq 3 ]
+	# without MPI nothing is trained again
+	: > calls.log
+	make -s -C run -j2 iteration-1 > make.out 2>&1
+	[ "$(calls calls.log train)" -eq 0 ]
+	# a TRAIN of its own has no MPI build unless TRAIN_MPI names one
+	run --separate-stderr make -s -C run iteration-2 MPI=yes
+	[ "$status" -ne 0 ]
+	[[ $stderr == *"MPI=yes: no MPI build of TRAIN '$S/train' (set TRAIN_MPI)"* ]]
+	[ ! -e run/models/02.model ]
+}
+
 @test "selflabel-slurm refuses to run outside a Slurm job or on a folder that is no run" {
-	slurm_run run ''
+	mkdata ds train:a:10 train:b:7 val:v:8 test:t:6
+	"$P/selflabel-setup" -n --slurm '' ds run > /dev/null 2>&1
 	run --separate-stderr env -u SLURM_JOB_ID "$P/selflabel-slurm" run
 	[ "$status" -eq 1 ]
 	[[ $stderr == "selflabel-slurm: not inside a Slurm job"* ]]
