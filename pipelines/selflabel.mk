@@ -22,7 +22,9 @@
 #
 # Each stage's command is a variable (TRAIN, PREDICT, FILTER, MERGE, ...), so any
 # stage can be another program with the same command line. LAUNCH prefixes the
-# per-volume recipes (e.g. LAUNCH='srun -n1 -c1'), LAUNCH_TRAIN the trainings.
+# per-volume recipes (e.g. LAUNCH='srun -n1 -c1'), LAUNCH_TRAIN the trainings;
+# STEPS=N makes each iteration's per-volume work N groups (pipelines/steps.mk),
+# MPI=yes trains on MPI ranks (on Slurm: selflabel-setup --slurm, slurm.sh).
 #
 # Every target is written to TARGET.tmp and renamed, so an interrupted or
 # failed stage leaves no target behind and `make` again resumes. Parameters
@@ -186,7 +188,7 @@ clean-tmp:
 	find . -name '*.tmp' -prune -exec rm -rf {} +
 
 help:
-	@sed -n '3,25s/^# \{0,1\}//p' $(PIPE)/selflabel.mk
+	@sed -n '3,27s/^# \{0,1\}//p' $(PIPE)/selflabel.mk
 
 clean:
 	rm -rf prob pseudo labels models logs lists sched mk test report report.md params diag planes p3d choice \
