@@ -54,6 +54,7 @@ setup_file() {
 	done
 	command -v unet-train-mpi > /dev/null ||
 		{ SLURM_SKIP="no unet-train-mpi: built only with an MPI (make deps-hpc, then make)"; return 0; }
+	[ "$(nproc)" -ge 2 ] || { SLURM_SKIP="one core: the runs need 2 (2 tasks, or a job beside a job)"; return 0; }
 	# a short path (munge's socket), opened up to all but writable by us alone
 	SLURM_BASE=$(mktemp -d /tmp/selflabel-slurm.XXXXXX)
 	local b=$SLURM_BASE port h
@@ -214,7 +215,7 @@ stamps() { (cd "$1" && find labels pseudo prob models test -type f ! -name '*.tm
 	grep -q "selflabel-slurm: job $j is running this run folder" "run/slurm-$d.out"
 	[ "$(steps "$d")" -eq 0 ]
 	# cancelled midway, in the loop
-	for _ in $(seq 1200); do
+	for _ in $(seq 2400); do
 		[ ! -e run/models/01.model ] || break
 		sleep 0.05
 	done
