@@ -14,9 +14,11 @@
 #                   share/man/man1/selflabel*.1
 #   make uninstall  remove what make install put there
 #
-#   make deps-hpc   install OpenMPI (openmpi-bin libopenmpi-dev) with what make
-#                   deps installs (never part of make or make deps): make then
-#                   also builds bin/unet-train-mpi
+#   make deps-hpc   install OpenMPI (openmpi-bin libopenmpi-dev), Slurm and
+#                   munge (slurm-wlm munge: tests/tools/slurm.bats runs a
+#                   single-node Slurm) with what make deps installs (never
+#                   part of make or make deps): make then also builds
+#                   bin/unet-train-mpi
 #
 #   make SANITIZE=1 test   the same suite against an ASan+UBSan build
 #                   (build-san/, bin-san/; see the SANITIZE block below)
@@ -144,8 +146,8 @@ endif
 MPI_TOOLS := $(if $(MPI_CC),$(BIN)/unet-train-mpi)
 .PHONY: deps-hpc
 deps-hpc:
-	@$(MAKE) --no-print-directory deps DEBS="$(DEBS) openmpi-bin libopenmpi-dev"
-	@echo "MPI installed: make builds bin/unet-train-mpi (mpirun -np N bin/unet-train-mpi ...)"
+	@$(MAKE) --no-print-directory deps DEBS="$(DEBS) openmpi-bin libopenmpi-dev slurm-wlm munge"
+	@echo "MPI installed: make builds bin/unet-train-mpi (mpirun -np N bin/unet-train-mpi ...); Slurm and munge for tests/tools/slurm.bats"
 ifneq ($(MPI_TOOLS),)
 all: $(MPI_TOOLS)
 $(B)/mpi/dist.o: lib/dist.c $(B)/cflags | deps

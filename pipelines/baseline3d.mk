@@ -28,7 +28,7 @@ models/full3d.model: private trainlist = lists/full-train.list
 models/full3d.model: private vallist = $(if $(HAVE_VAL),lists/full-val.list)
 models/full3d.model: lists/full-train.list $(if $(HAVE_VAL),lists/full-val.list) data/split.tsv \
 		params/full3d
-	$(call run,$(LAUNCH_TRAIN),$(TRAIN) $(FULL3D_FLAGS) --log logs/full3d.tsv -o $@.tmp $(lists))
+	$(call run,$(LAUNCH_TRAIN),$(train_prog) $(FULL3D_FLAGS) --log logs/full3d.tsv -o $@.tmp $(lists))
 
 # ---- the sparse 3-D model (SPARSE3D=yes, the default) ------------------------------
 # models/sparse3d.model: the 3-D U-Net on every training volume with its
@@ -56,7 +56,7 @@ models/sparse3d.model: private trainlist = lists/sparse3d-train.list
 models/sparse3d.model: private vallist = $(if $(HAVE_VAL),lists/sparse3d-val.list)
 models/sparse3d.model: lists/sparse3d-train.list $(if $(HAVE_VAL),lists/sparse3d-val.list) \
 		$(LABELS_$(notdir $(ANN0))) params/sparse3d
-	$(call run,$(LAUNCH_TRAIN),$(TRAIN) $(SPARSE3D_FLAGS) --log logs/sparse3d.tsv -o $@.tmp $(lists))
+	$(call run,$(LAUNCH_TRAIN),$(train_prog) $(SPARSE3D_FLAGS) --log logs/sparse3d.tsv -o $@.tmp $(lists))
 
 # (reached through pattern rules only, they are kept all the same)
 .PRECIOUS: p3d/%.slab test/sparse3d/%.slab test/fused/%.slab

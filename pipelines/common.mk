@@ -178,8 +178,17 @@ MERGE ?= merge-pseudo
 METRICS ?= metrics
 RENDER ?= slab2png
 PLOT ?= tsv-plot
+# LAUNCH prefixes each per-volume recipe, LAUNCH_TRAIN each training (e.g.
+# srun -n1 -c4); empty: they run here
 LAUNCH ?=
 LAUNCH_TRAIN ?=
+# MPI=yes: every training runs TRAIN_MPI, the MPI build of TRAIN (the same
+# command line; unet-train's is unet-train-mpi, another TRAIN has none unless
+# TRAIN_MPI is set), as the ranks LAUNCH_TRAIN starts (srun --mpi=pmix -n 4,
+# mpirun -np 4). Neither is a parameter: N ranks give TRAIN's model up to
+# rounding, and a model trained either way is kept.
+MPI ?= no
+TRAIN_MPI ?= $(if $(filter unet-train,$(TRAIN)),unet-train-mpi)
 GEN ?= $(PIPE)/selflabel-gen
 PICK ?= $(PIPE)/selflabel-pick
 SLICE_PICK ?= slice-pick
@@ -231,6 +240,10 @@ FILTER_FLAGS = $(strip -t $(THETA) -m $(MODE) $(if $(ADAPTIVE),-l $(ADAPTIVE)) $
 PREDICT_FLAGS = $(if $(call yes,$(FLIP)),--flip) $(PREDICT_OPTS)$(if $(KEEP), --classes $(CLASSES_REF))
 REPORT_PREDICT_FLAGS = $(if $(call yes,$(REPORT_FLIP)),--flip) $(PREDICT_OPTS)$(if $(KEEP), --classes $(CLASSES_REF))
 SCHEDULE_FLAGS = -k $(K) -e $(EXPANSION) -s $(SEED) -f $(FOLDS) -a $(ANNOTATE)
+
+# the program each training runs: TRAIN, or with MPI=yes its MPI build
+train_prog = $(if $(call yes,$(MPI)),$(or $(TRAIN_MPI),$(error MPI=yes: no MPI build of TRAIN \
+	'$(TRAIN)' (set TRAIN_MPI))),$(TRAIN))
 
 # iteration 0's labels: the annotated slices of each training and validation volume
 ANN0 = labels/$(basename $(notdir $(INITIAL)))

@@ -46,7 +46,7 @@ models/plane-$1.model: private vallist = $(if $(HAVE_VAL),planes/$1/$1-val.list)
 models/plane-$1.model: planes/$1/$1-train.list $(if $(HAVE_VAL),planes/$1/$1-val.list) \
 		$(foreach c,$(CASES_TV),planes/$1/images/$c.slab planes/$1/labels/$c.slab) \
 		$(if $(GIVEN),$(foreach c,$(CASES_VAL),planes/$1/gt/$c.slab)) params/planetrain
-	$$(call run,$$(LAUNCH_TRAIN),$$(TRAIN) $$(PLANE_FLAGS) --log logs/plane-$1.tsv -o $$@.tmp $$(lists))
+	$$(call run,$$(LAUNCH_TRAIN),$$(train_prog) $$(PLANE_FLAGS) --log logs/plane-$1.tsv -o $$@.tmp $$(lists))
 test/plane-$1/%.slab: models/plane-$1.model planes/$1/images/%.slab data/images/%.slab params/testpredict
 	$$(call run,$$(LAUNCH),$$(PREDICT) -m models/plane-$1.model $$(REPORT_PREDICT_FLAGS) -o $$@.p.tmp \
 	  planes/$1/images/$$*.slab && \

@@ -22,7 +22,9 @@
 #
 # Each stage's command is a variable (TRAIN, PREDICT, FILTER, MERGE, ...), so any
 # stage can be another program with the same command line. LAUNCH prefixes the
-# per-volume recipes (e.g. LAUNCH='srun -n1 -c1'), LAUNCH_TRAIN the trainings.
+# per-volume recipes (e.g. LAUNCH='srun -n1 -c1'), LAUNCH_TRAIN the trainings;
+# STEPS=N makes each iteration's per-volume work N groups (pipelines/steps.mk),
+# MPI=yes trains on MPI ranks (on Slurm: selflabel-setup --slurm, slurm.sh).
 #
 # Every target is written to TARGET.tmp and renamed, so an interrupted or
 # failed stage leaves no target behind and `make` again resumes. Parameters
@@ -94,12 +96,12 @@ merge_recipe = $(call run,$(LAUNCH),$(MERGE) -i $(it) -k $(S_$(it)_$(case)) -o $
 # the training and (when the run has validation volumes) validation lists
 lists = $(trainlist) $(vallist)
 # an initial (fold) model on the annotated slices
-train0_recipe = $(call run,$(LAUNCH_TRAIN),$(TRAIN) $(TRAIN0_FLAGS) \
+train0_recipe = $(call run,$(LAUNCH_TRAIN),$(train_prog) $(TRAIN0_FLAGS) \
 	--log logs/$(case).tsv -o $@.tmp $(lists))
 # the best fold by validation DSC (its training log), of all the folds
 pick_recipe = $(call run,,$(PICK) -o $@.tmp $^)
 # fine-tune the previous model on everything labelled so far
-finetune_recipe = $(call run,$(LAUNCH_TRAIN),$(TRAIN) --init $(model) $(FINETUNE_FLAGS) \
+finetune_recipe = $(call run,$(LAUNCH_TRAIN),$(train_prog) --init $(model) $(FINETUNE_FLAGS) \
 	--log logs/$(case).tsv -o $@.tmp $(lists))
 
 # ---- the data and the generated makefiles ----------------------------------------
@@ -151,6 +153,8 @@ $(info make: (dry run) no plan yet (mk/run.mk): what makes the data and the plan
 endif
 endif
 endif
+# STEPS=N: each iteration's per-volume work as N job steps
+include $(PIPE)/steps.mk
 
 # ---- targets -----------------------------------------------------------------------
 .PHONY: all iterations baselines report diagnostics val-report schedule status clean clean-tmp help
@@ -182,7 +186,7 @@ models/full.model: private trainlist = lists/full-train.list
 models/full.model: private vallist = $(if $(HAVE_VAL),lists/full-val.list)
 models/full.model: lists/full-train.list $(if $(HAVE_VAL),lists/full-val.list) data/split.tsv \
 		params/full
-	$(call run,$(LAUNCH_TRAIN),$(TRAIN) $(FULL_FLAGS) --log logs/full.tsv -o $@.tmp $(lists))
+	$(call run,$(LAUNCH_TRAIN),$(train_prog) $(FULL_FLAGS) --log logs/full.tsv -o $@.tmp $(lists))
 
 schedule:
 	@column -t -s$$'\t' schedule.tsv 2>/dev/null || cat schedule.tsv
@@ -195,7 +199,7 @@ clean-tmp:
 	find . -name '*.tmp' -prune -exec rm -rf {} +
 
 help:
-	@sed -n '3,25s/^# \{0,1\}//p' $(PIPE)/selflabel.mk
+	@sed -n '3,27s/^# \{0,1\}//p' $(PIPE)/selflabel.mk
 
 clean:
 	rm -rf prob pseudo labels models logs lists sched mk test report report.md params diag planes p3d choice \

@@ -75,18 +75,18 @@ as_root() {
 	grep -Eq '^DEBS :?= .*\bshellcheck\b' <<<"$output"
 }
 
-@test "make deps-hpc installs OpenMPI as root, prints the command otherwise; make deps never" {
+@test "make deps-hpc installs OpenMPI, Slurm and munge as root, prints the command otherwise; make deps never" {
 	run env PATH="$stub:$PATH" make -s -C "$root" deps-hpc
 	[ "$status" -ne 0 ]
-	[[ "$output" == *"sudo apt-get install -y pkg-config "*" gcc openmpi-bin libopenmpi-dev"* ]]
+	[[ "$output" == *"sudo apt-get install -y pkg-config "*" gcc openmpi-bin libopenmpi-dev slurm-wlm munge"* ]]
 	[ ! -s "$calls" ]
 	as_root
 	run env PATH="$stub:$PATH" make -s -C "$root" deps-hpc
 	[ "$status" -eq 0 ]
-	grep -qx 'apt-get install -y -qq pkg-config .* gcc openmpi-bin libopenmpi-dev' "$calls"
+	grep -qx 'apt-get install -y -qq pkg-config .* gcc openmpi-bin libopenmpi-dev slurm-wlm munge' "$calls"
 	[[ "$output" == *"make builds bin/unet-train-mpi"* ]]
 	run -0 make -s -C "$root" -p -n deps
-	run grep -E '^DEBS :?= .*mpi' <<<"$output"
+	run grep -E '^DEBS :?= .*(mpi|slurm|munge)' <<<"$output"
 	[ "$status" -eq 1 ]
 }
 
