@@ -182,12 +182,13 @@ struct work {
 	int *near;     /* nz */
 	float *sorted; /* per */
 	float *conf;   /* per * nc: the confined slice */
-	uint8_t *allow, *tmp;
+	uint8_t *allow, *tmp, *fgm; /* fgm: merged rule, the neighbour's foreground */
 };
 
 static void work_free(struct work *w)
 {
-	free(w->fg), free(w->near), free(w->sorted), free(w->conf), free(w->allow), free(w->tmp);
+	free(w->fg), free(w->near), free(w->sorted), free(w->conf), free(w->allow), free(w->tmp),
+		free(w->fgm);
 }
 
 static int work_alloc(struct work *w, int nz, int C, size_t per, int nc)
@@ -199,7 +200,8 @@ static int work_alloc(struct work *w, int nz, int C, size_t per, int nc)
 	w->conf = xmalloc(per * nc * sizeof *w->conf);
 	w->allow = xmalloc(per);
 	w->tmp = xmalloc(per);
-	if (!w->fg || !w->near || !w->sorted || !w->conf || !w->allow || !w->tmp) {
+	w->fgm = xmalloc(per);
+	if (!w->fg || !w->near || !w->sorted || !w->conf || !w->allow || !w->tmp || !w->fgm) {
 		work_free(w);
 		return -1;
 	}
@@ -237,6 +239,53 @@ static int label_slice(uint8_t *q, const struct slab *prob, int z, const struct 
 	return 0;
 }
 
+/* The merged rule (pseudo.h) on slice z, whose C channels p are checked:
+ * the one-class rules on f = p_1 + ... + p_{C-1}, then each foreground
+ * pixel's class. Cannot fail. */
+static int label_slice_merged(uint8_t *q, const float *p, const struct slab *prob, int C,
+                              int z, const struct slab *ref, const struct pseudo_rule *r,
+                              struct work *w, FILE *trace)
+{
+	size_t per = (size_t)prob->nx * prob->ny, j;
+	float *f = w->conf; /* per * nc floats: room for f */
+	double t = r->theta;
+	int k;
+	for (j = 0; j < per; j++) {
+		float v = 0;
+		for (k = 1; k < C; k++)
+			v += p[k * per + j];
+		f[j] = v < 1 ? v : 1;
+	}
+	if (r->radius >= 0) {
+		const uint8_t *m = (const uint8_t *)ref->data + w->near[z] * per;
+		for (j = 0; j < per; j++)
+			w->fgm[j] = m[j] >= 1 && m[j] < C;
+		pseudo_confine_mask(w->fgm, prob->nx, prob->ny, r->radius, w->tmp, w->allow);
+		for (j = 0; j < per; j++)
+			if (!w->allow[j])
+				f[j] = 0;
+	}
+	if (r->adaptive) {
+		long n = 0;
+		for (k = 1; k < C; k++)
+			n += w->fg[(size_t)z * C + k];
+		t = pseudo_adaptive_threshold(f, per, &n, r->lo, r->hi, r->soft, w->sorted);
+		if (trace)
+			fprintf(trace, "%s: %s z %d foreground: n %ld, t %.9g\n", progname,
+			        prob->name[0] ? prob->name : "(unnamed)", z, n, t);
+	}
+	pseudo_threshold(f, per, t, r->theta, r->band, q);
+	for (j = 0; j < per; j++)
+		if (q[j] == 1) {
+			int best = 1;
+			for (k = 2; k < C; k++)
+				if (p[k * per + j] > p[best * per + j])
+					best = k;
+			q[j] = (uint8_t)best;
+		}
+	return 0;
+}
+
 /* Label slice z of the C-channel prob into q under rule r, as
  * label_slice. */
 static int label_slice_classes(uint8_t *q, const struct slab *prob, int C, int z,
@@ -251,6 +300,8 @@ static int label_slice_classes(uint8_t *q, const struct slab *prob, int C, int z
 		if (!(p[j] >= 0 && p[j] <= 1))
 			return error("%s: probability out of [0,1]: '%g' at slice %d channel %d in '%s'",
 			             src, p[j], z, (int)(j / per), prob->name);
+	if (r->merged)
+		return label_slice_merged(q, p, prob, C, z, ref, r, w, trace);
 	if (r->radius >= 0) {
 		/* class k's p_k outside its neighbour's grown class k goes to the background */
 		const uint8_t *m = (const uint8_t *)ref->data + w->near[z] * per;
@@ -301,8 +352,10 @@ int pseudo_label(struct slab *out, const struct slab *prob, const unsigned char 
 		return error("%s: the rule needs a reference mask for '%s'", src, prob->name);
 	if (slab_alloc_like(out, prob, prob->nx, prob->ny, prob->nz, 1, SLAB_U8))
 		return -1;
-	if (pseudo_needs_ref(r) && (work_alloc(&w, prob->nz, pk.n, per, prob->nc) ||
-	                            reference(ref, prob, &pk, refsrc, w.fg, w.near)))
+	if ((pseudo_needs_ref(r) || (r->merged && prob->nc > 1)) &&
+	    work_alloc(&w, prob->nz, pk.n, per, prob->nc))
+		goto fail;
+	if (pseudo_needs_ref(r) && reference(ref, prob, &pk, refsrc, w.fg, w.near))
 		goto fail;
 	for (z = 0; z < prob->nz; z++) {
 		uint8_t *q = (uint8_t *)out->data + z * per;

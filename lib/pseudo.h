@@ -45,6 +45,16 @@
  *           nearest labelled slice gives its p_k to the background (p_0 +=
  *           p_k, p_k = 0), also for the ranking and sum; for C = 2 that is
  *           p_1 = 0, p_0 = 1, as the binary rule.
+ * merged:   (rule field `merged`) the rules act on the merged foreground
+ *           instead: f = p_1 + ... + p_{C-1} (at most 1) is labelled by the
+ *           one-class rules above (binary, band, adaptive with n = the
+ *           count of every foreground class of the nearest labelled slice,
+ *           confine around all its foreground pixels), and a pixel so
+ *           labelled foreground gets the foreground class of the largest
+ *           p_k (ties: the lower class). The foreground then grows as a
+ *           binary run's would, and a class may still take over from
+ *           another along the structure (per class, a class the
+ *           neighbour does not show cannot appear).
  * The reference then is a label map of the same classes (classes_equal)
  * and the output carries the probabilities' header with their CLASSES,
  * CLASS_NAMES and CLASS_VALUES keys. */
@@ -65,10 +75,11 @@ struct pseudo_rule {
 	double lo, hi; /* the adaptive threshold's clamp, 0 <= lo <= hi <= 1 */
 	int soft;      /* adaptive: n at most the rounded probability sum */
 	int radius;    /* confine radius in pixels, or -1: no confinement */
+	int merged;    /* C classes: the rules on the merged foreground (above) */
 };
 
 /* threshold-filter's defaults: binary at 0.8, no reference. */
-#define PSEUDO_RULE_DEFAULT { 0.8, 0, 0, 0.5, 0.99, 0, -1 }
+#define PSEUDO_RULE_DEFAULT { 0.8, 0, 0, 0.5, 0.99, 0, -1, 0 }
 
 /* Does the rule need a reference mask (adaptive or confine)? */
 static inline int pseudo_needs_ref(const struct pseudo_rule *r)

@@ -49,6 +49,13 @@ FG_LABELS ?=
 # FG_LABELS (msd2slab -f) makes a binary run either way. A slab folder
 # (DATA_KIND=slabs) is used as it is.
 LABELS ?= merge
+# CLASS_RULES (keep-runs): the pseudo-label rules of the loop act on the merged
+# foreground, each foreground pixel then the class of the largest p_k
+# (merged, threshold-filter -M: the foreground grows as a binary run's), or
+# on each class alone (per-class: a class the neighbouring labels do not show
+# cannot appear). Chosen on the hippocampus validation volumes
+# (examples/hippocampus/results.md)
+CLASS_RULES ?= merged
 # (given annotations: training and validation volumes only, no test set)
 SPLIT ?= $(if $(GIVEN),80/20/0,70/15/15)
 SPLIT_SEED ?= 1
@@ -235,7 +242,8 @@ SPARSE3D_FLAGS = --dims 3 -e $(SPARSE3D_EPOCHS) --patience $(PATIENCE) -b $(FULL
 	--select $(SELECT) $(TRAIN_OPTS) $(SPARSE3D_OPTS)
 # TEACHER3D in effect (needs SPARSE3D): teach = yes
 teach = $(and $(call yes,$(SPARSE3D)),$(call yes,$(TEACHER3D)))
-FILTER_FLAGS = $(strip -t $(THETA) -m $(MODE) $(if $(ADAPTIVE),-l $(ADAPTIVE)) $(if $(CONFINE),-c $(CONFINE)))
+FILTER_FLAGS = $(strip -t $(THETA) -m $(MODE) $(if $(ADAPTIVE),-l $(ADAPTIVE)) $(if $(CONFINE),-c $(CONFINE)) \
+	$(if $(and $(KEEP),$(filter merged,$(CLASS_RULES))),-M))
 # the iterations' (and the diagnostics') predictions; the test report's
 PREDICT_FLAGS = $(if $(call yes,$(FLIP)),--flip) $(PREDICT_OPTS)$(if $(KEEP), --classes $(CLASSES_REF))
 REPORT_PREDICT_FLAGS = $(if $(call yes,$(REPORT_FLIP)),--flip) $(PREDICT_OPTS)$(if $(KEEP), --classes $(CLASSES_REF))

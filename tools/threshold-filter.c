@@ -135,13 +135,20 @@ int main(int argc, char **argv)
 		        "nearest labelled slice of REF count as p = 0 (so\n"
 		        "background, also for -a's ranking); a slice whose\n"
 		        "nearest labelled slice has no foreground is all 0"),
+		OPT_FLAG('M', "merged", &rule.merged,
+		         "C classes: the rules on the merged foreground p_1 +\n"
+		         "... + p_{C-1} (adaptive n: every foreground class of\n"
+		         "the nearest labelled slice; -c: around all its\n"
+		         "foreground), each foreground pixel then the class of\n"
+		         "the largest p_k (ties: the lower); one channel: no\n"
+		         "effect"),
 		OPT_STRING('o', "output", &out, "OUT", "output file (default stdout)"),
 		OPT_END
 	};
 	const struct opt_tool tool = {
 		.name = "threshold-filter",
 		.synopsis = "threshold-filter [-t THETA] [-m binary|band]\n"
-		            "         [-a REF [-l LO:HI] [-s] [-v] | -n REF] [-c R]\n"
+		            "         [-a REF [-l LO:HI] [-s] [-v] | -n REF] [-c R] [-M]\n"
 		            "         [-k LIST | -r A:B] [-o OUT] [IN]",
 		.operands = "[IN]", .min_operands = 0, .max_operands = 1,
 		.about = "Turn f32 probability slabs into u8 label maps at confidence THETA\n"
@@ -161,7 +168,10 @@ int main(int argc, char **argv)
 		         "labelled slice; outside, p_k goes to the background (p_0 += p_k,\n"
 		         "p_k = 0). REF must have the same classes (CLASSES, CLASS_NAMES,\n"
 		         "CLASS_VALUES). The output keeps the header, CLASSES keys included. For\n"
-		         "C = 2 (p_0 = 1 - p_1) the labels are those of the one-channel p_1."
+		         "C = 2 (p_0 = 1 - p_1) the labels are those of the one-channel p_1.\n"
+		         "-M (merged) applies the rules to the merged foreground instead, as to\n"
+		         "one channel: a class the nearest labelled slice does not show may\n"
+		         "still appear where the structure goes on.",
 	};
 
 	if ((i = opt_parse(&tool, argc, argv)) < 0)

@@ -43,6 +43,8 @@ hasrun() {
 	hasrun run report.md
 	# converted without --merge: the labels keep the dataset's classes
 	run ! grep -q -- --merge run/params/data
+	# the loop's pseudo-label rules on the merged foreground (CLASS_RULES)
+	grep -q -- ' -M$' run/params/filter
 	[ "$(header run/data/labels/phantom_001.slab CLASSES)" = 3 ]
 	[ "$(header run/data/labels/phantom_001.slab CLASS_NAMES)" = "background head tail" ]
 	# the loop's labels (iteration 1: annotated slice, pseudo-labels, 255
@@ -209,6 +211,9 @@ print(" ".join(str(x) for x in sorted(v)))' "$1" "$2"
 @test "--labels: a bad value; label slabs of different classes; label maps without --labels keep" {
 	run -2 --separate-stderr "$P/selflabel-setup" --labels all ph r1
 	[ "$stderr" = "selflabel-setup: --labels: bad value: 'all'" ]
+	[ ! -e r1 ]
+	run -2 --separate-stderr "$P/selflabel-setup" --class-rules each ph r1
+	[ "$stderr" = "selflabel-setup: --class-rules: bad value: 'each'" ]
 	[ ! -e r1 ]
 	# merge (the default) is today's binary run: the same parameters
 	"$P/selflabel-setup" -n --labels merge ph r2

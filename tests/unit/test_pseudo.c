@@ -566,6 +566,94 @@ static void two_classes(void)
 	CHECK(fails == 0);
 }
 
+/* The merged rule (-M): on random C-class slabs it is the one-channel rule
+ * on f = p_1 + ... + p_{C-1} against the reference's foreground as 0/1,
+ * each foreground pixel then the class of the largest p_k (ties lower),
+ * computed here by hand; and a known answer where a class the neighbour
+ * does not show appears. */
+static void merged(void)
+{
+	const unsigned char all[] = { 1, 1, 1, 1, 1, 1 };
+	int fails = 0;
+	for (int trial = 0; trial < 400; trial++) {
+		int C = 3 + rnd(3), nx = 1 + rnd(5), ny = 1 + rnd(4), nz = 1 + rnd(5), per = nx * ny;
+		struct slab p, f, r, rb, o, ob;
+		struct pseudo_rule rule;
+		int withref = rnd(4) != 0;
+		mkclasses(&p, nx, ny, nz, C, NULL);
+		mklabels(&r, nx, ny, nz, C, NULL);
+		CHECK(slab_alloc(&f, "m", nx, ny, nz, 1, SLAB_F32) == 0);
+		mklabels(&rb, nx, ny, nz, 2, NULL);
+		for (int z = 0; z < nz; z++)
+			for (int i = 0; i < per; i++) {
+				int left = 16;
+				for (int c = C - 1; c >= 1; c--) {
+					int v = (int)rnd((unsigned)left + 1);
+					((float *)p.data)[(z * C + c) * per + i] = v / 16.0f;
+					left -= v;
+				}
+				((float *)p.data)[(z * C) * per + i] = left / 16.0f;
+				((float *)f.data)[z * per + i] = (16 - left) / 16.0f;
+			}
+		for (int z = 0; z < nz; z++) {
+			int lab = z == 0 || rnd(3) == 0;
+			for (int i = 0; i < per; i++) {
+				uint8_t v = lab ? (uint8_t)rnd((unsigned)C) : 255;
+				((uint8_t *)r.data)[z * per + i] = v;
+				((uint8_t *)rb.data)[z * per + i] = v == 255 ? 255 : v > 0;
+			}
+		}
+		random_rule(&rule, withref);
+		CHECK(pseudo_label(&ob, &f, all, withref ? &rb : NULL, &rule, "f", "r", NULL) == 0);
+		rule.merged = 1;
+		CHECK(pseudo_label(&o, &p, all, withref ? &r : NULL, &rule, "p", "r", NULL) == 0);
+		for (int z = 0; ob.data && z < nz; z++)
+			for (int i = 0; i < per; i++) {
+				uint8_t *q = (uint8_t *)ob.data + z * per + i;
+				const float *v = (const float *)p.data + z * C * per + i;
+				int best = 1;
+				if (*q != 1)
+					continue;
+				for (int c = 2; c < C; c++)
+					if (v[c * per] > v[best * per])
+						best = c;
+				*q = (uint8_t)best;
+			}
+		if (o.data && ob.data && memcmp(o.data, ob.data, (size_t)per * nz) && fails++ < 5)
+			fprintf(stderr, "merged trial %d: C %d %dx%dx%d theta %g band %d adaptive %d "
+			        "radius %d: labels differ from the one-channel rule\n", trial, C, nx, ny,
+			        nz, rule.theta, rule.band, rule.adaptive, rule.radius);
+		slab_free(&o), slab_free(&ob), slab_free(&p), slab_free(&f), slab_free(&r),
+			slab_free(&rb);
+	}
+	CHECK(fails == 0);
+
+	/* 3 pixels in a row, slice 1 labelled 1 1 0, slice 0 to label (band,
+	 * theta 0.8, confine 0): pixel 0 is class 2 (p 0.1 0.1 0.8), pixel 1
+	 * split between 1 and 2 (0.05 0.5 0.45), pixel 2 class 2 outside the
+	 * neighbour's foreground. Per class: class 2 is outside class 2's
+	 * (empty) neighbourhood, so pixel 0 goes to the background and pixel 1
+	 * has no class at 0.8; merged: f = 0.9 0.95 0.9 -> 2, 1, and 0 (confined). */
+	const float v[] = { 0.1f, 0.05f, 0.1f, 0.1f, 0.5f, 0.0f, 0.8f, 0.45f, 0.9f,
+		            1, 1, 1, 0, 0, 0, 0, 0, 0 };
+	const uint8_t lab[] = { 255, 255, 255, 1, 1, 0 };
+	const unsigned char first[] = { 1, 0 };
+	const uint8_t per_class[] = { 0, 255, 0 }, merged_want[] = { 2, 1, 0 };
+	struct slab p, r, o;
+	struct pseudo_rule rule = PSEUDO_RULE_DEFAULT;
+	rule.band = 1;
+	rule.radius = 0;
+	mkclasses(&p, 3, 1, 2, 3, v);
+	mklabels(&r, 3, 1, 2, 3, lab);
+	CHECK(pseudo_label(&o, &p, first, &r, &rule, "p", "r", NULL) == 0);
+	CHECK(o.data && same(o.data, per_class, 3));
+	slab_free(&o);
+	rule.merged = 1;
+	CHECK(pseudo_label(&o, &p, first, &r, &rule, "p", "r", NULL) == 0);
+	CHECK(o.data && same(o.data, merged_want, 3));
+	slab_free(&o), slab_free(&p), slab_free(&r);
+}
+
 /* Bad multi-class input: one line each, nothing made. */
 static void classes_errors(void)
 {
@@ -632,6 +720,7 @@ int main(void)
 	label_classes();
 	random_classes();
 	two_classes();
+	merged();
 	classes_errors();
 	return CHECK_DONE();
 }
