@@ -176,8 +176,8 @@ int cc_keep_largest(float *p, int nx, int ny, int nz, double thr, int conn, size
 	return 0;
 }
 
-int cc_keep_largest_classes(float *p, int nx, int ny, int nz, int nc, int conn, size_t *kept,
-                            size_t *removed, size_t *ncomp)
+int cc_keep_largest_classes(float *p, int nx, int ny, int nz, int nc, int conn, int merged,
+                            size_t *kept, size_t *removed, size_t *ncomp)
 {
 	size_t n, i, per = (size_t)nx * (size_t)ny, nkept = 0, gone = 0, count = 0;
 	uint8_t *cls = NULL, *mask = NULL;
@@ -194,10 +194,11 @@ int cc_keep_largest_classes(float *p, int nx, int ny, int nz, int nc, int conn, 
 		goto out;
 	/* each voxel's class: argmax, ties to the lower */
 	classes_argmax_raw(p, per, nz, nc, cls);
-	for (k = 1; k < nc; k++) {
+	/* merged: one pass, the mask every foreground class (k counts as 0) */
+	for (k = merged ? 0 : 1; k < (merged ? 1 : nc); k++) {
 		uint32_t best = 0;
 		for (i = 0; i < n; i++)
-			mask[i] = cls[i] == k;
+			mask[i] = merged ? cls[i] != 0 : cls[i] == k;
 		if (cc_label(mask, nx, ny, nz, conn, L, &nlab))
 			goto out;
 		if (!nlab)
@@ -213,8 +214,10 @@ int cc_keep_largest_classes(float *p, int nx, int ny, int nz, int nc, int conn, 
 		for (i = 0; i < n; i++)
 			if (mask[i] && L[i] != best) {
 				float *v = p + (i / per * nc) * per + i % per;
-				v[0] += v[k * per];
-				v[k * per] = 0;
+				for (int c = merged ? 1 : k; c < (merged ? nc : k + 1); c++) {
+					v[0] += v[c * per];
+					v[c * per] = 0;
+				}
 				gone++;
 			}
 	}

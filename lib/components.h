@@ -53,7 +53,11 @@ int cc_keep_largest(float *p, int nx, int ny, int nz, double thr, int conn, size
  * background) and *ncomp (the components of all classes), each when not
  * NULL. Returns 0, or -1 with an error (as cc_label, nc not 2..255, out of
  * memory; p is then unchanged). */
-int cc_keep_largest_classes(float *p, int nx, int ny, int nz, int nc, int conn, size_t *kept,
-                            size_t *removed, size_t *ncomp);
+int cc_keep_largest_classes(float *p, int nx, int ny, int nz, int nc, int conn, int merged,
+                            size_t *kept, size_t *removed, size_t *ncomp);
+/* (merged: the same on the merged foreground instead, the mask argmax_c
+ * p_c != 0; a voxel of any foreground class outside its largest component
+ * gives every p_k, k >= 1, to the background, so the result's argmax is
+ * the input's inside that component and 0 outside.) */
 
 #endif

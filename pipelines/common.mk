@@ -53,7 +53,8 @@ LABELS ?= merge
 # foreground, each foreground pixel then the class of the largest p_k
 # (merged, threshold-filter -M: the foreground grows as a binary run's), or
 # on each class alone (per-class: a class the neighbouring labels do not show
-# cannot appear). Chosen on the hippocampus validation volumes
+# cannot appear); LARGEST's component likewise, of the merged foreground or of
+# each class. Chosen on the hippocampus validation volumes
 # (examples/hippocampus/results.md)
 CLASS_RULES ?= merged
 # (given annotations: training and validation volumes only, no test set)
@@ -203,7 +204,10 @@ PERMUTE ?= slab-permute
 MEAN ?= prob-mean
 LARGEST_TOOL ?= prob-largest
 # the tools pipelines/selflabel-largest runs
-LARGEST_ENV = METRICS='$(METRICS)' MEAN='$(MEAN)' LARGEST_TOOL='$(LARGEST_TOOL)'
+LARGEST_ENV = METRICS='$(METRICS)' MEAN='$(MEAN)' LARGEST_TOOL='$(LARGEST_TOOL)' \
+	LARGEST_CLASSES='$(largest_classes)'
+# C classes: prob-largest on the merged foreground with CLASS_RULES merged
+largest_classes = $(if $(and $(KEEP),$(filter merged,$(CLASS_RULES))),-M)
 REPORTER ?= $(PIPE)/selflabel-report
 DIAG ?= $(PIPE)/selflabel-diag
 

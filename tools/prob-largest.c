@@ -26,7 +26,7 @@ int main(int argc, char **argv)
 	static const int conn_of[] = { 6, 18, 26 };
 	const char *out = "-", *in = "-";
 	double thr = -1; /* -1: not given, 0.5 */
-	int a, c = 0, n = 0, status = 1;
+	int a, c = 0, n = 0, merged = 0, status = 1;
 	struct slab_reader r = { 0 };
 	struct slab s = { 0 };
 	char *buf = NULL;
@@ -38,12 +38,16 @@ int main(int argc, char **argv)
 		OPT_ENUM('c', "connectivity", &c, "N", conns,
 		         "voxels are neighbours across faces (6, default), also\n"
 		         "across edges (18), also across corners (26)"),
+		OPT_FLAG('M', "merged", &merged,
+		         "C classes: the largest component of the merged\n"
+		         "foreground (argmax p != 0) instead; every foreground\n"
+		         "voxel outside it gives all its p_k to the background"),
 		OPT_STRING('o', "output", &out, "OUT",
 		           "output file (default stdout), written whole or not at all"),
 		OPT_END
 	};
 	const struct opt_tool tool = {
-		.name = "prob-largest", .synopsis = "prob-largest [-t THR] [-c 6|18|26] [-o OUT] [IN]",
+		.name = "prob-largest", .synopsis = "prob-largest [-t THR] [-c 6|18|26] [-M] [-o OUT] [IN]",
 		.operands = "[IN]", .min_operands = 0, .max_operands = 1,
 		.about = "Keep the largest connected component of each f32 probability slab.\n"
 		         "Of the voxels with p >= THR, those outside the largest component are set\n"
@@ -102,7 +106,7 @@ int main(int argc, char **argv)
 		if (s.nc == 1 ? cc_keep_largest(s.data, s.nx, s.ny, s.nz, thr, conn_of[c], NULL, NULL,
 		                                NULL)
 		              : cc_keep_largest_classes(s.data, s.nx, s.ny, s.nz, s.nc, conn_of[c],
-		                                        NULL, NULL, NULL))
+		                                        merged, NULL, NULL, NULL))
 			goto out;
 		if (slab_write(mf, &s))
 			goto out;

@@ -368,7 +368,7 @@ static int classes_ok(const float *p, int nx, int ny, int nz, int nc, int conn)
 				gone++;
 			}
 		}
-		ok = cc_keep_largest_classes(q, nx, ny, nz, nc, conn, &kept, &removed, &ncomp) == 0;
+		ok = cc_keep_largest_classes(q, nx, ny, nz, nc, conn, 0, &kept, &removed, &ncomp) == 0;
 		ok = ok && !memcmp(q, want, n * nc * sizeof *q) && kept == total &&
 		     removed == gone && ncomp == comps;
 		/* the argmax of the result: the kept classes, 0 elsewhere */
@@ -396,17 +396,37 @@ static void classes_cases(void)
 		               0.5f, 0.5f, 0.25f, 0, 0.25f,
 		               0.25f, 0.25f, 0.25f, 0.25f, 0.5f };
 	size_t kept, removed, ncomp;
-	CHECK(cc_keep_largest_classes(p, 5, 1, 1, 3, 6, &kept, &removed, &ncomp) == 0);
+	CHECK(cc_keep_largest_classes(p, 5, 1, 1, 3, 6, 0, &kept, &removed, &ncomp) == 0);
 	CHECK(!memcmp(p, want, sizeof want) && kept == 3 && removed == 1 && ncomp == 3);
 	/* ties: x1 is class 0 (p0 = p2 = .5: the lower class); so class 2 has
 	 * two components of one voxel: the first kept, x2 to the background */
 	float t[] = { 0.25f, 0.5f, 0.25f,  0.25f, 0, 0.25f,  0.5f, 0.5f, 0.5f };
 	const float tw[] = { 0.25f, 0.5f, 0.75f,  0.25f, 0, 0.25f,  0.5f, 0.5f, 0 };
-	CHECK(cc_keep_largest_classes(t, 3, 1, 1, 3, 26, &kept, &removed, &ncomp) == 0);
+	CHECK(cc_keep_largest_classes(t, 3, 1, 1, 3, 26, 0, &kept, &removed, &ncomp) == 0);
 	CHECK(!memcmp(t, tw, sizeof tw) && kept == 1 && removed == 1 && ncomp == 2);
+	/* merged: the foreground's components; argmax 1 1 0 1 2 -> {x0, x1} and
+	 * {x3, x4}, equal: the first kept, x3 and x4 give p1 and p2 to p0 */
+	float mp[] = { 0.25f, 0.25f, 0.5f, 0.25f, 0.25f,
+		       0.5f, 0.5f, 0.25f, 0.5f, 0.25f,
+		       0.25f, 0.25f, 0.25f, 0.25f, 0.5f };
+	const float mw[] = { 0.25f, 0.25f, 0.5f, 1, 1,
+		             0.5f, 0.5f, 0.25f, 0, 0,
+		             0.25f, 0.25f, 0.25f, 0, 0 };
+	CHECK(cc_keep_largest_classes(mp, 5, 1, 1, 3, 6, 1, &kept, &removed, &ncomp) == 0);
+	CHECK(!memcmp(mp, mw, sizeof mw) && kept == 2 && removed == 2 && ncomp == 2);
+	/* argmax 1 2 0 2 2 2: {x3..x5} (two classes' worth of one structure per
+	 * class would keep x1 of class 2 out; merged keeps x3..x5 whole) */
+	float mq[] = { 0.25f, 0.25f, 0.5f, 0.25f, 0.25f, 0.25f,
+		       0.5f, 0.25f, 0.25f, 0.25f, 0.25f, 0.25f,
+		       0.25f, 0.5f, 0.25f, 0.5f, 0.5f, 0.5f };
+	const float mqw[] = { 1, 1, 0.5f, 0.25f, 0.25f, 0.25f,
+		              0, 0, 0.25f, 0.25f, 0.25f, 0.25f,
+		              0, 0, 0.25f, 0.5f, 0.5f, 0.5f };
+	CHECK(cc_keep_largest_classes(mq, 6, 1, 1, 3, 6, 1, &kept, &removed, &ncomp) == 0);
+	CHECK(!memcmp(mq, mqw, sizeof mqw) && kept == 3 && removed == 2 && ncomp == 2);
 	/* bad arguments */
-	CHECK(cc_keep_largest_classes(p, 5, 1, 1, 1, 6, NULL, NULL, NULL) == -1);
-	CHECK(cc_keep_largest_classes(p, 5, 1, 1, 3, 8, NULL, NULL, NULL) == -1);
+	CHECK(cc_keep_largest_classes(p, 5, 1, 1, 1, 6, 0, NULL, NULL, NULL) == -1);
+	CHECK(cc_keep_largest_classes(p, 5, 1, 1, 3, 8, 0, NULL, NULL, NULL) == -1);
 	/* random: C 2..5, values in quarters (ties common) */
 	srand(7);
 	int bad = 0;
