@@ -41,7 +41,7 @@ setup() {
 @test "prob-largest prints usage and version; bad options are one line and exit 2" {
 	run prob-largest -h
 	[ "$status" -eq 0 ]
-	[[ $output == "usage: prob-largest [-t THR] [-c 6|18|26] [-o OUT] [IN]"* ]]
+	[[ $output == "usage: prob-largest [-t THR] [-c 6|18|26] [-M] [-o OUT] [IN]"* ]]
 	[[ $output == *"thresholding the output at THR gives exactly the largest"* ]]
 	[[ $output == *SELFLABEL_MAX_BYTES* ]]
 	run prob-largest --version
