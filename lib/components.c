@@ -218,6 +218,8 @@ int cc_keep_largest_classes(float *p, int nx, int ny, int nz, int nc, int conn, 
 					v[0] += v[c * per];
 					v[c * per] = 0;
 				}
+				if (v[0] > 1) /* a sum's rounding: probabilities stay <= 1 */
+					v[0] = 1;
 				gone++;
 			}
 	}

@@ -45,7 +45,8 @@ int cc_keep_largest(float *p, int nx, int ny, int nz, double thr, int conn, size
  * c) * ny + y) * nx + x). The mask of class k = 1..C-1 is argmax_c p_c ==
  * k (ties to the lower class); of its components the largest is kept (ties:
  * the lowest voxel index), and every voxel of class k outside it gives its
- * p_k to the background: p_0 += p_k, p_k = 0. Every other voxel keeps its
+ * p_k to the background: p_0 += p_k (at most 1: a sum's rounding never
+ * makes it more), p_k = 0. Every other voxel keeps its
  * values, so the argmax of the result is exactly, per class, the largest
  * component of the input's argmax (the others become class 0; p_0 + p_k is
  * at least every p_c). A class without voxels changes nothing. *kept (the

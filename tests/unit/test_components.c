@@ -364,6 +364,8 @@ static int classes_ok(const float *p, int nx, int ny, int nz, int nc, int conn)
 			size_t z = i / per, j = i % per;
 			if (cls[i] && !keep[i]) {
 				want[(z * nc) * per + j] += want[(z * nc + cls[i]) * per + j];
+				if (want[(z * nc) * per + j] > 1) /* probabilities stay <= 1 */
+					want[(z * nc) * per + j] = 1;
 				want[(z * nc + cls[i]) * per + j] = 0;
 				gone++;
 			}
