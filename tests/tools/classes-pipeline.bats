@@ -115,6 +115,9 @@ print(" ".join(str(x) for x in sorted(v)))' "$1" "$2"
 	# the bundle: its classes reference; new scans segmented as the run's own
 	# test volume was exported (no annotated plane there)
 	grep -qx "classes	classes.slab" run/out/model/bundle.tsv
+	# the largest component (when the run keeps it) is the merged foreground's
+	grep -qx "largest-classes	merged" run/out/model/bundle.tsv
+	echo "# choice/largest: $(head -n 1 run/choice/largest)" >&3
 	[ "$(header run/out/model/classes.slab CLASS_NAMES)" = "background head tail" ]
 	t=$(awk -F'\t' '$2 == "test" { print $1; exit }' run/data/split.tsv)
 	run -0 "$P/selflabel-segment" -m run/out/model -o seg "ph/imagesTr/$t.nii.gz"
