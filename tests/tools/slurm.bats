@@ -226,6 +226,7 @@ stamps() { (cd "$1" && find labels pseudo prob models test -type f ! -name '*.tm
 	# (under load the job may be past the loop by now, in the baselines or
 	# the report: cancelled all the same, with work left to resume)
 	[ ! -e run/report.md ]
+	nmodels=$(find run/models -name '*.model' | wc -l)
 	# what the cancelled job left: whole files only (each written to a temp
 	# file and renamed), which the resubmitted job keeps as they are
 	for f in $(find run/labels run/prob run/pseudo -name '*.slab'); do
@@ -247,7 +248,10 @@ stamps() { (cd "$1" && find labels pseudo prob models test -type f ! -name '*.tm
 	cmp local.sum run.sum
 	[ -z "$(find run -name '*.tmp')" ]
 	grep -q '^| 2D self-labelling |' run/report.md
-	grep -q 'srun -n1 -c 1 unet-train ' "run/slurm-$j3.out"
+	# the models still to train when it was cancelled: one job step each
+	if [ "$(find run/models -name '*.model' | wc -l)" -gt "$nmodels" ]; then
+		grep -q 'srun -n1 -c 1 unet-train ' "run/slurm-$j3.out"
+	fi
 }
 
 # ---- without Slurm: the batch script, the grouping, the MPI switch ----------------
