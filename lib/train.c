@@ -3,6 +3,7 @@
 #include "train.h"
 
 #include "augment.h"
+#include "classes.h"
 #include "dist.h"
 #include "kernels.h"
 #include "layers.h"
@@ -54,8 +55,10 @@ void train_evaluate_classes(struct unet *u, const struct trainset *va, enum loss
 	size_t m = trainset_item_size(va), s = m * va->C, lo, hi, nt = 2 + 5 * (size_t)F;
 	/* t: numerator, normaliser, Dice sums [2F], tp fp fn of classes 1..K-1 [3F] */
 	double *t = xcalloc(nt, sizeof *t), ds[2 * 254];
-	if (!t) { /* (out of memory: no figures) */
+	uint8_t *am = xmalloc((size_t)u->B * m);
+	if (!t || !am) { /* (out of memory: no figures) */
 		*val_loss = *dsc = NAN;
+		free(t), free(am);
 		return;
 	}
 	double *dsum = t + 2, *cnt = t + 2 + 2 * F;
@@ -71,25 +74,22 @@ void train_evaluate_classes(struct unet *u, const struct trainset *va, enum loss
 			for (int c = 0; c < 2 * F; c++)
 				dsum[c] += ds[c];
 		}
-		for (int b = 0; b < n; b++)
-			for (size_t j = 0; j < m; j++) {
-				int y = mk[(size_t)b * m + j], pr = 0;
-				if (y >= K)
-					continue;
-				const float *z = u->a.logit + (size_t)b * K * m + j;
-				for (int k = 1; k < K; k++)
-					if (z[k * m] > z[pr * m])
-						pr = k;
-				if (pr == y) {
-					if (y)
-						cnt[3 * (y - 1)]++;
-				} else {
-					if (pr)
-						cnt[3 * (pr - 1) + 1]++;
-					if (y)
-						cnt[3 * (y - 1) + 2]++;
-				}
+		/* the logits are [n][K][m], a slab's order: the argmax of the softmax */
+		classes_argmax_raw(u->a.logit, m, n, K, am);
+		for (size_t j = 0; j < (size_t)n * m; j++) {
+			int y = mk[j], pr = am[j];
+			if (y >= K)
+				continue;
+			if (pr == y) {
+				if (y)
+					cnt[3 * (y - 1)]++;
+			} else {
+				if (pr)
+					cnt[3 * (pr - 1) + 1]++;
+				if (y)
+					cnt[3 * (y - 1) + 2]++;
 			}
+		}
 	}
 	if (dist_size() > 1)
 		(void)dist_allreduce_sum_d(t, nt); /* MPI errors are fatal */
@@ -102,7 +102,7 @@ void train_evaluate_classes(struct unet *u, const struct trainset *va, enum loss
 		d += tp + fp + fn > 0 ? 2 * tp / (2 * tp + fp + fn) : 1;
 	}
 	*dsc = d / F;
-	free(t);
+	free(t), free(am);
 }
 
 void train_evaluate_pw(struct unet *u, const struct trainset *va, enum lossfn loss,
