@@ -586,3 +586,34 @@ void nsi_free(struct nsi_bins *b)
 	free(b->bin), free(b->cb), free(b->sb);
 	memset(b, 0, sizeof *b);
 }
+
+int class_case_open(struct class_case *cc, const struct slab *ps, const struct slab *gs,
+                    const struct classes *k, const char *psrc, const char *gsrc)
+{
+	memset(cc, 0, sizeof *cc);
+	cc->n = slab_count(gs);
+	cc->g = *gs;
+	cc->lab = xmalloc(cc->n), cc->gm = xmalloc(cc->n), cc->pm = xmalloc(cc->n);
+	if (!cc->lab || !cc->gm || !cc->pm || pred_labels(cc->lab, ps, k, psrc) ||
+	    classes_check_labels(gs, k, gsrc)) {
+		class_case_free(cc);
+		return -1;
+	}
+	for (size_t i = 0; i < cc->n; i++)
+		cc->unl += ((const uint8_t *)gs->data)[i] == SLAB_UNLABELLED;
+	cc->g.data = cc->gm;
+	return 0;
+}
+
+int class_case_row(struct class_case *cc, const struct slab *gs, const struct classes *k, int i)
+{
+	int cl = i == k->n ? CLASS_FG : i;
+	class_masks(cc->pm, cc->gm, cc->lab, gs->data, cc->n, cl);
+	return cl;
+}
+
+void class_case_free(struct class_case *cc)
+{
+	free(cc->lab), free(cc->gm), free(cc->pm);
+	cc->lab = cc->gm = cc->pm = NULL;
+}

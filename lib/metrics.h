@@ -74,6 +74,23 @@ int pred_labels(uint8_t *out, const struct slab *s, const struct classes *k, con
 void class_masks(uint8_t *pm, uint8_t *gm, const uint8_t *pred, const uint8_t *gt, size_t n,
                  int c);
 
+/* One multi-class case scored row by row: the prediction's label map
+ * (pred_labels) and the ground truth checked against k
+ * (classes_check_labels), its 255 voxels counted; then for row i = 1..C-1
+ * (class i) and C (CLASS_FG, the merged foreground) the binary masks pm
+ * and g (gt's header, the row's mask as its data). */
+struct class_case {
+	uint8_t *lab, *gm, *pm;
+	size_t n, unl;
+	struct slab g;
+};
+/* 0, or -1 with an error (bad maps, out of memory; cc is then freed). */
+int class_case_open(struct class_case *cc, const struct slab *ps, const struct slab *gs,
+                    const struct classes *k, const char *psrc, const char *gsrc);
+/* Fill row i's masks; returns its class (i, or CLASS_FG for i = C). */
+int class_case_row(struct class_case *cc, const struct slab *gs, const struct classes *k, int i);
+void class_case_free(struct class_case *cc);
+
 /* The word a TSV row or summary line names class c by: its name, else its
  * number; "fg" for CLASS_FG. buf holds at least 16 bytes. */
 const char *class_label(const struct classes *k, int c, char *buf);

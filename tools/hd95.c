@@ -48,23 +48,16 @@ static int hd_classes(FILE *rf, struct totals *t, const struct slab *ps, const s
                       const struct hd_settings *hs, const struct pair_reader *pr,
                       const char *name)
 {
-	size_t n = slab_count(gs), unl = 0, i;
-	uint8_t *lab = xmalloc(n), *gl = xmalloc(n), *pm = xmalloc(n);
-	struct slab g = *gs;
+	struct class_case cc;
 	double v, sum = 0;
 	int c, cnt = 0, rc = -1;
 	char buf[16];
-	if (!lab || !gl || !pm || pred_labels(lab, ps, &t->k, pr->pred.src) ||
-	    classes_check_labels(gs, &t->k, pr->gt.src))
-		goto out;
-	for (i = 0; i < n; i++)
-		unl += ((const uint8_t *)gs->data)[i] == SLAB_UNLABELLED;
-	g.data = gl;
+	if (class_case_open(&cc, ps, gs, &t->k, pr->pred.src, pr->gt.src))
+		return -1;
 	for (c = 1; c <= t->k.n; c++) {
-		int cl = c == t->k.n ? CLASS_FG : c;
-		class_masks(pm, gl, lab, gs->data, n, cl);
-		if (hd_row(rf, t, cl, class_label(&t->k, cl, buf), pm, &g, unl, hs, pr->gt.src, name,
-		           &v))
+		int cl = class_case_row(&cc, gs, &t->k, c);
+		if (hd_row(rf, t, cl, class_label(&t->k, cl, buf), cc.pm, &cc.g, cc.unl, hs,
+		           pr->gt.src, name, &v))
 			goto out;
 		if (cl != CLASS_FG && !isnan(v))
 			sum += v, cnt++;
@@ -75,7 +68,7 @@ static int hd_classes(FILE *rf, struct totals *t, const struct slab *ps, const s
 		t->mean_out++;
 	rc = 0;
 out:
-	free(lab), free(gl), free(pm);
+	class_case_free(&cc);
 	return rc;
 }
 

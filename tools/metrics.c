@@ -149,26 +149,19 @@ static void score_slices(struct run *r, struct outputs *o, const char *name, con
 static int score_classes(struct run *r, struct outputs *o, const struct pair_reader *pr,
                          const char *name, struct slab *ps, struct slab *gs)
 {
-	size_t n = slab_count(gs), unl = 0, i;
-	uint8_t *lab = xmalloc(n), *gl = xmalloc(n), *pm = xmalloc(n);
-	struct slab g = *gs;
+	struct class_case cc;
 	double v[M_COUNT], sum[M_COUNT] = { 0 }, hd = 0, hsum = 0;
 	int m, c, cnt[M_COUNT] = { 0 }, hcnt = 0, rc = -1;
 	char buf[16];
-	if (!lab || !gl || !pm || pred_labels(lab, ps, &r->k, pr->pred.src) ||
-	    classes_check_labels(gs, &r->k, pr->gt.src))
-		goto out;
-	for (i = 0; i < n; i++)
-		unl += ((const uint8_t *)gs->data)[i] == SLAB_UNLABELLED;
+	if (class_case_open(&cc, ps, gs, &r->k, pr->pred.src, pr->gt.src))
+		return -1;
 	r->nf32 += ps->type == SLAB_F32;
-	g.data = gl;
 	for (c = 1; c <= r->k.n; c++) {
-		int cl = c == r->k.n ? CLASS_FG : c;
-		class_masks(pm, gl, lab, gs->data, n, cl);
+		int cl = class_case_row(&cc, gs, &r->k, c);
 		if (cl == CLASS_FG)
-			score_slices(r, o, name, pm, &g);
-		if (score_mask(r, o, pr->gt.src, name, class_label(&r->k, cl, buf), cl, pm, &g, unl, v,
-		               &hd))
+			score_slices(r, o, name, cc.pm, &cc.g);
+		if (score_mask(r, o, pr->gt.src, name, class_label(&r->k, cl, buf), cl, cc.pm, &cc.g,
+		               cc.unl, v, &hd))
 			goto out;
 		for (m = 0; cl != CLASS_FG && m < M_COUNT; m++)
 			if (!isnan(v[m]))
@@ -187,7 +180,7 @@ static int score_classes(struct run *r, struct outputs *o, const struct pair_rea
 	}
 	rc = 0;
 out:
-	free(lab), free(gl), free(pm);
+	class_case_free(&cc);
 	return rc;
 }
 
