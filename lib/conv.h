@@ -1,8 +1,9 @@
 /* conv.h: the 3x3 'same' convolution (zero padding 1) with bias, and the
  * choice of how it is computed. Tensors, weight layout and the
  * forward/backward conventions are layers.h's: out [K][N][H][W],
- * in [C][N][H][W], w [K][C][3][3], b [K]; a backward ADDS into dw, db and
- * (if not NULL) din. None of these can fail. */
+ * in [C][N][H][W], w [K][C][3][3], b [K]; a backward ADDS into dw and db
+ * and WRITES din (if not NULL): the network's activation gradients need no
+ * zeroing first. None of these can fail. */
 #ifndef SL_CONV_H
 #define SL_CONV_H
 
@@ -46,8 +47,8 @@ enum conv_mode conv3x3_auto_mode(int N, int C, int K, int H, int W);
 size_t conv3x3_scratch(int N, int C, int K, int H, int W);
 void conv3x3_forward(float *out, float *col, const float *in, const float *w,
                      const float *b, int N, int C, int K, int H, int W);
-/* dout is the gradient of the pre-activation output. Adds into dw, db and
- * (if not NULL) din. in must be the forward input; col is scratch. */
+/* dout is the gradient of the pre-activation output. Adds into dw and db,
+ * writes din (if not NULL). in must be the forward input; col is scratch. */
 void conv3x3_backward(float *din, float *dw, float *db, float *col, const float *dout,
                       const float *in, const float *w, int N, int C, int K, int H, int W);
 /* A 3x3 convolution followed by ReLU: out = max(conv, 0) (fused where

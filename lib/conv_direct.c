@@ -173,12 +173,12 @@ static void direct_backward(float *din, float *part, float *sc, const float *dou
 	gemm_dots_pf(K, 9 * C + 1, L, dpad + 1 + Wp, (ptrdiff_t)cs, rows, part, &pf1);
 	if (!din)
 		return;
-	/* din[c](r, x) += sum_k sum_t w[k][c][t] * dpad[k](r + 2 - ky, x + 2 - kx) */
+	/* din[c](r, x) = sum_k sum_t w[k][c][t] * dpad[k](r + 2 - ky, x + 2 - kx) */
 	for (int k = 0; k < K; k++)
 		for (int t = 0; t < 9; t++)
 			rows[k * 9 + t] = dpad + 1 + k * cs + (2 - t / 3) * Wp + 2 - t % 3;
 	gemm_rows2d(C, nr, W, 9 * K, wt, 9 * K, 1, rows, Wp, din + ((size_t)n * H + y0) * W,
-	            (ptrdiff_t)plane, W, 1, NULL, 0, &pf2);
+	            (ptrdiff_t)plane, W, 0, NULL, 0, &pf2);
 }
 
 void conv_direct_backward(float *din, float *dw, float *db, float *col, const float *dout,

@@ -11,6 +11,7 @@
 #include "kernels.h"
 
 #include <cblas.h>
+#include <string.h>
 #include <stddef.h>
 
 size_t conv_im2col_scratch(int N, int C, int K, int H, int W)
@@ -93,7 +94,7 @@ void conv_im2col_forward(float *out, float *col, const float *in, const float *w
 
 /* One column matrix, dout's, serves both products. din is the forward
  * convolution of dout with w flipped and transposed:
- * din[c][q] += sum_k sum_t w[k][c][8 - t] dout[k](q shifted by t),
+ * din[c][q] = sum_k sum_t w[k][c][8 - t] dout[k](q shifted by t),
  * products of 9K terms and nothing scattered back (no col2im); and
  * dw[k][c][t] = sum_q in[c][q] dout[k](q shifted by 8 - t), the product of
  * in with the same columns. */
@@ -117,7 +118,7 @@ void conv_im2col_backward(float *din, float *dw, float *db, float *col, const fl
 			for (int t = 0; t < 9; t++)
 				wf[((size_t)c * K + k) * 9 + t] = w[((size_t)k * C + c) * 9 + 8 - t];
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, C, (int)p, 9 * K, 1.0f, wf, 9 * K,
-	            col, (int)p, 1.0f, din, (int)p);
+	            col, (int)p, 0.0f, din, (int)p);
 }
 
 /* dw and din a few rows at a time ("global" row g = n*H + y of every
@@ -128,6 +129,8 @@ void conv_chunked_backward(float *din, float *dw, float *db, float *col, const f
 	size_t p = (size_t)N * H * W;
 	int J = 9 * C, rows = N * H, rc = chunk_rows(C, W, rows);
 	vec_sum_rows(db, dout, K, p);
+	if (din) /* col2im adds */
+		memset(din, 0, (size_t)C * p * sizeof *din);
 	for (int g0 = 0; g0 < rows; g0 += rc) {
 		int g1 = g0 + rc < rows ? g0 + rc : rows, L = (g1 - g0) * W;
 		const float *dchunk = dout + (size_t)g0 * W;

@@ -5,6 +5,7 @@
 #include "kernels.h"
 
 #include <cblas.h>
+#include <string.h>
 
 size_t conv3x3_blas_scratch(int N, int C, int H, int W)
 {
@@ -33,6 +34,7 @@ void conv3x3_backward_blas(float *din, float *dw, float *db, float *col, const f
 		return;
 	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, C * 9, (int)p, K, 1.0f, w, C * 9,
 	            dout, (int)p, 0.0f, col, (int)p);
+	memset(din, 0, (size_t)C * p * sizeof *din); /* col2im adds */
 	col2im3x3(din, col, N, C, H, W);
 }
 
@@ -97,6 +99,6 @@ void conv3x3_backward_naive(float *din, float *dw, float *db, const float *dout,
 							for (int kx = 0; kx < 3; kx++)
 								g += at(dout, N, H, W, k, n, y - ky + 1, x - kx + 1) *
 								     w[((size_t)k * C + c) * 9 + ky * 3 + kx];
-					din[(((size_t)c * N + n) * H + y) * W + x] += (float)g;
+					din[(((size_t)c * N + n) * H + y) * W + x] = (float)g;
 				}
 }

@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 /* One im2col of the whole batch and one sgemm for the forward, two for the
- * backward (which ADDS into dw, db and, if not NULL, din). col is scratch
+ * backward (which ADDS into dw and db and, if not NULL, WRITES din). col is scratch
  * of conv3x3_blas_scratch(N, C, H, W) = C*9*N*H*W floats. */
 size_t conv3x3_blas_scratch(int N, int C, int H, int W);
 void conv3x3_forward_blas(float *out, float *col, const float *in, const float *w,
@@ -17,7 +17,8 @@ void conv3x3_forward_blas(float *out, float *col, const float *in, const float *
 void conv3x3_backward_blas(float *din, float *dw, float *db, float *col, const float *dout,
                            const float *in, const float *w, int N, int C, int K, int H, int W);
 
-/* Direct loops, accumulated in double: the test reference of all of these. */
+/* Direct loops, accumulated in double: the test reference of all of these
+ * (the backward adds into dw and db and writes din, like the others). */
 void conv3x3_forward_naive(float *out, const float *in, const float *w, const float *b,
                            int N, int C, int K, int H, int W);
 void conv3x3_backward_naive(float *din, float *dw, float *db, const float *dout,

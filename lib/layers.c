@@ -64,7 +64,7 @@ void upconv2x2_backward(float *din, float *dw, float *db, float *tmp, const floa
 	            tmp, (int)p, 1.0f, dw, K * 4);
 	if (din)
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, C, (int)p, K * 4, 1.0f, w,
-		            K * 4, tmp, (int)p, 1.0f, din, (int)p);
+		            K * 4, tmp, (int)p, 0.0f, din, (int)p);
 }
 
 /* ---- 1x1 convolution -------------------------------------------------- */
@@ -83,7 +83,7 @@ void conv1x1_backward(float *din, float *dw, float *db, const float *dout, const
 	            dw, C);
 	if (din)
 		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, C, P, K, 1.0f, w, C, dout, P,
-		            1.0f, din, P);
+		            0.0f, din, P);
 }
 
 /* ---- max-pooling ------------------------------------------------------ */

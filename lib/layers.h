@@ -7,9 +7,11 @@
  * and concatenating along channels is just two adjacent blocks.
  *
  * Conventions (llm.c style): outputs first, sizes last; gradients are
- * prefixed d; a backward function ADDS into the gradients it produces
- * (weights, biases, inputs), so the caller zeroes them first. A NULL input
- * gradient means "not needed" and is skipped. None of these can fail.
+ * prefixed d; a backward function ADDS into the weight and bias gradients
+ * (the caller zeroes them once per step) and WRITES the input gradient,
+ * except max-pooling's backward, which adds (its input's gradient also
+ * comes through the skip connection). A NULL input gradient means "not
+ * needed" and is skipped. None of these can fail.
  * Weight layouts follow PyTorch (conv: [K][C][kh][kw]; transposed conv:
  * [C][K][kh][kw]) so weights move between the two unchanged. */
 #ifndef SL_LAYERS_H

@@ -343,8 +343,10 @@ void wino_backward(float *din, float *dw, float *db, float *scratch, float *dout
 		vec_relu_mask(dout, relu_out, K * plane);
 	for (int k = 0; k < K; k++)
 		db[k] += (float)vec_sum(dout + k * plane, plane);
-	if (din)
+	if (din) { /* the adjoints of overlapping tiles add into din */
 		weights_transform(U, w, K, C);
+		memset(din, 0, C * plane * sizeof *din);
+	}
 	memset(dU, 0, 16 * (size_t)K * C * sizeof *dU);
 	int G = N * g.th;
 	for (int g0 = 0; g0 < G; g0 += g.rows) {

@@ -19,7 +19,7 @@ size_t wino_scratch(int N, int C, int K, int H, int W);
  * max(., 0) if relu. */
 void wino_forward(float *out, float *scratch, const float *in, const float *w,
                   const float *b, int N, int C, int K, int H, int W, int relu);
-/* Adds into dw, db and din (if not NULL) the gradients given dout. If
+/* Adds into dw and db, and writes din (if not NULL), the gradients given dout. If
  * relu_out is not NULL, dout is first zeroed where relu_out <= 0 (in
  * place: dout is changed). */
 void wino_backward(float *din, float *dw, float *db, float *scratch, float *dout,

@@ -114,7 +114,8 @@ static double check_layer(const char *name, enum kind k, int N, int C, int K, in
 	L.w = rnd(nw ? nw : 1, 0.5), L.b = rnd(nb ? nb : 1, 0.5);
 	L.out = zeros(L.nout), L.r = rnd(L.nout, 1);
 	L.scratch = zeros(scratch_all(N, C, K, H, W) + (size_t)K * N * 4 * H * W);
-	float *din = zeros(nin), *dw = zeros(nw + 1), *db = zeros(nb + 1);
+	/* the convolutions WRITE din: start it dirty (max-pooling adds) */
+	float *din = k == POOL ? zeros(nin) : rnd(nin, 100), *dw = zeros(nw + 1), *db = zeros(nb + 1);
 	float *dout = malloc(L.nout * sizeof *dout);
 	memcpy(dout, L.r, L.nout * sizeof *dout);
 	run(&L);
@@ -160,8 +161,9 @@ static void conv_vs_naive(int N, int C, int K, int H, int W)
 	float *di0 = rnd(nin, 1), *dw0 = rnd(nw, 1), *db0 = rnd(K, 1);
 	float *dir = malloc(nin * sizeof(float)), *dwr = malloc(nw * sizeof(float)), *dbr = malloc(K * sizeof(float));
 	float *di = malloc(nin * sizeof(float)), *dw = malloc(nw * sizeof(float)), *db = malloc(K * sizeof(float));
-	/* start from the same non-zero values: backward must accumulate */
-	memcpy(dir, di0, nin * sizeof(float)), memcpy(dwr, dw0, nw * sizeof(float)), memcpy(dbr, db0, K * sizeof(float));
+	/* start from the same non-zero dw and db: backward must add into them;
+	 * din starts dirty and must be written (the reference's starts at 0) */
+	memset(dir, 0, nin * sizeof(float)), memcpy(dwr, dw0, nw * sizeof(float)), memcpy(dbr, db0, K * sizeof(float));
 	conv3x3_forward_naive(ref, in, w, b, N, C, K, H, W);
 	conv3x3_backward_naive(dir, dwr, dbr, dout, in, w, N, C, K, H, W);
 	for (enum conv_mode v = CONV_DIRECT; v < CONV_MODES; v++) {
@@ -189,7 +191,7 @@ static void conv_vs_naive(int N, int C, int K, int H, int W)
 		rout[i] = ref[i] > 0 ? ref[i] : 0;
 		dm[i] = ref[i] > 0 ? dout[i] : 0;
 	}
-	memcpy(dir, di0, nin * sizeof(float)), memcpy(dwr, dw0, nw * sizeof(float)), memcpy(dbr, db0, K * sizeof(float));
+	memset(dir, 0, nin * sizeof(float)), memcpy(dwr, dw0, nw * sizeof(float)), memcpy(dbr, db0, K * sizeof(float));
 	conv3x3_backward_naive(dir, dwr, dbr, dm, in, w, N, C, K, H, W);
 	for (enum conv_mode v = CONV_DIRECT; v < CONV_MODES; v++) {
 		memcpy(di, di0, nin * sizeof(float)), memcpy(dw, dw0, nw * sizeof(float)), memcpy(db, db0, K * sizeof(float));
