@@ -10,6 +10,7 @@
 #include "kernels.h"
 #include "vec.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,19 +30,40 @@ static int pad_rows_per_chunk(int C, int K, int H, int W)
 	return r < H ? (int)r : H;
 }
 
+/* Floats from one channel of a padded chunk of rows rows to the next: a
+ * whole number of vectors, so that a row sits at the same place in every
+ * channel's vectors (zeros fill the gap). */
+static size_t chunk_stride(int rows, int W)
+{
+	size_t cs = (size_t)(rows + 2) * (W + 2);
+	return (cs + VL - 1) / VL * VL;
+}
+
 /* Floats of one padded chunk of C channels and rows rows, with one float of
  * slack before and 1 + VL after (gemm_rows2d reads whole vectors past the
- * end of a row). */
+ * end of a row), in whole vectors. */
 static size_t pad_size(int C, int rows, int W)
 {
-	return (size_t)C * (rows + 2) * (W + 2) + 2 + VL;
+	return ((size_t)C * chunk_stride(rows, W) + 2 + 2 * VL - 1) / VL * VL;
+}
+
+/* The first padded chunk in scratch sc: where its row 1 starts (pad + 1 +
+ * W + 2, the left border of the chunk's first image row) on a vector
+ * boundary. Then every channel's row 1 is (the stride and the sizes are
+ * whole vectors): the backward's dot products load dout's chunk from
+ * there, a vector at a time, and loads that straddle two cache lines
+ * measured about a tenth slower. */
+static float *pad_align(float *sc, int W)
+{
+	size_t at = ((uintptr_t)(sc + 1 + W + 2) / sizeof(float)) % VL;
+	return sc + (VL - at) % VL;
 }
 
 size_t conv_direct_scratch(int C, int K, int H, int W)
 {
 	/* see conv_direct_backward */
 	int rows = pad_rows_per_chunk(C, K, H, W);
-	return pad_size(C, rows, W) + pad_size(K, rows, W) + (size_t)9 * C * K +
+	return VL + pad_size(C, rows, W) + pad_size(K, rows, W) + (size_t)9 * C * K +
 	       (size_t)rows * (W + 2) + (size_t)K * (9 * C + 1) * (1 + gemm_lanes());
 }
 
@@ -68,11 +90,13 @@ static inline void pad_row(float *d, const float *s, const float *out, int W)
 static void pad_rows(float *pad, const float *t, const float *relu_out, int N, int C, int H,
                      int W, int n, int y0, int y1)
 {
-	size_t plane = (size_t)N * H * W, cs = (size_t)(y1 - y0 + 2) * (W + 2);
+	size_t plane = (size_t)N * H * W, cs = chunk_stride(y1 - y0, W);
+	size_t gap = cs - (size_t)(y1 - y0 + 2) * (W + 2);
 	pad[0] = 0;
 	for (int c = 0; c < C; c++) {
 		const float *src = t + c * plane + (size_t)n * H * W;
 		float *dst = pad + 1 + c * cs;
+		memset(dst + cs - gap, 0, gap * sizeof *dst);
 		for (int y = y0 - 1; y <= y1; y++, dst += W + 2) {
 			if (y < 0 || y >= H) {
 				memset(dst, 0, (size_t)(W + 2) * sizeof *dst);
@@ -109,8 +133,8 @@ static void direct_forward(float *out, float *sc, const float *in, const float *
                            int y1, const float **rows, int relu)
 {
 	int nr = y1 - y0, Wp = W + 2;
-	size_t plane = (size_t)N * H * W, cs = (size_t)(nr + 2) * Wp;
-	float *pad = sc;
+	size_t plane = (size_t)N * H * W, cs = chunk_stride(nr, W);
+	float *pad = pad_align(sc, W);
 	pad_rows(pad, in, NULL, N, C, H, W, n, y0, y1);
 	for (int c = 0; c < C; c++)
 		for (int t = 0; t < 9; t++)
@@ -144,8 +168,8 @@ static void direct_backward(float *din, float *part, float *sc, const float *dou
                             const float **rows, const float *ones)
 {
 	int nr = y1 - y0, Wp = W + 2, L = nr * Wp;
-	size_t plane = (size_t)N * H * W, cs = (size_t)(nr + 2) * Wp;
-	float *ipad = sc, *dpad = ipad + pad_size(C, nr, W);
+	size_t plane = (size_t)N * H * W, cs = chunk_stride(nr, W);
+	float *ipad = pad_align(sc, W), *dpad = ipad + pad_size(C, nr, W);
 	pad_rows(ipad, in, NULL, N, C, H, W, n, y0, y1);
 	pad_rows(dpad, dout, relu_out, N, K, H, W, n, y0, y1);
 	/* dw[k][c*9 + t] += sum_f dout[k][f] * in(c, t)[f] over the chunk's rows,
@@ -188,7 +212,7 @@ void conv_direct_backward(float *din, float *dw, float *db, float *col, const fl
 	int J = 9 * C, rc = pad_rows_per_chunk(C, K, H, W), mx = C > K ? C : K;
 	/* the scratch: two padded chunks, w transposed to [C][K][9], a row
 	 * of ones, dw|db and their partial sums */
-	float *wt = col + pad_size(C, rc, W) + pad_size(K, rc, W);
+	float *wt = col + VL + pad_size(C, rc, W) + pad_size(K, rc, W);
 	float *ones = wt + (size_t)9 * C * K;
 	float *dwb = ones + (size_t)rc * (W + 2), *part = dwb + (size_t)K * (J + 1);
 	const float **rows = malloc(((size_t)9 * mx + 1 + 2 * (C + K)) * sizeof *rows);
