@@ -35,6 +35,7 @@
 #define vec_add_scalar SL_ISA_NAME(vec_add_scalar)
 #define vec_rmsprop SL_ISA_NAME(vec_rmsprop)
 #define vec_sum SL_ISA_NAME(vec_sum)
+#define vec_relu_mask_sum SL_ISA_NAME(vec_relu_mask_sum)
 #define vec_add_bias SL_ISA_NAME(vec_add_bias)
 #define vec_sum_rows SL_ISA_NAME(vec_sum_rows)
 #define kernels_fma_peak SL_ISA_NAME(kernels_fma_peak)

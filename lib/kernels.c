@@ -384,23 +384,50 @@ void vec_rmsprop(float *w, const float *g, float *v, size_t n, float lr, float r
 	}
 }
 
-double vec_sum(const float *x, size_t n)
+/* x[i] (mask NULL), or x[i] = mask[i] > 0 ? x[i] : 0 stored back: the
+ * vector at x + i. */
+static inline vf sum_load(float *x, const float *mask, size_t i)
+{
+	vf v = vload(x + i);
+	if (mask) {
+		v = vselect(vload(mask + i) > vbcast(0), v);
+		vstore(x + i, v);
+	}
+	return v;
+}
+
+/* The sum of x[0..n) (in this order of partial sums, whatever mask), after
+ * masking x with mask as vec_relu_mask if mask is not NULL. */
+static inline double sum_masked(float *x, const float *mask, size_t n)
 {
 	size_t i = 0;
 	vf a0 = vbcast(0), a1 = a0, a2 = a0, a3 = a0;
 	for (; i + 4 * VL <= n; i += 4 * VL) {
-		a0 += vload(x + i), a1 += vload(x + i + VL);
-		a2 += vload(x + i + 2 * VL), a3 += vload(x + i + 3 * VL);
+		a0 += sum_load(x, mask, i), a1 += sum_load(x, mask, i + VL);
+		a2 += sum_load(x, mask, i + 2 * VL), a3 += sum_load(x, mask, i + 3 * VL);
 	}
 	for (; i + VL <= n; i += VL)
-		a0 += vload(x + i);
+		a0 += sum_load(x, mask, i);
 	double s = 0;
 	vf a = (a0 + a1) + (a2 + a3);
 	for (int l = 0; l < VL; l++)
 		s += a[l];
-	for (; i < n; i++)
+	for (; i < n; i++) {
+		if (mask && !(mask[i] > 0))
+			x[i] = 0;
 		s += x[i];
+	}
 	return s;
+}
+
+double vec_sum(const float *x, size_t n)
+{
+	return sum_masked((float *)x, NULL, n); /* x is only read */
+}
+
+double vec_relu_mask_sum(float *d, const float *out, size_t n)
+{
+	return sum_masked(d, out, n);
 }
 
 void vec_add_bias(float *out, const float *b, int K, size_t p)

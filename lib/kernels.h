@@ -82,6 +82,8 @@ void vec_add_scalar(float *d, float c, size_t n);
 void vec_rmsprop(float *w, const float *g, float *v, size_t n, float lr, float rho, float eps);
 /* The sum of x[0..n), in vector partial sums and a double total. */
 double vec_sum(const float *x, size_t n);
+/* vec_relu_mask(d, out, n), then vec_sum(d, n), in one pass. */
+double vec_relu_mask_sum(float *d, const float *out, size_t n);
 /* out[k*p + i] += b[k] for k < K, i < p: a bias over K planes of p. */
 void vec_add_bias(float *out, const float *b, int K, size_t p);
 /* db[k] += sum_i d[k*p + i] (vec_sum of each plane): a bias gradient. */

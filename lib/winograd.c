@@ -339,10 +339,10 @@ void wino_backward(float *din, float *dw, float *db, float *scratch, float *dout
 	if (P)
 		memset(P, 0, dots_floats(K, C) * sizeof *P);
 	const float **rows = malloc(((size_t)K + (K > C ? K : C)) * sizeof *rows);
-	if (relu_out)
-		vec_relu_mask(dout, relu_out, K * plane);
+	/* dout masked by the ReLU (if any) and summed for db in one pass */
 	for (int k = 0; k < K; k++)
-		db[k] += (float)vec_sum(dout + k * plane, plane);
+		db[k] += (float)(relu_out ? vec_relu_mask_sum(dout + k * plane, relu_out + k * plane, plane)
+		                          : vec_sum(dout + k * plane, plane));
 	if (din) { /* the adjoints of overlapping tiles add into din */
 		weights_transform(U, w, K, C);
 		memset(din, 0, C * plane * sizeof *din);
