@@ -45,9 +45,12 @@ enum conv_mode conv3x3_auto_mode(int N, int C, int K, int H, int W)
 		 * (down to 4x4) Winograd also wins, with up to 128 + 128 channels
 		 * (Xeon, CPU ms forward + backward, Winograd vs im2col: 32->64 at
 		 * 4x4 0.41 vs 0.62, 64->64 0.77 vs 0.94, 128->64 equal; 64->128
-		 * at 6x6 1.8 vs 2.4, 128->128 3.6 vs 4.2; at 2x2 it loses) */
+		 * at 6x6 1.8 vs 2.4, 128->128 3.6 vs 4.2; at 2x2 it loses); and
+		 * on larger images with up to 128 + 128 channels (Xeon, 128->128
+		 * at 11x9 5.1 vs 6.2 ms, 11x11 6.1 vs 7.1, 16x16 6.2 vs 7.6,
+		 * 32x32 11.8 vs 15.2; more channels were not measured) */
 		if (K >= 32 && C >= 16 && H >= 4 && W >= 4 &&
-		    ((C + K <= 192 && H >= 8 && W >= 8) || (H < 8 && W < 8)))
+		    (C + K <= 256 || (H < 8 && W < 8)))
 			return CONV_WINOGRAD;
 		if (W < 12)
 			return CONV_IM2COL;
