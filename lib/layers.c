@@ -13,6 +13,30 @@
 
 /* ---- 2x2 stride-2 up-convolution -------------------------------------- */
 
+/* row[2x] = r0[x] + b, row[2x + 1] = r1[x] + b for x < wd, a vector at a
+ * time (the compiler left this loop scalar). */
+static void interleave_row(float *row, const float *r0, const float *r1, float b, int wd)
+{
+	vf bv = vbcast(b);
+	for (int x = 0; x < wd; x += VL) {
+		int n = wd - x < VL ? wd - x : VL;
+		vf a = vload_upto(r0 + x, n) + bv, c = vload_upto(r1 + x, n) + bv;
+		vstore_upto(row + 2 * x, vilo(a, c), 2 * n);
+		vstore_upto(row + 2 * x + VL, vihi(a, c), 2 * n - VL);
+	}
+}
+
+/* The inverse, without the bias: r0[x] = row[2x], r1[x] = row[2x + 1]. */
+static void deinterleave_row(float *r0, float *r1, const float *row, int wd)
+{
+	for (int x = 0; x < wd; x += VL) {
+		int n = wd - x < VL ? wd - x : VL;
+		vf p = vload_upto(row + 2 * x, 2 * n), q = vload_upto(row + 2 * x + VL, 2 * n - VL);
+		vstore_upto(r0 + x, veven(p, q), n);
+		vstore_upto(r1 + x, vodd(p, q), n);
+	}
+}
+
 void upconv2x2_forward(float *out, float *tmp, const float *in, const float *w,
                        const float *b, int N, int C, int K, int h, int wd)
 {
@@ -26,14 +50,9 @@ void upconv2x2_forward(float *out, float *tmp, const float *in, const float *w,
 			for (int a = 0; a < 2; a++) {
 				const float *t0 = tmp + ((size_t)(k * 4 + a * 2) * N + n) * hw;
 				const float *t1 = t0 + p;
-				for (int y = 0; y < h; y++) {
-					float *row = o + (size_t)(2 * y + a) * W2;
-					const float *r0 = t0 + (size_t)y * wd, *r1 = t1 + (size_t)y * wd;
-					for (int x = 0; x < wd; x++) {
-						row[2 * x] = r0[x] + b[k];
-						row[2 * x + 1] = r1[x] + b[k];
-					}
-				}
+				for (int y = 0; y < h; y++)
+					interleave_row(o + (size_t)(2 * y + a) * W2, t0 + (size_t)y * wd,
+					               t1 + (size_t)y * wd, b[k], wd);
 			}
 		}
 }
@@ -50,14 +69,9 @@ void upconv2x2_backward(float *din, float *dw, float *db, float *tmp, const floa
 			for (int a = 0; a < 2; a++) {
 				float *t0 = tmp + ((size_t)(k * 4 + a * 2) * N + n) * hw;
 				float *t1 = t0 + p;
-				for (int y = 0; y < h; y++) {
-					const float *row = o + (size_t)(2 * y + a) * W2;
-					float *r0 = t0 + (size_t)y * wd, *r1 = t1 + (size_t)y * wd;
-					for (int x = 0; x < wd; x++) {
-						r0[x] = row[2 * x];
-						r1[x] = row[2 * x + 1];
-					}
-				}
+				for (int y = 0; y < h; y++)
+					deinterleave_row(t0 + (size_t)y * wd, t1 + (size_t)y * wd,
+					                 o + (size_t)(2 * y + a) * W2, wd);
 			}
 		}
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, C, K * 4, (int)p, 1.0f, in, (int)p,

@@ -455,6 +455,9 @@ int main(void)
 
 	CHECK(check_layer("conv3x3", CONV3, 2, 3, 4, 5, 6) < 1e-3);
 	CHECK(check_layer("upconv2x2", UPCONV, 2, 3, 4, 3, 2) < 1e-3);
+	/* rows of a vector and more plus tails of every length class: the
+	 * (de)interleaving a vector at a time, 27 = 16 + 11 = 3 * 8 + 3 */
+	CHECK(check_layer("upconv2x2", UPCONV, 1, 2, 3, 2, 27) < 1e-3);
 	CHECK(check_layer("conv1x1", CONV1, 2, 5, 2, 3, 4) < 1e-3);
 	CHECK(check_layer("maxpool2", POOL, 2, 3, 0, 4, 6) < 1e-3);
 	CHECK(check_layer("relu", RELU, 2, 3, 0, 4, 5) < 1e-3);
