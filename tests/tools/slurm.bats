@@ -198,9 +198,11 @@ stamps() { (cd "$1" && find labels pseudo prob models test -type f ! -name '*.tm
 @test "a cancelled run resumes on sbatch again: nothing finished redone, the bytes of a local run; a second job is refused" {
 	need_slurm
 	# one task: every training plain unet-train, one job step a training;
-	# 100 epochs: about a second a training, time to cancel in the loop
-	slurm_run run '-n 1 -c 1 -t 10' --epochs 100 --patience 100
-	slurm_run local '' --epochs 100 --patience 100
+	# 200 epochs: a second or two a training, time to cancel in the loop
+	# (with 100, a cancel under the load of `make test` once found the job
+	# no longer cancellable: its state after scancel is printed)
+	slurm_run run '-n 1 -c 1 -t 10' --epochs 200 --patience 200
+	slurm_run local '' --epochs 200 --patience 200
 	OPENBLAS_NUM_THREADS=1 make -s -C local -j2 > local.out 2>&1
 	j=$(sbatch --parsable run/slurm.sh)
 	for _ in $(seq 600); do
@@ -221,7 +223,9 @@ stamps() { (cd "$1" && find labels pseudo prob models test -type f ! -name '*.tm
 	done
 	scancel "$j"
 	waitjob "$j"
-	[ "$(state "$j")" = CANCELLED ]
+	st=$(state "$j")
+	echo "job $j after scancel: $st"
+	[ "$st" = CANCELLED ]
 	[ -e run/models/01.model ]
 	# (under load the job may be past the loop by now, in the baselines or
 	# the report: cancelled all the same, with work left to resume)
