@@ -206,8 +206,9 @@ static void direct_bwd(float *din, float *dw, float *db, float *sc, const float 
 			for (int c = 0; c < C; c++)
 				for (int z = 0; z < nz; z++)
 					for (int y = 0; y < H; y++)
-						vec_add(din + c * vol + (((size_t)n * Z + z0 + z) * H + y) * W,
-						        o + (size_t)c * L + z * pp + (size_t)y * (W + 2), (size_t)W);
+						memcpy(din + c * vol + (((size_t)n * Z + z0 + z) * H + y) * W,
+						       o + (size_t)c * L + z * pp + (size_t)y * (W + 2),
+						       (size_t)W * sizeof *din);
 		}
 	gemm_dots_finish(K, J + 1, part, dwb, J + 1);
 	for (int k = 0; k < K; k++) {
@@ -310,6 +311,8 @@ static void conv_bwd(float *din, float *dw, float *db, float *col, const float *
 	int rc = chunk_rows3(C, W, rows), J = 27 * C;
 	for (int k = 0; k < K; k++)
 		db[k] += (float)vec_sum(dout + k * p, p);
+	if (din) /* col2im adds */
+		memset(din, 0, (size_t)C * p * sizeof *din);
 	for (long g0 = 0; g0 < rows; g0 += rc) {
 		long g1 = g0 + rc < rows ? g0 + rc : rows;
 		int L = (int)(g1 - g0) * W;
@@ -423,7 +426,7 @@ void conv3d_backward_naive(float *din, float *dw, float *db, const float *dout,
 								g += at3(dout, N, Z, H, W, k, n, z - t / 9 + 1,
 								         y - t / 3 % 3 + 1, x - t % 3 + 1) *
 								     w[((size_t)k * C + c) * 27 + t];
-						din[((((size_t)c * N + n) * Z + z) * H + y) * W + x] += (float)g;
+						din[((((size_t)c * N + n) * Z + z) * H + y) * W + x] = (float)g;
 					}
 }
 
@@ -480,7 +483,7 @@ void upconv3d_backward(float *din, float *dw, float *db, float *tmp, const float
 	            tmp, (int)p, 1.0f, dw, K * 8);
 	if (din)
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, C, (int)p, K * 8, 1.0f, w,
-		            K * 8, tmp, (int)p, 1.0f, din, (int)p);
+		            K * 8, tmp, (int)p, 0.0f, din, (int)p);
 }
 
 /* ---- 2x2x2 max-pooling ------------------------------------------------- */

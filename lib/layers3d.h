@@ -8,8 +8,9 @@
  * column matrix) or by im2col of a few rows and sgemm.
  *
  * The conventions are those of layers.h: outputs first, sizes last,
- * gradients prefixed d, backward functions ADD into the gradients they
- * produce, a NULL input gradient is skipped, none of these can fail.
+ * gradients prefixed d, backward functions ADD into the weight and bias
+ * gradients and WRITE the input gradient (max-pooling's adds), a NULL
+ * input gradient is skipped, none of these can fail.
  * Weight layouts follow PyTorch (Conv3d: [K][C][kz][ky][kx];
  * ConvTranspose3d: [C][K][kz][ky][kx]). The 1x1x1 convolution, ReLU and the
  * losses are the 2-D ones (conv1x1_*, relu_*, bce_*, dice_* over all voxels). */

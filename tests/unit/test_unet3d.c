@@ -49,8 +49,9 @@ static void conv_vs_naive(int mode, int N, int C, int K, int Z, int H, int W, in
 	float *dir = malloc(nin * sizeof(float)), *dwr = malloc(nw * sizeof(float));
 	float *dbr = malloc(K * sizeof(float)), *di = malloc(nin * sizeof(float));
 	float *dw = malloc(nw * sizeof(float)), *db = malloc(K * sizeof(float));
-	/* start from the same non-zero values: backward must accumulate */
-	memcpy(dir, di0, nin * sizeof(float)), memcpy(dwr, dw0, nw * sizeof(float));
+	/* start from the same non-zero dw and db: backward must add into them;
+	 * din starts dirty and must be written (the reference's starts at 0) */
+	memset(dir, 0, nin * sizeof(float)), memcpy(dwr, dw0, nw * sizeof(float));
 	memcpy(dbr, db0, K * sizeof(float)), memcpy(di, di0, nin * sizeof(float));
 	memcpy(dw, dw0, nw * sizeof(float)), memcpy(db, db0, K * sizeof(float));
 	conv3d_chunk_rows = chunk;
@@ -149,7 +150,8 @@ static double check_layer(const char *name, enum kind k, int N, int C, int K, in
 	L.w = rnd(nw, 0.5), L.b = rnd(nb, 0.5);
 	L.out = zeros(L.nout), L.r = rnd(L.nout, 1);
 	L.scratch = zeros(conv3d_scratch(N, C, K, Z, H, W) + (size_t)K * N * 8 * Z * H * W);
-	float *din = zeros(nin), *dw = zeros(nw), *db = zeros(nb);
+	/* the convolutions WRITE din: start it dirty (max-pooling adds) */
+	float *din = k == POOL ? zeros(nin) : rnd(nin, 100), *dw = zeros(nw), *db = zeros(nb);
 	run(&L);
 	switch (k) {
 	case CONV:
