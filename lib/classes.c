@@ -245,3 +245,30 @@ void classes_describe(const struct classes *k, char *buf, size_t n)
 			at += (size_t)snprintf(buf + at, n - at, "%s%d", c ? " " : " of values ",
 			                       k->values[c]);
 }
+
+int classes_of_prob(const struct slab *s, struct classes *k, const char *src)
+{
+	struct classes own;
+	if (!k)
+		k = &own;
+	if (s->type != SLAB_F32)
+		return error("%s: not a probability slab (f32): type '%s' in '%s'", src,
+		             slab_type_name(s->type), s->name);
+	if (classes_get(s, k, src))
+		return -1;
+	if (s->nc != 1 && !slab_get_extra(s, CLASSES_KEY))
+		return error("%s: a probability slab has one channel, or one per class with a "
+		             "CLASSES key: '%d' in '%s'", src, s->nc, s->name);
+	if (s->nc != (k->n == 2 && s->nc == 1 ? 1 : k->n))
+		return error("%s: channels differ from CLASSES %d (want one per class): '%d' in '%s'",
+		             src, k->n, s->nc, s->name);
+	return 0;
+}
+
+int classes_mismatch(const char *src, const char *what, const char *other,
+                     const struct classes *got, const struct classes *want, const char *name)
+{
+	char g[64], w[64];
+	classes_describe(got, g, sizeof g), classes_describe(want, w, sizeof w);
+	return error("%s: %s differ from %s (%s): '%s' in '%s'", src, what, other, w, g, name);
+}

@@ -76,5 +76,15 @@ int classes_to_values(const struct slab *s, const struct classes *k, struct slab
 /* k in a few words for messages, into buf of n bytes: "3", "3 named a b
  * c", "3 of values 0 4 5" (cut short when long). Cannot fail. */
 void classes_describe(const struct classes *k, char *buf, size_t n);
+/* The error for classes got where want was expected, both described:
+ * "SRC: WHAT differ from OTHER (want): 'got' in 'NAME'". Returns -1. */
+int classes_mismatch(const char *src, const char *what, const char *other,
+                     const struct classes *got, const struct classes *want, const char *name);
+
+/* Is s a probability slab: f32, and either one channel of binary classes
+ * (no CLASSES key, or CLASSES 2) or C channels with a CLASSES key of C? 0
+ * and its classes in *k (k may be NULL), or -1 with an error naming src and
+ * the slab. Values are checked by their readers. */
+int classes_of_prob(const struct slab *s, struct classes *k, const char *src);
 
 #endif

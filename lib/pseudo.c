@@ -93,30 +93,6 @@ void pseudo_confine_class(const uint8_t *m, int nx, int ny, int value, int radiu
 		}
 }
 
-int pseudo_prob_classes(const struct slab *s, struct classes *k, const char *src)
-{
-	struct classes own;
-	if (!k)
-		k = &own;
-	if (s->type != SLAB_F32)
-		return error("%s: not a probability slab (f32): type '%s' in '%s'", src,
-		             slab_type_name(s->type), s->name);
-	if (classes_get(s, k, src))
-		return -1;
-	if (s->nc != 1 && !slab_get_extra(s, CLASSES_KEY))
-		return error("%s: a probability slab has one channel, or one per class with a "
-		             "CLASSES key: '%d' in '%s'", src, s->nc, s->name);
-	if (s->nc != (k->n == 2 && s->nc == 1 ? 1 : k->n))
-		return error("%s: channels differ from CLASSES %d (want one per class): '%d' in '%s'",
-		             src, k->n, s->nc, s->name);
-	return 0;
-}
-
-int pseudo_check_prob(const struct slab *s, const char *src)
-{
-	return pseudo_prob_classes(s, NULL, src);
-}
-
 /* Check the reference mask r of probability slab p (of classes pk) and
  * set, for every slice z, near[z] = its nearest labelled slice and
  * fg[z * C + k] = that slice's count of class k (k = 1..C-1). 0 or -1 with
@@ -138,12 +114,9 @@ static int reference(const struct slab *r, const struct slab *p, const struct cl
 		return error("%s: reference case '%s' paired with case '%s'", src, r->name, p->name);
 	if (classes_get(r, &rk, src))
 		return -1;
-	if (!classes_equal(&rk, pk)) {
-		char a[64], b[64];
-		classes_describe(&rk, a, sizeof a), classes_describe(pk, b, sizeof b);
-		return error("%s: reference classes differ from the probabilities' (%s): '%s' in "
-		             "'%s'", src, b, a, r->name);
-	}
+	if (!classes_equal(&rk, pk))
+		return classes_mismatch(src, "reference classes", "the probabilities'", &rk, pk,
+		                        r->name);
 	for (z = 0; z < r->nz; z++)
 		for (size_t i = 0; i < per; i++)
 			if (d[z * per + i] >= C && d[z * per + i] != SLAB_UNLABELLED) {
@@ -346,7 +319,7 @@ int pseudo_label(struct slab *out, const struct slab *prob, const unsigned char 
 	struct classes pk;
 	int z;
 	memset(out, 0, sizeof *out);
-	if (pseudo_prob_classes(prob, &pk, src))
+	if (classes_of_prob(prob, &pk, src))
 		return -1;
 	if (pseudo_needs_ref(r) && !ref)
 		return error("%s: the rule needs a reference mask for '%s'", src, prob->name);

@@ -116,14 +116,6 @@ void pseudo_confine_mask(const uint8_t *m, int nx, int ny, int radius, uint8_t *
 void pseudo_confine_class(const uint8_t *m, int nx, int ny, int value, int radius,
                           uint8_t *tmp, uint8_t *allow);
 
-/* Is s a probability slab: f32, and either one channel of binary classes
- * (no CLASSES key, or CLASSES 2) or C channels with a CLASSES key of C? 0
- * and its classes in *k (k may be NULL), or -1 with an error naming src and
- * the slab. Values are checked by pseudo_label. */
-int pseudo_prob_classes(const struct slab *s, struct classes *k, const char *src);
-
-/* pseudo_prob_classes without the classes. */
-int pseudo_check_prob(const struct slab *s, const char *src);
 
 /* out = the u8 pseudo-labels of probability slab prob (its header, dims
  * and name) under rule r: the slices z with want[z] set are labelled, the

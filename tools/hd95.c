@@ -143,8 +143,7 @@ int main(int argc, char **argv)
 			fprintf(rf, "case%s\t%s\tpred_surface\tgt_surface\tempty\n",
 			        k.n > 2 ? "\tclass" : "", hd_mode_column(hs.mode));
 		} else if (!classes_equal(&k, &t.k)) {
-			error("%s: classes differ from the first case's (%d, %d): '%s'", pr.gt.src, k.n,
-			      t.k.n, name);
+			classes_mismatch(pr.gt.src, "classes", "the first case's", &k, &t.k, name);
 			goto out;
 		}
 		if (k.n > 2) {

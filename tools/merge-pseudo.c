@@ -64,10 +64,9 @@ static int check_pair(const struct slab *cur, const struct slab *nw, const char 
 	if (classes_get(cur, k, csrc) || classes_get(nw, &kn, nsrc))
 		return -1;
 	if (!classes_equal(k, &kn)) {
-		char a[64], b[64];
-		classes_describe(&kn, a, sizeof a), classes_describe(k, b, sizeof b);
-		return error("%s: classes differ from %s's (%s): '%s' in '%s'", nsrc, csrc, b, a,
-		             nw->name);
+		char other[1024];
+		snprintf(other, sizeof other, "%s's", csrc);
+		return classes_mismatch(nsrc, "classes", other, &kn, k, nw->name);
 	}
 	return 0;
 }

@@ -207,8 +207,7 @@ static int score_case(struct run *r, struct outputs *o, const struct pair_reader
 		r->k = k;
 		write_header(o->rows, r);
 	} else if (!classes_equal(&k, &r->k))
-		return error("%s: classes differ from the first case's (%d, %d): '%s'", pr->gt.src,
-		             k.n, r->k.n, name);
+		return classes_mismatch(pr->gt.src, "classes", "the first case's", &k, &r->k, name);
 	if (k.n > 2)
 		return score_classes(r, o, pr, name, ps, gs);
 	pm = ps->type == SLAB_U8 ? ps->data : xmalloc(n);

@@ -86,17 +86,7 @@ int main(int argc, char **argv)
 		if (rc == 0)
 			break;
 		n++;
-		if (s.type != SLAB_F32) {
-			error("%s: not f32 probabilities (slab %d, %s): '%s'", r.src, n,
-			      slab_type_name(s.type), s.name);
-			goto out;
-		}
-		if (s.nc != 1 && !slab_get_extra(&s, CLASSES_KEY)) {
-			error("%s: %d channels, want 1 or one per class with a CLASSES key (slab %d): "
-			      "'%s'", r.src, s.nc, n, s.name);
-			goto out;
-		}
-		if (pseudo_check_prob(&s, r.src))
+		if (classes_of_prob(&s, NULL, r.src))
 			goto out;
 		if (s.nc != 1 && tgiven) {
 			error("%s: -t goes with one-channel probabilities, not %d classes (slab %d): "

@@ -76,21 +76,14 @@ int main(int argc, char **argv)
 				      s[k].name);
 				goto out;
 			}
-			if (classes_get(&s[k], k ? &kc : &k0, r[k].src))
+			if (classes_of_prob(&s[k], k ? &kc : &k0, r[k].src))
 				goto out;
 			if (k && !classes_equal(&kc, &k0)) {
-				char a[64], b[64];
-				classes_describe(&kc, a, sizeof a), classes_describe(&k0, b, sizeof b);
-				error("%s: classes differ from %s's (%s, slab %d): '%s' in '%s'", r[k].src,
-				      r[0].src, b, n, a, s[k].name);
+				char other[1024];
+				snprintf(other, sizeof other, "%s's", r[0].src);
+				classes_mismatch(r[k].src, "classes", other, &kc, &k0, s[k].name);
 				goto out;
 			}
-		}
-		if (slab_get_extra(&s[0], CLASSES_KEY) &&
-		    s[0].nc != (k0.n == 2 && s[0].nc == 1 ? 1 : k0.n)) {
-			error("%s: channels differ from CLASSES %d (want one per class, slab %d): '%d' "
-			      "in '%s'", r[0].src, k0.n, n, s[0].nc, s[0].name);
-			goto out;
 		}
 		cnt = slab_count(&s[0]);
 		for (i = 0; i < cnt; i++) {

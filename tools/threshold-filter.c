@@ -34,7 +34,7 @@ static int label_stream(const char *in, const char *ref, const char *list, const
 		return -1;
 	}
 	while ((rc = slab_read(&rd, &s)) > 0) {
-		if (pseudo_check_prob(&s, rd.src) || !(want = xmalloc(s.nz)) ||
+		if (classes_of_prob(&s, NULL, rd.src) || !(want = xmalloc(s.nz)) ||
 		    slicesel_keep(list, range, s.nz, want))
 			goto out;
 		if (ref && (rc = slab_read(&rr, &r)) <= 0) {

@@ -82,16 +82,16 @@ setup() {
 	# u8, and 2 channels
 	mkslab m.slab k "2 2 1" "1 1 1" u8 1
 	run --separate-stderr prob-largest -o out.slab m.slab
-	failed_cleanly "not f32"
+	failed_cleanly "not a probability slab (f32)"
 	no_file out.slab
 	{ slab_header c2 "2 1 1" 2 f32; printf "$F1$F1$F0$F1"; } > c2.slab
 	run --separate-stderr prob-largest -o out.slab c2.slab
-	failed_cleanly "2 channels"
+	failed_cleanly "one per class with a CLASSES key: '2'"
 	no_file out.slab
 	# a bad slab after a good one: nothing of the good one is written either
 	cat two.slab m.slab > mixed.slab
 	run --separate-stderr prob-largest -o out.slab mixed.slab
-	failed_cleanly "slab 2"
+	failed_cleanly "type 'u8' in 'k'"
 	no_file out.slab
 	run_out o.slab prob-largest mixed.slab
 	failed_cleanly -o o.slab
@@ -256,7 +256,7 @@ EOF
 	no_file out.slab
 	probs m "2 1 1" 3 "" 1 0 0 1 0 0 > n3.slab
 	run --separate-stderr prob-largest -o out.slab n3.slab
-	failed_cleanly "3 channels, want 1 or one per class with a CLASSES key (slab 1): 'm'"
+	failed_cleanly "a probability slab has one channel, or one per class with a CLASSES key: '3' in 'm'"
 	no_file out.slab
 	probs m "2 1 1" 3 "CLASSES 4" 1 0 0 1 0 0 > c4.slab
 	run --separate-stderr prob-largest -o out.slab c4.slab

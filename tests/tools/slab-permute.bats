@@ -182,14 +182,18 @@ setup() {
 	# other names; no CLASSES against CLASSES 3
 	{ slab_header m "2 1 1" 3 f32 "CLASSES 3" "CLASS_NAMES bg x y"; f32 1 1 0 0 0 0; } > x3.slab
 	fail a3.slab x3.slab
-	[ "$stderr" = "prob-mean: x3.slab: classes differ from a3.slab's (3 named bg a b, slab 1): '3 named bg x y' in 'm'" ]
+	[ "$stderr" = "prob-mean: x3.slab: classes differ from a3.slab's (3 named bg a b): '3 named bg x y' in 'm'" ]
 	probs m "2 1 1" 3 "" 1 1 0 0 0 0 > n3.slab
 	fail n3.slab a3.slab
-	[ "$stderr" = "prob-mean: a3.slab: classes differ from n3.slab's (2, slab 1): '3 named bg a b' in 'm'" ]
+	[ "$stderr" = "prob-mean: n3.slab: a probability slab has one channel, or one per class with a CLASSES key: '3' in 'm'" ]
+	{ slab_header m "2 1 1" 1 f32; f32 1 0; } > b1.slab
+	{ slab_header m "2 1 1" 1 f32 "CLASSES 2" "CLASS_NAMES bg a"; f32 1 0; } > b2.slab
+	fail b1.slab b2.slab
+	[ "$stderr" = "prob-mean: b2.slab: classes differ from b1.slab's (2): '2 named bg a' in 'm'" ]
 	# channels not one per class
 	probs m "2 1 1" 3 "CLASSES 4" 1 1 0 0 0 0 > c4.slab
 	fail c4.slab c4.slab
-	[ "$stderr" = "prob-mean: c4.slab: channels differ from CLASSES 4 (want one per class, slab 1): '3' in 'm'" ]
+	[ "$stderr" = "prob-mean: c4.slab: channels differ from CLASSES 4 (want one per class): '3' in 'm'" ]
 	probs m "2 1 1" 3 "CLASSES 1" 1 1 0 0 0 0 > c1.slab
 	fail c1.slab c1.slab
 	[[ "$stderr" == *"bad CLASSES (a whole number 2..255): '1' in 'm'" ]]

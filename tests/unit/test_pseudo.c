@@ -236,9 +236,9 @@ static void label_errors(void)
 	CHECK(pseudo_label(&o, &p, one, &r, &rule, "p", "r", NULL) == 0);
 	slab_free(&o);
 	/* not a probability slab */
-	CHECK(pseudo_check_prob(&r, "r") == -1 && pseudo_check_prob(&p, "p") == 0);
+	CHECK(classes_of_prob(&r, NULL, "r") == -1 && classes_of_prob(&p, NULL, "p") == 0);
 	CHECK(slab_alloc(&u, "c", 4, 1, 5, 2, SLAB_F32) == 0);
-	CHECK(pseudo_check_prob(&u, "u") == -1);
+	CHECK(classes_of_prob(&u, NULL, "u") == -1);
 	CHECK(pseudo_label(&o, &r, all, &r, &rule, "p", "r", NULL) == -1);
 	slab_free(&u), slab_free(&p), slab_free(&r);
 }
@@ -664,7 +664,7 @@ static void classes_errors(void)
 	mkclasses(&p, 2, 1, 2, 3, NULL);
 	mklabels(&r, 2, 1, 2, 3, NULL);
 	rule.adaptive = 1;
-	CHECK(pseudo_prob_classes(&p, &k, "p") == 0 && k.n == 3);
+	CHECK(classes_of_prob(&p, &k, "p") == 0 && k.n == 3);
 	CHECK(pseudo_label(&o, &p, all, &r, &rule, "p", "r", NULL) == 0);
 	slab_free(&o);
 	/* a reference label >= C */
@@ -685,20 +685,20 @@ static void classes_errors(void)
 	/* channels != C; a multi-channel slab without CLASSES; one channel of 3
 	 * classes; a bad CLASSES value */
 	CHECK(slab_set_extra(&p, CLASSES_KEY, "4") == 0);
-	CHECK(pseudo_prob_classes(&p, &k, "p") == -1);
+	CHECK(classes_of_prob(&p, &k, "p") == -1);
 	CHECK(pseudo_label(&o, &p, all, NULL, &rule, "p", NULL, NULL) == -1 && !o.data);
 	CHECK(slab_set_extra(&p, CLASSES_KEY, "2") == 0);
-	CHECK(pseudo_prob_classes(&p, &k, "p") == -1);
+	CHECK(classes_of_prob(&p, &k, "p") == -1);
 	slab_del_extra(&p, CLASSES_KEY);
-	CHECK(pseudo_prob_classes(&p, &k, "p") == -1);
+	CHECK(classes_of_prob(&p, &k, "p") == -1);
 	CHECK(slab_set_extra(&p, CLASSES_KEY, "x") == 0);
-	CHECK(pseudo_prob_classes(&p, &k, "p") == -1);
+	CHECK(classes_of_prob(&p, &k, "p") == -1);
 	slab_free(&p);
 	CHECK(slab_alloc(&p, "m", 2, 1, 2, 1, SLAB_F32) == 0);
 	CHECK(slab_set_extra(&p, CLASSES_KEY, "3") == 0);
-	CHECK(pseudo_prob_classes(&p, &k, "p") == -1);
+	CHECK(classes_of_prob(&p, &k, "p") == -1);
 	CHECK(slab_set_extra(&p, CLASSES_KEY, "2") == 0);
-	CHECK(pseudo_prob_classes(&p, &k, "p") == 0 && k.n == 2);
+	CHECK(classes_of_prob(&p, &k, "p") == 0 && k.n == 2);
 	slab_free(&p);
 	/* a probability outside [0, 1] in channel 2 */
 	mkclasses(&p, 2, 1, 2, 3, NULL);
