@@ -334,4 +334,9 @@ lmap() {
 	lmap c3 1 u8 '\x00\x01\x01\x02\x02\x00' "CLASSES three" >gb.slab
 	run --separate-stderr hd95 pv.slab gb.slab
 	failed_cleanly "bad CLASSES"
+	# a second case of other classes
+	cat g3.slab >g2.slab; lmap d3 1 u8 '\x00\x01\x01\x01\x01\x00' >>g2.slab
+	cp g2.slab p2.slab
+	run --separate-stderr hd95 p2.slab g2.slab
+	failed_cleanly "classes differ from the first case's (3): '2' in 'd3'"
 }
