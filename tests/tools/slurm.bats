@@ -287,6 +287,10 @@ calls() {
 	"$P/selflabel-setup" -n --slurm '' ds run2 > /dev/null 2>&1
 	[ "$(grep -c '^#SBATCH' run2/slurm.sh)" -eq 6 ]
 	grep -qx '#SBATCH --ntasks=4' run2/slurm.sh
+	# tasks per node: no --ntasks default, which sbatch would obey instead
+	"$P/selflabel-setup" -n --slurm '-N 2 --ntasks-per-node=4' ds run4 > /dev/null 2>&1
+	grep -qx '#SBATCH --ntasks-per-node=4' run4/slurm.sh
+	[ "$(grep -c '^#SBATCH --ntasks=' run4/slurm.sh)" -eq 0 ]
 	# not an option: refused, nothing written
 	run --separate-stderr "$P/selflabel-setup" --slurm 'x -n 2' ds run3
 	[ "$status" -eq 2 ]
