@@ -43,7 +43,7 @@ printf '%-12s %5s %12s %8s %8s %14s %14s\n' shape batch unet-train '1 rank' '2 r
 for s in 96x96x1:16 176x144x4:8; do
 	IFS=x: read -r x y c b <<< "$s"
 	phantom -n 1 -d "$x,$y,32" -c "$c" -s 1 "$tmp/$x" > /dev/null
-	msd2slab -p 100/0/0 "$tmp/$x" "$tmp/$x/s" > /dev/null
+	msd2slab --merge -p 100/0/0 "$tmp/$x" "$tmp/$x/s" > /dev/null
 	echo "$tmp/$x/s/images/phantom_001.slab $tmp/$x/s/labels/phantom_001.slab" > "$tmp/$x.list"
 	p=$(step_ms "$tmp/$x.list" "$b" unet-train)
 	r1=$(step_ms "$tmp/$x.list" "$b" mpirun -np 1 unet-train-mpi)
