@@ -214,7 +214,7 @@ EOF
 	# the 3-D model and largest: a bad largest value or threshold, a 3-D line
 	# naming a 2-D model or a missing file, a 2-D line naming the 3-D model,
 	# two 3-D lines, a 3-D line with a padding
-	for i in 0 1 2 3 4 5 6 7 8; do mkdir -p bb$i && cp run/out/model/* bb$i/; done
+	for i in 0 1 2 3 4 5 6 7 8 9 10; do mkdir -p bb$i && cp run/out/model/* bb$i/; done
 	sed -i 's/^largest\tyes$/largest\tmaybe/' bb0/bundle.tsv
 	sed -i 's/^largest-threshold\t.*/largest-threshold\t0/' bb1/bundle.tsv
 	sed -i 's/^largest-threshold-3d\t.*/largest-threshold-3d\t1.5/' bb2/bundle.tsv
@@ -224,14 +224,21 @@ EOF
 	printf 'model\ts2\tsparse3d.model\t3d\n' >> bb6/bundle.tsv
 	sed -i 's/\tsparse3d.model\t3d$/&\t16,16/' bb7/bundle.tsv
 	printf 'largest-classes\teach\n' >> bb8/bundle.tsv
-	for i in 0 1 2 3 5 6 7 8; do if cmp -s bb$i/bundle.tsv run/out/model/bundle.tsv; then false; fi; done
+	# the classes line: a name with a path in it, a missing file
+	printf 'classes\t../classes.slab\n' >> bb9/bundle.tsv
+	printf 'classes\tclasses.slab\n' >> bb10/bundle.tsv
+	for i in 0 1 2 3 5 6 7 8 9 10; do if cmp -s bb$i/bundle.tsv run/out/model/bundle.tsv; then false; fi; done
 	run --separate-stderr "$P/selflabel-segment" -m bb0 -o ob "$scan"
 	[ "$stderr" = "selflabel-segment: bb0/bundle.tsv: bad largest (want yes or no): 'maybe'" ]
 	run --separate-stderr "$P/selflabel-segment" -m bb3 -o ob "$scan"
 	[ "$stderr" = "selflabel-segment: bb3: model sparse3d: not a 3-D model file: 'axial.model'" ]
 	run --separate-stderr "$P/selflabel-segment" -m bb8 -o ob "$scan"
 	[ "$stderr" = "selflabel-segment: bb8/bundle.tsv: bad largest-classes (want merged or per-class): 'each'" ]
-	for b in nothere b1 b2 b3 b4 bb0 bb1 bb2 bb3 bb4 bb5 bb6 bb7 bb8; do
+	run --separate-stderr "$P/selflabel-segment" -m bb9 -o ob "$scan"
+	[ "$stderr" = "selflabel-segment: bb9/bundle.tsv: bad classes file name: '../classes.slab'" ]
+	run --separate-stderr "$P/selflabel-segment" -m bb10 -o ob "$scan"
+	[ "$stderr" = "selflabel-segment: bb10: classes file missing: 'classes.slab'" ]
+	for b in nothere b1 b2 b3 b4 bb0 bb1 bb2 bb3 bb4 bb5 bb6 bb7 bb8 bb9 bb10; do
 		run --separate-stderr "$P/selflabel-segment" -m $b -o ob "$scan"
 		echo "$b: $status $stderr"
 		[ "$status" -eq 1 ]
