@@ -368,4 +368,24 @@ calls() {
 	[ "$status" -eq 1 ]
 	[ "$stderr" = "selflabel-slurm: not a run folder (no Makefile; selflabel-setup makes one): 'nothere'" ]
 	[ ! -e run/slurm.lock ]
+	run --separate-stderr env SLURM_JOB_ID=1 SELFLABEL_LOCK_WAIT=soon "$P/selflabel-slurm" run
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selflabel-slurm: SELFLABEL_LOCK_WAIT is not a number of seconds: 'soon'" ]
+	run --separate-stderr "$P/selflabel-slurm"
+	[ "$status" -eq 2 ]
+	[[ $stderr == "usage: selflabel-slurm RUNDIR"* ]]
+	# another job holds the lock (here a flock of the test's): refused at
+	# once, naming that job, running nothing
+	echo 41 > run/slurm.lock
+	flock run/slurm.lock sleep 30 &
+	holder=$!
+	for _ in $(seq 100); do
+		if flock -n run/slurm.lock true; then sleep 0.05; else break; fi
+	done
+	run --separate-stderr env SLURM_JOB_ID=42 SELFLABEL_LOCK_WAIT=0 "$P/selflabel-slurm" run
+	kill $(pgrep -P "$holder") "$holder" 2> /dev/null || true
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selflabel-slurm: job 41 is running this run folder: wait for it, or scancel it, then submit again: '$PWD/run'" ]
+	[ -z "$output" ]
+	[ "$(cat run/slurm.lock)" = 41 ]
 }
