@@ -49,26 +49,16 @@ static int parse_pos_weight(const char *v, void *dest)
  * count is checked against the masks' classes later). */
 static int parse_class_weights(const char *v, void *dest)
 {
-	double *w = dest;
-	char tok[64];
-	int n = 0;
-	for (const char *p = v;; n++) {
-		const char *e = strchr(p, ',');
-		size_t len = e ? (size_t)(e - p) : strlen(p);
-		if (n == 255)
-			return error("class weights: more than 255: '%s'", v);
-		if (len >= sizeof tok)
-			return error("class weights: not a number: '%.*s'", (int)len, p);
-		memcpy(tok, p, len), tok[len] = '\0';
-		if (parse_double(tok, 0, 1e6, "class weight", &w[n]))
-			return -1;
-		if (!e)
-			break;
-		p = e + 1;
-	}
-	nclass_weights = n + 1;
-	double sum = 0;
-	for (int i = 0; i < nclass_weights; i++)
+	double *w = dest, sum = 0;
+	int n = 1;
+	for (const char *p = v; *p; p++)
+		n += *p == ',';
+	if (n > 255)
+		return error("class weights: more than 255: '%s'", v);
+	if (parse_tuple(v, ',', n, 0, 0, 1e6, 0, "class weights", w))
+		return -1;
+	nclass_weights = n;
+	for (int i = 0; i < n; i++)
 		sum += w[i];
 	if (sum <= 0)
 		return error("class weights: all 0: '%s'", v);

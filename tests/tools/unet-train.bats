@@ -482,7 +482,7 @@ mk_wrong_val() {
 	run --separate-stderr tiny_train -e 1 --class-weights 1,2 -o m.model tr.list
 	failed_cleanly "2 weights, the masks have 3 classes"
 	run --separate-stderr tiny_train -e 1 --class-weights 1,-2,1 -o m.model tr.list
-	failed_cleanly -s 2 "'-2'"
+	failed_cleanly -s 2 "class weights: out of range 0..1e+06: '1,-2,1'"
 	run --separate-stderr tiny_train -e 1 --class-weights 1,nan,1 -o m.model tr.list
 	failed_cleanly -s 2 "nan"
 	run --separate-stderr tiny_train -e 1 --class-weights 1,inf,1 -o m.model tr.list
