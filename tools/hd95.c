@@ -82,7 +82,8 @@ int main(int argc, char **argv)
 	struct opt opts[] = {
 		OPT_GROUP(hdopts),
 		OPT_DOUBLE('t', "threshold", &thr, "THR", 0, 1,
-		           "f32 predictions: p >= THR is foreground (default 0.5)"),
+		           "one-channel f32 predictions: p >= THR is foreground\n"
+		           "(default 0.5; C channels take the argmax, no THR)"),
 		OPT_STRING('s', "summary", &sumpath, "SUMMARY", "the mean ± sd summary (default stderr)"),
 		OPT_STRING('o', "output", &out, "OUT", "the per-case TSV (default stdout)"),
 		OPT_END

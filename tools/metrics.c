@@ -293,7 +293,8 @@ int main(int argc, char **argv)
 	struct opt hdopts[5];
 	struct opt opts[] = {
 		OPT_DOUBLE('t', "threshold", &r.thr, "THR", 0, 1,
-		           "f32 predictions: p >= THR is foreground (default 0.5)"),
+		           "one-channel f32 predictions: p >= THR is foreground\n"
+		           "(default 0.5; C channels take the argmax, no THR)"),
 		OPT_CALL('u', "undefined", &r.undef, "1|0|nan", parse_undef,
 		         "value of a ratio 0/0, e.g. DSC when both masks are empty:\n"
 		         "1 (default), 0, or nan (left out of the mean); counted\n"

@@ -41,7 +41,8 @@ int main(int argc, char **argv)
 		OPT_FLAG('M', "merged", &merged,
 		         "C classes: the largest component of the merged\n"
 		         "foreground (argmax p != 0) instead; every foreground\n"
-		         "voxel outside it gives all its p_k to the background"),
+		         "voxel outside it gives all its p_k to the background\n"
+		         "(one channel: no effect)"),
 		OPT_STRING('o', "output", &out, "OUT",
 		           "output file (default stdout), written whole or not at all"),
 		OPT_END

@@ -246,6 +246,17 @@ EOF
 	# kept); class 2 z0 x4 joins z1 x3: {z0 x4, z1 x2-3} kept
 	prob-largest -c 26 c.slab > o26.slab
 	[ "$(samples o26.slab f4 | tr '\n' ' ')" = "0.25 0.25 0.5 0.75 0.25 0.5 0.5 0.25 0 0.25 0.25 0.25 0.25 0.25 0.5 0.75 0.5 0.25 0.25 0.75 0.25 0.25 0.25 0.25 0 0 0.25 0.5 0.5 0.25 " ]
+	# -M: the merged foreground (argmax != 0) z0 x0 x1 x3 x4, z1 x0 x2 x3 x4
+	# is {z0 x0-1, z1 x0} (3) and {z0 x3-4, z1 x2-4} (5, kept); the 3 give
+	# all their p_1 + p_2 to p_0
+	prob-largest -M c.slab > om.slab
+	[ "$(header om.slab CLASSES)" = 3 ]
+	[ "$(samples om.slab f4 | tr '\n' ' ')" = "1 1 0.5 0.25 0.25 0 0 0.25 0.5 0.25 0 0 0.25 0.25 0.5 1 0.5 0.25 0.25 0.25 0 0.25 0.25 0.25 0.5 0 0.25 0.5 0.5 0.25 " ]
+	# one channel: -M changes nothing
+	probs b "5 1 1" 1 "" 0.75 0.75 0 0.75 0.25 > b.slab
+	prob-largest -M b.slab > bm.slab
+	prob-largest b.slab > bn.slab
+	cmp bm.slab bn.slab
 }
 
 @test "prob-largest refuses C-channel input it cannot read, and -t with classes, in one line" {

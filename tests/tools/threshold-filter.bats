@@ -397,6 +397,12 @@ mc() {
 	# -k: only slice 2
 	threshold-filter -t 0.7 -k 2 mc.slab > m.slab
 	[ "$(samples m.slab 12)" = "255 255 255 255 255 255 255 255 0 0 2 2" ]
+	# -M: the rule on p_1 + p_2, then each foreground pixel its larger class
+	# (z1 x0: .75 passes, class 1 at .625; x2: .75, class 2; x3: .5 does not)
+	threshold-filter -M -t 0.7 mc.slab > m.slab
+	[ "$(samples m.slab 12)" = "1 2 2 2 1 1 2 0 0 0 2 2" ]
+	threshold-filter -M -t 0.7 -m band mc.slab > m.slab
+	[ "$(samples m.slab 12)" = "1 2 2 2 1 1 2 255 0 0 2 2" ]
 }
 
 @test "threshold-filter on 3 classes: adaptive and confine per class (known answers)" {
