@@ -1,5 +1,6 @@
-/* unet-predict: probabilities of the foreground for every slice of image
- * slabs, slice by slice (2-D model) or volume by volume (3-D model). */
+/* unet-predict: probabilities of the foreground (or of each of C classes,
+ * or with --argmax their label map) for every slice of image slabs, slice
+ * by slice (2-D model) or volume by volume (3-D model). */
 #include "blascore.h"
 #include "classes.h"
 #include "isa.h"
