@@ -62,7 +62,7 @@ $(BUNDLE_DIR)/bundle.tsv: $(FINAL) $(BUNDLE_PLANES:%=models/plane-%.model) param
 	    '$(PLANE_ORDER_$p)' '$(PLANE_DIMS_$p)';) \
 	  $(if $(BUNDLE_3D),printf 'model\tsparse3d\tsparse3d.model\t3d\n'; \
 	    printf 'largest\t%s\n' "$$(sed -n 1p choice/largest)"; \
-	    $(if $(largest_classes),printf 'largest-classes\tmerged\n';) \
+	    $(if $(and $(merged_rules),$(bundle_classes)),printf 'largest-classes\tmerged\n';) \
 	    printf 'largest-threshold\t%s\n' '$(THR_fused)'; \
 	    printf 'largest-threshold-3d\t%s\n' '$(THR)';) \
 	} > $@.tmp && mv -f $@.tmp $@

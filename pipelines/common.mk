@@ -205,9 +205,10 @@ MEAN ?= prob-mean
 LARGEST_TOOL ?= prob-largest
 # the tools pipelines/selflabel-largest runs
 LARGEST_ENV = METRICS='$(METRICS)' MEAN='$(MEAN)' LARGEST_TOOL='$(LARGEST_TOOL)' \
-	LARGEST_CLASSES='$(largest_classes)'
-# C classes: prob-largest on the merged foreground with CLASS_RULES merged
-largest_classes = $(if $(and $(KEEP),$(filter merged,$(CLASS_RULES))),-M)
+	LARGEST_CLASSES='$(merged_rules)'
+# C classes with CLASS_RULES merged: the rules of threshold-filter and
+# prob-largest on the merged foreground (-M; no effect on one channel)
+merged_rules = $(if $(and $(KEEP),$(filter merged,$(CLASS_RULES))),-M)
 REPORTER ?= $(PIPE)/selflabel-report
 DIAG ?= $(PIPE)/selflabel-diag
 
@@ -247,7 +248,7 @@ SPARSE3D_FLAGS = --dims 3 -e $(SPARSE3D_EPOCHS) --patience $(PATIENCE) -b $(FULL
 # TEACHER3D in effect (needs SPARSE3D): teach = yes
 teach = $(and $(call yes,$(SPARSE3D)),$(call yes,$(TEACHER3D)))
 FILTER_FLAGS = $(strip -t $(THETA) -m $(MODE) $(if $(ADAPTIVE),-l $(ADAPTIVE)) $(if $(CONFINE),-c $(CONFINE)) \
-	$(if $(and $(KEEP),$(filter merged,$(CLASS_RULES))),-M))
+	$(merged_rules))
 # the iterations' (and the diagnostics') predictions; the test report's
 PREDICT_FLAGS = $(if $(call yes,$(FLIP)),--flip) $(PREDICT_OPTS)$(if $(KEEP), --classes $(CLASSES_REF))
 REPORT_PREDICT_FLAGS = $(if $(call yes,$(REPORT_FLIP)),--flip) $(PREDICT_OPTS)$(if $(KEEP), --classes $(CLASSES_REF))
