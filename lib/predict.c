@@ -221,22 +221,14 @@ int predict_slab(struct predictor *p, const struct slab *s, int z0, int z1, stru
 
 int predict_argmax(const struct slab *prob, struct slab *labels)
 {
-	struct classes k;
 	int K = prob->nc;
-	if (prob->type != SLAB_F32)
-		return error("probabilities must be f32, not %s", slab_type_name(prob->type));
+	if (classes_of_prob(prob, NULL, "probabilities"))
+		return -1;
 	if (K == 2)
 		return error("probabilities of 2 channels: want 1 (binary) or 3 or more: '%d'", K);
-	if (K > 2 && classes_get(prob, &k, "probabilities"))
-		return -1;
-	if (K > 2 && k.n != K)
-		classes_default(&k, K);
+	/* the CLASSES keys come with the header */
 	if (slab_alloc_like(labels, prob, prob->nx, prob->ny, prob->nz, 1, SLAB_U8))
 		return -1;
-	if (K > 1 && classes_set(labels, &k)) {
-		slab_free(labels);
-		return -1;
-	}
 	if (K > 1) {
 		classes_argmax_raw(prob->data, (size_t)prob->nx * prob->ny, prob->nz, K, labels->data);
 		return 0;
