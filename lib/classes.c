@@ -169,8 +169,8 @@ int classes_check_labels(const struct slab *s, const struct classes *k, const ch
 		             src, slab_type_name(s->type), s->nc, s->name);
 	for (size_t i = 0; i < n; i++)
 		if (m[i] >= k->n && m[i] != SLAB_UNLABELLED)
-			return error("%s: label %d outside 0..%d (or 255) in '%s'", src, m[i],
-			             k->n - 1, s->name);
+			return error("%s: label %d at slice %zu outside 0..%d (or 255) in '%s'", src,
+			             m[i], i / ((size_t)s->nx * s->ny), k->n - 1, s->name);
 	return 0;
 }
 

@@ -53,7 +53,7 @@ int classes_equal(const struct classes *a, const struct classes *b);
 
 /* Is s a label map of k's classes: u8, one channel, every voxel < C or
  * 255? 0, or -1 with an error naming src, the case and the first bad
- * value. */
+ * value and its slice. */
 int classes_check_labels(const struct slab *s, const struct classes *k, const char *src);
 
 /* The class whose source value is v, or -1. Cannot fail. */

@@ -117,15 +117,8 @@ static int reference(const struct slab *r, const struct slab *p, const struct cl
 	if (!classes_equal(&rk, pk))
 		return classes_mismatch(src, "reference classes", "the probabilities'", &rk, pk,
 		                        r->name);
-	for (z = 0; z < r->nz; z++)
-		for (size_t i = 0; i < per; i++)
-			if (d[z * per + i] >= C && d[z * per + i] != SLAB_UNLABELLED) {
-				if (C == 2)
-					return error("%s: reference value %d at slice %d (expected 0, 1 "
-					             "or 255) in '%s'", src, d[z * per + i], z, r->name);
-				return error("%s: reference value %d at slice %d (expected 0..%d or "
-				             "255) in '%s'", src, d[z * per + i], z, C - 1, r->name);
-			}
+	if (classes_check_labels(r, pk, src))
+		return -1;
 	prov = xmalloc(r->nz * sizeof *prov);
 	if (!prov || prov_read(r, prov, src)) {
 		free(prov);

@@ -22,26 +22,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Does slice z hold any label? Also checks values are 0..C-1 or 255. */
-static int slice_labelled(const struct slab *m, int C, int z, const char *src, int *bad)
+/* Does slice z hold any label? */
+static int slice_labelled(const struct slab *m, int z)
 {
 	size_t per = slab_slice_count(m), j;
 	const uint8_t *p = (const uint8_t *)m->data + z * per;
-	int any = 0;
-	for (j = 0; j < per; j++) {
-		if (p[j] >= C && p[j] != SLAB_UNLABELLED) {
-			if (C == 2)
-				*bad = error("%s: not a mask value (0, 1, 255): '%d' at slice %d in '%s'",
-				             src, p[j], z, m->name);
-			else
-				*bad = error("%s: not a label of %d classes (0..%d, 255): '%d' at slice %d "
-				             "in '%s'", src, C, C - 1, p[j], z, m->name);
-			return 0;
-		}
+	for (j = 0; j < per; j++)
 		if (p[j] != SLAB_UNLABELLED)
-			any = 1;
-	}
-	return any;
+			return 1;
+	return 0;
 }
 
 /* Are cur and nw two masks of the same case, dims and classes (into *k)?
@@ -79,24 +68,18 @@ static int merge(struct slab *cur, const struct slab *nw, const char *list, int 
                  const char *csrc, const char *nsrc)
 {
 	size_t per = slab_slice_count(cur);
-	int z, bad = 0, rc = -1, *prov = NULL;
+	int z, rc = -1, *prov = NULL;
 	unsigned char *take = NULL;
 	struct classes k;
 
-	if (check_pair(cur, nw, csrc, nsrc, &k) || !(prov = xcalloc(cur->nz, sizeof *prov)) ||
+	if (check_pair(cur, nw, csrc, nsrc, &k) || classes_check_labels(cur, &k, csrc) ||
+	    classes_check_labels(nw, &k, nsrc) || !(prov = xcalloc(cur->nz, sizeof *prov)) ||
 	    !(take = xmalloc(cur->nz)) || prov_read(cur, prov, csrc))
 		goto done;
-	for (z = 0; z < cur->nz && !bad; z++)
-		slice_labelled(cur, k.n, z, csrc, &bad);
-	if (bad || (list && slicelist_parse(list, cur->nz, take) < 0))
+	if (list && slicelist_parse(list, cur->nz, take) < 0)
 		goto done;
-	for (z = 0; z < cur->nz; z++) {
-		int any = slice_labelled(nw, k.n, z, nsrc, &bad);
-		if (!list)
-			take[z] = any;
-	}
-	if (bad)
-		goto done;
+	for (z = 0; z < cur->nz && !list; z++)
+		take[z] = slice_labelled(nw, z);
 	for (z = 0; z < cur->nz; z++) {
 		if (!take[z] || prov[z] == PROV_GT)
 			continue;

@@ -138,7 +138,7 @@ setup() {
 	mkslab a "2 1 4" u8 '\x00\x02\xff\xff\xff\xff\xff\xff' > two.slab
 	run --separate-stderr merge-pseudo -i 1 cur.slab two.slab
 	[ "$status" -eq 1 ]
-	[ "$stderr" = "merge-pseudo: two.slab: not a mask value (0, 1, 255): '2' at slice 0 in 'a'" ]
+	[ "$stderr" = "merge-pseudo: two.slab: label 2 at slice 0 outside 0..1 (or 255) in 'a'" ]
 	mkslab a "2 1 4" f32 "$F0$F0$F0$F0$F0$F0$F0$F0" > f.slab
 	run --separate-stderr merge-pseudo -i 1 cur.slab f.slab
 	[ "$status" -eq 1 ]
@@ -192,9 +192,9 @@ setup() {
 	# a label >= C in NEW and in CURRENT
 	{ slab_header a "2 1 4" 1 u8 "CLASSES 3"; u8 0 3 255 255 255 255 255 255; } > n3.slab
 	fail c3.slab n3.slab
-	[ "$stderr" = "merge-pseudo: n3.slab: not a label of 3 classes (0..2, 255): '3' at slice 0 in 'a'" ]
+	[ "$stderr" = "merge-pseudo: n3.slab: label 3 at slice 0 outside 0..2 (or 255) in 'a'" ]
 	fail n3.slab c3.slab
-	[[ "$stderr" == *"n3.slab: not a label of 3 classes (0..2, 255): '3' at slice 0 in 'a'" ]]
+	[[ "$stderr" == *"n3.slab: label 3 at slice 0 outside 0..2 (or 255) in 'a'" ]]
 	# a bad CLASSES value
 	{ slab_header a "2 1 4" 1 u8 "CLASSES 1"; u8 0 0 255 255 255 255 255 255; } > c1.slab
 	fail c3.slab c1.slab

@@ -310,7 +310,7 @@ assert inner > 0'
 	# a label >= C; probabilities of 4 channels for 3 classes; i16 of 3 classes
 	labels c "4 3 1" "CLASSES 3" 1 3 2 0 0 0 0 0 0 0 0 0 > bad.slab
 	run --separate-stderr slab2png -g bad.slab -o o.png img.slab
-	failed_cleanly "label 3 outside 0..2 (or 255) in 'c'"
+	failed_cleanly "label 3 at slice 0 outside 0..2 (or 255) in 'c'"
 	no_file o.png
 	probs c "4 3 1" 4 "CLASSES 3" 0 0 0 0 0 0 0 0 0 0 0 0  0 0 0 0 0 0 0 0 0 0 0 0 \
 		0 0 0 0 0 0 0 0 0 0 0 0  0 0 0 0 0 0 0 0 0 0 0 0 > p4.slab

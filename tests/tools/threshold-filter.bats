@@ -294,7 +294,7 @@ setup() {
 	mkslab a "2 1 3" u8 '\x01\x01\x00\x00\x01\x01' "SLICES g x g" > n.slab
 	fail n.slab p.slab "n.slab: bad SLICES token: 'x' in 'a'"
 	mkslab a "2 1 3" u8 '\xff\xff\x07\x01\xff\xff' > v.slab
-	fail v.slab p.slab "reference value 7 at slice 1"
+	fail v.slab p.slab "label 7 at slice 1 outside 0..1 (or 255)"
 	mkslab zz "2 1 3" u8 '\xff\xff\x01\x01\xff\xff' > z.slab
 	fail z.slab p.slab "reference case 'zz' paired with case 'a'"
 	fail p.slab p.slab "reference must be u8 with one channel, not f32"
@@ -486,7 +486,7 @@ mc() {
 	# a reference label >= C
 	labels m "4 1 3" "CLASSES 3" 1 0 3 2 255 255 255 255 255 255 255 255 > r3.slab
 	fail -a r3.slab mc.slab
-	[[ "$stderr" == *"reference value 3 at slice 0 (expected 0..2 or 255) in 'm'" ]]
+	[[ "$stderr" == *"label 3 at slice 0 outside 0..2 (or 255) in 'm'" ]]
 	# a probability out of [0, 1] in channel 2
 	probs m "4 1 1" 3 "CLASSES 3" 0 0 0 0 0 0 0 0 1 1 2 1 > big.slab
 	fail big.slab
