@@ -17,10 +17,7 @@ setup() {
 	mkdata ds train:a:10 train:b:7 train:c:20 train:d:5 train:e:9 val:v:8 test:t:6
 }
 
-setup_run() {
-	"$P/selflabel-setup" --preset paper --k 20 --folds 2 --set TRAIN="$S/train" \
-		--set PREDICT="$S/predict" --set EXTRACT="$S/extract" "$@" ds run >/dev/null
-}
+setup_run() { stand_in_run run "$@"; }
 
 # cell ITER COLUMN: a value of diag/diagnostics.tsv
 cell() {

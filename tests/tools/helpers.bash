@@ -302,3 +302,22 @@ py() {
 	"$PY" -c "import sys; sys.path.insert(0, '$BATS_TEST_DIRNAME'); import slab_ref as ref
 $code" "$@"
 }
+
+# ---- runs of stand-in stages (tests/tools/stand-ins/, which log each call) ----
+
+# stand_in_run DIR [SETUP OPTIONS...]: a small paper-preset run of the
+# dataset ds in DIR whose TRAIN, PREDICT and EXTRACT are the stand-ins
+stand_in_run() {
+	local dir=$1
+	shift
+	"$SELFLABEL_ROOT/pipelines/selflabel-setup" --preset paper --k 20 --folds 2 \
+		--set TRAIN="$SELFLABEL_ROOT/tests/tools/stand-ins/train" \
+		--set PREDICT="$SELFLABEL_ROOT/tests/tools/stand-ins/predict" \
+		--set EXTRACT="$SELFLABEL_ROOT/tests/tools/stand-ins/extract" "$@" ds "$dir" > /dev/null
+}
+
+# stand_in_calls LOG STAGE [ITER]: how many times a stand-in ran (for one
+# iteration), by its log
+stand_in_calls() {
+	awk -F'\t' -v s="$2" -v i="${3-}" '$1 == s && (i == "" || $2 == i) { n++ } END { print n + 0 }' "$1"
+}

@@ -23,9 +23,7 @@ setup_run() {
 }
 
 # calls STAGE [ITER]: how many times a stand-in ran (for one iteration)
-calls() {
-	awk -F'\t' -v s="$1" -v i="${2-}" '$1 == s && (i == "" || $2 == i) { n++ } END { print n + 0 }' calls.log
-}
+calls() { stand_in_calls calls.log "$@"; }
 
 # args OUTPUT: the command line of the stand-in that wrote OUTPUT (run/OUTPUT)
 args() { awk -F'\t' -v o="$1.tmp" '$2 == o { a = $3 } END { print a }' args.log; }

@@ -17,15 +17,10 @@ setup() {
 }
 
 # setup_run [OPTIONS]: a run directory "run" with stand-in TRAIN, PREDICT, EXTRACT
-setup_run() {
-	"$P/selflabel-setup" --preset paper --k 20 --folds 2 --set TRAIN="$S/train" \
-		--set PREDICT="$S/predict" --set EXTRACT="$S/extract" "$@" ds run >/dev/null
-}
+setup_run() { stand_in_run run "$@"; }
 
 # calls STAGE [ITER]: how many times a stand-in ran (for one iteration)
-calls() {
-	awk -F'\t' -v s="$1" -v i="${2-}" '$1 == s && (i == "" || $2 == i) { n++ } END { print n + 0 }' calls.log
-}
+calls() { stand_in_calls calls.log "$@"; }
 
 # slices CASE: the schedule row of a case (iteration per slice)
 slices() { awk -F'\t' -v c="$1" '$1 == c { print $8 }' run/schedule.tsv; }

@@ -260,18 +260,9 @@ stamps() { (cd "$1" && find labels pseudo prob models test -type f ! -name '*.tm
 
 # ---- without Slurm: the batch script, the grouping, the MPI switch ----------------
 
-# stand_in_run DIR [OPTION...]: a run with stand-in TRAIN, PREDICT, EXTRACT
-# on the slab folder ds (pipeline.bats' setup_run)
-stand_in_run() {
-	local dir=$1
-	shift
-	"$P/selflabel-setup" --preset paper --k 20 --folds 2 --set TRAIN="$S/train" \
-		--set PREDICT="$S/predict" --set EXTRACT="$S/extract" "$@" ds "$dir" > /dev/null 2>&1
-}
-# calls LOG STAGE [ITER]: how many times a stand-in ran (for one iteration)
-calls() {
-	awk -F'\t' -v s="$2" -v i="${3-}" '$1 == s && (i == "" || $2 == i) { n++ } END { print n + 0 }' "$1"
-}
+# (stand_in_run DIR [OPTION...], helpers.bash: a run with stand-in TRAIN,
+# PREDICT, EXTRACT on the slab folder ds)
+calls() { stand_in_calls "$@"; }
 
 @test "selflabel-setup --slurm writes the batch script: the options given, defaults for the others" {
 	mkdata ds train:a:10 train:b:7 val:v:8 test:t:6
