@@ -163,6 +163,7 @@ print(" ".join(str(x) for x in sorted(v)))' "$1" "$2"
 	make -s -C g export > exportg.out 2>&1
 	grep -q '^| 2D self-labelling (final model) | [0-9]' g/report.md
 	grep -qx '| model | DSC head | DSC tail | DSC mean | pooled DSC head | pooled DSC tail |' g/report.md
+	grep -qx 'Of several classes, foreground is every class >= 1.' g/report.md
 	# the exports: label maps on the scans' grids, slices 5 and 6 as painted
 	for f in ds/imagesTr/*.nii.gz; do
 		c=$(basename "$f" .nii.gz)
