@@ -73,17 +73,29 @@ double wbce_loss_grad(float *dlogit, const float *logit, const uint8_t *mask, co
 		const float *z = logit + n * P;
 		const uint8_t *m = mask + n * P;
 		float *d = dlogit + n * P;
-		for (size_t i = 0; i < P; i++) {
-			if (m[i] == 255) {
-				d[i] = 0;
-				continue;
+		/* the sums of log1p(e) over negative and positive pixels, as the
+		 * logs of products of 1 + e (each in [1, 2]): one log per LOG_RUN
+		 * pixels instead of one log1p per pixel (a fifth of a training
+		 * step's time at 176x144 went to log1p), exact to about 1e-13 */
+		enum { LOG_RUN = 512 };
+		double prod[2] = {1, 1};
+		for (size_t i0 = 0; i0 < P; i0 += LOG_RUN) {
+			size_t i1 = P - i0 < LOG_RUN ? P : i0 + LOG_RUN;
+			for (size_t i = i0; i < i1; i++) {
+				if (m[i] == 255) {
+					d[i] = 0;
+					continue;
+				}
+				/* one exp for both: e = exp(-|z|), sigmoid(z) as sigmoidf has it */
+				float e = expf(-fabsf(z[i]));
+				float pr = z[i] >= 0 ? 1.0f / (1.0f + e) : e / (1.0f + e);
+				double l = (z[i] > 0 ? z[i] : 0) - (m[i] ? z[i] : 0);
+				sn += m[i] ? pw * l : l;
+				prod[m[i] != 0] *= 1.0 + e;
+				d[i] = m[i] ? g1 * (pr - 1.0f) : g0 * pr;
 			}
-			/* one exp for both: e = exp(-|z|), sigmoid(z) as sigmoidf has it */
-			float e = expf(-fabsf(z[i]));
-			float pr = z[i] >= 0 ? 1.0f / (1.0f + e) : e / (1.0f + e);
-			double l = (z[i] > 0 ? z[i] : 0) - (m[i] ? z[i] : 0) + log1p((double)e);
-			sn += m[i] ? pw * l : l;
-			d[i] = m[i] ? g1 * (pr - 1.0f) : g0 * pr;
+			sn += log(prod[0]) + pw * log(prod[1]);
+			prod[0] = prod[1] = 1;
 		}
 		s += wn * sn;
 	}
