@@ -232,6 +232,48 @@ void gemm_dots(int M, int J, int L, const float *X, ptrdiff_t ldx, const float *
 	gemm_dots_pf(M, J, L, X, ldx, Y, P, NULL);
 }
 
+/* One block of gemm_dots: the XB rows xr of X (repeats of the last real
+ * row past mb, not stored) by the yb <= YB rows yr of Y. yb is a constant
+ * where this is inlined, so that each width has its own unrolled loop. */
+static inline __attribute__((always_inline)) void dots_block(int yb, const float *const *xr,
+                                                             const float *const *yr, int mb,
+                                                             int Lv, int tail, float *P, int J)
+{
+	vf acc[XB][YB];
+	_Pragma("GCC unroll 16") for (int a = 0; a < XB; a++)
+		_Pragma("GCC unroll 16") for (int b = 0; b < yb; b++)
+			acc[a][b] = vbcast(0);
+	vf yv[YB];
+	for (int i = 0; i < Lv; i += VL) {
+		/* the yb vectors of Y stay in registers, each X vector is loaded
+		 * once and used yb times: XB + YB loads per XB*YB multiply-adds
+		 * at full width (spilling or reloading Y costs more loads than
+		 * the core issues) */
+		_Pragma("GCC unroll 16") for (int b = 0; b < yb; b++)
+			yv[b] = vpin(vload(yr[b] + i));
+		_Pragma("GCC unroll 16") for (int a = 0; a < XB; a++) {
+			vf xv = vpin(vload(xr[a] + i));
+			_Pragma("GCC unroll 16") for (int b = 0; b < yb; b++)
+				acc[a][b] += xv * yv[b];
+		}
+	}
+	if (tail) {
+		vf xv[XB];
+		_Pragma("GCC unroll 16") for (int a = 0; a < XB; a++)
+			xv[a] = vload_n(xr[a] + Lv, tail);
+		_Pragma("GCC unroll 16") for (int b = 0; b < yb; b++)
+			yv[b] = vload_n(yr[b] + Lv, tail);
+		_Pragma("GCC unroll 16") for (int a = 0; a < XB; a++)
+			_Pragma("GCC unroll 16") for (int b = 0; b < yb; b++)
+				acc[a][b] += xv[a] * yv[b];
+	}
+	for (int a = 0; a < mb; a++)
+		for (int b = 0; b < yb; b++) {
+			float *pp = P + ((size_t)a * J + b) * VL;
+			vstore(pp, vload(pp) + acc[a][b]);
+		}
+}
+
 void gemm_dots_pf(int M, int J, int L, const float *X, ptrdiff_t ldx, const float *const *Y,
                   float *P, const struct prefetch *pf)
 {
@@ -244,44 +286,28 @@ void gemm_dots_pf(int M, int J, int L, const float *X, ptrdiff_t ldx, const floa
 		_Pragma("GCC unroll 16") for (int a = 0; a < XB; a++)
 			xr[a] = X + (m0 + (a < mb ? a : mb - 1)) * ldx;
 		for (int j0 = 0; j0 < J; j0 += YB) {
-			int jb = J - j0 < YB ? J - j0 : YB;
 			pf_step(&walk);
-			const float *yr[YB];
-			_Pragma("GCC unroll 16") for (int b = 0; b < YB; b++)
-				yr[b] = Y[j0 + (b < jb ? b : jb - 1)];
-			vf acc[XB][YB];
-			_Pragma("GCC unroll 16") for (int a = 0; a < XB; a++)
-				_Pragma("GCC unroll 16") for (int b = 0; b < YB; b++)
-					acc[a][b] = vbcast(0);
-			vf yv[YB];
-			for (int i = 0; i < Lv; i += VL) {
-				/* the YB vectors of Y stay in registers, each X vector
-				 * is loaded once and used YB times: XB + YB loads per
-				 * XB*YB multiply-adds (spilling or reloading Y costs
-				 * more loads than the core issues) */
-				_Pragma("GCC unroll 16") for (int b = 0; b < YB; b++)
-					yv[b] = vpin(vload(yr[b] + i));
-				_Pragma("GCC unroll 16") for (int a = 0; a < XB; a++) {
-					vf xv = vpin(vload(xr[a] + i));
-					_Pragma("GCC unroll 16") for (int b = 0; b < YB; b++)
-						acc[a][b] += xv * yv[b];
+			float *pb = P + ((size_t)m0 * J + j0) * VL;
+			if (J - j0 >= YB) {
+				dots_block(YB, xr, Y + j0, mb, Lv, tail, pb, J);
+				continue;
+			}
+			/* the last rows of Y in narrower blocks: each lane's sum is
+			 * the same whatever the block (J = 9C + 1 in the direct
+			 * convolution left one row, a whole block's work) */
+			for (int j = j0; j < J;) {
+				int left = J - j;
+				if (left >= 3) {
+					dots_block(3, xr, Y + j, mb, Lv, tail, pb + (size_t)(j - j0) * VL, J);
+					j += 3;
+				} else if (left == 2) {
+					dots_block(2, xr, Y + j, mb, Lv, tail, pb + (size_t)(j - j0) * VL, J);
+					j += 2;
+				} else {
+					dots_block(1, xr, Y + j, mb, Lv, tail, pb + (size_t)(j - j0) * VL, J);
+					j++;
 				}
 			}
-			if (tail) {
-				vf xv[XB], yv[YB];
-				_Pragma("GCC unroll 16") for (int a = 0; a < XB; a++)
-					xv[a] = vload_n(xr[a] + Lv, tail);
-				_Pragma("GCC unroll 16") for (int b = 0; b < YB; b++)
-					yv[b] = vload_n(yr[b] + Lv, tail);
-				_Pragma("GCC unroll 16") for (int a = 0; a < XB; a++)
-					_Pragma("GCC unroll 16") for (int b = 0; b < YB; b++)
-						acc[a][b] += xv[a] * yv[b];
-			}
-			for (int a = 0; a < mb; a++)
-				for (int b = 0; b < jb; b++) {
-					float *pp = P + ((size_t)(m0 + a) * J + j0 + b) * VL;
-					vstore(pp, vload(pp) + acc[a][b]);
-				}
 		}
 	}
 }

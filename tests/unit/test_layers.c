@@ -5,6 +5,7 @@
  * hand-computed values. */
 #include "check.h"
 #include "gradcheck.h"
+#include "kernels.h"
 #include "conv.h"
 #include "conv_ref.h"
 #include "layers.h"
@@ -148,6 +149,47 @@ static double check_layer(const char *name, enum kind k, int N, int C, int K, in
 	free(L.in), free(L.w), free(L.b), free(L.out), free(L.r), free(L.scratch);
 	free(din), free(dw), free(db), free(dout);
 	return worst;
+}
+
+/* gemm_dots against double sums, over every remainder of J by the block
+ * widths (J up to 14) and pixel counts with and without a tail of a vector,
+ * the partial sums kept over two calls as the direct convolution does. */
+static void dots_vs_sums(void)
+{
+	static const int Ms[] = {1, 3, 5, 9}, Ls[] = {1, 15, 16, 17, 53};
+	double worst = 0;
+	struct rng saved = R; /* the other tests' data stays as it was */
+	for (int mi = 0; mi < 4; mi++)
+		for (int J = 1; J <= 14; J++)
+			for (int li = 0; li < 5; li++) {
+				int M = Ms[mi], L = Ls[li];
+				float *X = rnd((size_t)2 * M * L, 1), *Yb = rnd((size_t)2 * J * L, 1);
+				float *P = zeros((size_t)M * J * gemm_lanes()), *D = rnd((size_t)M * J, 1);
+				float *D0 = malloc((size_t)M * J * sizeof *D0);
+				const float **Y = malloc((size_t)J * sizeof *Y);
+				memcpy(D0, D, (size_t)M * J * sizeof *D0);
+				for (int h = 0; h < 2; h++) {
+					for (int j = 0; j < J; j++)
+						Y[j] = Yb + ((size_t)h * J + j) * L;
+					gemm_dots(M, J, L, X + (size_t)h * M * L, L, Y, P);
+				}
+				gemm_dots_finish(M, J, P, D, J);
+				for (int m = 0; m < M; m++)
+					for (int j = 0; j < J; j++) {
+						double s = D0[m * J + j];
+						for (int h = 0; h < 2; h++)
+							for (int i = 0; i < L; i++)
+								s += (double)X[((size_t)h * M + m) * L + i] *
+								     Yb[((size_t)h * J + j) * L + i];
+						worst = fmax(worst, fabs(s - D[m * J + j]));
+					}
+				for (size_t i = 0; i < (size_t)M * J * gemm_lanes(); i++)
+					worst = fmax(worst, fabs(P[i])); /* zeroed again */
+				free(X), free(Yb), free(P), free(D), free(D0), free(Y);
+			}
+	R = saved;
+	printf("gemm_dots vs double sums (M 1..9, J 1..14, L 1..53): worst |diff| %.1e\n", worst);
+	CHECK(worst < 1e-4);
 }
 
 /* Every mode, the reference by its own functions, against the direct
@@ -429,6 +471,7 @@ int main(void)
 	rng_seed(&R, 42);
 
 	mode_names();
+	dots_vs_sums();
 
 	conv_vs_naive(2, 3, 4, 5, 6);
 	conv_vs_naive(3, 1, 8, 8, 8);
