@@ -116,6 +116,25 @@ static inline vf vbcast(float x)
 #endif
 }
 
+/* Lane l = base[9 l]: the same tap of VL consecutive (k, c) pairs of 3x3
+ * weights. */
+static inline vf vgather9(const float *base)
+{
+#if defined(__AVX512F__)
+	const __m512i nine = _mm512_setr_epi32(0, 9, 18, 27, 36, 45, 54, 63, 72, 81, 90, 99, 108,
+	                                       117, 126, 135);
+	return (vf)_mm512_i32gather_ps(nine, base, 4);
+#elif defined(__AVX2__)
+	const __m256i nine = _mm256_setr_epi32(0, 9, 18, 27, 36, 45, 54, 63);
+	return (vf)_mm256_i32gather_ps(base, nine, 4);
+#else
+	vf v;
+	for (int l = 0; l < VL; l++)
+		v[l] = base[9 * l];
+	return v;
+#endif
+}
+
 /* Lane permutations of two vectors a, b: the even / odd lanes of a:b
  * (deinterleave), and the interleaving a0 b0 a1 b1 ... of their lower /
  * upper halves. */
@@ -155,6 +174,46 @@ static inline void vstore_upto(float *p, vf v, int n)
 	else if (n > 0)
 		vstore_n(p, v, n);
 }
+
+/* A set of lanes [lo, hi), for masked loads that read nothing outside
+ * it (0 <= lo <= hi <= VL). */
+#if defined(__AVX512F__)
+typedef __mmask16 vmask;
+static inline vmask vmask_range(int lo, int hi)
+{
+	return (vmask)(((1u << hi) - 1) & ~((1u << lo) - 1));
+}
+static inline vf vload_lanes(const float *p, vmask m)
+{
+	return (vf)_mm512_maskz_loadu_ps(m, p);
+}
+#elif defined(__AVX2__)
+typedef __m256i vmask;
+static inline vmask vmask_range(int lo, int hi)
+{
+	const vi iota = {0, 1, 2, 3, 4, 5, 6, 7};
+	return (vmask)((iota >= lo) & (iota < hi));
+}
+static inline vf vload_lanes(const float *p, vmask m)
+{
+	return (vf)_mm256_maskload_ps(p, m);
+}
+#else
+typedef struct {
+	int lo, hi;
+} vmask;
+static inline vmask vmask_range(int lo, int hi)
+{
+	return (vmask){lo, hi};
+}
+static inline vf vload_lanes(const float *p, vmask m)
+{
+	vf v = vbcast(0);
+	for (int l = m.lo; l < m.hi; l++)
+		v[l] = p[l];
+	return v;
+}
+#endif
 
 /* Lanes x0 .. x0+VL-1 of a row of W floats, 0 where x < 0 or x >= W
  * (nothing outside the row is read); and adding v into those lanes. */

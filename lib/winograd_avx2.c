@@ -21,42 +21,6 @@
 
 #pragma GCC optimize("fp-contract=fast")
 
-/* The weight transforms of winograd.c, VL (k, c) pairs at a time, their
- * taps gathered (the scalar version cost a fifth of the time on small
- * images with many channels). */
-size_t wino_weights_vec(float *U, const float *w, size_t xs)
-{
-	size_t p = 0;
-	const __m256i nine = _mm256_setr_epi32(0, 9, 18, 27, 36, 45, 54, 63);
-	for (; p + VL <= xs; p += VL) {
-		vf g[9], u[16];
-		for (int j = 0; j < 9; j++)
-			g[j] = (vf)_mm256_i32gather_ps(w + p * 9 + j, nine, 4);
-		WEIGHTS_TRANSFORM(vf, g, u);
-		for (int x = 0; x < 16; x++)
-			vstore(U + x * xs + p, u[x]);
-	}
-	return p;
-}
-
-size_t wino_weights_adjoint_vec(float *dw, const float *dU, size_t xs)
-{
-	size_t p = 0;
-	for (; p + VL <= xs; p += VL) {
-		vf d[16], dg[9];
-		float t[9][VL];
-		for (int x = 0; x < 16; x++)
-			d[x] = vload(dU + x * xs + p);
-		WEIGHTS_ADJOINT(vf, d, dg);
-		for (int j = 0; j < 9; j++)
-			vstore(t[j], dg[j]);
-		for (int l = 0; l < VL; l++)
-			for (int j = 0; j < 9; j++)
-				dw[(p + l) * 9 + j] += t[j][l];
-	}
-	return p;
-}
-
 /* Lanes x0 .. x0+VL-1 of a row of W floats, 0 where x < 0 or x >= W
  * (masked lanes are not read). */
 static inline vf vload_mask(const float *row, int x0, int W)
