@@ -117,9 +117,10 @@ void rows_product(int M, size_t L, int Q, const float *A, ptrdiff_t sam, ptrdiff
 }
 
 /* One block of MB rows of C (some perhaps repeats of the last real row,
- * not stored) by the R vectors v .. v+R-1 of the rows x nv grid of pixel
- * vectors, the first at row cy, vector cj (both advanced past the block);
- * each lane's sum is formed in the same order wherever it lies. */
+ * not stored) by the R vectors v .. v+R-1 of the grid of pixel vectors
+ * cj0 .. cj1-1 of each row, the first at row cy, vector cj (both advanced
+ * past the block); each lane's sum is formed in the same order wherever it
+ * lies. */
 #define PIX_BLOCK(R)                                                                   \
 	do {                                                                           \
 		ptrdiff_t bo[R], co[R];                                                \
@@ -128,8 +129,8 @@ void rows_product(int M, size_t L, int Q, const float *A, ptrdiff_t sam, ptrdiff
 			int x = cj * VL; /* vector cj of row cy, then the next */      \
 			bo[r] = cy * ldb + x, co[r] = cy * ldr + x;                    \
 			nl[r] = W - x < VL ? W - x : VL;                               \
-			if (++cj == nv)                                                \
-				cj = 0, cy++;                                          \
+			if (++cj == cj1)                                               \
+				cj = cj0, cy++;                                        \
 		}                                                                      \
 		vf acc[MB][R];                                                         \
 		_Pragma("GCC unroll 16") for (int a = 0; a < MB; a++)                  \
@@ -200,7 +201,7 @@ void gemm_rows2d(int M, int rows, int W, int Q, const float *A, ptrdiff_t sam, p
                  const float *const *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc, ptrdiff_t ldr,
                  int accumulate, const float *bias, int relu, const struct prefetch *pf)
 {
-	int nv = (W + VL - 1) / VL, total = rows * nv;
+	int nv = (W + VL - 1) / VL, total = rows * nv, cj0 = 0, cj1 = nv;
 	struct pf_walk walk;
 	pf_start(&walk, pf, (long)((M + MB - 1) / MB) * ((total + RB - 1) / RB));
 	for (int m0 = 0; m0 < M; m0 += MB) {
@@ -218,6 +219,81 @@ void gemm_rows2d(int M, int rows, int W, int Q, const float *A, ptrdiff_t sam, p
 		}
 		if (v < total)
 			PIX_BLOCK(1);
+	}
+}
+
+/* One block of MB rows of C by vector cj (the first or the last) of R
+ * pixel rows from cy, its taps read through lane masks: q % 3 == 0 has no
+ * column -1, q % 3 == 2 no column W, and no tap reads past the row. */
+#define EDGE_BLOCK(R)                                                                  \
+	do {                                                                           \
+		int x = cj * VL, nl = W - x < VL ? W - x : VL;                         \
+		vmask mk[3] = {vmask_range(x == 0, nl), vmask_range(0, nl),            \
+		               vmask_range(0, x + nl == W ? nl - 1 : nl)};             \
+		vf acc[MB][R];                                                         \
+		_Pragma("GCC unroll 16") for (int a = 0; a < MB; a++)                  \
+			_Pragma("GCC unroll 16") for (int r = 0; r < R; r++)           \
+				acc[a][r] = vbcast(b0[a]);                             \
+		for (int q = 0; q < Q; q += 3)                                         \
+			_Pragma("GCC unroll 3") for (int kx = 0; kx < 3; kx++) {       \
+				const float *bq = B[q + kx] + cy * ldb + x;            \
+				vf bv[R];                                              \
+				_Pragma("GCC unroll 16") for (int r = 0; r < R; r++)   \
+					bv[r] = vload_lanes(bq + r * ldb, mk[kx]);     \
+				_Pragma("GCC unroll 16") for (int a = 0; a < MB; a++) { \
+					vf w = vbcast(arow[a][(q + kx) * saq]);        \
+					_Pragma("GCC unroll 16") for (int r = 0; r < R; r++) \
+						acc[a][r] += w * bv[r];                \
+				}                                                      \
+			}                                                              \
+		_Pragma("GCC unroll 16") for (int a = 0; a < MB; a++)                  \
+			_Pragma("GCC unroll 16") for (int r = 0; r < R; r++)           \
+				if (a < mb)                                            \
+					pix_store(crow[a] + (cy + r) * ldr + x, acc[a][r], nl, 0, \
+					          relu);                               \
+	} while (0)
+
+void gemm_rows2d_edges(int M, int rows, int W, int Q, const float *A, ptrdiff_t sam,
+                       ptrdiff_t saq, const float *const *B, ptrdiff_t ldb, float *C,
+                       ptrdiff_t ldc, ptrdiff_t ldr, const float *bias, int relu,
+                       const struct prefetch *pf)
+{
+	/* the inner vectors 1 .. nv-2 of every row as gemm_rows2d's grid, all
+	 * their taps inside the row; then the rows' first vectors, a few rows
+	 * at a time, and their last */
+	int nv = (W + VL - 1) / VL, cj0 = 1, cj1 = nv - 1;
+	int total = nv > 2 ? rows * (nv - 2) : 0, edges = nv > 1 ? 2 : 1;
+	struct pf_walk walk;
+	pf_start(&walk, pf,
+	         (long)((M + MB - 1) / MB) * ((total + RB - 1) / RB + edges * ((rows + RB - 1) / RB)));
+	for (int m0 = 0; m0 < M; m0 += MB) {
+		const float *arow[MB];
+		float *crow[MB], b0[MB];
+		int mb = rows_start(m0, M, A, sam, C, ldc, bias, arow, crow, b0);
+		int v = 0, cy = 0, cj = cj0, accumulate = 0;
+		for (; v + RB <= total; v += RB) {
+			pf_step(&walk);
+			PIX_BLOCK(RB);
+		}
+		if (v + 2 <= total) {
+			PIX_BLOCK(2);
+			v += 2;
+		}
+		if (v < total)
+			PIX_BLOCK(1);
+		for (int e = 0; e < edges; e++) {
+			cj = e ? nv - 1 : 0;
+			for (cy = 0; cy + RB <= rows; cy += RB) {
+				pf_step(&walk);
+				EDGE_BLOCK(RB);
+			}
+			if (cy + 2 <= rows) {
+				EDGE_BLOCK(2);
+				cy += 2;
+			}
+			if (cy < rows)
+				EDGE_BLOCK(1);
+		}
 	}
 }
 

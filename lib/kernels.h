@@ -50,6 +50,16 @@ void gemm_rows2d(int M, int rows, int W, int Q, const float *A, ptrdiff_t sam, p
                  const float *const *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc, ptrdiff_t ldr,
                  int accumulate, const float *bias, int relu, const struct prefetch *pf);
 
+/* gemm_rows2d (no accumulate) over rows of W floats with no zero border,
+ * for a 3x3 convolution: Q is a multiple of 3, and B[q] + y*ldb + x is
+ * the pixel of column x + q % 3 - 1 for output (y, x); columns -1 and W
+ * are read as 0 and nothing outside [0, W) of a row is read. The same sums
+ * as gemm_rows2d over zero-padded rows. */
+void gemm_rows2d_edges(int M, int rows, int W, int Q, const float *A, ptrdiff_t sam,
+                       ptrdiff_t saq, const float *const *B, ptrdiff_t ldb, float *C,
+                       ptrdiff_t ldc, ptrdiff_t ldr, const float *bias, int relu,
+                       const struct prefetch *pf);
+
 /* Floats per vector of the set in use (16 with AVX-512, 8 with AVX2, else 4). */
 int gemm_lanes(void);
 

@@ -483,6 +483,9 @@ int main(void)
 	conv_vs_naive(3, 300, 4, 3, 17);   /* one row per chunk, several rows per image */
 	conv_vs_naive(2, 7, 5, 9, 19);     /* mode 1: rows of 2 vectors and a 3-lane tail, K, C odd */
 	conv_vs_naive(3, 2, 6, 13, 11);    /* mode 1: 2 vectors a row, blocks across rows */
+	conv_vs_naive(2, 3, 5, 1, 70);     /* mode 1 straight from the rows: one row, first = last */
+	conv_vs_naive(2, 2, 3, 2, 65);     /* ... two rows, a last vector of one lane */
+	conv_vs_naive(3, 4, 9, 9, 66);     /* ... a last vector of two lanes, rows between */
 	conv_vs_naive(2, 33, 34, 5, 40);   /* Winograd by default: several tile vectors per row */
 	conv_vs_naive(3, 40, 32, 7, 23);   /* Winograd: odd sizes, several blocks */
 	conv_vs_naive(4, 300, 40, 6, 6);   /* Winograd on narrow rows (gathers) */
