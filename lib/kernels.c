@@ -144,6 +144,23 @@ void rows_product(int M, size_t L, int Q, const float *A, ptrdiff_t sam, ptrdiff
 					          accumulate, relu);                   \
 	} while (0)
 
+/* The total vectors of the grid from row cy, vector cj, in blocks of RB
+ * (then 2 and 1), a step of the prefetch walk per full block. */
+#define PIX_GRID(total)                                                                \
+	do {                                                                           \
+		int v = 0;                                                             \
+		for (; v + RB <= (total); v += RB) {                                   \
+			pf_step(&walk);                                                \
+			PIX_BLOCK(RB);                                                 \
+		}                                                                      \
+		if (v + 2 <= (total)) {                                                \
+			PIX_BLOCK(2);                                                  \
+			v += 2;                                                        \
+		}                                                                      \
+		if (v < (total))                                                       \
+			PIX_BLOCK(1);                                                  \
+	} while (0)
+
 /* Store (or add) the n lanes of v at p, through a ReLU if relu. */
 static inline void pix_store(float *p, vf v, int n, int accumulate, int relu)
 {
@@ -208,17 +225,8 @@ void gemm_rows2d(int M, int rows, int W, int Q, const float *A, ptrdiff_t sam, p
 		const float *arow[MB];
 		float *crow[MB], b0[MB];
 		int mb = rows_start(m0, M, A, sam, C, ldc, bias, arow, crow, b0);
-		int v = 0, cy = 0, cj = 0;
-		for (; v + RB <= total; v += RB) {
-			pf_step(&walk);
-			PIX_BLOCK(RB);
-		}
-		if (v + 2 <= total) {
-			PIX_BLOCK(2);
-			v += 2;
-		}
-		if (v < total)
-			PIX_BLOCK(1);
+		int cy = 0, cj = 0;
+		PIX_GRID(total);
 	}
 }
 
@@ -270,17 +278,8 @@ void gemm_rows2d_edges(int M, int rows, int W, int Q, const float *A, ptrdiff_t 
 		const float *arow[MB];
 		float *crow[MB], b0[MB];
 		int mb = rows_start(m0, M, A, sam, C, ldc, bias, arow, crow, b0);
-		int v = 0, cy = 0, cj = cj0, accumulate = 0;
-		for (; v + RB <= total; v += RB) {
-			pf_step(&walk);
-			PIX_BLOCK(RB);
-		}
-		if (v + 2 <= total) {
-			PIX_BLOCK(2);
-			v += 2;
-		}
-		if (v < total)
-			PIX_BLOCK(1);
+		int cy = 0, cj = cj0, accumulate = 0;
+		PIX_GRID(total);
 		for (int e = 0; e < edges; e++) {
 			cj = e ? nv - 1 : 0;
 			for (cy = 0; cy + RB <= rows; cy += RB) {
