@@ -1,8 +1,10 @@
-/* conv_direct.c: conv.h's CONV_DIRECT, a direct 3x3 convolution on a few
- * zero-padded rows of one image at a time, multiplied with the
- * register-blocked kernels of kernels.h (gemm_rows2d forward and for din,
- * gemm_dots for dw and db). It wins where channels are few and pixels
- * many. */
+/* conv_direct.c: conv.h's CONV_DIRECT, a direct 3x3 convolution a few rows
+ * of one image at a time, multiplied with the register-blocked kernels of
+ * kernels.h: the forward straight from the input's rows where they are 4
+ * vectors or wider (gemm_rows2d_edges), else from zero-padded copies of
+ * the rows (gemm_rows2d); the backward from padded copies (gemm_dots for
+ * dw and db, gemm_rows2d for din). It wins where channels are few and
+ * pixels many. */
 #include "isa_names.h" /* compiled once per instruction set */
 
 #include "conv_impl.h"

@@ -175,8 +175,8 @@ static inline void vstore_upto(float *p, vf v, int n)
 		vstore_n(p, v, n);
 }
 
-/* A set of lanes [lo, hi), for masked loads that read nothing outside
- * it (0 <= lo <= hi <= VL). */
+/* A set of lanes [lo, hi), for masked loads and stores that touch nothing
+ * outside it (0 <= lo <= hi <= VL); the other lanes load as 0. */
 #if defined(__AVX512F__)
 typedef __mmask16 vmask;
 static inline vmask vmask_range(int lo, int hi)
@@ -186,6 +186,10 @@ static inline vmask vmask_range(int lo, int hi)
 static inline vf vload_lanes(const float *p, vmask m)
 {
 	return (vf)_mm512_maskz_loadu_ps(m, p);
+}
+static inline void vstore_lanes(float *p, vmask m, vf v)
+{
+	_mm512_mask_storeu_ps(p, m, (__m512)v);
 }
 #elif defined(__AVX2__)
 typedef __m256i vmask;
@@ -197,6 +201,10 @@ static inline vmask vmask_range(int lo, int hi)
 static inline vf vload_lanes(const float *p, vmask m)
 {
 	return (vf)_mm256_maskload_ps(p, m);
+}
+static inline void vstore_lanes(float *p, vmask m, vf v)
+{
+	_mm256_maskstore_ps(p, m, (__m256)v);
 }
 #else
 typedef struct {
@@ -213,6 +221,11 @@ static inline vf vload_lanes(const float *p, vmask m)
 		v[l] = p[l];
 	return v;
 }
+static inline void vstore_lanes(float *p, vmask m, vf v)
+{
+	for (int l = m.lo; l < m.hi; l++)
+		p[l] = v[l];
+}
 #endif
 
 /* Lanes x0 .. x0+VL-1 of a row of W floats, 0 where x < 0 or x >= W
@@ -221,19 +234,8 @@ static inline vf vload_row(const float *row, int x0, int W)
 {
 	if (x0 >= 0 && x0 + VL <= W)
 		return vload(row + x0);
-#if defined(__AVX512F__)
 	int lo = x0 < 0 ? -x0 : 0, hi = W - x0 < VL ? W - x0 : VL;
-	if (hi <= lo)
-		return vbcast(0);
-	__mmask16 m = (__mmask16)(((1u << hi) - 1) & ~((1u << lo) - 1));
-	return (vf)_mm512_maskz_loadu_ps(m, row + x0);
-#else
-	vf v = vbcast(0);
-	for (int l = 0; l < VL; l++)
-		if (x0 + l >= 0 && x0 + l < W)
-			v[l] = row[x0 + l];
-	return v;
-#endif
+	return hi > lo ? vload_lanes(row + x0, vmask_range(lo, hi)) : vbcast(0);
 }
 
 static inline void vadd_row(float *row, int x0, int W, vf v)
@@ -242,18 +244,11 @@ static inline void vadd_row(float *row, int x0, int W, vf v)
 		vstore(row + x0, vload(row + x0) + v);
 		return;
 	}
-#if defined(__AVX512F__)
 	int lo = x0 < 0 ? -x0 : 0, hi = W - x0 < VL ? W - x0 : VL;
 	if (hi <= lo)
 		return;
-	__mmask16 m = (__mmask16)(((1u << hi) - 1) & ~((1u << lo) - 1));
-	__m512 o = _mm512_maskz_loadu_ps(m, row + x0);
-	_mm512_mask_storeu_ps(row + x0, m, _mm512_add_ps(o, (__m512)v));
-#else
-	for (int l = 0; l < VL; l++)
-		if (x0 + l >= 0 && x0 + l < W)
-			row[x0 + l] += v[l];
-#endif
+	vmask m = vmask_range(lo, hi);
+	vstore_lanes(row + x0, m, vload_lanes(row + x0, m) + v);
 }
 
 #endif

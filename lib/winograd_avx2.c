@@ -21,16 +21,6 @@
 
 #pragma GCC optimize("fp-contract=fast")
 
-/* Lanes x0 .. x0+VL-1 of a row of W floats, 0 where x < 0 or x >= W
- * (masked lanes are not read). */
-static inline vf vload_mask(const float *row, int x0, int W)
-{
-	const vi iota = {0, 1, 2, 3, 4, 5, 6, 7};
-	vi x = iota + x0;
-	vi m = (x >= 0) & (x < W);
-	return (vf)_mm256_maskload_ps(row + x0, (__m256i)m);
-}
-
 /* Even and odd lanes of a:b, in order (2 shuffles, not gcc's 3). */
 static inline vf even2(vf a, vf b)
 {
@@ -51,7 +41,7 @@ static inline void load_split(const float *row, int x0, int W, vf *ev, vf *od)
 	if (x0 >= 0 && x0 + 2 * VL <= W)
 		a = vload(row + x0), b = vload(row + x0 + VL);
 	else
-		a = vload_mask(row, x0, W), b = vload_mask(row, x0 + VL, W);
+		a = vload_row(row, x0, W), b = vload_row(row, x0 + VL, W);
 	*ev = even2(a, b), *od = odd2(a, b);
 }
 
