@@ -390,6 +390,21 @@ static void losses(void)
 		CHECK(memcmp(g1, g2, N * P * sizeof *g1) == 0);
 		free(g1), free(g2);
 	}
+	{	/* slices longer than its runs of 512 pixels (1300 = 2 x 512 + 276),
+		 * on data of its own (the other tests' data stays as it was) */
+		struct rng saved = R;
+		size_t Pl = 1300;
+		float *zl = rnd(2 * Pl, 3), *gl = zeros(2 * Pl);
+		uint8_t *ml = malloc(2 * Pl);
+		for (size_t i = 0; i < 2 * Pl; i++)
+			ml[i] = rng_below(&R, 3) == 0 ? 255 : (uint8_t)rng_below(&R, 2);
+		double l1 = wbce_forward(zl, ml, swr, 2, Pl, 2.5, NULL);
+		double l2 = wbce_loss_grad(gl, zl, ml, swr, 2, Pl, 2.5, 1.0);
+		printf("wbce_loss_grad (2 x 1300 pixels): loss %.9f vs %.9f\n", l2, l1);
+		CHECK_NEAR(l2, l1, 1e-6 * l1);
+		free(zl), free(gl), free(ml);
+		R = saved;
+	}
 	float ez[2] = {100, -100}, eg[2];
 	CHECK_NEAR(wbce_loss_grad(eg, ez, mbig, NULL, 1, 2, 1.0, 1.0), 100, 1e-9);
 	CHECK(wbce_loss_grad(eg, ez, none, NULL, 1, 2, 1.0, 1.0) == 0 && eg[0] == 0 && eg[1] == 0);
