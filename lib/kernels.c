@@ -370,18 +370,15 @@ void gemm_dots_pf(int M, int J, int L, const float *X, ptrdiff_t ldx, const floa
 			/* the last rows of Y in narrower blocks: each lane's sum is
 			 * the same whatever the block (J = 9C + 1 in the direct
 			 * convolution left one row, a whole block's work) */
-			for (int j = j0; j < J;) {
-				int left = J - j;
-				if (left >= 3) {
-					dots_block(3, xr, Y + j, mb, Lv, tail, pb + (size_t)(j - j0) * VL, J);
-					j += 3;
-				} else if (left == 2) {
-					dots_block(2, xr, Y + j, mb, Lv, tail, pb + (size_t)(j - j0) * VL, J);
-					j += 2;
-				} else {
-					dots_block(1, xr, Y + j, mb, Lv, tail, pb + (size_t)(j - j0) * VL, J);
-					j++;
-				}
+			for (int j = j0, w; j < J; j += w) {
+				float *pj = pb + (size_t)(j - j0) * VL;
+				w = J - j < 3 ? J - j : 3;
+				if (w == 3)
+					dots_block(3, xr, Y + j, mb, Lv, tail, pj, J);
+				else if (w == 2)
+					dots_block(2, xr, Y + j, mb, Lv, tail, pj, J);
+				else
+					dots_block(1, xr, Y + j, mb, Lv, tail, pj, J);
 			}
 		}
 	}

@@ -95,7 +95,7 @@ void conv1x1_backward(float *din, float *dw, float *db, const float *dout, const
 	vec_sum_rows(db, dout, K, (size_t)P);
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, K, C, P, 1.0f, dout, P, in, P, 1.0f,
 	            dw, C);
-	if (din) /* ours: OpenBLAS zeroes din first, then adds this product */
+	if (din) /* written in one pass (sgemm with beta 0 zeroed din, then added) */
 		rows_product(C, (size_t)P, K, w, 1, C, dout, (size_t)P, din, (size_t)P, NULL, 0);
 }
 

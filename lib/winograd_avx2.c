@@ -37,11 +37,7 @@ static inline vf odd2(vf a, vf b)
 /* Columns x0 .. x0 + 2VL-1 of a row (0 outside it) as even and odd ones. */
 static inline void load_split(const float *row, int x0, int W, vf *ev, vf *od)
 {
-	vf a, b;
-	if (x0 >= 0 && x0 + 2 * VL <= W)
-		a = vload(row + x0), b = vload(row + x0 + VL);
-	else
-		a = vload_row(row, x0, W), b = vload_row(row, x0 + VL, W);
+	vf a = vload_row(row, x0, W), b = vload_row(row, x0 + VL, W);
 	*ev = even2(a, b), *od = odd2(a, b);
 }
 

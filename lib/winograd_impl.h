@@ -134,9 +134,9 @@ void wino_gather_dout(float *DM, size_t xs, const float *plane, const struct win
 void wino_gather_adjoint(float *plane, const float *DV, size_t xs, const struct wino_tiles *tl);
 #endif
 
-/* winograd_avx2.c: the floats of staging for segments
- * of up to rows tile rows of tw tiles; the four transforms of a segment,
- * the nr tile rows from ty0 of image n (tiles t < nr*tw, no dummies). */
+/* winograd_avx2.c: the floats of staging for segments of up to rows tile
+ * rows of tw tiles; the four transforms of a segment, the nr tile rows
+ * from ty0 of image n (tiles t < nr*tw, no dummies). */
 size_t wino_stage_floats(int rows, int tw);
 void wino_staged_input(float *V, size_t xs, const float *plane, int H, int W, int n, int ty0,
                        int nr, int tw, float *S);
