@@ -26,11 +26,12 @@ int main(int argc, char **argv)
 	};
 	const struct opt_tool tool = {
 		.name = "prob-mean", .operands = "IN1 IN2 [IN...]", .min_operands = 2, .max_operands = -1,
-		.about = "Average f32 slab streams voxel by voxel: the k-th output slab is the mean of\n"
-		         "the k-th slab of every input (same dims and channels; the header is the first\n"
-		         "input's). One input may be '-' (stdin). Probabilities of C classes (C channels,\n"
-		         "CLASSES C) average channel by channel; all inputs must have the same classes\n"
-		         "(CLASSES, CLASS_NAMES, CLASS_VALUES), and the output keeps them.",
+		.about = "Average streams of probability slabs voxel by voxel: the k-th output slab is\n"
+		         "the mean of the k-th slab of every input (same dims; the header is the first\n"
+		         "input's). One input may be '-' (stdin). A probability slab is f32 with one\n"
+		         "channel, or C channels and CLASSES C (probabilities of C classes, averaged\n"
+		         "channel by channel); all inputs must have the same classes (CLASSES,\n"
+		         "CLASS_NAMES, CLASS_VALUES), and the output keeps them.",
 		.opts = opts
 	};
 
@@ -66,18 +67,14 @@ int main(int argc, char **argv)
 		}
 		n++;
 		for (k = 0; k < m; k++) {
-			if (s[k].type != SLAB_F32) {
-				error("%s: not f32 probabilities (slab %d): '%s'", r[k].src, n, s[k].name);
+			if (classes_of_prob(&s[k], k ? &kc : &k0, r[k].src))
 				goto out;
-			}
 			if (s[k].nx != s[0].nx || s[k].ny != s[0].ny || s[k].nz != s[0].nz ||
 			    s[k].nc != s[0].nc) {
 				error("%s: dims differ from %s's (slab %d): '%s'", r[k].src, r[0].src, n,
 				      s[k].name);
 				goto out;
 			}
-			if (classes_of_prob(&s[k], k ? &kc : &k0, r[k].src))
-				goto out;
 			if (k && !classes_equal(&kc, &k0)) {
 				char other[1024];
 				snprintf(other, sizeof other, "%s's", r[0].src);

@@ -65,7 +65,7 @@ setup() {
 	run --separate-stderr prob-mean p.slab a.slab
 	[ "$status" -eq 1 ]
 	[ -z "$output" ]
-	[[ "$stderr" == *"not f32"* ]]
+	[[ "$stderr" == *"not a probability slab (f32)"* ]]
 	mkslab r.slab k "1 2 2" "1 1 1" f32 0
 	run --separate-stderr prob-mean -o m.slab p.slab r.slab
 	[ "$status" -eq 1 ]
