@@ -12,6 +12,7 @@
  * lib/provenance.h): one token per z-slice, 'g' ground truth, '.' unlabelled,
  * or the iteration that pseudo-labelled it. When CURRENT has no SLICES key
  * its labelled slices are ground truth. */
+#include "annot.h"
 #include "classes.h"
 #include "opt.h"
 #include "provenance.h"
@@ -21,17 +22,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-
-/* Does slice z hold any label? */
-static int slice_labelled(const struct slab *m, int z)
-{
-	size_t per = slab_slice_count(m), j;
-	const uint8_t *p = (const uint8_t *)m->data + z * per;
-	for (j = 0; j < per; j++)
-		if (p[j] != SLAB_UNLABELLED)
-			return 1;
-	return 0;
-}
 
 /* Are cur and nw two masks of the same case, dims and classes (into *k)?
  * 0 or -1. */
@@ -68,18 +58,22 @@ static int merge(struct slab *cur, const struct slab *nw, const char *list, int 
                  const char *csrc, const char *nsrc)
 {
 	size_t per = slab_slice_count(cur);
-	int z, rc = -1, *prov = NULL;
+	int z, rc = -1, *prov = NULL, *lab = NULL;
 	unsigned char *take = NULL;
 	struct classes k;
 
 	if (check_pair(cur, nw, csrc, nsrc, &k) || classes_check_labels(cur, &k, csrc) ||
 	    classes_check_labels(nw, &k, nsrc) || !(prov = xcalloc(cur->nz, sizeof *prov)) ||
-	    !(take = xmalloc(cur->nz)) || prov_read(cur, prov, csrc))
+	    !(take = xmalloc(cur->nz)) || !(lab = xcalloc(cur->nz, sizeof *lab)) ||
+	    prov_read(cur, prov, csrc))
 		goto done;
 	if (list && slicelist_parse(list, cur->nz, take) < 0)
 		goto done;
-	for (z = 0; z < cur->nz && !list; z++)
-		take[z] = slice_labelled(nw, z);
+	if (!list) { /* the slices of nw that hold a label */
+		annot_slices(nw, lab);
+		for (z = 0; z < cur->nz; z++)
+			take[z] = lab[z] == PROV_GT;
+	}
 	for (z = 0; z < cur->nz; z++) {
 		if (!take[z] || prov[z] == PROV_GT)
 			continue;
@@ -88,7 +82,7 @@ static int merge(struct slab *cur, const struct slab *nw, const char *list, int 
 	}
 	rc = prov_write(cur, prov);
 done:
-	free(prov), free(take);
+	free(prov), free(take), free(lab);
 	return rc;
 }
 

@@ -3,7 +3,7 @@
  * the far-away false positives of a prediction. */
 #include "components.h"
 #include "opt.h"
-#include "pseudo.h"
+#include "classes.h"
 #include "slab.h"
 #include "util.h"
 
