@@ -491,6 +491,9 @@ mk_wrong_val() {
 	failed_cleanly -s 2
 	run --separate-stderr tiny_train -e 1 --class-weights 0,0,0 -o m.model tr.list
 	failed_cleanly -s 2 "all 0"
+	many=$(printf '1,%.0s' $(seq 255))1 # 256 weights
+	run --separate-stderr tiny_train -e 1 --class-weights "$many" -o m.model tr.list
+	failed_cleanly -s 2 "class weights: more than 255"
 	run --separate-stderr tiny_train -e 1 --pos-weight 2 -o m.model tr.list
 	failed_cleanly "--pos-weight"
 	[ ! -e m.model ]

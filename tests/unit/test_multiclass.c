@@ -371,6 +371,12 @@ static void argmax_ties(void)
 	o = l.data;
 	CHECK(o[0] == 1 && o[1] == 0 && o[2] == 1 && !slab_get_extra(&l, "CLASSES"));
 	slab_free(&p), slab_free(&l);
+	/* several channels without CLASSES are no probabilities: refused */
+	CHECK(slab_alloc(&p, "n", 2, 1, 1, 3, SLAB_F32) == 0);
+	memset(p.data, 0, 6 * sizeof(float));
+	printf("(a refused argmax follows)\n");
+	CHECK(predict_argmax(&p, &l) == -1);
+	slab_free(&p);
 }
 
 /* ---- a short training run learns ---------------------------------------- */
